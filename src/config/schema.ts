@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+const httpUrl = z.string({ error: 'must be an http(s) URL' }).refine((value) => {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}, 'must be an http(s) URL');
+
+/** A Matrix localpart: the grammar of user IDs (lowercase, digits, `._=-/+`). */
+const localpart = z.string({ error: 'must be a string' })
+  .regex(/^[a-z0-9._=\-/+]+$/, 'must be a valid Matrix localpart (a-z, 0-9, ._=-/+)');
+
+const positiveInt = z.number({ error: 'must be a number' }).int('must be an integer').positive('must be positive');
+
+export const configSchema = z.object({
+  homeserver: z.object({
+    url: httpUrl,
+    domain: z.string({ error: 'must be a string' }).min(1, 'must not be empty'),
+  }, { error: 'must be a mapping' }),
+  appservice: z.object({
+    id: z.string({ error: 'must be a string' }).min(1, 'must not be empty'),
+    url: httpUrl.nullable(),
+    bind: z.string({ error: 'must be a string' }).default('127.0.0.1'),
+    port: z.number({ error: 'must be a number' }).int('must be an integer').min(0).max(65535, 'must be a port number'),
+    registration: z.string({ error: 'must be a path' }).min(1, 'must not be empty'),
+    bot: localpart,
+    prefix: localpart,
+    /** Largest request body accepted, in bytes (413 M_TOO_LARGE above it). */
+    maxBodyBytes: positiveInt.default(16 * 1024 * 1024),
+  }, { error: 'must be a mapping' }),
+  store: z.object({
+    path: z.string({ error: 'must be a path' }).min(1, 'must not be empty'),
+    sync: z.boolean({ error: 'must be true or false' }).default(false),
+  }, { error: 'must be a mapping' }),
+  bridge: z.object({
+    plugin: z.string({ error: 'must be a plugin name' }).min(1, 'must not be empty'),
+    /** The plugin's own section, validated by the schema the plugin declares. */
+    config: z.record(z.string(), z.unknown(), { error: 'must be a mapping' }).default({}),
+  }, { error: 'must be a mapping' }),
+  inbox: z.object({
+    /** Unhandled items above which transactions are answered 503 until the backlog drains. */
+    maxBacklog: positiveInt.default(20_000),
+    /** Rooms handled at the same time. */
+    concurrency: positiveInt.default(32),
+    /** Handler attempts before an item becomes a dead letter. */
+    maxAttempts: positiveInt.default(6),
+    retryBaseMs: positiveInt.default(500),
+    retryMaxMs: positiveInt.default(60_000),
+    /** How long an event_id is remembered to drop redeliveries. */
+    dedupeWindowHours: positiveInt.default(72),
+    /** On SIGTERM, how long running handlers may take to finish. */
+    shutdownTimeoutMs: positiveInt.default(10_000),
+  }, { error: 'must be a mapping' }).prefault({}),
+  logging: z.object({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    }).default('info'),
+  }, { error: 'must be a mapping' }).prefault({}),
+}, { error: 'must be a mapping' });
+
+export type BridgeConfig = z.infer<typeof configSchema>;
+/** The config as written in YAML, before defaults are applied. */
+export type BridgeConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,3 @@
+export * from './types.js';
+export { ShapeError } from './validate.js';
+export { parseRoomEvent, parseEphemeralEvent, parseToDeviceMessage, parseTransaction } from './parse.js';

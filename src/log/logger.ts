@@ -1,0 +1,38 @@
+import { pino, type Logger, type LevelWithSilent, type DestinationStream } from 'pino';
+
+export type { Logger };
+
+/**
+ * Paths whose values never reach a log line. Tokens travel in registrations, configs,
+ * request headers and query strings; pino removes them wherever they appear at these paths.
+ */
+export const REDACTED_PATHS = [
+  'as_token', 'hs_token', 'access_token', 'token', 'secret', 'password',
+  '*.as_token', '*.hs_token', '*.access_token', '*.token', '*.secret', '*.password',
+  'headers.authorization', '*.headers.authorization', 'req.headers.authorization',
+  'registration.as_token', 'registration.hs_token',
+];
+
+export interface LoggerOptions {
+  readonly level?: LevelWithSilent;
+  readonly name?: string;
+}
+
+export function createLogger(options: LoggerOptions = {}, destination?: DestinationStream): Logger {
+  const settings = {
+    name: options.name ?? 'bridgekit',
+    level: options.level ?? 'info',
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+  };
+  return destination ? pino(settings, destination) : pino(settings);
+}
+
+/** A logger that writes nothing, for tests and embedding. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}
+
+/** Strips `access_token` from a URL before it is logged (legacy homeservers send it there). */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&]access_token=)[^&]*/g, '$1[redacted]');
+}

@@ -1,0 +1,72 @@
+import { Level } from 'level';
+import type { AbstractSublevel } from 'abstract-level';
+
+/** A named section of the store: a Level sublevel with JSON values. */
+export type Section<V> = AbstractSublevel<Level<string, unknown>, string | Buffer | Uint8Array, string, V>;
+
+/** One operation of an atomic write across sections. */
+export type WriteOp =
+  | { readonly type: 'put'; readonly section: Section<unknown>; readonly key: string; readonly value: unknown }
+  | { readonly type: 'del'; readonly section: Section<unknown>; readonly key: string };
+
+export interface StoreOptions {
+  /**
+   * fsync every write. Off by default: a write that returned is in the OS page cache,
+   * which survives a crash of the process (SIGKILL) but not of the machine.
+   */
+  readonly sync?: boolean;
+}
+
+/**
+ * The embedded Level database. Every part of bridgekit keeps its data in a named
+ * section (see `layout.ts`), and writes that must happen together go through `write`
+ * as one atomic batch.
+ */
+export class Store {
+  private readonly sections = new Map<string, Section<unknown>>();
+
+  private constructor(readonly db: Level<string, unknown>, private readonly sync: boolean) {}
+
+  static async open(path: string, options: StoreOptions = {}): Promise<Store> {
+    const db = new Level<string, unknown>(path, { valueEncoding: 'json' });
+    await db.open();
+    return new Store(db, options.sync ?? false);
+  }
+
+  get location(): string {
+    return this.db.location;
+  }
+
+  section<V>(name: string): Section<V> {
+    let section = this.sections.get(name);
+    if (!section) {
+      section = this.db.sublevel<string, unknown>(name, { valueEncoding: 'json' });
+      this.sections.set(name, section);
+    }
+    return section as unknown as Section<V>;
+  }
+
+  /** Applies every operation or none. */
+  async write(ops: readonly WriteOp[]): Promise<void> {
+    if (ops.length === 0) return;
+    await this.db.batch(
+      ops.map((op) => op.type === 'put'
+        ? { type: 'put' as const, sublevel: op.section, key: op.key, value: op.value }
+        : { type: 'del' as const, sublevel: op.section, key: op.key }),
+      { sync: this.sync },
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
+
+/** Builds write operations for one section, so callers need not repeat it. */
+export function put<V>(section: Section<V>, key: string, value: V): WriteOp {
+  return { type: 'put', section: section as Section<unknown>, key, value };
+}
+
+export function del<V>(section: Section<V>, key: string): WriteOp {
+  return { type: 'del', section: section as Section<unknown>, key };
+}
