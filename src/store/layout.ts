@@ -5,16 +5,12 @@
 export const Sections = {
   /** inbox: journaled, not yet handled inbound items. key: zero-padded sequence number. */
   journal: 'inbox.journal',
-  /** inbox: event_id → first-seen time, the dedupe window. */
-  seenEvents: 'inbox.seen',
-  /** inbox: `<time>!<event_id>`, to expire the dedupe window in time order. */
-  seenByTime: 'inbox.seen-by-time',
-  /** inbox: `<txnId>!<hash>` of ephemeral/to-device items already journaled. */
-  seenEphemeral: 'inbox.seen-ephemeral',
+  /** inbox: `<generation>!<event_id>` and `<generation>!txn!<txnId>!<hash>`: the dedupe window. */
+  seen: 'inbox.seen',
   /** inbox: items whose handler kept failing. key: zero-padded sequence number. */
   deadLetters: 'inbox.dead-letters',
-  /** inbox: handled-marker for parts of a journal entry (`<seq>!<index>`). */
-  handled: 'inbox.handled',
+  /** inbox: counters (`nextSeq`). */
+  inboxMeta: 'inbox.meta',
   /** mirror: per-room summary (version, creators, power levels, counts). */
   mirrorRooms: 'mirror.rooms',
   /** mirror: `<roomId>\x00<type>\x00<stateKey>` → state event. */

@@ -1,0 +1,102 @@
+import Koa from 'koa';
+import { Router } from '@koa/router';
+import type { Logger } from '../log/logger.js';
+import { redactUrl } from '../log/logger.js';
+import type { Namespaces, Registration } from '../registration/index.js';
+import { InboxUnavailable } from '../inbox/index.js';
+import { requireHsToken } from './auth.js';
+import { MatrixHttpError, errcodeForStatus, unrecognized } from './errors.js';
+import type { QueryHandlers } from './handlers.js';
+import { aliasQueryRoute, userQueryRoute } from './routes/queries.js';
+import { lookupRoute, protocolRoute } from './routes/thirdparty.js';
+import { pingRoute } from './routes/ping.js';
+import { transactionRoute, type TransactionSink } from './routes/transactions.js';
+
+export interface AppserviceOptions {
+  readonly registration: Registration;
+  readonly namespaces: Namespaces;
+  readonly sink: TransactionSink;
+  readonly handlers?: QueryHandlers;
+  readonly maxBodyBytes?: number;
+  readonly logger: Logger;
+}
+
+const V1 = '/_matrix/app/v1';
+
+/**
+ * The homeserver-facing Koa app: every route of the application service API (and the
+ * legacy unprefixed ones older Synapse uses), hs_token auth on each, and only
+ * `{errcode, error}` bodies on failure.
+ */
+export function createAppserviceApp(options: AppserviceOptions): Koa {
+  const { registration, namespaces, sink, logger } = options;
+  const handlers = options.handlers ?? {};
+  const limit = options.maxBodyBytes ?? 16 * 1024 * 1024;
+  const auth = requireHsToken(registration.hs_token);
+
+  const router = new Router();
+  const transactions = transactionRoute(sink, limit, logger);
+  const users = userQueryRoute(handlers, namespaces, logger);
+  const aliases = aliasQueryRoute(handlers, namespaces, logger);
+  router.put(`${V1}/transactions/:txnId`, auth, transactions);
+  router.get(`${V1}/users/:userId`, auth, users);
+  router.get(`${V1}/rooms/:roomAlias`, auth, aliases);
+  router.get(`${V1}/thirdparty/protocol/:protocol`, auth, protocolRoute(handlers));
+  router.get(`${V1}/thirdparty/user/:protocol`, auth, lookupRoute('user', handlers));
+  router.get(`${V1}/thirdparty/user`, auth, lookupRoute('user', handlers));
+  router.get(`${V1}/thirdparty/location/:protocol`, auth, lookupRoute('location', handlers));
+  router.get(`${V1}/thirdparty/location`, auth, lookupRoute('location', handlers));
+  router.post(`${V1}/ping`, auth, pingRoute(handlers, limit));
+  // The legacy dialect (Synapse ≤ 1.6x): no prefix, token in the query string.
+  router.put('/transactions/:txnId', auth, transactions);
+  router.get('/users/:userId', auth, users);
+  router.get('/rooms/:roomAlias', auth, aliases);
+
+  const app = new Koa();
+  app.use(errorBoundary(logger));
+  app.use(router.routes());
+  app.use(router.allowedMethods({
+    throw: true,
+    methodNotAllowed: () => unrecognized(405, 'Method not allowed on this path'),
+    notImplemented: () => unrecognized(405, 'Method not implemented'),
+  }));
+  // Errors are answered by errorBoundary; what reaches here is a broken socket.
+  app.on('error', (err: unknown) => logger.debug({ err }, 'connection error'));
+  return app;
+}
+
+/** Turns every failure into a spec error body; unexpected ones are logged, never leaked. */
+function errorBoundary(logger: Logger): Koa.Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+      // Nothing matched the path (Koa's default 404 with no body).
+      if (ctx.status === 404 && ctx.body === undefined) throw unrecognized(404, 'Unrecognized request');
+    } catch (err) {
+      const error = toMatrixError(err);
+      if (error.status >= 500) {
+        logger.error({ err, method: ctx.method, path: redactUrl(ctx.url) }, 'request failed');
+      } else {
+        logger.debug({ status: error.status, errcode: error.errcode, method: ctx.method, path: redactUrl(ctx.url) }, error.message);
+      }
+      ctx.status = error.status;
+      ctx.body = error.body;
+      for (const [name, value] of Object.entries(error.extra.headers ?? {})) ctx.set(name, value);
+    }
+  };
+}
+
+function toMatrixError(err: unknown): MatrixHttpError {
+  if (err instanceof MatrixHttpError) return err;
+  if (err instanceof InboxUnavailable) {
+    return new MatrixHttpError(503, 'M_LIMIT_EXCEEDED', err.message, {
+      body: { retry_after_ms: err.retryAfterMs },
+      headers: { 'Retry-After': String(Math.ceil(err.retryAfterMs / 1000)) },
+    });
+  }
+  const status = typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : 500;
+  if (status >= 400 && status < 500) {
+    return new MatrixHttpError(status, errcodeForStatus(status), (err as Error).message || 'Bad request');
+  }
+  return new MatrixHttpError(500, 'M_UNKNOWN', 'Internal error: the bridge could not handle this request');
+}

@@ -1,0 +1,150 @@
+import type { Logger } from '../log/logger.js';
+import type { Transaction } from '../events/types.js';
+import type { Store } from '../store/index.js';
+import { Committer } from './committer.js';
+import { DeadLetters } from './dead-letters.js';
+import { Dispatcher, type ItemHandler } from './dispatcher.js';
+import type { JournalEntry } from './entries.js';
+import { Journal, type AcceptResult } from './journal.js';
+
+export interface InboxOptions {
+  readonly maxBacklog: number;
+  readonly concurrency: number;
+  readonly maxAttempts: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  readonly dedupeWindowHours: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+export const defaultInboxOptions: InboxOptions = {
+  maxBacklog: 20_000,
+  concurrency: 32,
+  maxAttempts: 6,
+  retryBaseMs: 500,
+  retryMaxMs: 60_000,
+  dedupeWindowHours: 72,
+  shutdownTimeoutMs: 10_000,
+};
+
+/** Why a transaction cannot be taken now; the homeserver should retry it later. */
+export class InboxUnavailable extends Error {
+  constructor(message: string, readonly retryAfterMs: number) {
+    super(message);
+    this.name = 'InboxUnavailable';
+  }
+}
+
+/**
+ * The durable inbox: journal (200 only after the batch is in Level), dedupe by event_id,
+ * per-room dispatch with retries and dead letters, backpressure, and a clean stop.
+ */
+export class Inbox {
+  readonly deadLetters: DeadLetters;
+  private outstanding = 0;
+  private accepting = false;
+  private drainWaiters: Array<() => void> = [];
+  private pruneTimer?: NodeJS.Timeout;
+
+  private constructor(
+    private readonly journal: Journal,
+    private readonly committer: Committer,
+    private readonly dispatcher: Dispatcher,
+    store: Store,
+    private readonly options: InboxOptions,
+    private readonly logger: Logger,
+  ) {
+    this.deadLetters = new DeadLetters(store);
+  }
+
+  static async open(store: Store, handler: ItemHandler, options: Partial<InboxOptions>, logger: Logger): Promise<Inbox> {
+    const opts = { ...defaultInboxOptions, ...options };
+    const committer = new Committer(store);
+    const journal = await Journal.open(store, committer, opts.dedupeWindowHours * 3_600_000);
+    let inbox: Inbox | undefined;
+    const dispatcher = new Dispatcher(handler, {
+      done: async (entry, ops) => {
+        await committer.commit([journal.ack(entry), ...ops]);
+        inbox!.settled();
+      },
+      dead: async (entry, attempts, error) => {
+        await committer.commit(journal.toDeadLetter(entry, attempts, error instanceof Error ? error.message : String(error)));
+        inbox!.settled();
+      },
+    }, opts, logger);
+    inbox = new Inbox(journal, committer, dispatcher, store, opts, logger);
+    return inbox;
+  }
+
+  /** Resumes what a previous run journaled and did not finish, then accepts transactions. */
+  async start(): Promise<number> {
+    let resumed = 0;
+    for await (const entry of this.journal.pending()) {
+      this.enqueue(entry);
+      resumed++;
+    }
+    if (resumed > 0) this.logger.info({ resumed }, 'resuming journaled items from the last run');
+    this.accepting = true;
+    const windowMs = this.options.dedupeWindowHours * 3_600_000;
+    this.pruneTimer = setInterval(() => {
+      this.journal.pruneDedupe().catch((err: unknown) => this.logger.warn({ err }, 'pruning the dedupe window failed'));
+    }, Math.min(windowMs / 4, 2 ** 31 - 1));
+    this.pruneTimer.unref();
+    return resumed;
+  }
+
+  /** Journals a transaction; resolves once it is durable. Throws InboxUnavailable to ask for a retry. */
+  async accept(txnId: string, txn: Transaction): Promise<AcceptResult> {
+    if (!this.accepting) throw new InboxUnavailable('The bridge is not accepting transactions (starting or stopping)', 5_000);
+    // One transaction larger than the bound is still taken when nothing is waiting.
+    if (this.outstanding > 0 && this.outstanding + txn.events.length > this.options.maxBacklog) {
+      throw new InboxUnavailable(`The bridge has ${this.outstanding} items waiting to be handled; retry later`, 1_000);
+    }
+    const result = await this.journal.accept(txnId, txn);
+    for (const entry of result.entries) this.enqueue(entry);
+    return result;
+  }
+
+  /** Moves dead letters back into the journal and hands them to the dispatcher. */
+  async replayDeadLetters(seqs?: readonly number[]): Promise<number> {
+    const entries = await this.deadLetters.replay(seqs, () => this.journal.takeSeq());
+    for (const entry of entries) this.enqueue(entry);
+    return entries.length;
+  }
+
+  /** Items journaled and not yet handled (or dead-lettered). */
+  get backlog(): number {
+    return this.outstanding;
+  }
+
+  /** Resolves when every journaled item has been handled or dead-lettered. */
+  drained(): Promise<void> {
+    if (this.outstanding === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** Stops accepting and lets running handlers finish; unfinished items stay journaled. */
+  async stop(timeoutMs = this.options.shutdownTimeoutMs): Promise<boolean> {
+    this.accepting = false;
+    clearInterval(this.pruneTimer);
+    const finished = await this.dispatcher.stop(timeoutMs);
+    if (!finished) this.logger.warn({ timeoutMs }, 'handlers still running at shutdown; their items stay journaled');
+    // Let the last acknowledgements reach the store.
+    await this.committer.commit([]);
+    return finished;
+  }
+
+  private enqueue(entry: JournalEntry): void {
+    this.outstanding++;
+    this.dispatcher.push(entry);
+  }
+
+  private settled(): void {
+    this.outstanding--;
+    if (this.outstanding === 0) {
+      const waiters = this.drainWaiters;
+      this.drainWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+}

@@ -1,0 +1,6 @@
+export { Inbox, InboxUnavailable, defaultInboxOptions, type InboxOptions } from './inbox.js';
+export type { HandlerContext, ItemHandler } from './dispatcher.js';
+export { UnitOfWork } from './unit-of-work.js';
+export { DeadLetters } from './dead-letters.js';
+export type { JournalEntry, DeadLetter } from './entries.js';
+export type { AcceptResult } from './journal.js';
