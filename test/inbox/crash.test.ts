@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Store } from '../../src/store/index.js';
+import { freePort } from '../helpers/net.js';
+import { tempDir } from '../helpers/temp.js';
+import { makeEvent } from '../helpers/events.js';
+import { putTransaction } from '../helpers/endpoint.js';
+import type { RoomEvent } from '../../src/events/types.js';
+
+const CHILD = fileURLToPath(new URL('./crash-child.js', import.meta.url));
+
+interface Child { child: ChildProcess; exited: Promise<number | null>; resumed: number }
+
+function startChild(storePath: string, port: number, mode?: string): Promise<Child> {
+  const child = spawn(process.execPath, [CHILD, storePath, String(port), ...(mode ? [mode] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const resumed = Number(/resumed (\d+)/.exec(out)?.[1] ?? 0);
+      if (out.includes(mode === 'drain' ? 'drained' : 'ready')) resolve({ child, exited, resumed });
+    });
+    child.once('exit', (code) => reject(new Error(`child exited early with ${code}: ${out}`)));
+  });
+}
+
+/** Sends like a homeserver: in order, the same txnId again until it is answered 200. */
+async function deliver(url: string, txnId: string, events: RoomEvent[]): Promise<boolean> {
+  try {
+    return (await putTransaction(url, txnId, { events })).status === 200;
+  } catch {
+    return false; // connection refused or reset: the process is down
+  }
+}
+
+describe('inbox: crash safety', function () {
+  this.timeout(120_000);
+
+  it('handles every event exactly once when the process is SIGKILLed in the middle of a flood', async () => {
+    const dir = await tempDir();
+    const port = await freePort();
+    const rooms = Array.from({ length: 10 }, (_, i) => `!crash${i}:localhost`);
+    const transactions = Array.from({ length: 50 }, (_, t) => Array.from({ length: 50 }, (_, i) => makeEvent(rooms[(t + i) % 10]!)));
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      let { child, exited } = await startChild(dir.path, port);
+      let next = 0;
+      let killed = false;
+      let resumedAfterKill = 0;
+      while (next < transactions.length) {
+        if (!killed && next === 20) {
+          // Mid-flood: the next transaction is in flight when the process dies.
+          const inFlight = deliver(url, String(next), transactions[next]!);
+          await new Promise((r) => setTimeout(r, 2));
+          child.kill('SIGKILL');
+          await exited;
+          killed = true;
+          if (await inFlight) next++;
+          let resumed: number;
+          ({ child, exited, resumed } = await startChild(dir.path, port));
+          resumedAfterKill = resumed;
+          continue;
+        }
+        if (await deliver(url, String(next), transactions[next]!)) next++;
+      }
+      assert.ok(resumedAfterKill > 0, 'the kill left journaled, unhandled events behind');
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, 'SIGTERM stops cleanly');
+      // Whatever SIGTERM left journaled is handled by the next start.
+      const drain = await startChild(dir.path, port, 'drain');
+      assert.equal(await drain.exited, 0);
+
+      const store = await Store.open(dir.path);
+      try {
+        const counts = new Map<string, number>();
+        for await (const [id, n] of store.section<number>('test.handled').iterator()) counts.set(id, n);
+        const all = transactions.flat();
+        assert.ok(all.length >= 2_000);
+        const missing = all.filter((e) => !counts.has(e.event_id));
+        const twice = [...counts].filter(([, n]) => n !== 1);
+        assert.deepEqual(missing.map((e) => e.event_id), [], 'no event lost');
+        assert.deepEqual(twice, [], 'no event handled twice');
+        assert.equal(counts.size, all.length);
+        let journaled = 0;
+        for await (const _ of store.section('inbox.journal').keys()) journaled++;
+        assert.equal(journaled, 0, 'the journal is empty at the end');
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await dir.cleanup();
+    }
+  });
+});

@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { startEndpoint, putTransaction, type Endpoint } from '../helpers/endpoint.js';
+import { makeEvent } from '../helpers/events.js';
+import { waitFor } from '../helpers/net.js';
+import type { InboundItem, RoomEvent } from '../../src/events/types.js';
+
+const idsOf = (items: InboundItem[], roomId?: string) =>
+  items.flatMap((i) => (i.kind === 'event' && (!roomId || i.event.room_id === roomId) ? [i.event.event_id] : []));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('inbox: dispatch order, retries and dead letters', () => {
+  let endpoint: Endpoint | undefined;
+  afterEach(async () => { await endpoint?.close(); endpoint = undefined; });
+
+  it('keeps strict order within a room while rooms run concurrently', async () => {
+    let running = 0;
+    let maxRunning = 0;
+    endpoint = await startEndpoint({
+      handler: async () => {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        await sleep(Math.random() * 3);
+        running--;
+      },
+      inbox: { concurrency: 4 },
+    });
+    const rooms = ['!a:localhost', '!b:localhost', '!c:localhost', '!d:localhost', '!e:localhost'];
+    const sent: RoomEvent[] = [];
+    for (let t = 0; t < 10; t++) {
+      const events = Array.from({ length: 20 }, (_, i) => makeEvent(rooms[(i + t) % rooms.length]!));
+      sent.push(...events);
+      assert.equal((await putTransaction(endpoint.url, `t${t}`, { events })).status, 200);
+    }
+    await endpoint.inbox.drained();
+    for (const room of rooms) {
+      assert.deepEqual(idsOf(endpoint.handled, room), sent.filter((e) => e.room_id === room).map((e) => e.event_id), room);
+    }
+    assert.ok(maxRunning > 1, 'rooms were handled concurrently');
+    assert.ok(maxRunning <= 4, 'concurrency bound respected');
+  });
+
+  it('retries a failing handler with backoff while other rooms go on, then delivers once', async () => {
+    const failures = new Map<string, number>();
+    const stuck = makeEvent('!stuck:localhost');
+    endpoint = await startEndpoint({
+      handler: async (item, ctx) => {
+        if (item.kind === 'event' && item.event.event_id === stuck.event_id && ctx.attempt < 3) {
+          failures.set(stuck.event_id, ctx.attempt);
+          throw new Error(`flaky ${ctx.attempt}`);
+        }
+      },
+      inbox: { retryBaseMs: 40, retryMaxMs: 200, maxAttempts: 5 },
+    });
+    const later = makeEvent('!stuck:localhost');
+    const other = makeEvent('!other:localhost');
+    await putTransaction(endpoint.url, '1', { events: [stuck, later, other] });
+    await waitFor(() => idsOf(endpoint!.handled).includes(other.event_id), 2_000, 'the other room');
+    assert.ok(!idsOf(endpoint.handled).includes(later.event_id), 'the stuck room keeps its order');
+    await endpoint.inbox.drained();
+    assert.equal(failures.get(stuck.event_id), 2);
+    assert.deepEqual(idsOf(endpoint.handled, '!stuck:localhost'), [stuck.event_id, later.event_id]);
+  });
+
+  it('moves an item that always fails to the dead letters, goes on, and replays it on request', async () => {
+    let broken = true;
+    const poison = makeEvent('!r:localhost', { content: { body: 'poison' } });
+    endpoint = await startEndpoint({
+      handler: async (item) => {
+        if (broken && item.kind === 'event' && item.event.event_id === poison.event_id) throw new Error('cannot bridge this');
+      },
+      inbox: { maxAttempts: 3, retryBaseMs: 1, retryMaxMs: 2 },
+    });
+    const next = makeEvent('!r:localhost');
+    await putTransaction(endpoint.url, '1', { events: [poison, next] });
+    await endpoint.inbox.drained();
+    assert.deepEqual(idsOf(endpoint.handled), [next.event_id]);
+    const letters = await endpoint.inbox.deadLetters.list();
+    assert.equal(letters.length, 1);
+    assert.equal(letters[0]!.attempts, 3);
+    assert.equal(letters[0]!.error, 'cannot bridge this');
+    assert.equal(letters[0]!.item.kind === 'event' && letters[0]!.item.event.event_id, poison.event_id);
+
+    broken = false;
+    assert.equal(await endpoint.inbox.replayDeadLetters(), 1);
+    await endpoint.inbox.drained();
+    assert.deepEqual(idsOf(endpoint.handled), [next.event_id, poison.event_id]);
+    assert.equal(await endpoint.inbox.deadLetters.count(), 0);
+  });
+
+  it('drops a dead letter for good', async () => {
+    const poison = makeEvent('!r:localhost');
+    endpoint = await startEndpoint({ handler: async () => { throw new Error('no'); }, inbox: { maxAttempts: 1 } });
+    await putTransaction(endpoint.url, '1', { events: [poison] });
+    await endpoint.inbox.drained();
+    assert.equal(await endpoint.inbox.deadLetters.drop(), 1);
+    assert.deepEqual(await endpoint.inbox.deadLetters.list(), []);
+  });
+
+  it('answers 503 with a spec error and Retry-After when the backlog is full, and 200 once it drains', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    endpoint = await startEndpoint({ handler: () => gate, inbox: { maxBacklog: 10 } });
+    const first = Array.from({ length: 8 }, () => makeEvent('!r:localhost'));
+    assert.equal((await putTransaction(endpoint.url, '1', { events: first })).status, 200);
+    const second = Array.from({ length: 5 }, () => makeEvent('!r:localhost'));
+    const refused = await putTransaction(endpoint.url, '2', { events: second });
+    assert.equal(refused.status, 503);
+    assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+    const body = (await refused.json()) as { errcode: string; error: string };
+    assert.equal(body.errcode, 'M_LIMIT_EXCEEDED');
+    assert.match(body.error, /waiting/);
+    release();
+    await endpoint.inbox.drained();
+    assert.equal((await putTransaction(endpoint.url, '2', { events: second })).status, 200);
+    await endpoint.inbox.drained();
+    assert.equal(endpoint.handled.length, 13);
+  });
+
+  it('commits a handler\'s writes atomically with its acknowledgement', async () => {
+    const events = [makeEvent('!r:localhost'), makeEvent('!r:localhost')];
+    endpoint = await startEndpoint({
+      handler: async (item, ctx) => {
+        if (item.kind !== 'event') return;
+        ctx.work.put(endpoint!.store.section<number>('test.effects'), item.event.event_id, ctx.attempt);
+        if (item.event.event_id === events[1]!.event_id && ctx.attempt === 1) throw new Error('fail after writing');
+      },
+    });
+    await putTransaction(endpoint.url, '1', { events });
+    await endpoint.inbox.drained();
+    const effects = endpoint.store.section<number>('test.effects');
+    assert.equal(await effects.get(events[0]!.event_id), 1);
+    assert.equal(await effects.get(events[1]!.event_id), 2, 'the failed attempt\'s write was discarded');
+  });
+});
+
+describe('inbox: persistence across restarts', () => {
+  it('resumes items journaled by a run that stopped before handling them, and still drops their redelivery', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const first = await startEndpoint({ handler: () => gate });
+    const events = Array.from({ length: 30 }, (_, i) => makeEvent(`!room${i % 3}:localhost`));
+    assert.equal((await putTransaction(first.url, '1', { events })).status, 200);
+    await first.close(false); // handlers are stuck: their items stay journaled
+    release();
+
+    const second = await startEndpoint({ storePath: first.storePath });
+    try {
+      await second.inbox.drained();
+      assert.equal(second.handled.length, 30);
+      // The homeserver restarted too and sends the same events under txnId 1 again.
+      assert.equal((await putTransaction(second.url, '1', { events })).status, 200);
+      await second.inbox.drained();
+      assert.equal(second.handled.length, 30, 'nothing handled twice');
+    } finally {
+      await second.close();
+    }
+  });
+});
