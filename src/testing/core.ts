@@ -1,0 +1,74 @@
+import type { Logger } from '../log/logger.js';
+import type { Registration } from '../registration/index.js';
+import { AppserviceApi } from './appservice-api.js';
+import { AppserviceInterest } from './appservice-interest.js';
+import { AppservicePusher, type EphemeralKey } from './appservice-pusher.js';
+import { AppserviceScope } from './appservice-scope.js';
+import { AliasDirectory } from './directory.js';
+import { EphemeralService } from './ephemeral.js';
+import { FaultInjector } from './faults.js';
+import { MediaStore } from './media.js';
+import type { RoomAuthorizer } from './room-auth.js';
+import { RoomRegistry } from './rooms.js';
+import { TransactionCache } from './txn-cache.js';
+import { UserDirectory } from './users.js';
+
+/** The registered appservice and everything the homeserver uses to talk to it. */
+export interface AppserviceLink {
+  readonly registration: Registration;
+  readonly scope: AppserviceScope;
+  readonly api: AppserviceApi;
+  readonly pusher: AppservicePusher;
+  readonly interest: AppserviceInterest;
+}
+
+export interface CoreSettings {
+  readonly serverName: string;
+  readonly defaultRoomVersion: string;
+  /** Timeout for ping and user/alias queries to the appservice. */
+  readonly queryTimeoutMs: number;
+  readonly typingTimeoutMs: number;
+  readonly push: {
+    readonly timeoutMs: number;
+    readonly retryBaseMs: number;
+    readonly retryMaxMs: number;
+    readonly ephemeralKey: EphemeralKey;
+  };
+}
+
+/** The homeserver's state and services, shared by every route. Survives a restart. */
+export class HomeserverCore {
+  readonly users: UserDirectory;
+  readonly rooms: RoomRegistry;
+  readonly directory = new AliasDirectory();
+  readonly media: MediaStore;
+  readonly faults = new FaultInjector();
+  readonly txnCache = new TransactionCache();
+  readonly ephemeral: EphemeralService;
+  readonly appservice: AppserviceLink | undefined;
+
+  constructor(readonly settings: CoreSettings, authorizer: RoomAuthorizer, registration: Registration | undefined, readonly log: Logger) {
+    this.users = new UserDirectory(settings.serverName);
+    this.rooms = new RoomRegistry(settings.serverName, authorizer);
+    this.media = new MediaStore(settings.serverName);
+    this.ephemeral = new EphemeralService(this);
+    if (registration) this.appservice = this.linkAppservice(registration);
+  }
+
+  get serverName(): string {
+    return this.settings.serverName;
+  }
+
+  private linkAppservice(registration: Registration): AppserviceLink {
+    const scope = new AppserviceScope(registration, this.settings.serverName);
+    const api = new AppserviceApi(registration);
+    const pusher = new AppservicePusher(api, { ...this.settings.push, pushEphemeral: scope.wantsEphemeral }, this.log);
+    const interest = new AppserviceInterest(scope, this.directory, this.rooms);
+    // Synapse creates the appservice's bot user itself.
+    this.users.register(registration.sender_localpart, true);
+    this.rooms.onEvent((room, stored) => {
+      if (api.hasUrl && interest.inEvent(room, stored.event)) pusher.enqueueEvent(stored);
+    });
+    return { registration, scope, api, pusher, interest };
+  }
+}

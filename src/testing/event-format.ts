@@ -1,0 +1,42 @@
+import type { JsonObject, RoomEvent } from '../events/types.js';
+import type { Room, StoredEvent } from './room.js';
+
+/** State types Synapse shares with invitees by default (`room_prejoin_state`). */
+const PREJOIN_STATE_TYPES = [
+  'm.room.join_rules', 'm.room.create', 'm.room.name', 'm.room.canonical_alias',
+  'm.room.avatar', 'm.room.encryption', 'm.room.topic',
+];
+
+/** The stripped state an invite carries in `unsigned.invite_room_state`. */
+export function strippedInviteState(room: Room, inviter: string): JsonObject[] {
+  const events = PREJOIN_STATE_TYPES.map((type) => room.stateEvent(type, ''));
+  events.push(room.stateEvent('m.room.member', inviter));
+  return events.flatMap((event) => event
+    ? [{ content: event.content, sender: event.sender, state_key: event.state_key, type: event.type }]
+    : []);
+}
+
+/** Client-server format: the stored event with `unsigned.age` as of now. */
+export function toClientEvent(stored: StoredEvent, now = Date.now()): RoomEvent {
+  const unsigned = { ...(stored.event.unsigned ?? {}), age: now - stored.receivedAt };
+  return { ...stored.event, unsigned };
+}
+
+/**
+ * Appservice transaction format as Synapse 1.94 sends it: besides `unsigned`, the legacy
+ * top-level `age`, `user_id`, `prev_content`, `replaces_state` and `invite_room_state`.
+ */
+export function toAppserviceEvent(stored: StoredEvent, now = Date.now()): JsonObject {
+  const client = toClientEvent(stored, now);
+  const unsigned = client.unsigned ?? {};
+  const legacy: JsonObject = { age: unsigned['age'], user_id: client.sender };
+  for (const key of ['prev_content', 'replaces_state', 'invite_room_state']) {
+    if (unsigned[key] !== undefined) legacy[key] = unsigned[key];
+  }
+  return sortKeys({ ...client, ...legacy });
+}
+
+/** Synapse serialises with sorted keys; keeping that order makes diffs against fixtures easy. */
+function sortKeys(object: JsonObject): JsonObject {
+  return Object.fromEntries(Object.keys(object).sort().map((key) => [key, object[key]]));
+}

@@ -1,0 +1,59 @@
+import Router from '@koa/router';
+import { z } from 'zod';
+import type { HomeserverCore } from '../core.js';
+import { invalidParam, notFound } from '../errors.js';
+import { presenceEdu } from '../ephemeral.js';
+import { authenticate } from '../requester.js';
+import { readJson } from '../request-body.js';
+import { CLIENT_V3, param, requireJoined, requireSelf } from './common.js';
+
+const typingBody = z.object({ typing: z.boolean(), timeout: z.number().int().nonnegative().optional() });
+const receiptBody = z.object({ thread_id: z.string().optional() });
+const presenceBody = z.object({ presence: z.enum(['online', 'offline', 'unavailable']), status_msg: z.string().optional() });
+const RECEIPT_TYPES = ['m.read', 'm.read.private', 'm.fully_read'];
+
+/** Typing notifications, read receipts and presence. */
+export function ephemeralRoutes(core: HomeserverCore): Router {
+  const router = new Router({ prefix: CLIENT_V3 });
+
+  router.put('/rooms/:roomId/typing/:userId', async (ctx) => {
+    const requester = authenticate(core, ctx);
+    requireSelf(requester, param(ctx, 'userId'));
+    const body = await readJson(ctx, typingBody);
+    const room = core.rooms.require(param(ctx, 'roomId'));
+    requireJoined(room, requester);
+    core.ephemeral.setTyping(room, requester.userId, body.typing, body.timeout);
+    ctx.body = {};
+  });
+
+  router.post('/rooms/:roomId/receipt/:receiptType/:eventId', async (ctx) => {
+    const requester = authenticate(core, ctx);
+    const body = await readJson(ctx, receiptBody);
+    const receiptType = param(ctx, 'receiptType');
+    if (!RECEIPT_TYPES.includes(receiptType)) throw invalidParam(`Receipt type must be one of ${RECEIPT_TYPES.join(', ')}`);
+    const room = core.rooms.require(param(ctx, 'roomId'));
+    requireJoined(room, requester);
+    const eventId = param(ctx, 'eventId');
+    if (!room.event(eventId)) throw notFound('Event not found');
+    // m.fully_read is room account data, never an EDU.
+    if (receiptType !== 'm.fully_read') core.ephemeral.receipt(room, requester.userId, receiptType, eventId, body.thread_id);
+    ctx.body = {};
+  });
+
+  router.put('/presence/:userId/status', async (ctx) => {
+    const requester = authenticate(core, ctx);
+    requireSelf(requester, param(ctx, 'userId'));
+    const body = await readJson(ctx, presenceBody);
+    core.ephemeral.setPresence(requester.userId, body.presence, body.status_msg);
+    ctx.body = {};
+  });
+
+  router.get('/presence/:userId/status', (ctx) => {
+    authenticate(core, ctx);
+    const user = core.users.get(param(ctx, 'userId'));
+    if (!user) throw notFound('Presence not found');
+    ctx.body = presenceEdu(user.userId, user.presence)['content'];
+  });
+
+  return router;
+}

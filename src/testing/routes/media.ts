@@ -1,0 +1,35 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { HomeserverCore } from '../core.js';
+import { notFound } from '../errors.js';
+import { authenticate } from '../requester.js';
+import { readRawBody } from '../request-body.js';
+import { param } from './common.js';
+
+/** Upload into memory; download by `mxc://` parts (authenticated v1 and legacy v3). */
+export function mediaRoutes(core: HomeserverCore): Router {
+  const router = new Router();
+
+  router.post('/_matrix/media/v3/upload', async (ctx) => {
+    authenticate(core, ctx);
+    const filename = typeof ctx.query['filename'] === 'string' ? ctx.query['filename'] : undefined;
+    const content = await readRawBody(ctx);
+    const contentType = ctx.get('content-type') || 'application/octet-stream';
+    ctx.body = { content_uri: core.media.put({ content, contentType, filename }) };
+  });
+
+  const download = (ctx: Context) => {
+    const media = core.media.get(param(ctx, 'serverName'), param(ctx, 'mediaId'));
+    if (!media) throw notFound('Media not found');
+    ctx.set('content-type', media.contentType);
+    if (media.filename !== undefined) ctx.set('content-disposition', `inline; filename=${encodeURIComponent(media.filename)}`);
+    ctx.body = media.content;
+  };
+  router.get('/_matrix/client/v1/media/download/:serverName/:mediaId{/:fileName}', (ctx) => {
+    authenticate(core, ctx);
+    download(ctx);
+  });
+  router.get('/_matrix/media/v3/download/:serverName/:mediaId{/:fileName}', download);
+
+  return router;
+}
