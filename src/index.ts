@@ -4,3 +4,9 @@ export * from './config/index.js';
 export * from './registration/index.js';
 export { createLogger, silentLogger, type Logger } from './log/logger.js';
 export * from './homeserver/index.js';
+// The plugin contract and the bot's command types: what bridges/ build against.
+export { definePlugin } from './plugin/contract.js';
+export type { BridgePlugin, PluginContext, HandlerScope, Capabilities, Capability } from './plugin/contract.js';
+export type { BotCommand, CommandInvocation } from './bot/command.js';
+export { RoomAdminRefused, type RoomAdminResult } from './bot/room-admin.js';
+export * from './mirror/index.js';

@@ -1,0 +1,85 @@
+import type { RoomEvent, StateEvent } from '../events/types.js';
+import { powerLevelIn, roomAuth } from './auth/power.js';
+import { serverOfUser } from './auth/creators.js';
+import { entryAuthState } from './entry-auth.js';
+import { isSummaryState, type RoomRecord } from './layout.js';
+import { membershipOfEvent, shiftCounts, toStored, type MirrorStore, type RoomEntry } from './mirror-store.js';
+import { redactEvent, redactsOf } from './redaction.js';
+import { roomVersionOf } from './versions.js';
+
+/**
+ * Puts a state event into the mirror and returns the room as it is after it. A state
+ * event already applied (same event ID seen before) changes nothing, so redelivery is
+ * harmless.
+ */
+export async function applyStateEvent(ms: MirrorStore, entry: RoomEntry, event: StateEvent): Promise<RoomEntry> {
+  const { roomId } = entry;
+  const [seen, old] = await Promise.all([
+    ms.eventLocation(roomId, event.event_id),
+    isSummaryState(event.type, event.state_key) ? entry.summary.get(event.type) : ms.getState(roomId, event.type, event.state_key),
+  ]);
+  // Seen before, or the current state already (the index of a fetched state may still be filling).
+  if (seen !== undefined || old?.event_id === event.event_id) return entry;
+  return replaceState(ms, entry, toStored(event), old);
+}
+
+/**
+ * Applies an m.room.redaction to the state event it targets, when that event is still
+ * current state and the redaction may take effect ("Handling redactions", v3+: the
+ * redact level, or a redaction from the original sender's own server).
+ */
+export async function applyRedaction(ms: MirrorStore, entry: RoomEntry, redaction: RoomEvent): Promise<RoomEntry> {
+  const target = redactsOf(redaction);
+  if (target === undefined) return entry;
+  const location = await ms.eventLocation(entry.roomId, target);
+  if (location === undefined) return entry;
+  const [type, stateKey] = location;
+  const current = isSummaryState(type, stateKey) ? entry.summary.get(type) : await ms.getState(entry.roomId, type, stateKey);
+  if (!current || current.event_id !== target || current.state_key === undefined) return entry;
+  if (!redactionTakesEffect(entry, redaction, current)) return entry;
+  const version = roomVersionOf(entry.summary.get('m.room.create')?.content);
+  const redacted = redactEvent(current, version, redactionSummary(redaction)) as StateEvent;
+  return replaceState(ms, entry, redacted, current);
+}
+
+async function replaceState(ms: MirrorStore, entry: RoomEntry, event: StateEvent, old: RoomEvent | undefined): Promise<RoomEntry> {
+  const { roomId } = entry;
+  const record: RoomRecord = {
+    ...entry.record,
+    hydrated: entry.record.hydrated || event.type === 'm.room.create',
+    stateCount: entry.record.stateCount + (old === undefined ? 1 : 0),
+    counts: event.type === 'm.room.member'
+      ? shiftCounts(entry.record.counts, membershipOfEvent(old), membershipOfEvent(event))
+      : entry.record.counts,
+  };
+  await ms.store.write([...ms.putState(roomId, event), ms.putRecord(roomId, record)]);
+  let summary = entry.summary;
+  if (isSummaryState(event.type, event.state_key)) {
+    const next = new Map(summary);
+    next.set(event.type, event);
+    summary = next;
+  }
+  return { roomId, record, summary };
+}
+
+function redactionTakesEffect(entry: RoomEntry, redaction: RoomEvent, original: RoomEvent): boolean {
+  if (serverOfUser(redaction.sender) === serverOfUser(original.sender)) return true;
+  // Only levels are needed here, not memberships.
+  const state = entryAuthState(entry, new Map());
+  if (!state) return true; // Without the create event there is nothing to judge by: trust the homeserver.
+  const auth = roomAuth(state);
+  return powerLevelIn(auth, redaction.sender) >= auth.pl.levels.redact;
+}
+
+/** What `unsigned.redacted_because` keeps of the redaction: enough to say who and why. */
+function redactionSummary(redaction: RoomEvent): RoomEvent {
+  return {
+    type: redaction.type,
+    event_id: redaction.event_id,
+    room_id: redaction.room_id,
+    sender: redaction.sender,
+    origin_server_ts: redaction.origin_server_ts,
+    content: redaction.content,
+    ...(redaction.redacts !== undefined ? { redacts: redaction.redacts } : {}),
+  };
+}

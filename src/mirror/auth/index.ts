@@ -1,0 +1,21 @@
+/**
+ * The pure, synchronous permission engine: the auth rules of room versions 1–12 over a
+ * small read interface (`AuthState`), usable on any in-memory room.
+ */
+export type { AuthState, Membership, ProposedEvent, StateEntry, Verdict } from './types.js';
+export { MEMBERSHIPS, isMembership } from './types.js';
+export { authorizeEvent, authorizeCreate } from './authorize.js';
+export {
+  canSendMessage, canSendState, canChangeMembership, canInvite, canKick, canBan, canUnban,
+  canJoin, canKnock, canLeave, canRedact, canChangePowerLevels, canNotify, requiredLevel,
+} from './can.js';
+export { whoCanGrant, type GrantAnswer, type Refusal } from './grant.js';
+export { powerLevel, isCreator, roomAuth, powerLevelIn, type RoomAuth } from './power.js';
+export { creatorsOf, additionalCreators, roomTypeOf, isUserId } from './creators.js';
+export {
+  parseLevel, resolvePowerLevels, sendLevel, notificationLevel, LEVEL_DEFAULTS, LEVEL_KEYS,
+  NOTIFICATIONS_ROOM_DEFAULT, type PowerLevels, type LevelKey,
+} from './levels.js';
+export { joinRuleIn } from './membership.js';
+export { authRule, CsRules, type AuthRuleName } from './rule-refs.js';
+export { formatLevel } from './verdict.js';

@@ -1,0 +1,121 @@
+import type { RoomEvent } from '../events/types.js';
+import { put, type Section, type Store, type WriteOp } from '../store/store.js';
+import { isMembership, type Membership } from './auth/types.js';
+import {
+  MirrorSections, SUMMARY_TYPES, eventKeyOf, roomRange, stateKeyOf, type RoomRecord,
+} from './layout.js';
+
+/** Where a state event sits: [type, stateKey]. */
+export type EventLocation = readonly [string, string];
+
+/** A room as held in memory: its record and its summary state events (create, power levels, …). */
+export interface RoomEntry {
+  readonly roomId: string;
+  readonly record: RoomRecord;
+  /** Summary-type state events by type (state key ""). */
+  readonly summary: ReadonlyMap<string, RoomEvent>;
+}
+
+/** The mirror's typed access to its sections of the Level store. */
+export class MirrorStore {
+  readonly rooms: Section<RoomRecord>;
+  readonly state: Section<RoomEvent>;
+  readonly events: Section<EventLocation>;
+
+  constructor(readonly store: Store) {
+    this.rooms = store.section<RoomRecord>(MirrorSections.rooms);
+    this.state = store.section<RoomEvent>(MirrorSections.state);
+    this.events = store.section<EventLocation>(MirrorSections.events);
+  }
+
+  /** Reads a room's record and summary state; undefined when the mirror has never seen the room. */
+  async loadRoom(roomId: string): Promise<RoomEntry | undefined> {
+    const record = await this.rooms.get(roomId);
+    if (record === undefined) return undefined;
+    const keys = SUMMARY_TYPES.map((type) => stateKeyOf(roomId, type, ''));
+    const values = await this.state.getMany(keys);
+    const summary = new Map<string, RoomEvent>();
+    values.forEach((event, i) => {
+      const type = SUMMARY_TYPES[i];
+      if (event !== undefined && type !== undefined) summary.set(type, event);
+    });
+    return { roomId, record, summary };
+  }
+
+  getState(roomId: string, type: string, stateKey: string): Promise<RoomEvent | undefined> {
+    return this.state.get(stateKeyOf(roomId, type, stateKey));
+  }
+
+  getStates(roomId: string, type: string, stateKeys: readonly string[]): Promise<(RoomEvent | undefined)[]> {
+    return this.state.getMany(stateKeys.map((k) => stateKeyOf(roomId, type, k)));
+  }
+
+  eventLocation(roomId: string, eventId: string): Promise<EventLocation | undefined> {
+    return this.events.get(eventKeyOf(roomId, eventId));
+  }
+
+  /** A room's state events (of one type, when given), streamed from disk in key order. */
+  async *iterateState(roomId: string, type?: string): AsyncGenerator<RoomEvent> {
+    for await (const value of this.state.values(roomRange(roomId, type))) yield value;
+  }
+
+  putState(roomId: string, event: RoomEvent & { state_key: string }): WriteOp[] {
+    return [
+      put(this.state, stateKeyOf(roomId, event.type, event.state_key), event),
+      put(this.events, eventKeyOf(roomId, event.event_id), [event.type, event.state_key] as const),
+    ];
+  }
+
+  putRecord(roomId: string, record: RoomRecord): WriteOp {
+    return put(this.rooms, roomId, record);
+  }
+
+  /** Removes everything the mirror holds about a room. */
+  async deleteRoom(roomId: string): Promise<void> {
+    await this.clearRoomState(roomId);
+    await this.rooms.del(roomId);
+  }
+
+  /** Removes a room's state events and event index (before a full refetch). */
+  async clearRoomState(roomId: string): Promise<void> {
+    await this.state.clear(roomRange(roomId));
+    await this.events.clear(roomRange(roomId));
+  }
+}
+
+/** The membership an m.room.member event sets, if it is one the spec knows. */
+export function membershipOfEvent(event: RoomEvent | undefined): Membership | undefined {
+  if (event === undefined || event.type !== 'm.room.member') return undefined;
+  const membership = event.content['membership'];
+  return isMembership(membership) ? membership : undefined;
+}
+
+/** Counts after one member's membership went from `before` to `after`. */
+export function shiftCounts(
+  counts: Readonly<Record<Membership, number>>, before: Membership | undefined, after: Membership | undefined,
+): Record<Membership, number> {
+  const next = { ...counts };
+  if (before === after) return next;
+  if (before !== undefined) next[before] = Math.max(0, next[before] - 1);
+  if (after !== undefined) next[after] += 1;
+  return next;
+}
+
+/**
+ * The event as stored: `age` fields are dropped, as they are relative to the moment
+ * of delivery and wrong ever after. Everything else is kept verbatim.
+ */
+export function toStored<E extends RoomEvent>(event: E): E {
+  const raw = event as unknown as Record<string, unknown>;
+  const hasAge = raw['age'] !== undefined;
+  const unsignedAge = event.unsigned?.['age'] !== undefined;
+  if (!hasAge && !unsignedAge) return event;
+  const copy: Record<string, unknown> = { ...raw };
+  delete copy['age'];
+  if (unsignedAge && event.unsigned) {
+    const unsigned = { ...event.unsigned };
+    delete unsigned['age'];
+    copy['unsigned'] = unsigned;
+  }
+  return copy as unknown as E;
+}

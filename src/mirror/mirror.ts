@@ -1,0 +1,232 @@
+import { isStateEvent, type RoomEvent, type StateEvent } from '../events/types.js';
+import type { Logger } from '../log/logger.js';
+import type { Store } from '../store/store.js';
+import { applyRedaction, applyStateEvent } from './apply.js';
+import type { GrantAnswer } from './auth/grant.js';
+import { usableStateEvents, writeEventIndex, writeFullState } from './hydrate.js';
+import { emptyRecord } from './layout.js';
+import { Lru } from './lru.js';
+import { MirrorStore, type RoomEntry } from './mirror-store.js';
+import { KeyedQueue } from './room-queue.js';
+import { RoomView } from './room-view.js';
+
+export interface MirrorOptions {
+  readonly store: Store;
+  readonly logger: Logger;
+  /** How many rooms' summaries stay in memory (default 1,000); the rest are read from disk when needed. */
+  readonly cacheRooms?: number;
+  /**
+   * Fetches a room's full current state (`GET /_matrix/client/v3/rooms/{roomId}/state`
+   * as a joined user). Without it, a room the mirror does not know starts empty and
+   * is marked not hydrated.
+   */
+  readonly fetchState?: (roomId: string) => Promise<RoomEvent[]>;
+  /** After a failed fetch, how long before a room's next event tries again (default 60 s). */
+  readonly hydrateRetryMs?: number;
+}
+
+/**
+ * The room mirror: every room event passes through `apply` (in room order) before a
+ * plugin sees it, so that `room(roomId)` answers with the room as it stands. The
+ * homeserver has already authorised and resolved what it sends; the mirror applies it
+ * and never resolves state itself.
+ */
+export class Mirror {
+  private readonly ms: MirrorStore;
+  private readonly logger: Logger;
+  private readonly cache: Lru<string, RoomEntry>;
+  private readonly queue = new KeyedQueue();
+  private readonly fetchState: ((roomId: string) => Promise<RoomEvent[]>) | undefined;
+  private readonly retryMs: number;
+  /** Rooms whose last fetch failed, and when. */
+  private readonly failedFetches = new Map<string, number>();
+  /** Event-index writes running in the background after a fetch, per room. */
+  private readonly indexing = new Map<string, Promise<void>>();
+  /** Bumped when a room's state is replaced or dropped, so that stale background work stops. */
+  private readonly generations = new Map<string, number>();
+  private closed = false;
+
+  constructor(options: MirrorOptions) {
+    this.ms = new MirrorStore(options.store);
+    this.logger = options.logger;
+    this.cache = new Lru(options.cacheRooms ?? 1_000);
+    this.fetchState = options.fetchState;
+    this.retryMs = options.hydrateRetryMs ?? 60_000;
+  }
+
+  /**
+   * Applies one room event: state events replace the state at their key, redactions
+   * redact the state event they target, other events only make the room known. Re-applying
+   * an event already applied changes nothing. A room the mirror does not know is fetched
+   * first; that room's later events wait, in order, until it is.
+   */
+  apply(event: RoomEvent): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the mirror is closed'));
+    return this.queue.run(event.room_id, async () => {
+      let entry = await this.knownOrHydrated(event.room_id, event);
+      if (isStateEvent(event)) {
+        entry = await applyStateEvent(this.ms, entry, event);
+      } else if (event.type === 'm.room.redaction') {
+        // A redaction looks its target up in the event index: let a background fill finish first.
+        await this.indexing.get(event.room_id);
+        entry = await applyRedaction(this.ms, entry, event);
+      }
+      this.cache.set(event.room_id, entry);
+    });
+  }
+
+  /** The plugin-facing view of a room, or undefined when the mirror has never seen it. */
+  async room(roomId: string): Promise<RoomView | undefined> {
+    const entry = await this.entry(roomId);
+    return entry ? this.view(entry) : undefined;
+  }
+
+  /** Fetches the room's full state again and replaces the mirror's copy, in order with its events. */
+  resync(roomId: string): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the mirror is closed'));
+    return this.queue.run(roomId, async () => {
+      if (!this.fetchState) throw new Error('resync needs a fetchState function');
+      await this.hydrate(roomId, { rethrow: true });
+    });
+  }
+
+  /** Drops everything the mirror holds about a room (e.g. after the bridge left it for good). */
+  forget(roomId: string): Promise<void> {
+    return this.queue.run(roomId, async () => {
+      this.cache.delete(roomId);
+      this.failedFetches.delete(roomId);
+      this.bumpGeneration(roomId);
+      await this.indexing.get(roomId);
+      await this.ms.deleteRoom(roomId);
+    });
+  }
+
+  /** Which of the bridge's users (`controlled`) could raise `target` to `level` in a room. */
+  async whoCanGrant(roomId: string, target: string, level: number, controlled: readonly string[]): Promise<GrantAnswer> {
+    const room = await this.room(roomId);
+    if (!room) return { possible: false, reason: `the mirror does not know room ${roomId}`, refusals: [], holders: [] };
+    return room.whoCanGrant(target, level, controlled);
+  }
+
+  /** Resolves once all queued events and background index writes are done. */
+  async settled(): Promise<void> {
+    do {
+      await this.queue.idle();
+      await Promise.all([...this.indexing.values()]);
+    } while (this.indexing.size > 0);
+  }
+
+  /** Waits for queued and background work and refuses new work. The store stays open: its owner closes it. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.settled();
+    this.cache.clear();
+  }
+
+  private view(entry: RoomEntry): RoomView {
+    return new RoomView(this.ms, entry, (id) => this.room(id));
+  }
+
+  private async entry(roomId: string): Promise<RoomEntry | undefined> {
+    const cached = this.cache.get(roomId);
+    if (cached) return cached;
+    const loaded = await this.ms.loadRoom(roomId);
+    if (!loaded) return undefined;
+    this.cache.set(roomId, loaded);
+    // Stopped before its index was complete (a crash or restart): finish it from disk.
+    if (loaded.record.indexed === false && !this.indexing.has(roomId) && !this.closed) {
+      this.startIndexing(roomId, this.storedStateEvents(roomId));
+    }
+    return loaded;
+  }
+
+  /** The room's entry, hydrating first when the room is unknown (or its last fetch failed long enough ago). */
+  private async knownOrHydrated(roomId: string, event: RoomEvent): Promise<RoomEntry> {
+    const entry = await this.entry(roomId);
+    if (entry && (entry.record.hydrated || !this.shouldRetry(roomId))) return entry;
+    // A room first met through its create event is seen from its start: nothing to fetch.
+    if (!entry && event.type === 'm.room.create' && event.state_key === '') return this.fresh(roomId, true);
+    if (this.fetchState) {
+      const hydrated = await this.hydrate(roomId, { rethrow: false });
+      if (hydrated) return hydrated;
+    }
+    return entry ?? this.fresh(roomId, false);
+  }
+
+  private shouldRetry(roomId: string): boolean {
+    if (!this.fetchState) return false;
+    const failedAt = this.failedFetches.get(roomId);
+    return failedAt === undefined || Date.now() - failedAt >= this.retryMs;
+  }
+
+  private async fresh(roomId: string, hydrated: boolean): Promise<RoomEntry> {
+    const record = emptyRecord(hydrated);
+    await this.ms.store.write([this.ms.putRecord(roomId, record)]);
+    const entry: RoomEntry = { roomId, record, summary: new Map() };
+    this.cache.set(roomId, entry);
+    return entry;
+  }
+
+  private async hydrate(roomId: string, { rethrow }: { rethrow: boolean }): Promise<RoomEntry | undefined> {
+    const fetchState = this.fetchState;
+    if (!fetchState) return undefined;
+    const started = Date.now();
+    let events: RoomEvent[];
+    try {
+      events = await fetchState(roomId);
+    } catch (err) {
+      this.failedFetches.set(roomId, Date.now());
+      this.logger.warn({ roomId, err }, 'mirror: fetching room state failed; the room stays unhydrated');
+      if (rethrow) throw err;
+      return undefined;
+    }
+    this.cache.delete(roomId);
+    this.bumpGeneration(roomId);
+    await this.indexing.get(roomId);
+    const usable = usableStateEvents(events, roomId, this.logger);
+    await writeFullState(this.ms, roomId, usable, this.logger);
+    this.failedFetches.delete(roomId);
+    this.startIndexing(roomId, usable);
+    const entry = await this.ms.loadRoom(roomId);
+    if (!entry) throw new Error(`room ${roomId} vanished while hydrating`);
+    this.cache.set(roomId, entry);
+    this.logger.info({ roomId, stateEvents: entry.record.stateCount, ms: Date.now() - started }, 'mirror: room hydrated');
+    return entry;
+  }
+
+  /**
+   * Writes the event index of a fetched state in the background, then marks the room
+   * indexed (through the room's queue, so that the mark does not race its events).
+   */
+  private startIndexing(roomId: string, events: AsyncIterable<StateEvent> | Iterable<StateEvent>): void {
+    const generation = this.generations.get(roomId) ?? 0;
+    const current = () => (this.generations.get(roomId) ?? 0) === generation;
+    const written = writeEventIndex(this.ms, roomId, events, current);
+    const done = written.then(() => undefined, (err: unknown) => {
+      this.logger.error({ roomId, err }, 'mirror: writing the event index failed; it is retried when the room is next loaded');
+    });
+    this.indexing.set(roomId, done);
+    void written.then(async (complete) => {
+      if (this.indexing.get(roomId) === done) this.indexing.delete(roomId);
+      if (!complete || !current()) return;
+      await this.queue.run(roomId, async () => {
+        // Not this.entry(): a reload from disk would see indexed: false and start over.
+        const entry = this.cache.get(roomId) ?? await this.ms.loadRoom(roomId);
+        if (!entry || !current()) return;
+        const marked: RoomEntry = { ...entry, record: { ...entry.record, indexed: true } };
+        await this.ms.store.write([this.ms.putRecord(roomId, marked.record)]);
+        this.cache.set(roomId, marked);
+      });
+    }, () => {
+      if (this.indexing.get(roomId) === done) this.indexing.delete(roomId);
+    });
+  }
+
+  private async *storedStateEvents(roomId: string): AsyncGenerator<StateEvent> {
+    for await (const event of this.ms.iterateState(roomId)) if (isStateEvent(event)) yield event;
+  }
+
+  private bumpGeneration(roomId: string): void {
+    this.generations.set(roomId, (this.generations.get(roomId) ?? 0) + 1);
+  }
+}
