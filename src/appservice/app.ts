@@ -19,6 +19,8 @@ export interface AppserviceOptions {
   readonly handlers?: QueryHandlers;
   readonly maxBodyBytes?: number;
   readonly logger: Logger;
+  /** More routes on the same listener (plugin HTTP routes); they do their own auth. */
+  readonly extraRoutes?: Koa.Middleware[];
 }
 
 const V1 = '/_matrix/app/v1';
@@ -55,6 +57,7 @@ export function createAppserviceApp(options: AppserviceOptions): Koa {
   const app = new Koa();
   app.use(errorBoundary(logger));
   app.use(router.routes());
+  for (const middleware of options.extraRoutes ?? []) app.use(middleware);
   app.use(router.allowedMethods({
     throw: true,
     methodNotAllowed: () => unrecognized(405, 'Method not allowed on this path'),

@@ -40,6 +40,20 @@ export const configSchema = z.object({
     /** The plugin's own section, validated by the schema the plugin declares. */
     config: z.record(z.string(), z.unknown(), { error: 'must be a mapping' }).default({}),
   }, { error: 'must be a mapping' }),
+  bot: z.object({
+    /** Commands start with this, e.g. `!help`. */
+    prefix: z.string({ error: 'must be a string' }).min(1, 'must not be empty').default('!'),
+    /**
+     * Bridge administrators (typically homeserver admins): they pass every command's power
+     * check, e.g. to take over a room with make-room-admin while they sit at 0 there.
+     */
+    admins: z.array(z.string().regex(/^@[^:]+:.+$/, 'must be a user ID'), { error: 'must be a list of user IDs' }).default([]),
+    /** Who may invite the bot into rooms. Empty lists: anyone on the homeserver's own domain. */
+    invites: z.object({
+      users: z.array(z.string().regex(/^@[^:]+:.+$/, 'must be a user ID'), { error: 'must be a list of user IDs' }).default([]),
+      servers: z.array(z.string().min(1), { error: 'must be a list of server names' }).default([]),
+    }, { error: 'must be a mapping' }).prefault({}),
+  }, { error: 'must be a mapping' }).prefault({}),
   inbox: z.object({
     /** Unhandled items above which transactions are answered 503 until the backlog drains. */
     maxBacklog: positiveInt.default(20_000),

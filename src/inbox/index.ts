@@ -3,4 +3,4 @@ export type { HandlerContext, ItemHandler } from './dispatcher.js';
 export { UnitOfWork } from './unit-of-work.js';
 export { DeadLetters } from './dead-letters.js';
 export type { JournalEntry, DeadLetter } from './entries.js';
-export type { AcceptResult } from './journal.js';
+export { readNextSeq, type AcceptResult } from './journal.js';

@@ -4,6 +4,15 @@ import type { Committer } from './committer.js';
 import { DedupeWindow, ephemeralId } from './dedupe.js';
 import { seqKey, type DeadLetter, type JournalEntry } from './entries.js';
 
+/** The next free sequence number: the stored counter, or past the last journaled entry. */
+export async function readNextSeq(store: Store): Promise<number> {
+  let nextSeq = (await store.section<number>(Sections.inboxMeta).get('nextSeq')) ?? 0;
+  for await (const key of store.section<JournalEntry>(Sections.journal).keys({ reverse: true, limit: 1 })) {
+    nextSeq = Math.max(nextSeq, Number(key) + 1);
+  }
+  return nextSeq;
+}
+
 export interface AcceptResult {
   /** Newly journaled entries, in the homeserver's order. */
   readonly entries: JournalEntry[];
@@ -35,11 +44,7 @@ export class Journal {
   }
 
   static async open(store: Store, committer: Committer, dedupeWindowMs: number): Promise<Journal> {
-    const meta = store.section<number>(Sections.inboxMeta);
-    let nextSeq = (await meta.get('nextSeq')) ?? 0;
-    for await (const key of store.section<JournalEntry>(Sections.journal).keys({ reverse: true, limit: 1 })) {
-      nextSeq = Math.max(nextSeq, Number(key) + 1);
-    }
+    const nextSeq = await readNextSeq(store);
     const dedupe = new DedupeWindow(store.section<number>(Sections.seen), dedupeWindowMs);
     await dedupe.prune();
     return new Journal(store, committer, dedupe, nextSeq);

@@ -21,4 +21,6 @@ export const Sections = {
   /** plugin host: mappings and each plugin's own key-value data. */
   mappings: 'plugin.mappings',
   pluginData: (plugin: string) => `plugin.data.${plugin}`,
+  /** bot: `user!<userId>` → management room id, `room!<roomId>` → its user. */
+  botManagementRooms: 'bot.management-rooms',
 } as const;

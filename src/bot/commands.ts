@@ -1,0 +1,109 @@
+import type { JsonObject } from '../events/types.js';
+import type { Logger } from '../log/logger.js';
+import type { Mirror, RoomView } from '../mirror/index.js';
+import type { BridgePlugin, HandlerScope } from '../plugin/contract.js';
+import type { ClassifiedEvent, MatrixMessage } from '../plugin/matrix-events.js';
+import { PermissionDenied, type Puppets } from '../puppets/index.js';
+import type { Namespaces } from '../registration/index.js';
+import type { Section } from '../store/index.js';
+import { BotMembership } from './bot-membership.js';
+import { parseCommandLine } from './command-line.js';
+import { InvitePolicy, type BotConfig } from './invite-policy.js';
+import { ManagementRooms } from './management-rooms.js';
+import { RoomAdmin, type RoomAdminResult } from './room-admin.js';
+import { CommandRunner } from './runner.js';
+
+export interface BotCommandsOptions {
+  readonly plugin: Pick<BridgePlugin<unknown>, 'commands'>;
+  readonly puppets: Puppets;
+  readonly mirror: Pick<Mirror, 'room' | 'resync' | 'forget'>;
+  readonly namespaces: Namespaces;
+  /** The `bot` section of the config: prefix and who may invite. */
+  readonly config: BotConfig;
+  /** Where management rooms are remembered (`Sections.botManagementRooms`). */
+  readonly managementSection: Section<string>;
+  /** The room's current power levels from the homeserver, read as `asUser`. */
+  readonly readPowerLevels: (roomId: string, asUser: string) => Promise<JsonObject | undefined>;
+  readonly logger: Logger;
+}
+
+/**
+ * The bridge bot: commands (the plugin's and `help`), auto-join on invite, management
+ * rooms, and "make room admin". `intercept` gets first look at every room event the
+ * plugin host handles.
+ */
+export class BotCommands {
+  private readonly membership: BotMembership;
+  private readonly runner: CommandRunner;
+  private readonly managementRooms: ManagementRooms;
+  private readonly admin: RoomAdmin;
+
+  constructor(private readonly options: BotCommandsOptions) {
+    const { puppets, namespaces, logger } = options;
+    const isControlled = (userId: string) => namespaces.isControlledUser(userId);
+    const log = logger.child({ component: 'bot' });
+    this.managementRooms = new ManagementRooms({ section: options.managementSection, bot: puppets.bot, mirror: options.mirror, isControlled, logger: log });
+    this.admin = new RoomAdmin({ puppets, mirror: options.mirror, readPowerLevels: options.readPowerLevels, logger: log });
+    this.membership = new BotMembership({
+      bot: puppets.bot,
+      mirror: options.mirror,
+      policy: new InvitePolicy(options.config.invites, namespaces.domain, isControlled),
+      managementRooms: this.managementRooms,
+      isControlled,
+      logger: log,
+    });
+    this.runner = new CommandRunner({
+      commands: options.plugin.commands ?? [], prefix: options.config.prefix, admins: options.config.admins, bot: puppets.bot, mirror: options.mirror, admin: this.admin, logger: log,
+    });
+  }
+
+  /** True when the bot took the event (a command, or its own invite); the plugin then does not see it. */
+  async intercept(event: ClassifiedEvent, room: RoomView, scope: HandlerScope): Promise<boolean> {
+    try {
+      if (event.kind === 'membership') return await this.membership.handle(event.value);
+      if (event.kind === 'message') return await this.command(event.value, room, scope);
+      return false;
+    } catch (err) {
+      // A refusal by the permission engine (the bot may not speak or join here) does not
+      // change on a retry: log it and drop the event instead of retrying it.
+      if (!(err instanceof PermissionDenied)) throw err;
+      scope.logger.warn({ roomId: room.roomId, eventId: eventIdOf(event), action: err.action, rule: err.rule }, `bot: ${err.message}`);
+      return true;
+    }
+  }
+
+  /** Raises `target` to `level` acting as a user the bridge controls; throws `RoomAdminRefused` with the reasons when none may. */
+  makeRoomAdmin(roomId: string, target: string, level = 100): Promise<{ readonly grantor?: string; readonly changed: boolean }> {
+    return this.admin.makeRoomAdmin(roomId, target, level);
+  }
+
+  /** As `makeRoomAdmin`, with a refusal as a result. */
+  grantPowerLevel(roomId: string, target: string, level: number): Promise<RoomAdminResult> {
+    return this.admin.grant(roomId, target, level);
+  }
+
+  /** The user's management room (a direct room with the bot), created on first use. */
+  managementRoom(userId: string): Promise<string> {
+    return this.managementRooms.managementRoom(userId);
+  }
+
+  private async command(message: MatrixMessage, room: RoomView, scope: HandlerScope): Promise<boolean> {
+    // Never from the bridge's own users (no loops), never from notices (other bots speak in
+    // notices), never from media or emotes.
+    if (this.options.namespaces.isControlledUser(message.sender) || message.msgtype !== 'm.text') return false;
+    const inManagementRoom = (await this.managementRooms.ownerOf(message.roomId)) !== undefined;
+    const line = parseCommandLine(
+      { body: message.body, ...(message.html !== undefined ? { html: message.html } : {}), isReply: message.replyTo !== undefined },
+      { prefix: this.options.config.prefix, prefixOptional: inManagementRoom },
+    );
+    if (!line) return false;
+    // Where the bot is not (a portal only ghosts are in), a command is just a message.
+    if (await room.membership(this.options.puppets.bot.userId) !== 'join') return false;
+    await this.runner.run({ line, message, room, scope, inManagementRoom });
+    return true;
+  }
+}
+
+function eventIdOf(event: ClassifiedEvent): string {
+  return event.kind === 'other' ? event.value.event_id : event.value.event.event_id;
+}

@@ -1,0 +1,91 @@
+import type { Logger } from '../log/logger.js';
+import type { Mirror } from '../mirror/index.js';
+import type { Puppet } from '../puppets/index.js';
+import type { Section } from '../store/index.js';
+
+const userKey = (userId: string) => `user!${userId}`;
+const roomKey = (roomId: string) => `room!${roomId}`;
+
+export interface ManagementRoomsOptions {
+  readonly section: Section<string>;
+  readonly bot: Puppet;
+  readonly mirror: Pick<Mirror, 'room'>;
+  readonly isControlled: (userId: string) => boolean;
+  readonly logger: Logger;
+}
+
+/**
+ * One direct room per user with the bot (`is_direct`), where commands need no prefix.
+ * Remembered in the store both ways (user → room, room → user).
+ */
+export class ManagementRooms {
+  /** Creations under way, so that two calls for one user make one room. */
+  private readonly creating = new Map<string, Promise<string>>();
+
+  constructor(private readonly options: ManagementRoomsOptions) {}
+
+  /** The user whose management room this is, if it is one. */
+  async ownerOf(roomId: string): Promise<string | undefined> {
+    return this.options.section.get(roomKey(roomId));
+  }
+
+  /** The user's management room, created (and the user invited) when they have none in use. */
+  managementRoom(userId: string): Promise<string> {
+    if (!/^@[^:]+:.+$/.test(userId)) return Promise.reject(new RangeError(`${userId} is not a user ID`));
+    if (this.options.isControlled(userId)) return Promise.reject(new RangeError(`${userId} is one of the bridge's own users; it has no management room`));
+    const running = this.creating.get(userId);
+    if (running) return running;
+    const created = this.existingOrNew(userId).finally(() => this.creating.delete(userId));
+    this.creating.set(userId, created);
+    return created;
+  }
+
+  /** Takes a direct room the user invited the bot to as their management room, unless they have one in use. */
+  async adopt(userId: string, roomId: string): Promise<boolean> {
+    if (this.options.isControlled(userId) || this.creating.has(userId)) return false;
+    const current = await this.options.section.get(userKey(userId));
+    if (current !== undefined && current !== roomId && await this.inUse(current, userId)) return false;
+    await this.remember(userId, roomId);
+    this.options.logger.info({ roomId, userId }, 'direct room taken as the user\'s management room');
+    return true;
+  }
+
+  /** Forgets the room as a management room (the bot left it, or its user did). */
+  async drop(roomId: string): Promise<void> {
+    const owner = await this.ownerOf(roomId);
+    if (owner === undefined) return;
+    const ops: Array<{ type: 'del'; key: string }> = [{ type: 'del', key: roomKey(roomId) }];
+    if (await this.options.section.get(userKey(owner)) === roomId) ops.push({ type: 'del', key: userKey(owner) });
+    await this.options.section.batch(ops);
+    this.options.logger.info({ roomId, userId: owner }, 'management room forgotten');
+  }
+
+  private async existingOrNew(userId: string): Promise<string> {
+    const existing = await this.options.section.get(userKey(userId));
+    if (existing !== undefined && await this.inUse(existing, userId)) return existing;
+    const roomId = await this.options.bot.createRoom({ preset: 'trusted_private_chat', isDirect: true, invite: [userId] });
+    await this.remember(userId, roomId);
+    this.options.logger.info({ roomId, userId }, 'management room created');
+    return roomId;
+  }
+
+  /**
+   * Still usable unless the mirror shows the bot or the user gone. A room the mirror has
+   * not seen yet counts as in use: it was just created and its echo is on its way.
+   */
+  private async inUse(roomId: string, userId: string): Promise<boolean> {
+    const room = await this.options.mirror.room(roomId);
+    if (!room) return true;
+    const gone = (m: string | undefined) => m === 'leave' || m === 'ban';
+    return !gone(await room.membership(this.options.bot.userId)) && !gone(await room.membership(userId));
+  }
+
+  private async remember(userId: string, roomId: string): Promise<void> {
+    const previous = await this.options.section.get(userKey(userId));
+    await this.options.section.batch([
+      ...(previous !== undefined && previous !== roomId ? [{ type: 'del' as const, key: roomKey(previous) }] : []),
+      { type: 'put', key: userKey(userId), value: roomId },
+      { type: 'put', key: roomKey(roomId), value: userId },
+    ]);
+  }
+}

@@ -1,0 +1,71 @@
+import { loadConfig } from '../config/index.js';
+import { DeadLetters, readNextSeq } from '../inbox/index.js';
+import type { DeadLetter } from '../inbox/index.js';
+import { describeItem } from '../inbox/entries.js';
+import { Store } from '../store/index.js';
+import { configOption, parseCommandArgs, requireConfigPath } from './args.js';
+import type { Command } from './command.js';
+import { out, UsageError } from './output.js';
+
+function describe(letter: DeadLetter): string {
+  const ids = describeItem(letter.item);
+  const what = [ids['type'], ids['roomId'], ids['eventId'] ?? ids['userId']].filter(Boolean).join(' ');
+  return `${letter.seq}\t${new Date(letter.failedAt).toISOString()}\t${letter.attempts} attempts\t${what}\t${letter.error}`;
+}
+
+async function openStore(path: string): Promise<Store> {
+  try {
+    return await Store.open(path);
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string } }).cause;
+    if ((e as { code?: string }).code === 'LEVEL_DATABASE_NOT_OPEN' && cause?.code === 'LEVEL_LOCKED') {
+      throw new UsageError(`the store ${path} is in use by a running bridge: stop it first`);
+    }
+    throw e;
+  }
+}
+
+export const deadLetters: Command = {
+  name: 'dead-letters',
+  summary: 'list, replay or drop items whose handler kept failing',
+  usage: `bridgekit dead-letters list|replay|drop -c config.yaml [seq ...]
+
+  list     show every dead letter: seq, when, attempts, what, last error
+  replay   move them (or the given seqs) back into the journal; the next run handles them
+  drop     delete them (or the given seqs) for good
+
+Works on the store while the bridge is stopped.`,
+
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(this.name, argv, configOption);
+    const [action, ...rest] = positionals;
+    if (values['help'] || !action) {
+      out(this.usage);
+      return values['help'] ? 0 : 1;
+    }
+    if (!['list', 'replay', 'drop'].includes(action)) throw new UsageError(`bridgekit dead-letters: unknown action '${action}'`);
+    const seqs = rest.length > 0 ? rest.map((s) => {
+      const n = Number(s);
+      if (!Number.isInteger(n) || n < 0) throw new UsageError(`bridgekit dead-letters: '${s}' is not a sequence number`);
+      return n;
+    }) : undefined;
+    const config = await loadConfig(requireConfigPath(this.name, values['config']));
+    const store = await openStore(config.store.path);
+    try {
+      if (action === 'list') {
+        const letters = await new DeadLetters(store).list();
+        for (const letter of letters) out(describe(letter));
+        out(`${letters.length} dead letter(s)`);
+      } else if (action === 'drop') {
+        out(`dropped ${await new DeadLetters(store).drop(seqs)} dead letter(s)`);
+      } else {
+        let next = await readNextSeq(store);
+        const moved = await new DeadLetters(store).replay(seqs, () => next++);
+        out(`moved ${moved.length} dead letter(s) back into the journal; they are handled on the next start`);
+      }
+    } finally {
+      await store.close();
+    }
+    return 0;
+  },
+};

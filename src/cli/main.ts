@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../config/index.js';
+import type { Command } from './command.js';
+import { deadLetters } from './dead-letters.js';
+import { generateRegistration } from './generate-registration.js';
+import { runCommand } from './run.js';
+import { err, out, UsageError } from './output.js';
+
+const commands: Command[] = [runCommand, generateRegistration, deadLetters];
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function help(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'bridgekit: run and operate Matrix application-service bridges',
+    '',
+    'usage: bridgekit <command> [options]   (bridgekit <command> --help for more)',
+    '',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    '  --version  print the version',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    out(help());
+    return name === undefined ? 1 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    out(version());
+    return 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) throw new UsageError(`bridgekit: unknown command '${name}'\n\n${help()}`);
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e: unknown) => {
+    if (e instanceof ConfigError || e instanceof UsageError) {
+      err(e.message);
+      process.exitCode = 1;
+    } else {
+      err(`bridgekit: ${(e as Error)?.stack ?? String(e)}`);
+      process.exitCode = 2;
+    }
+  },
+);

@@ -1,0 +1,146 @@
+/**
+ * # The bridge plugin contract
+ *
+ * This is the one file a bridge author reads. A plugin is an object with a name, the
+ * capabilities it supports, and handlers; bridgekit does the rest: it receives every
+ * event from the homeserver exactly once, keeps the room mirror, creates portal rooms
+ * and ghosts, maps ids, suppresses echoes and retries failures.
+ *
+ * Rules every handler can rely on, and must keep:
+ * - **Order.** Handlers for one room are called one at a time, in the homeserver's order.
+ *   Different rooms run concurrently.
+ * - **The room as it stands.** `room` is the mirror's view right after the event.
+ * - **Once, or retried.** A handler that throws is retried with backoff (and finally kept
+ *   as a dead letter). So make effects idempotent: writes through `scope.kv` are committed
+ *   atomically with the event's acknowledgement; sends through puppets take
+ *   `scope.idempotencyKey` so a retry posts nothing twice.
+ * - **Declared capabilities only.** A handler for a capability the plugin does not declare
+ *   is never called; the Matrix user gets a notice saying the bridge cannot carry it.
+ * - **No echoes.** Events sent by the bridge's own users (the bot and ghosts) are never
+ *   handed to the plugin as Matrix-side events.
+ * - **Remote events through `ctx.remote.push`.** Never post remote messages with puppets
+ *   directly: `push` creates the portal and ghost, orders per portal and drops repeats.
+ */
+import type { Logger } from '../log/logger.js';
+import type { JsonObject, RoomEvent } from '../events/types.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
+import type { RemoteEvent, RemoteUser, RemoteChannel, PushResult } from './remote-events.js';
+import type {
+  MatrixMessage, MatrixEdit, MatrixReaction, MatrixRedaction, MembershipChange, StateChange,
+  TypingUpdate, ReceiptUpdate, PresenceUpdate,
+} from './matrix-events.js';
+import type { PluginRoomView, PluginPuppet, PluginPuppets } from './services.js';
+import type { Mappings } from './mappings.js';
+import type { KeyValue } from './kv.js';
+import type { BotCommand } from '../bot/command.js';
+import type { PluginHttp } from './http.js';
+
+export type { RemoteEvent, RemoteUser, RemoteChannel, PushResult };
+export type {
+  MatrixMessage, MatrixEdit, MatrixReaction, MatrixRedaction, MembershipChange, StateChange,
+  TypingUpdate, ReceiptUpdate, PresenceUpdate,
+};
+
+/** What the plugin can carry across. Anything left out is refused with a notice. */
+export interface Capabilities {
+  readonly messages?: boolean;
+  readonly edits?: boolean;
+  readonly reactions?: boolean;
+  readonly redactions?: boolean;
+  /** Without it, replies arrive as plain messages (their fallback text). */
+  readonly replies?: boolean;
+  /** Without it, thread messages arrive as plain messages. */
+  readonly threads?: boolean;
+  /** Files, images, audio, video. */
+  readonly media?: boolean;
+  readonly typing?: boolean;
+  readonly receipts?: boolean;
+  readonly presence?: boolean;
+  /** Remote names and avatars onto ghosts. */
+  readonly profile?: boolean;
+  /** Matrix joins, leaves, kicks and bans to the remote side. */
+  readonly membership?: boolean;
+  /** Room name, topic, avatar to the remote side. */
+  readonly roomMetadata?: boolean;
+}
+
+export type Capability = keyof Capabilities;
+
+/** Given to `start`: everything a plugin uses for its whole life. */
+export interface PluginContext<Config = unknown> {
+  /** The plugin's own config section, validated by `configSchema`. */
+  readonly config: Config;
+  readonly logger: Logger;
+  /** The bridge bot. */
+  readonly bot: PluginPuppet;
+  /** Ghosts (virtual users) by Matrix id or by remote user. */
+  readonly puppets: PluginPuppets;
+  /** The mirror's view of any room. */
+  room(roomId: string): Promise<PluginRoomView | undefined>;
+  /** Remote channel ↔ portal room, remote user ↔ ghost, remote message ↔ event. */
+  readonly mappings: Mappings;
+  /** The plugin's own key-value data (outside handlers; in handlers use `scope.kv`). */
+  readonly kv: KeyValue;
+  /** Remote → Matrix: every remote happening goes through here. */
+  readonly remote: {
+    push(event: RemoteEvent): Promise<PushResult>;
+  };
+  /** HTTP routes on the bridge's own listener, under `/bridge/<plugin name>/`. */
+  readonly http: PluginHttp;
+  /** The homeserver's server name (`localhost` in `@bot:localhost`). */
+  readonly domain: string;
+}
+
+/** Given with each Matrix-side event. */
+export interface HandlerScope {
+  readonly logger: Logger;
+  /** Writes commit atomically with this event's acknowledgement. Reads see them. */
+  readonly kv: KeyValue;
+  /** Stable per event: pass it to puppet sends so a retried handler posts once. */
+  readonly idempotencyKey: string;
+  /** 1 on the first try. */
+  readonly attempt: number;
+}
+
+export interface BridgePlugin<Config = unknown> {
+  /** Lowercase, used in store keys, log lines and HTTP paths. */
+  readonly name: string;
+  readonly capabilities: Capabilities;
+  /** Validates the `bridge.config` section; errors name the key. */
+  readonly configSchema?: StandardSchemaV1<unknown, Config>;
+  /** Bot commands, in addition to the built-in `help`. */
+  readonly commands?: ReadonlyArray<BotCommand>;
+
+  /** Called once before any event; connect to the remote network here. */
+  start(ctx: PluginContext<Config>): Promise<void>;
+  /** Called on shutdown after the last event; disconnect here. */
+  stop?(): Promise<void>;
+
+  // Matrix → remote. `room` is the mirror's view right after the event.
+  onMessage?(message: MatrixMessage, room: PluginRoomView, scope: HandlerScope): Promise<void>;
+  onEdit?(edit: MatrixEdit, room: PluginRoomView, scope: HandlerScope): Promise<void>;
+  onReaction?(reaction: MatrixReaction, room: PluginRoomView, scope: HandlerScope): Promise<void>;
+  onRedaction?(redaction: MatrixRedaction, room: PluginRoomView, scope: HandlerScope): Promise<void>;
+  onMembership?(change: MembershipChange, room: PluginRoomView, scope: HandlerScope): Promise<void>;
+  onRoomState?(change: StateChange, room: PluginRoomView, scope: HandlerScope): Promise<void>;
+  onTyping?(update: TypingUpdate, room: PluginRoomView, scope: HandlerScope): Promise<void>;
+  onReceipt?(update: ReceiptUpdate, room: PluginRoomView, scope: HandlerScope): Promise<void>;
+  /** Only for users the bridge shares a portal with. */
+  onPresence?(update: PresenceUpdate, scope: HandlerScope): Promise<void>;
+
+  // The homeserver asks about ids in the bridge's namespaces.
+  /** Does this remote user exist? bridgekit registers the ghost and sets its profile. */
+  lookupUser?(remoteUserId: string): Promise<RemoteUser | undefined>;
+  /** Does this remote channel exist? bridgekit creates the portal with the alias. */
+  lookupChannel?(remoteChannelId: string): Promise<RemoteChannel | undefined>;
+
+  /** Any other event in a room the bridge is in (custom types), after the mirror saw it. */
+  onOtherEvent?(event: RoomEvent, room: PluginRoomView, scope: HandlerScope): Promise<void>;
+}
+
+/** Helper for authors: returns the plugin unchanged, with its config type inferred. */
+export function definePlugin<Config>(plugin: BridgePlugin<Config>): BridgePlugin<Config> {
+  return plugin;
+}
+
+export type { JsonObject };

@@ -1,0 +1,144 @@
+import type { Logger } from '../log/logger.js';
+import type { InboundItem, RoomEvent } from '../events/types.js';
+import type { HandlerContext } from '../inbox/index.js';
+import type { Namespaces } from '../registration/index.js';
+import type { Section } from '../store/index.js';
+import type { Mirror, RoomView } from '../mirror/index.js';
+import type { BridgePlugin, Capability, HandlerScope } from './contract.js';
+import { classify, classifyEphemeral, type ClassifiedEvent } from './matrix-events.js';
+import { capabilitiesForMessage, missing, refusalNotice } from './capabilities.js';
+import type { Mappings } from './mappings.js';
+import { TransactionalKeyValue } from './kv.js';
+import type { MemberRooms } from './remote/member-rooms.js';
+
+/** State changes that count as room metadata. */
+const METADATA_TYPES = new Set(['m.room.name', 'm.room.topic', 'm.room.avatar']);
+
+export interface PluginHostDeps {
+  readonly plugin: BridgePlugin<unknown>;
+  readonly mirror: Mirror;
+  readonly namespaces: Namespaces;
+  readonly mappings: Mappings;
+  readonly kvSection: Section<unknown>;
+  /** Sends a notice as the bot; `key` makes it idempotent. */
+  readonly notify: (roomId: string, text: string, key: string) => Promise<void>;
+  /** Gets first look at messages (bot commands); true when it took the message. */
+  readonly intercept?: (event: ClassifiedEvent, room: RoomView, scope: HandlerScope) => Promise<boolean>;
+  /** Which portals a user is in: fed every member event here, asked before presence goes to the plugin. */
+  readonly memberRooms: Pick<MemberRooms, 'observe' | 'sharesPortal'>;
+  readonly logger: Logger;
+}
+
+/**
+ * Hands Matrix-side events to the plugin: sorted by meaning, gated by capability (with a
+ * notice to the user when refused), echoes of the bridge's own users dropped, remote ids
+ * of the events they refer to looked up.
+ */
+export class PluginHost {
+  constructor(private readonly deps: PluginHostDeps) {}
+
+  async handle(item: InboundItem, ctx: HandlerContext): Promise<void> {
+    const scope: HandlerScope = {
+      logger: ctx.logger,
+      kv: new TransactionalKeyValue(this.deps.kvSection, ctx.work),
+      idempotencyKey: item.kind === 'event' ? item.event.event_id : `${ctx.entry.txnId}:${ctx.entry.seq}`,
+      attempt: ctx.attempt,
+    };
+    if (item.kind === 'event') {
+      // Before anything can return early: the index must see every member event, ours too.
+      await this.deps.memberRooms.observe(item.event);
+      await this.handleEvent(item.event, scope);
+    } else if (item.kind === 'ephemeral') {
+      await this.handleEphemeral(item, scope);
+    }
+    // to-device messages: no plugin handler yet (encryption is out of scope).
+  }
+
+  private async handleEvent(event: RoomEvent, scope: HandlerScope): Promise<void> {
+    const { plugin, mirror, namespaces } = this.deps;
+    const room = await mirror.room(event.room_id);
+    if (!room) return;
+    const classified = classify(event);
+    if (this.deps.intercept && await this.deps.intercept(classified, room, scope)) return;
+    // Echo suppression: what our own users did came from us.
+    if (namespaces.isControlledUser(event.sender)) return;
+
+    switch (classified.kind) {
+      case 'message': {
+        const m = classified.value;
+        if (!await this.allowed(capabilitiesForMessage(m), room, event, scope)) return;
+        const plain = {
+          ...m,
+          replyTo: plugin.capabilities.replies && m.replyTo ? { ...m.replyTo, remoteId: await this.remoteId(m.replyTo.eventId) } : undefined,
+          thread: plugin.capabilities.threads && m.thread ? { ...m.thread, remoteRootId: await this.remoteId(m.thread.rootId) } : undefined,
+        };
+        await plugin.onMessage?.(plain, room, scope);
+        return;
+      }
+      case 'edit':
+        if (!await this.allowed(['edits'], room, event, scope)) return;
+        await plugin.onEdit?.({ ...classified.value, target: await this.target(classified.value.target.eventId) }, room, scope);
+        return;
+      case 'reaction':
+        if (!await this.allowed(['reactions'], room, event, scope)) return;
+        await plugin.onReaction?.({ ...classified.value, target: await this.target(classified.value.target.eventId) }, room, scope);
+        return;
+      case 'redaction':
+        if (!await this.allowed(['redactions'], room, event, scope)) return;
+        await plugin.onRedaction?.({ ...classified.value, target: await this.target(classified.value.target.eventId) }, room, scope);
+        return;
+      case 'membership':
+        if (plugin.capabilities.membership) await plugin.onMembership?.(classified.value, room, scope);
+        return;
+      case 'state':
+        if (METADATA_TYPES.has(classified.value.type)) {
+          if (!await this.allowed(['roomMetadata'], room, event, scope)) return;
+        }
+        await plugin.onRoomState?.(classified.value, room, scope);
+        return;
+      case 'other':
+        await plugin.onOtherEvent?.(event, room, scope);
+        return;
+    }
+  }
+
+  private async handleEphemeral(item: Extract<InboundItem, { kind: 'ephemeral' }>, scope: HandlerScope): Promise<void> {
+    const { plugin, mirror, namespaces } = this.deps;
+    const classified = classifyEphemeral(item.event);
+    if (!classified) return;
+    if (classified.kind === 'presence') {
+      if (!plugin.capabilities.presence || namespaces.isControlledUser(classified.value.userId)) return;
+      // The homeserver sends presence of everyone sharing any room with our users; the
+      // plugin only hears about people in a portal (see MemberRooms for why an index).
+      if (!await this.deps.memberRooms.sharesPortal(classified.value.userId)) return;
+      await plugin.onPresence?.(classified.value, scope);
+      return;
+    }
+    const room = await mirror.room(classified.value.roomId);
+    if (!room) return;
+    if (classified.kind === 'typing' && plugin.capabilities.typing) {
+      const userIds = classified.value.userIds.filter((u) => !namespaces.isControlledUser(u));
+      await plugin.onTyping?.({ ...classified.value, userIds }, room, scope);
+    } else if (classified.kind === 'receipt' && plugin.capabilities.receipts) {
+      const receipts = classified.value.receipts.filter((r) => !namespaces.isControlledUser(r.userId));
+      if (receipts.length > 0) await plugin.onReceipt?.({ ...classified.value, receipts }, room, scope);
+    }
+  }
+
+  /** True when the plugin carries all of `needed`; otherwise tells the sender, once per event. */
+  private async allowed(needed: readonly Capability[], room: RoomView, event: RoomEvent, scope: HandlerScope): Promise<boolean> {
+    const lacking = missing(this.deps.plugin.capabilities, needed);
+    if (!lacking) return true;
+    scope.logger.info({ capability: lacking }, 'refused: capability not declared by the plugin');
+    await this.deps.notify(room.roomId, refusalNotice(this.deps.plugin.name, lacking), `refusal:${event.event_id}`);
+    return false;
+  }
+
+  private async remoteId(eventId: string): Promise<string | undefined> {
+    return (await this.deps.mappings.remoteForEvent(eventId))?.remoteId;
+  }
+
+  private async target(eventId: string): Promise<{ eventId: string; remoteId?: string }> {
+    return { eventId, remoteId: await this.remoteId(eventId) };
+  }
+}

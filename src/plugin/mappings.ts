@@ -1,0 +1,73 @@
+import type { Section } from '../store/index.js';
+import type { UnitOfWork } from '../inbox/index.js';
+
+/**
+ * Remote ↔ Matrix links, persisted: channel ↔ portal room and remote message ↔ event (for
+ * replies, edits, reactions and redactions). Ghost ids need no table: see GhostIds.
+ * Writes take an optional unit of work, to commit with the event being handled.
+ */
+export interface Mappings {
+  roomForChannel(channelId: string): Promise<string | undefined>;
+  channelForRoom(roomId: string): Promise<string | undefined>;
+  linkChannel(channelId: string, roomId: string, work?: UnitOfWork): Promise<void>;
+  unlinkChannel(channelId: string, work?: UnitOfWork): Promise<void>;
+
+  eventForRemote(roomId: string, remoteId: string): Promise<string | undefined>;
+  remoteForEvent(eventId: string): Promise<{ roomId: string; remoteId: string } | undefined>;
+  linkMessage(roomId: string, remoteId: string, eventId: string, work?: UnitOfWork): Promise<void>;
+}
+
+type Value = string | { roomId: string; remoteId: string };
+
+const key = {
+  channel: (channelId: string) => `channel>${channelId}`,
+  room: (roomId: string) => `room>${roomId}`,
+  remote: (roomId: string, remoteId: string) => `remote>${roomId}\u0000${remoteId}`,
+  event: (eventId: string) => `event>${eventId}`,
+};
+
+export class StoredMappings implements Mappings {
+  constructor(private readonly section: Section<Value>) {}
+
+  private async write(ops: Array<[string, Value | undefined]>, work?: UnitOfWork): Promise<void> {
+    for (const [k, v] of ops) {
+      if (work) {
+        if (v === undefined) work.del(this.section, k);
+        else work.put(this.section, k, v);
+      } else if (v === undefined) {
+        await this.section.del(k);
+      } else {
+        await this.section.put(k, v);
+      }
+    }
+  }
+
+  async roomForChannel(channelId: string): Promise<string | undefined> {
+    return (await this.section.get(key.channel(channelId))) as string | undefined;
+  }
+
+  async channelForRoom(roomId: string): Promise<string | undefined> {
+    return (await this.section.get(key.room(roomId))) as string | undefined;
+  }
+
+  async linkChannel(channelId: string, roomId: string, work?: UnitOfWork): Promise<void> {
+    await this.write([[key.channel(channelId), roomId], [key.room(roomId), channelId]], work);
+  }
+
+  async unlinkChannel(channelId: string, work?: UnitOfWork): Promise<void> {
+    const roomId = await this.roomForChannel(channelId);
+    await this.write([[key.channel(channelId), undefined], ...(roomId ? [[key.room(roomId), undefined] as [string, undefined]] : [])], work);
+  }
+
+  async eventForRemote(roomId: string, remoteId: string): Promise<string | undefined> {
+    return (await this.section.get(key.remote(roomId, remoteId))) as string | undefined;
+  }
+
+  async remoteForEvent(eventId: string): Promise<{ roomId: string; remoteId: string } | undefined> {
+    return (await this.section.get(key.event(eventId))) as { roomId: string; remoteId: string } | undefined;
+  }
+
+  async linkMessage(roomId: string, remoteId: string, eventId: string, work?: UnitOfWork): Promise<void> {
+    await this.write([[key.remote(roomId, remoteId), eventId], [key.event(eventId), { roomId, remoteId }]], work);
+  }
+}

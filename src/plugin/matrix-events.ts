@@ -1,0 +1,245 @@
+import type { JsonObject, RoomEvent, EphemeralEvent } from '../events/types.js';
+import { isObject } from '../events/validate.js';
+import { isMembership, type Membership } from '../mirror/index.js';
+
+/** A Matrix message, with its relations read out. */
+export interface MatrixMessage {
+  readonly event: RoomEvent;
+  readonly roomId: string;
+  readonly eventId: string;
+  readonly sender: string;
+  readonly ts: number;
+  readonly msgtype: string;
+  readonly body: string;
+  /** `formatted_body` when `format` is `org.matrix.custom.html`. */
+  readonly html?: string;
+  /** Set for m.image, m.file, m.audio, m.video (and stickers). */
+  readonly media?: { readonly url: string; readonly info?: JsonObject; readonly filename?: string };
+  readonly replyTo?: { readonly eventId: string; readonly remoteId?: string };
+  readonly thread?: { readonly rootId: string; readonly remoteRootId?: string };
+}
+
+export interface MatrixEdit {
+  readonly event: RoomEvent;
+  readonly roomId: string;
+  readonly eventId: string;
+  readonly sender: string;
+  readonly target: { readonly eventId: string; readonly remoteId?: string };
+  readonly msgtype: string;
+  readonly body: string;
+  readonly html?: string;
+}
+
+export interface MatrixReaction {
+  readonly event: RoomEvent;
+  readonly roomId: string;
+  readonly eventId: string;
+  readonly sender: string;
+  readonly target: { readonly eventId: string; readonly remoteId?: string };
+  readonly key: string;
+}
+
+export interface MatrixRedaction {
+  readonly event: RoomEvent;
+  readonly roomId: string;
+  readonly eventId: string;
+  readonly sender: string;
+  readonly target: { readonly eventId: string; readonly remoteId?: string };
+  readonly reason?: string;
+}
+
+export interface MembershipChange {
+  readonly event: RoomEvent;
+  readonly roomId: string;
+  readonly sender: string;
+  /** Whose membership changed (the state key). */
+  readonly userId: string;
+  readonly membership: Membership;
+  readonly previous?: Membership;
+  readonly displayName?: string;
+  readonly reason?: string;
+}
+
+export interface StateChange {
+  readonly event: RoomEvent;
+  readonly roomId: string;
+  readonly sender: string;
+  readonly type: string;
+  readonly stateKey: string;
+  readonly content: JsonObject;
+  readonly previous?: JsonObject;
+}
+
+export interface TypingUpdate {
+  readonly roomId: string;
+  readonly userIds: readonly string[];
+}
+
+/** Public read receipts only: `m.read.private` never reaches a plugin. */
+export interface ReceiptUpdate {
+  readonly roomId: string;
+  readonly receipts: ReadonlyArray<{ readonly eventId: string; readonly userId: string; readonly ts?: number; readonly threadId?: string }>;
+}
+
+export interface PresenceUpdate {
+  readonly userId: string;
+  readonly presence: 'online' | 'unavailable' | 'offline';
+  readonly statusMsg?: string;
+  readonly lastActiveAgo?: number;
+  readonly currentlyActive?: boolean;
+}
+
+/** A room event sorted by what it means to a bridge. */
+export type ClassifiedEvent =
+  | { readonly kind: 'message'; readonly value: MatrixMessage }
+  | { readonly kind: 'edit'; readonly value: MatrixEdit }
+  | { readonly kind: 'reaction'; readonly value: MatrixReaction }
+  | { readonly kind: 'redaction'; readonly value: MatrixRedaction }
+  | { readonly kind: 'membership'; readonly value: MembershipChange }
+  | { readonly kind: 'state'; readonly value: StateChange }
+  | { readonly kind: 'other'; readonly value: RoomEvent };
+
+const MEDIA_TYPES = new Set(['m.image', 'm.file', 'm.audio', 'm.video']);
+
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+function htmlOf(content: JsonObject): string | undefined {
+  return content['format'] === 'org.matrix.custom.html' ? str(content['formatted_body']) : undefined;
+}
+
+function relation(content: JsonObject): JsonObject | undefined {
+  const rel = content['m.relates_to'];
+  return isObject(rel) ? rel : undefined;
+}
+
+/** Previous content: `unsigned.prev_content`, or top level where older Synapse puts it. */
+function previousContent(event: RoomEvent): JsonObject | undefined {
+  const fromUnsigned = event.unsigned?.['prev_content'];
+  if (isObject(fromUnsigned)) return fromUnsigned;
+  const legacy = (event as unknown as JsonObject)['prev_content'];
+  return isObject(legacy) ? legacy : undefined;
+}
+
+function asMembership(value: unknown): Membership | undefined {
+  return isMembership(value) ? value : undefined;
+}
+
+function classifyMessage(event: RoomEvent): ClassifiedEvent {
+  const content = event.content;
+  const rel = relation(content);
+  const base = { event, roomId: event.room_id, eventId: event.event_id, sender: event.sender };
+  if (rel?.['rel_type'] === 'm.replace' && typeof rel['event_id'] === 'string') {
+    const next = isObject(content['m.new_content']) ? content['m.new_content'] : content;
+    return {
+      kind: 'edit',
+      value: { ...base, target: { eventId: rel['event_id'] }, msgtype: str(next['msgtype']) ?? 'm.text', body: str(next['body']) ?? '', html: htmlOf(next) },
+    };
+  }
+  const msgtype = event.type === 'm.sticker' ? 'm.sticker' : str(content['msgtype']) ?? 'm.text';
+  const url = str(content['url']);
+  const inReplyTo = isObject(rel?.['m.in_reply_to']) ? str(rel['m.in_reply_to']['event_id']) : undefined;
+  const isThread = rel?.['rel_type'] === 'm.thread' && typeof rel['event_id'] === 'string';
+  // In a thread, an in_reply_to marked as falling back is not a real reply.
+  const realReply = inReplyTo && !(isThread && rel?.['is_falling_back'] === true);
+  return {
+    kind: 'message',
+    value: {
+      ...base,
+      ts: event.origin_server_ts,
+      msgtype,
+      body: str(content['body']) ?? '',
+      html: htmlOf(content),
+      media: (MEDIA_TYPES.has(msgtype) || msgtype === 'm.sticker') && url
+        ? { url, info: isObject(content['info']) ? content['info'] : undefined, filename: str(content['filename']) ?? str(content['body']) }
+        : undefined,
+      replyTo: realReply ? { eventId: inReplyTo } : undefined,
+      thread: isThread ? { rootId: rel['event_id'] as string } : undefined,
+    },
+  };
+}
+
+/** Sorts a room event by meaning. Pure: the host adds remote ids afterwards. */
+export function classify(event: RoomEvent): ClassifiedEvent {
+  const base = { event, roomId: event.room_id, eventId: event.event_id, sender: event.sender };
+  if (event.state_key !== undefined) {
+    if (event.type === 'm.room.member') {
+      const membership = asMembership(event.content['membership']);
+      if (membership) {
+        return {
+          kind: 'membership',
+          value: {
+            event, roomId: event.room_id, sender: event.sender, userId: event.state_key, membership,
+            previous: asMembership(previousContent(event)?.['membership']),
+            displayName: str(event.content['displayname']),
+            reason: str(event.content['reason']),
+          },
+        };
+      }
+    }
+    return {
+      kind: 'state',
+      value: { event, roomId: event.room_id, sender: event.sender, type: event.type, stateKey: event.state_key, content: event.content, previous: previousContent(event) },
+    };
+  }
+  switch (event.type) {
+    case 'm.room.message':
+    case 'm.sticker':
+      return classifyMessage(event);
+    case 'm.reaction': {
+      const rel = relation(event.content);
+      if (rel?.['rel_type'] === 'm.annotation' && typeof rel['event_id'] === 'string' && typeof rel['key'] === 'string') {
+        return { kind: 'reaction', value: { ...base, target: { eventId: rel['event_id'] }, key: rel['key'] } };
+      }
+      return { kind: 'other', value: event };
+    }
+    case 'm.room.redaction': {
+      // Top-level `redacts` up to v10, `content.redacts` from v11.
+      const target = event.redacts ?? str(event.content['redacts']);
+      if (target) return { kind: 'redaction', value: { ...base, target: { eventId: target }, reason: str(event.content['reason']) } };
+      return { kind: 'other', value: event };
+    }
+    default:
+      return { kind: 'other', value: event };
+  }
+}
+
+/** Ephemeral events by meaning; undefined for types bridges do not relay. */
+export function classifyEphemeral(event: EphemeralEvent):
+  | { readonly kind: 'typing'; readonly value: TypingUpdate }
+  | { readonly kind: 'receipt'; readonly value: ReceiptUpdate }
+  | { readonly kind: 'presence'; readonly value: PresenceUpdate }
+  | undefined {
+  const c = event.content;
+  if (event.type === 'm.typing' && event.room_id) {
+    const ids = Array.isArray(c['user_ids']) ? c['user_ids'].filter((u): u is string => typeof u === 'string') : [];
+    return { kind: 'typing', value: { roomId: event.room_id, userIds: ids } };
+  }
+  if (event.type === 'm.receipt' && event.room_id) {
+    const receipts: Array<{ eventId: string; userId: string; ts?: number; threadId?: string }> = [];
+    for (const [eventId, byType] of Object.entries(c)) {
+      if (!isObject(byType)) continue;
+      const reads = byType['m.read']; // m.read.private is deliberately never read
+      if (!isObject(reads)) continue;
+      for (const [userId, data] of Object.entries(reads)) {
+        const d = isObject(data) ? data : {};
+        receipts.push({ eventId, userId, ts: typeof d['ts'] === 'number' ? d['ts'] : undefined, threadId: str(d['thread_id']) });
+      }
+    }
+    return receipts.length > 0 ? { kind: 'receipt', value: { roomId: event.room_id, receipts } } : undefined;
+  }
+  if (event.type === 'm.presence' && event.sender) {
+    const presence = c['presence'];
+    if (presence !== 'online' && presence !== 'unavailable' && presence !== 'offline') return undefined;
+    return {
+      kind: 'presence',
+      value: {
+        userId: event.sender,
+        presence,
+        statusMsg: str(c['status_msg']),
+        lastActiveAgo: typeof c['last_active_ago'] === 'number' ? c['last_active_ago'] : undefined,
+        currentlyActive: typeof c['currently_active'] === 'boolean' ? c['currently_active'] : undefined,
+      },
+    };
+  }
+  return undefined;
+}

@@ -1,0 +1,174 @@
+import type { HomeserverApi } from '../../homeserver/index.js';
+import type { Logger } from '../../log/logger.js';
+import type { Mirror } from '../../mirror/index.js';
+import { KeyedQueue } from '../../mirror/room-queue.js';
+import type { Puppet, Puppets } from '../../puppets/index.js';
+import type { Store } from '../../store/index.js';
+import type { GhostIds } from '../ghost-ids.js';
+import type { Mappings } from '../mappings.js';
+import type { RemoteChannel, RemoteEvent, RemoteUser } from '../remote-events.js';
+import { unknownTarget } from './errors.js';
+import { GhostProfiles } from './ghost-profiles.js';
+import type { MemberRooms } from './member-rooms.js';
+import { RemoteMessages } from './messages.js';
+import { Portals, type EnsurePortalOptions } from './portals.js';
+import { PresenceRelay } from './presence-relay.js';
+import { RemoteRecords } from './records.js';
+import { RoomActivity } from './room-activity.js';
+import type { ChannelEvent, RemoteOf, RemotePushResult } from './types.js';
+
+export interface RemotePipelineOptions {
+  readonly puppets: Puppets;
+  readonly mirror: Pick<Mirror, 'room'>;
+  readonly mappings: Mappings;
+  readonly ghosts: GhostIds;
+  /** Directory and media only: everything a puppet can do goes through the puppet. */
+  readonly api: Pick<HomeserverApi, 'directory' | 'media'>;
+  /** Where remote profiles and channel avatars are remembered (section `plugin.remote`). */
+  readonly store: Store;
+  /** The user → rooms index the plugin host also uses for presence. */
+  readonly memberRooms: MemberRooms;
+  readonly logger: Logger;
+  /** How often a ghost's `online`/`unavailable` presence is re-sent (default 60 s). */
+  readonly presenceRefreshMs?: number;
+}
+
+/** Kinds that need an existing portal: what they refer to cannot be anywhere else. */
+const NEEDS_TARGET = new Set<RemoteEvent['kind']>(['edit', 'reaction', 'redaction', 'read']);
+
+/**
+ * Remote → Matrix: `ctx.remote.push`. Events of one channel run one at a time in push
+ * order (a keyed queue), presence and profile changes one at a time per remote user;
+ * different channels and users run concurrently. Each channel event gets its portal
+ * (created on first use), its ghost (registered, named, joined), then its own effect.
+ */
+export class RemotePipeline {
+  private readonly queue = new KeyedQueue();
+  private readonly portals: Portals;
+  private readonly profiles: GhostProfiles;
+  private readonly presence: PresenceRelay;
+  private readonly messages: RemoteMessages;
+  private readonly activity: RoomActivity;
+  private closed = false;
+
+  constructor(private readonly options: RemotePipelineOptions) {
+    const { puppets, mirror, mappings, ghosts, api, memberRooms, logger } = options;
+    const records = new RemoteRecords(options.store);
+    this.portals = new Portals({ puppets, api, mirror, mappings, ghosts, records, logger });
+    this.profiles = new GhostProfiles({ puppets, mirror, mappings, memberRooms, records, logger });
+    this.presence = new PresenceRelay(puppets, logger, options.presenceRefreshMs);
+    this.messages = new RemoteMessages({ puppets, mappings, logger });
+    this.activity = new RoomActivity({ puppets, ghosts, messages: this.messages, memberRooms, logger });
+  }
+
+  push(event: RemoteEvent): Promise<RemotePushResult> {
+    if (this.closed) return Promise.reject(new Error('the remote pipeline is closed: bridgekit is shutting down'));
+    const key = event.kind === 'presence' || event.kind === 'profile' ? userKey(event.sender) : `channel\u0000${event.channel.id}`;
+    return this.queue.run(key, () => this.handle(event)).catch((err: unknown) => {
+      this.options.logger.warn({ err, kind: event.kind, ...where(event) }, 'remote event not bridged');
+      throw err;
+    });
+  }
+
+  /** The portal of `channel`, created when missing (alias queries). */
+  ensurePortal(channel: RemoteChannel, options: EnsurePortalOptions = {}): Promise<string> {
+    return this.portals.ensure(channel, options);
+  }
+
+  /** The remote user's ghost, registered and with its profile (user queries). Returns its user id. */
+  async ensureGhost(user: RemoteUser): Promise<string> {
+    const ghost = this.options.puppets.get(this.options.ghosts.userId(user.id));
+    await ghost.ensureRegistered();
+    await this.queue.run(userKey(user), () => this.profiles.apply(ghost.userId, user));
+    return ghost.userId;
+  }
+
+  /** Refuses new pushes, lets queued ones finish, and stops presence refreshes. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.queue.idle();
+    this.presence.close();
+  }
+
+  private async handle(event: RemoteEvent): Promise<RemotePushResult> {
+    switch (event.kind) {
+      case 'presence': {
+        const sent = await this.presence.set(this.options.ghosts.userId(event.sender.id), event.presence, event.statusMsg);
+        return { duplicate: !sent };
+      }
+      case 'profile':
+        await this.profiles.apply(this.options.ghosts.userId(event.sender.id), event.sender);
+        return { duplicate: false };
+      case 'channel':
+        return this.channelInfo(event);
+      default:
+        return this.inChannel(event);
+    }
+  }
+
+  private async inChannel(event: ChannelEvent): Promise<RemotePushResult> {
+    const channelId = event.channel.id;
+    const known = await this.options.mappings.roomForChannel(channelId);
+    // A repeat is answered from the mappings alone: no request at all.
+    if (event.kind === 'message' || event.kind === 'reaction') {
+      const posted = await this.messages.posted(known, event.id);
+      if (posted !== undefined) return { roomId: known, eventId: posted, duplicate: true };
+    }
+    if (known === undefined && NEEDS_TARGET.has(event.kind)) {
+      throw unknownTarget(event.kind, channelId, '(no portal yet)', targetOf(event));
+    }
+    if (known === undefined && !(event.kind === 'message' || (event.kind === 'membership' && event.membership === 'join'))) {
+      return { duplicate: false }; // typing, leave, kick … in a channel never bridged: nothing to show.
+    }
+    const roomId = known ?? await this.portals.ensure(event.channel);
+    if (event.kind === 'membership' && event.membership === 'leave') {
+      return this.activity.membership(roomId, channelId, this.options.puppets.get(this.options.ghosts.userId(event.sender.id)), event);
+    }
+    const ghost = await this.joinedGhost(event.sender, roomId);
+    switch (event.kind) {
+      case 'message': return this.messages.message(roomId, ghost, event);
+      case 'edit': return this.messages.edit(roomId, channelId, ghost, event);
+      case 'reaction': return this.messages.reaction(roomId, channelId, ghost, event);
+      case 'redaction': return this.messages.redaction(roomId, channelId, ghost, event);
+      case 'typing': return this.activity.typing(roomId, ghost, event);
+      case 'read': return this.activity.read(roomId, channelId, ghost, event);
+      case 'membership': return this.activity.membership(roomId, channelId, ghost, event);
+    }
+  }
+
+  /** A new channel gets a portal made with its info; a known one gets what changed. */
+  private async channelInfo(event: RemoteOf<'channel'>): Promise<RemotePushResult> {
+    const known = await this.options.mappings.roomForChannel(event.channel.id);
+    if (known === undefined) return { roomId: await this.portals.ensure(event.channel), duplicate: false };
+    const actor = event.sender ? (await this.joinedGhost(event.sender, known)).userId : undefined;
+    const eventIds = await this.portals.update(known, event.channel, actor);
+    const eventId = eventIds[eventIds.length - 1];
+    return { roomId: known, ...(eventId !== undefined ? { eventId } : {}), duplicate: eventIds.length === 0 };
+  }
+
+  /** The sender's ghost: registered, profile up to date (in the user's queue), joined to the portal. */
+  private async joinedGhost(sender: RemoteUser, roomId: string): Promise<Puppet> {
+    const ghost = this.options.puppets.get(this.options.ghosts.userId(sender.id));
+    await ghost.ensureRegistered();
+    await this.queue.run(userKey(sender), () => this.profiles.apply(ghost.userId, sender));
+    if (!await ghost.isJoined(roomId)) {
+      await ghost.ensureJoined(roomId);
+      await this.options.memberRooms.record(ghost.userId, roomId, true);
+    }
+    return ghost;
+  }
+}
+
+function userKey(user: RemoteUser): string {
+  return `user\u0000${user.id}`;
+}
+
+function targetOf(event: ChannelEvent): string {
+  if (event.kind === 'read') return event.upToId;
+  return 'targetId' in event ? event.targetId : '(none)';
+}
+
+function where(event: RemoteEvent): Record<string, string> {
+  if (event.kind === 'presence' || event.kind === 'profile') return { remoteUserId: event.sender.id };
+  return { channelId: event.channel.id };
+}

@@ -1,0 +1,139 @@
+import type { BridgeConfig } from '../config/index.js';
+import { createAppserviceApp, listen, type RunningServer } from '../appservice/index.js';
+import { HomeserverApi } from '../homeserver/index.js';
+import { Inbox } from '../inbox/index.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { Mirror } from '../mirror/index.js';
+import { Puppets } from '../puppets/index.js';
+import { loadRegistration, Namespaces, type Registration } from '../registration/index.js';
+import { Sections, Store } from '../store/index.js';
+import type { BridgePlugin } from '../plugin/contract.js';
+import { loadPlugin, validatePluginConfig } from '../plugin/loader.js';
+import { PluginHost } from '../plugin/host.js';
+import { StoredMappings } from '../plugin/mappings.js';
+import { DirectKeyValue } from '../plugin/kv.js';
+import { PluginRouter } from '../plugin/http-router.js';
+import { GhostIds } from '../plugin/ghost-ids.js';
+import { RemotePipeline } from '../plugin/remote/pipeline.js';
+import { MemberRooms } from '../plugin/remote/member-rooms.js';
+import { queryHandlersFor } from '../plugin/queries.js';
+import { BotCommands } from '../bot/commands.js';
+
+export interface StartBridgeOptions {
+  readonly config: BridgeConfig;
+  /** The plugin object; loaded from `bridge.plugin` when omitted. */
+  readonly plugin?: BridgePlugin<unknown>;
+  readonly registration?: Registration;
+  readonly logger?: Logger;
+  /** How often ghosts' online/away presence is re-sent so the homeserver keeps it (default 60 s). */
+  readonly presenceRefreshMs?: number;
+}
+
+export interface RunningBridge {
+  readonly url: string;
+  readonly port: number;
+  readonly store: Store;
+  readonly mirror: Mirror;
+  readonly inbox: Inbox;
+  readonly api: HomeserverApi;
+  readonly puppets: Puppets;
+  /** The bridge bot: `makeRoomAdmin`, `managementRoom`. */
+  readonly bot: BotCommands;
+  /** Stops accepting, lets running handlers finish, stops the plugin, closes the store. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Composes a bridge: store → homeserver client → mirror → puppets → plugin host → inbox →
+ * endpoint. The order of `stop` is the reverse, so nothing is handled against a closed part.
+ */
+export async function startBridge(options: StartBridgeOptions): Promise<RunningBridge> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger({ level: config.logging.level });
+  const registration = options.registration ?? await loadRegistration(config.appservice.registration, config);
+  const namespaces = new Namespaces(registration, config.homeserver.domain);
+  const plugin = options.plugin ?? await loadPlugin(config.bridge.plugin);
+  const pluginConfig = await validatePluginConfig(plugin, config.bridge.config);
+  const pluginLog = logger.child({ plugin: plugin.name });
+
+  const store = await Store.open(config.store.path, { sync: config.store.sync });
+  const api = HomeserverApi.fromRegistration(registration, { baseUrl: config.homeserver.url, domain: config.homeserver.domain, store, logger });
+  const mirror = new Mirror({ store, logger: logger.child({ component: 'mirror' }), fetchState: api.rooms.stateFetcher() });
+  const puppets = new Puppets({ api, mirror, namespaces, store, logger });
+  const mappings = new StoredMappings(store.section(Sections.mappings));
+  const ghosts = new GhostIds(config.appservice.prefix, config.homeserver.domain);
+  const kvSection = store.section<unknown>(Sections.pluginData(plugin.name));
+  const http = new PluginRouter(plugin.name, config.appservice.url);
+  const memberRooms = new MemberRooms(store, mirror, mappings);
+  const remote = new RemotePipeline({
+    puppets, mirror, mappings, ghosts, api, store, memberRooms, logger: pluginLog,
+    ...(options.presenceRefreshMs !== undefined ? { presenceRefreshMs: options.presenceRefreshMs } : {}),
+  });
+  const commands = new BotCommands({
+    plugin, puppets, mirror, namespaces, config: config.bot, logger: pluginLog,
+    managementSection: store.section<string>(Sections.botManagementRooms),
+    readPowerLevels: (roomId, asUser) => api.rooms.getStateContent(roomId, 'm.room.power_levels', '', { asUser }),
+  });
+
+  const host = new PluginHost({
+    plugin, mirror, namespaces, mappings, kvSection, memberRooms, logger: pluginLog,
+    notify: (roomId, text, key) => puppets.bot.sendNotice(roomId, text, { idempotencyKey: key }).then(() => undefined),
+    intercept: (event, room, scope) => commands.intercept(event, room, scope),
+  });
+  const inbox = await Inbox.open(store, async (item, ctx) => {
+    // The mirror first: the plugin sees the room as it stands right after the event.
+    if (item.kind === 'event') await mirror.apply(item.event);
+    await host.handle(item, ctx);
+  }, config.inbox, logger.child({ component: 'inbox' }));
+
+  await plugin.start({
+    config: pluginConfig,
+    logger: pluginLog,
+    bot: puppets.bot,
+    puppets,
+    room: (roomId) => mirror.room(roomId),
+    mappings,
+    kv: new DirectKeyValue(kvSection),
+    remote: { push: (event) => remote.push(event) },
+    http,
+    domain: config.homeserver.domain,
+  });
+
+  const app = createAppserviceApp({
+    registration,
+    namespaces,
+    sink: inbox,
+    handlers: queryHandlersFor({ plugin, ghosts, remote, logger: pluginLog }),
+    maxBodyBytes: config.appservice.maxBodyBytes,
+    logger: logger.child({ component: 'appservice' }),
+    extraRoutes: http.middleware(),
+  });
+  await inbox.start();
+  let server: RunningServer;
+  try {
+    server = await listen(app, config.appservice.bind, config.appservice.port);
+  } catch (e) {
+    await inbox.stop(0);
+    await plugin.stop?.();
+    await remote.close();
+    await store.close();
+    throw e;
+  }
+  logger.info({ url: server.url, plugin: plugin.name, appservice: registration.id }, 'bridge listening');
+  // The homeserver may still be starting: register the bot in the background, retrying.
+  void puppets.bot.ensureRegistered().catch((err: unknown) => logger.warn({ err }, 'could not register the bot yet; will try again on first use'));
+
+  return {
+    url: server.url, port: server.port, store, mirror, inbox, api, puppets, bot: commands,
+    async stop() {
+      await server.close();
+      await inbox.stop(config.inbox.shutdownTimeoutMs);
+      await plugin.stop?.();
+      // After the plugin: it may push until it stops; then presence refreshes end.
+      await remote.close();
+      puppets.close?.();
+      await mirror.close();
+      await store.close();
+    },
+  };
+}

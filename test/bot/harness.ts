@@ -1,0 +1,129 @@
+import { validateConfig, type BridgeConfigInput } from '../../src/config/index.js';
+import type { JsonObject, RoomEvent } from '../../src/events/types.js';
+import { DeadLetters } from '../../src/inbox/index.js';
+import { silentLogger } from '../../src/log/logger.js';
+import type { BridgePlugin } from '../../src/plugin/contract.js';
+import { buildRegistration, type Registration } from '../../src/registration/index.js';
+import { startBridge, type RunningBridge } from '../../src/runtime/bridge.js';
+import { TestHomeserver, waitUntil, type TestUser } from '../../src/testing/index.js';
+import { tempDir } from '../helpers/temp.js';
+
+export const BOT = '@echobot:localhost';
+
+export interface BotHarnessOptions {
+  readonly admins?: string[];
+  readonly invites?: { readonly users?: string[]; readonly servers?: string[] };
+  readonly prefix?: string;
+}
+
+/**
+ * A test homeserver and a real bridge (`startBridge`) running `plugin`, talking over
+ * sockets: the homeserver pushes transactions to the bridge's endpoint, the bridge calls
+ * the homeserver's client-server API.
+ */
+export class BotHarness {
+  private readonly users = new Map<string, TestUser>();
+
+  private constructor(
+    readonly hs: TestHomeserver,
+    readonly bridge: RunningBridge,
+    readonly registration: Registration,
+    private readonly dir: { path: string; cleanup: () => Promise<void> },
+  ) {}
+
+  static async start(plugin: BridgePlugin<unknown>, options: BotHarnessOptions = {}): Promise<BotHarness> {
+    const dir = await tempDir('bridgekit-bot-');
+    const raw = (homeserverUrl: string): BridgeConfigInput => ({
+      homeserver: { url: homeserverUrl, domain: 'localhost' },
+      appservice: { id: 'echo-test', url: null, bind: '127.0.0.1', port: 0, registration: 'registration.yaml', bot: 'echobot', prefix: '_echo_' },
+      store: { path: dir.path },
+      bridge: { plugin: 'echo' },
+      bot: { ...(options.prefix !== undefined ? { prefix: options.prefix } : {}), invites: options.invites ?? {}, admins: options.admins ?? [] },
+      inbox: { retryBaseMs: 20, retryMaxMs: 200, maxAttempts: 4 },
+      logging: { level: 'silent' },
+    });
+    // The registration comes first (the homeserver needs it), its url once the bridge listens.
+    const registration = buildRegistration(validateConfig(raw('http://127.0.0.1:1'), 'test', dir.path));
+    const hs = await TestHomeserver.start({ appservice: registration, retryBaseMs: 20, retryMaxMs: 200, pushTimeoutMs: 5_000 });
+    const config = validateConfig(raw(hs.url), 'test', dir.path);
+    const bridge = await startBridge({ config, plugin, registration, logger: silentLogger() });
+    registration.url = bridge.url;
+    return new BotHarness(hs, bridge, registration, dir);
+  }
+
+  /** A normal user, registered once per localpart. */
+  async user(localpart: string): Promise<TestUser> {
+    let user = this.users.get(localpart);
+    if (!user) {
+      user = await this.hs.registerUser(localpart);
+      this.users.set(localpart, user);
+    }
+    return user;
+  }
+
+  /** A room made by `creator` with the bot invited and joined (and the mirror holding its state). */
+  async roomWithBot(creator: TestUser, body: Parameters<TestUser['client']['createRoom']>[0] = {}): Promise<string> {
+    const roomId = await creator.client.createRoom(body);
+    await creator.client.invite(roomId, BOT);
+    await this.waitForMembership(roomId, BOT, 'join');
+    await waitUntil(async () => (await this.bridge.mirror.room(roomId))?.hydrated, 5_000, 'the mirror to hold the room');
+    return roomId;
+  }
+
+  waitForMembership(roomId: string, userId: string, membership: string): Promise<unknown> {
+    return waitUntil(() => this.hs.memberships(roomId)[userId] === membership, 5_000, `${userId} to be ${membership} in ${roomId}`);
+  }
+
+  /** Sends a text message as `user`, with HTML when given; returns its event id. */
+  send(user: TestUser, roomId: string, body: string, html?: string): Promise<string> {
+    const content: JsonObject = { msgtype: 'm.text', body };
+    if (html !== undefined) Object.assign(content, { format: 'org.matrix.custom.html', formatted_body: html });
+    return user.client.sendEvent(roomId, 'm.room.message', content);
+  }
+
+  /** The bot's first answer to a command. */
+  reply(roomId: string, commandId: string, timeoutMs = 5_000): Promise<RoomEvent> {
+    return this.hs.waitForEvent(roomId, (e) => e.sender === BOT && inReplyTo(e) === commandId, timeoutMs);
+  }
+
+  /** Sends a command and waits for the bot's answer. */
+  async ask(user: TestUser, roomId: string, body: string, html?: string): Promise<RoomEvent> {
+    return this.reply(roomId, await this.send(user, roomId, body, html));
+  }
+
+  /** Every answer of the bot to a command, as the homeserver has them. */
+  replies(roomId: string, commandId: string): RoomEvent[] {
+    return this.hs.events(roomId).filter((e) => e.sender === BOT && inReplyTo(e) === commandId);
+  }
+
+  /** Waits until every pushed event was acknowledged and handled. */
+  async settle(): Promise<void> {
+    await this.hs.waitForPushIdle(5_000);
+    await this.bridge.inbox.drained();
+  }
+
+  deadLetters(): Promise<number> {
+    return new DeadLetters(this.bridge.store).count();
+  }
+
+  async stop(): Promise<void> {
+    await this.bridge.stop();
+    await this.hs.stop();
+    await this.dir.cleanup();
+  }
+}
+
+export function inReplyTo(event: RoomEvent): string | undefined {
+  const relation = event.content['m.relates_to'];
+  if (typeof relation !== 'object' || relation === null || Array.isArray(relation)) return undefined;
+  const reply = (relation as JsonObject)['m.in_reply_to'];
+  if (typeof reply !== 'object' || reply === null || Array.isArray(reply)) return undefined;
+  const id = (reply as JsonObject)['event_id'];
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** The body of an event's content. */
+export function bodyOf(event: RoomEvent): string {
+  const body = event.content['body'];
+  return typeof body === 'string' ? body : '';
+}
