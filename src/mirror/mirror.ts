@@ -63,7 +63,14 @@ export class Mirror {
   apply(event: RoomEvent): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the mirror is closed'));
     return this.queue.run(event.room_id, async () => {
-      let entry = await this.knownOrHydrated(event.room_id, event);
+      const { entry: known, fetchedNow } = await this.knownOrHydrated(event.room_id, event);
+      let entry = known;
+      // State fetched just now was read after the homeserver sent this event: it already
+      // holds the event's effect or a later one. Applying it on top could move state back.
+      if (fetchedNow) {
+        this.cache.set(event.room_id, entry);
+        return;
+      }
       if (isStateEvent(event)) {
         entry = await applyStateEvent(this.ms, entry, event);
       } else if (event.type === 'm.room.redaction') {
@@ -141,22 +148,29 @@ export class Mirror {
   }
 
   /** The room's entry, hydrating first when the room is unknown (or its last fetch failed long enough ago). */
-  private async knownOrHydrated(roomId: string, event: RoomEvent): Promise<RoomEntry> {
+  private async knownOrHydrated(roomId: string, event: RoomEvent): Promise<{ entry: RoomEntry; fetchedNow: boolean }> {
     const entry = await this.entry(roomId);
-    if (entry && (entry.record.hydrated || !this.shouldRetry(roomId))) return entry;
+    if (entry && (entry.record.hydrated || !this.shouldRetry(roomId, event))) return { entry, fetchedNow: false };
     // A room first met through its create event is seen from its start: nothing to fetch.
-    if (!entry && event.type === 'm.room.create' && event.state_key === '') return this.fresh(roomId, true);
+    if (!entry && event.type === 'm.room.create' && event.state_key === '') return { entry: await this.fresh(roomId, true), fetchedNow: false };
     if (this.fetchState) {
       const hydrated = await this.hydrate(roomId, { rethrow: false });
-      if (hydrated) return hydrated;
+      if (hydrated) return { entry: hydrated, fetchedNow: true };
     }
-    return entry ?? this.fresh(roomId, false);
+    return { entry: entry ?? await this.fresh(roomId, false), fetchedNow: false };
   }
 
-  private shouldRetry(roomId: string): boolean {
+  /**
+   * Whether to fetch a room's state now. After a failed fetch, wait `retryMs` — except
+   * when someone joins: a fetch usually failed because the bridge was only invited, and a
+   * join (typically the bridge's own) is when it starts to work.
+   */
+  private shouldRetry(roomId: string, event: RoomEvent): boolean {
     if (!this.fetchState) return false;
     const failedAt = this.failedFetches.get(roomId);
-    return failedAt === undefined || Date.now() - failedAt >= this.retryMs;
+    if (failedAt === undefined) return true;
+    const isJoin = event.type === 'm.room.member' && event.content['membership'] === 'join';
+    return isJoin || Date.now() - failedAt >= this.retryMs;
   }
 
   private async fresh(roomId: string, hydrated: boolean): Promise<RoomEntry> {

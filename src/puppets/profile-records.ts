@@ -1,3 +1,4 @@
+import { Sections } from '../store/layout.js';
 import { put, type Section, type Store } from '../store/store.js';
 
 /** The global profile we last set for a puppet. */
@@ -9,7 +10,7 @@ export interface ProfileRecord {
 }
 
 /** Store section (key: user id). */
-export const PROFILES_SECTION = 'puppets.profiles';
+export const PROFILES_SECTION = Sections.puppetsProfiles;
 
 /** What each puppet's profile was last set to, so unchanged names and avatars cost no request. */
 export class ProfileRecords {

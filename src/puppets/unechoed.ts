@@ -1,3 +1,4 @@
+import { Sections } from '../store/layout.js';
 import type { JsonObject, RoomEvent } from '../events/types.js';
 import type { RoomView } from '../mirror/index.js';
 import { del, put, type Section, type Store } from '../store/store.js';
@@ -29,7 +30,7 @@ export interface Snapshot {
 }
 
 /** Store section (key: `<roomId>\0<type>\0<stateKey>`). */
-export const UNECHOED_SECTION = 'puppets.unechoed';
+export const UNECHOED_SECTION = Sections.puppetsUnechoed;
 
 /**
  * State changes the homeserver accepted (joins, invites, kicks, power levels …) whose echo

@@ -1,3 +1,4 @@
+import { Sections } from '../store/layout.js';
 import { createHash } from 'node:crypto';
 import type { HomeserverApi } from '../homeserver/index.js';
 import { put, type Section, type Store } from '../store/store.js';
@@ -16,7 +17,7 @@ interface UploadRecord {
 }
 
 /** Store section (key: `<sha256 hex>\0<contentType>`). */
-export const UPLOADS_SECTION = 'puppets.uploads';
+export const UPLOADS_SECTION = Sections.puppetsUploads;
 
 export function sha256Hex(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');

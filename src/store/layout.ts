@@ -23,4 +23,10 @@ export const Sections = {
   pluginData: (plugin: string) => `plugin.data.${plugin}`,
   /** bot: `user!<userId>` → management room id, `room!<roomId>` → its user. */
   botManagementRooms: 'bot.management-rooms',
+  /** puppets: confirmed writes whose echo the mirror has not applied yet. */
+  puppetsUnechoed: 'puppets.unechoed',
+  /** puppets: content hash → mxc URI, so the same bytes are uploaded once. */
+  puppetsUploads: 'puppets.uploads',
+  /** puppets: the profile last set per puppet (avatar hash, displayname). */
+  puppetsProfiles: 'puppets.profiles',
 } as const;

@@ -69,6 +69,42 @@ describe('mirror: hydration', () => {
     }
   });
 
+  it('does not apply the event that triggered a fetch over the newer state it fetched', async () => {
+    // The bot's invite arrives after the bot already joined: the fetch sees the join.
+    const invite = ev(ROOM, 'm.room.member', ALICE, { membership: 'invite' }, '@bot:br');
+    const join = ev(ROOM, 'm.room.member', '@bot:br', { membership: 'join' }, '@bot:br');
+    const t = await tempMirror({ fetchState: async () => [...fullState(), join] });
+    try {
+      await t.mirror.apply(invite);
+      assert.equal(await (await t.mirror.room(ROOM))?.membership('@bot:br'), 'join', 'the older invite did not move state back');
+      await t.mirror.apply(join); // its echo, already in the fetched state
+      assert.equal(await (await t.mirror.room(ROOM))?.membership('@bot:br'), 'join');
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('retries a failed fetch at once when someone joins, without waiting for the retry delay', async () => {
+    let fail = true;
+    let fetches = 0;
+    const botJoin = ev(ROOM, 'm.room.member', '@bot:br', { membership: 'join' }, '@bot:br');
+    const t = await tempMirror({
+      hydrateRetryMs: 60_000,
+      fetchState: async () => { fetches++; if (fail) throw new Error('403 not joined'); return [...fullState(), botJoin]; },
+    });
+    try {
+      await t.mirror.apply(ev(ROOM, 'm.room.member', ALICE, { membership: 'invite' }, '@bot:br'));
+      await t.mirror.apply(ev(ROOM, 'm.room.message', ALICE, { body: 'not a join: no refetch yet' }));
+      assert.equal(fetches, 1);
+      fail = false;
+      await t.mirror.apply(botJoin);
+      assert.equal(fetches, 2);
+      assert.equal((await t.mirror.room(ROOM))?.hydrated, true);
+    } finally {
+      await t.cleanup();
+    }
+  });
+
   it('does not hold other rooms back while one room hydrates', async () => {
     const gate = deferred<RoomEvent[]>();
     const t = await tempMirror({ fetchState: (roomId) => (roomId === ROOM ? gate.promise : Promise.resolve(fullState(roomId))) });
@@ -87,7 +123,11 @@ describe('mirror: hydration', () => {
     let fail = true;
     const t = await tempMirror({
       hydrateRetryMs: 0,
-      fetchState: async () => { if (fail) throw new Error('403 not joined'); return fullState(); },
+      // Fetched after the bot's join, so the state holds it.
+      fetchState: async () => {
+        if (fail) throw new Error('403 not joined');
+        return [...fullState(), ev(ROOM, 'm.room.member', '@bot:br', { membership: 'join' }, '@bot:br')];
+      },
     });
     try {
       await t.mirror.apply(ev(ROOM, 'm.room.member', ALICE, { membership: 'invite' }, '@bot:br'));

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { waitUntil } from '../../../src/testing/index.js';
 import { channel, RemoteHarness, user } from './harness.js';
 
@@ -64,6 +66,34 @@ describe('remote → Matrix: presence and profiles', function () {
     assert.equal(h.requestsSince(again, 'PUT', '/profile/').length, 0);
     assert.equal(h.requestsSince(again, 'PUT', '/state/m.room.member/').length, 0);
     assert.ok(h.requestsSince(mark, 'PUT', '/displayname').length === 1);
+  });
+
+  it('downloads an http(s) avatar once per URL and uploads it once per content', async () => {
+    let hits = 0;
+    const server = createServer((_req, res) => {
+      hits += 1;
+      res.writeHead(200, { 'content-type': 'image/png' });
+      res.end(Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const avatarUrl = `http://127.0.0.1:${port}/vic.png`;
+      const ghost = h.ghost('vic');
+      const mark = h.mark();
+      await h.plugin.push({ kind: 'message', channel: channel('avatars', { avatarUrl }), sender: { id: 'vic', avatarUrl }, id: 'v1', text: 'x' });
+      await h.plugin.push({ kind: 'message', channel: channel('avatars', { avatarUrl }), sender: { id: 'vic', avatarUrl }, id: 'v2', text: 'y' });
+      await h.plugin.push({ kind: 'profile', sender: { id: 'vic', avatarUrl } });
+      assert.equal(hits, 2, 'one download for the ghost, one for the portal; none when unchanged');
+      assert.equal(h.requestsSince(mark, 'POST', '/upload').length, 2);
+      const mxc = h.hs.user(ghost)?.avatarUrl;
+      assert.match(mxc ?? '', /^mxc:\/\//);
+      const roomId = await h.plugin.ctx.mappings.roomForChannel('avatars');
+      assert.match(String(h.hs.stateEvent(roomId!, 'm.room.avatar')?.content['url']), /^mxc:\/\//);
+      assert.equal(h.hs.stateEvent(roomId!, 'm.room.member', ghost)?.content['avatar_url'], mxc);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('delivers Matrix presence to the plugin only for users sharing a portal', async () => {
