@@ -27,7 +27,8 @@ const key = {
 };
 
 export class StoredMappings implements Mappings {
-  constructor(private readonly section: Section<Value>) {}
+  /** `afterLink` runs once a channel is linked to a room (e.g. to index its members). */
+  constructor(private readonly section: Section<Value>, private readonly afterLink?: (roomId: string) => Promise<void>) {}
 
   private async write(ops: Array<[string, Value | undefined]>, work?: UnitOfWork): Promise<void> {
     for (const [k, v] of ops) {
@@ -52,6 +53,7 @@ export class StoredMappings implements Mappings {
 
   async linkChannel(channelId: string, roomId: string, work?: UnitOfWork): Promise<void> {
     await this.write([[key.channel(channelId), roomId], [key.room(roomId), channelId]], work);
+    await this.afterLink?.(roomId);
   }
 
   async unlinkChannel(channelId: string, work?: UnitOfWork): Promise<void> {

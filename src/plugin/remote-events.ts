@@ -77,4 +77,6 @@ export interface PushResult {
   readonly eventId?: string;
   /** True when the remote id was seen before and nothing was posted. */
   readonly duplicate: boolean;
+  /** Why nothing was done, when the room's rules did not allow it (e.g. a ghost may not kick). */
+  readonly refused?: string;
 }

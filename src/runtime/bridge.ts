@@ -60,11 +60,14 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   const api = HomeserverApi.fromRegistration(registration, { baseUrl: config.homeserver.url, domain: config.homeserver.domain, store, logger });
   const mirror = new Mirror({ store, logger: logger.child({ component: 'mirror' }), fetchState: api.rooms.stateFetcher() });
   const puppets = new Puppets({ api, mirror, namespaces, store, logger });
-  const mappings = new StoredMappings(store.section(Sections.mappings));
+  // A linked room's members are indexed at once (for presence and profile relay), also
+  // when the plugin links a room it did not create.
+  let memberRooms: MemberRooms | undefined;
+  const mappings = new StoredMappings(store.section(Sections.mappings), (roomId) => memberRooms!.seedFromMirror(roomId));
   const ghosts = new GhostIds(config.appservice.prefix, config.homeserver.domain);
   const kvSection = store.section<unknown>(Sections.pluginData(plugin.name));
   const http = new PluginRouter(plugin.name, config.appservice.url);
-  const memberRooms = new MemberRooms(store, mirror, mappings);
+  memberRooms = new MemberRooms(store, mirror, mappings);
   const remote = new RemotePipeline({
     puppets, mirror, mappings, ghosts, api, store, memberRooms, logger: pluginLog,
     ...(options.presenceRefreshMs !== undefined ? { presenceRefreshMs: options.presenceRefreshMs } : {}),

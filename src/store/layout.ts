@@ -18,6 +18,8 @@ export const Sections = {
   /** homeserver client: stable send txnIds and registered puppets. */
   puppets: 'puppets',
   sendTxns: 'homeserver.send-txns',
+  /** plugin host: which rooms each user is in (for presence and profile relay). */
+  memberRooms: 'plugin.member-rooms',
   /** plugin host: mappings and each plugin's own key-value data. */
   mappings: 'plugin.mappings',
   pluginData: (plugin: string) => `plugin.data.${plugin}`,

@@ -1,10 +1,11 @@
+import { Sections } from '../../store/layout.js';
 import type { RoomEvent } from '../../events/types.js';
 import type { Mirror } from '../../mirror/index.js';
 import type { Store, Section } from '../../store/index.js';
 import type { Mappings } from '../mappings.js';
 
 /** Store section: `<userId>\0<roomId>` → 1 for every room a user was last seen joined to. */
-export const MEMBER_ROOMS_SECTION = 'plugin.member-rooms';
+export const MEMBER_ROOMS_SECTION = Sections.memberRooms;
 
 /**
  * Which portals a user is in, answered without scanning every portal.
