@@ -5,7 +5,7 @@ import { applyRedaction, applyStateEvent } from './apply.js';
 import type { GrantAnswer } from './auth/grant.js';
 import { usableStateEvents, writeEventIndex, writeFullState } from './hydrate.js';
 import { emptyRecord } from './layout.js';
-import { Lru } from './lru.js';
+import { Lru } from '../util/lru.js';
 import { MirrorStore, type RoomEntry } from './mirror-store.js';
 import { KeyedQueue } from './room-queue.js';
 import { RoomView } from './room-view.js';

@@ -4,7 +4,7 @@ import type { Namespaces } from '../registration/index.js';
 import type { Store } from '../store/store.js';
 import type { PuppetContext, PuppetMirror, UnjudgedRoomPolicy } from './context.js';
 import { NotAPuppetError } from './errors.js';
-import { BoundedCache } from './lru.js';
+import { Lru } from '../util/lru.js';
 import { Permissions } from './permissions.js';
 import { ProfileRecords } from './profile-records.js';
 import { Puppet } from './puppet.js';
@@ -35,7 +35,7 @@ export interface PuppetsOptions {
 export class Puppets {
   readonly bot: Puppet;
   private readonly ctx: PuppetContext;
-  private readonly cache: BoundedCache<string, Puppet>;
+  private readonly cache: Lru<string, Puppet>;
 
   constructor(options: PuppetsOptions) {
     const botUserId = options.namespaces.botUserId;
@@ -58,7 +58,7 @@ export class Puppets {
       typing: new TypingTracker(options.api, logger),
       uncertainJoins: new Set(),
     };
-    this.cache = new BoundedCache(options.cacheSize ?? 10_000);
+    this.cache = new Lru(options.cacheSize ?? 10_000);
     this.bot = new Puppet(this.ctx, botUserId);
   }
 

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { waitUntil } from '../../src/testing/index.js';
-import { ALICE_PUPPET, Harness, botRoom } from './harness.js';
+import { ALICE_PUPPET, Harness, startWithJoinedRoom } from './harness.js';
 
 const TYPING = '/typing/';
 
@@ -8,9 +8,7 @@ describe('puppets: typing, receipts, presence', () => {
   let h: Harness;
   let roomId: string;
   beforeEach(async () => {
-    h = await Harness.start();
-    roomId = await botRoom(h, { preset: 'public_chat' });
-    await h.puppets.get(ALICE_PUPPET).ensureJoined(roomId);
+    ({ h, roomId } = await startWithJoinedRoom());
   });
   afterEach(() => h.close());
 

@@ -167,3 +167,11 @@ export async function botRoom(h: Harness, options: Parameters<Puppets['bot']['cr
   await h.waitForMembership(roomId, BOT, 'join');
   return roomId;
 }
+
+/** A harness with a public room made by the bot, that the alice puppet has joined. */
+export async function startWithJoinedRoom(): Promise<{ h: Harness; roomId: string }> {
+  const h = await Harness.start();
+  const roomId = await botRoom(h, { preset: 'public_chat' });
+  await h.puppets.get(ALICE_PUPPET).ensureJoined(roomId);
+  return { h, roomId };
+}

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import type { RoomEvent } from '../../src/events/types.js';
 import { MatrixError } from '../../src/homeserver/index.js';
 import { MIRROR_CANNOT_JUDGE, PermissionDenied, textContent } from '../../src/puppets/index.js';
-import { ALICE_PUPPET, BOB_PUPPET, BOT, Harness, botRoom } from './harness.js';
+import { ALICE_PUPPET, BOB_PUPPET, BOT, Harness, botRoom, startWithJoinedRoom } from './harness.js';
 
 const SEND = '/send/';
 
@@ -10,9 +10,7 @@ describe('puppets: messages', () => {
   let h: Harness;
   let roomId: string;
   beforeEach(async () => {
-    h = await Harness.start();
-    roomId = await botRoom(h, { preset: 'public_chat' });
-    await h.puppets.get(ALICE_PUPPET).ensureJoined(roomId);
+    ({ h, roomId } = await startWithJoinedRoom());
   });
   afterEach(() => h.close());
 

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { ALICE_PUPPET, Harness, botRoom } from './harness.js';
+import { ALICE_PUPPET, Harness, startWithJoinedRoom } from './harness.js';
 
 const SEND = '/send/';
 
@@ -7,9 +7,7 @@ describe('puppets: rate limits', () => {
   let h: Harness;
   let roomId: string;
   beforeEach(async () => {
-    h = await Harness.start();
-    roomId = await botRoom(h, { preset: 'public_chat' });
-    await h.puppets.get(ALICE_PUPPET).ensureJoined(roomId);
+    ({ h, roomId } = await startWithJoinedRoom());
   });
   afterEach(() => h.close());
 

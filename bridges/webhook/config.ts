@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+const count = (fallback: number) => z.number({ error: 'must be a number' }).int('must be an integer').positive('must be positive').default(fallback);
+
+/** `bridge.config` of the webhook bridge; every key has a default. */
+export const webhookConfigSchema = z.object({
+  inbound: z.object({
+    /** Largest JSON body a hook accepts (413 above it). */
+    maxBodyBytes: count(64 * 1024),
+  }, { error: 'must be a mapping' }).prefault({}),
+  outbound: z.object({
+    /** Tries per message before it is given up (logged and counted). */
+    maxAttempts: count(8),
+    /** One POST may take this long before it counts as failed. */
+    timeoutMs: count(10_000),
+    /** First retry delay; doubles per attempt up to `retryMaxMs`. */
+    retryBaseMs: count(1_000),
+    retryMaxMs: count(5 * 60_000),
+    /** How often the queue is looked at when nothing new arrived (retries falling due). */
+    pollMs: count(1_000),
+    /** Rooms delivering at the same time (a room delivers one message at a time, in order). */
+    concurrency: count(4),
+    /** How long a delivered message id is remembered, so it is never sent to its target again. */
+    rememberDeliveredMs: count(7 * 24 * 3600_000),
+  }, { error: 'must be a mapping' }).prefault({}),
+}, { error: 'must be a mapping' });
+
+export type WebhookConfig = z.output<typeof webhookConfigSchema>;
