@@ -8,6 +8,8 @@ export interface HandlerContext {
   readonly entry: JournalEntry;
   /** 1 on the first try. */
   readonly attempt: number;
+  /** True on the last try: a failure now makes the item a dead letter. */
+  readonly lastAttempt: boolean;
   /** Writes committed atomically with this item's acknowledgement. */
   readonly work: UnitOfWork;
   readonly logger: Logger;
@@ -148,23 +150,34 @@ export class Dispatcher {
   private async handleHead(lane: Lane): Promise<boolean> {
     const entry = lane.queue[0]!;
     const attempt = ++lane.attempts;
-    const logger = this.logger.child({ seq: entry.seq, txnId: entry.txnId, ...describeItem(entry.item) });
+    // A child logger costs more than most handlers: made only when something logs.
+    let itemLogger: Logger | undefined;
+    const base = this.logger;
+    const logOf = () => (itemLogger ??= base.child({ seq: entry.seq, txnId: entry.txnId, ...describeItem(entry.item) }));
     const work = new UnitOfWork();
     try {
-      await this.handler(entry.item, { entry, attempt, work, logger });
-      await this.settler.done(entry, work.ops);
+      await this.handler(entry.item, {
+        entry, attempt, lastAttempt: attempt >= this.options.maxAttempts, work,
+        get logger() { return logOf(); },
+      });
+      const durable = this.settler.done(entry, work.ops);
+      // The next item of this room may read what this one wrote: then wait until it is
+      // durable. With nothing written, go on: acknowledgements are committed in order, so
+      // a later one never lands before this one.
+      if (work.ops.length > 0) await durable;
+      else durable.catch((err: unknown) => logOf().error({ err }, 'could not record the acknowledgement; the item will be handled again after a restart'));
       return true;
     } catch (err) {
       if (attempt >= this.options.maxAttempts) {
-        logger.error({ err, attempt }, 'handler failed for the last time: item moved to the dead letters');
+        logOf().error({ err, attempt }, 'handler failed for the last time: item moved to the dead letters');
         try {
           await this.settler.dead(entry, attempt, err);
           return true;
         } catch (storeErr) {
-          logger.error({ err: storeErr }, 'could not record the dead letter; will try again');
+          logOf().error({ err: storeErr }, 'could not record the dead letter; will try again');
         }
       } else {
-        logger.warn({ err, attempt }, 'handler failed; will retry');
+        logOf().warn({ err, attempt }, 'handler failed; will retry');
       }
       const delay = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** (attempt - 1));
       lane.retryTimer = setTimeout(() => {
