@@ -8,5 +8,12 @@ export * from './homeserver/index.js';
 export { definePlugin } from './plugin/contract.js';
 export type { BridgePlugin, PluginContext, HandlerScope, Capabilities, Capability } from './plugin/contract.js';
 export type { BotCommand, CommandInvocation } from './bot/command.js';
+export type {
+  RemoteEvent, RemoteUser, RemoteChannel, PushResult,
+  MatrixMessage, MatrixEdit, MatrixReaction, MatrixRedaction, MembershipChange, StateChange, PresenceUpdate,
+} from './plugin/contract.js';
+export type { PluginRoomView, PluginPuppet, PluginPuppets } from './plugin/services.js';
+export type { KeyValue } from './plugin/kv.js';
+export type { PluginHttp, PluginRequest, PluginResponse, PluginRouteHandler, PluginRouteOptions } from './plugin/http.js';
 export { RoomAdminRefused, type RoomAdminResult } from './bot/room-admin.js';
 export * from './mirror/index.js';

@@ -89,6 +89,13 @@ export interface PluginContext<Config = unknown> {
   readonly http: PluginHttp;
   /** The homeserver's server name (`localhost` in `@bot:localhost`). */
   readonly domain: string;
+  /** Remote user id ↔ ghost user id, remote channel id ↔ portal alias (the bridge's prefix and domain). */
+  readonly ghosts: {
+    userId(remoteUserId: string): string;
+    /** Undefined when `userId` is not one of this bridge's ghosts. */
+    remoteUserId(userId: string): string | undefined;
+    alias(remoteChannelId: string): string;
+  };
 }
 
 /** Given with each Matrix-side event. */
@@ -100,6 +107,8 @@ export interface HandlerScope {
   readonly idempotencyKey: string;
   /** 1 on the first try. */
   readonly attempt: number;
+  /** True when throwing now makes the event a dead letter: the time to tell the user it failed. */
+  readonly lastAttempt: boolean;
 }
 
 export interface BridgePlugin<Config = unknown> {

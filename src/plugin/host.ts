@@ -43,6 +43,7 @@ export class PluginHost {
       kv: new TransactionalKeyValue(this.deps.kvSection, ctx.work),
       idempotencyKey: item.kind === 'event' ? item.event.event_id : `${ctx.entry.txnId}:${ctx.entry.seq}`,
       attempt: ctx.attempt,
+      lastAttempt: ctx.lastAttempt,
     };
     if (item.kind === 'event') {
       // Before anything can return early: the index must see every member event, ours too.

@@ -1,7 +1,8 @@
 import { Router } from '@koa/router';
 import type Koa from 'koa';
 import { readJsonBody } from '../appservice/body.js';
-import type { PluginHttp, PluginRouteHandler } from './http.js';
+import { MatrixHttpError } from '../appservice/errors.js';
+import type { PluginHttp, PluginRouteHandler, PluginRouteOptions } from './http.js';
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -25,11 +26,22 @@ export class PluginRouter implements PluginHttp {
 
   readonly baseUrl: string;
 
-  route(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, handler: PluginRouteHandler): void {
+  route(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, handler: PluginRouteHandler, options: PluginRouteOptions = {}): void {
     const register = { GET: this.router.get, POST: this.router.post, PUT: this.router.put, DELETE: this.router.delete }[method];
+    const limit = options.maxBodyBytes ?? BODY_LIMIT;
     register.call(this.router, path, async (ctx) => {
       const hasBody = method !== 'GET' && (Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding') !== '');
-      const body = hasBody ? (await readJsonBody(ctx, BODY_LIMIT)).value : undefined;
+      let body: unknown;
+      try {
+        body = hasBody ? (await readJsonBody(ctx, limit)).value : undefined;
+      } catch (err) {
+        if (!(err instanceof MatrixHttpError)) throw err;
+        // Answered here, not by the error boundary, which logs the URL: a plugin's path may
+        // carry its caller's secret (a webhook URL).
+        ctx.status = err.status;
+        ctx.body = err.body;
+        return;
+      }
       const res = await handler({
         method,
         params: ctx['params'] as Record<string, string>,

@@ -16,12 +16,17 @@ export interface PluginResponse {
 
 export type PluginRouteHandler = (req: PluginRequest) => Promise<PluginResponse>;
 
+export interface PluginRouteOptions {
+  /** Largest request body accepted, in bytes (413 `M_TOO_LARGE` above it). Default 1 MiB. */
+  readonly maxBodyBytes?: number;
+}
+
 /**
  * Routes on the bridge's own listener, under `/bridge/<plugin name>`. No homeserver auth:
  * the plugin authenticates its callers (e.g. by an unguessable secret in the path).
  */
 export interface PluginHttp {
-  route(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, handler: PluginRouteHandler): void;
+  route(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, handler: PluginRouteHandler, options?: PluginRouteOptions): void;
   /** The public base URL of the plugin's routes, from `appservice.url`. */
   readonly baseUrl: string;
 }

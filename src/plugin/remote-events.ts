@@ -21,6 +21,8 @@ export interface RemoteChannel {
   readonly isDirect?: boolean;
   /** Matrix users to invite when the portal is created (e.g. the other side of a DM). */
   readonly invite?: readonly string[];
+  /** Anyone may join the portal (`public_chat`), as anyone may enter the channel remotely. */
+  readonly public?: boolean;
 }
 
 export interface RemoteMedia {
@@ -40,8 +42,10 @@ interface InChannel {
 }
 
 export type RemoteEvent =
-  | InChannel & {
+  | Omit<InChannel, 'sender'> & {
     readonly kind: 'message';
+    /** Omitted: the bridge bot posts it (a message with no remote user behind it, e.g. a webhook's). */
+    readonly sender?: RemoteUser;
     /** The remote message id: a message with an id seen before is not posted again. */
     readonly id: string;
     readonly text: string;
@@ -66,6 +70,11 @@ export type RemoteEvent =
     readonly target?: RemoteUser;
     readonly reason?: string;
   }
+  /**
+   * `target` got this power level in the channel (e.g. an IRC +o). The bot sets it, any level,
+   * up or down; refused (`PushResult.refused`) when the bot may not. `sender` did it remotely.
+   */
+  | InChannel & { readonly kind: 'power'; readonly target: RemoteUser; readonly level: number }
   | { readonly kind: 'presence'; readonly sender: RemoteUser; readonly presence: 'online' | 'unavailable' | 'offline'; readonly statusMsg?: string }
   /** The sender's name or avatar changed: carried in `sender`. */
   | { readonly kind: 'profile'; readonly sender: RemoteUser }

@@ -1,7 +1,7 @@
 import { validateConfig, type BridgeConfigInput } from '../../src/config/index.js';
 import type { JsonObject, RoomEvent } from '../../src/events/types.js';
 import { DeadLetters } from '../../src/inbox/index.js';
-import { silentLogger } from '../../src/log/logger.js';
+import { silentLogger, type Logger } from '../../src/log/logger.js';
 import type { BridgePlugin } from '../../src/plugin/contract.js';
 import { buildRegistration, type Registration } from '../../src/registration/index.js';
 import { startBridge, type RunningBridge } from '../../src/runtime/bridge.js';
@@ -14,6 +14,10 @@ export interface BotHarnessOptions {
   readonly admins?: string[];
   readonly invites?: { readonly users?: string[]; readonly servers?: string[] };
   readonly prefix?: string;
+  /** The plugin's `bridge.config` section. */
+  readonly pluginConfig?: Record<string, unknown>;
+  /** Where the bridge logs (default: nowhere). */
+  readonly logger?: Logger;
 }
 
 /**
@@ -37,7 +41,7 @@ export class BotHarness {
       homeserver: { url: homeserverUrl, domain: 'localhost' },
       appservice: { id: 'echo-test', url: null, bind: '127.0.0.1', port: 0, registration: 'registration.yaml', bot: 'echobot', prefix: '_echo_' },
       store: { path: dir.path },
-      bridge: { plugin: 'echo' },
+      bridge: { plugin: 'echo', config: options.pluginConfig ?? {} },
       bot: { ...(options.prefix !== undefined ? { prefix: options.prefix } : {}), invites: options.invites ?? {}, admins: options.admins ?? [] },
       inbox: { retryBaseMs: 20, retryMaxMs: 200, maxAttempts: 4 },
       logging: { level: 'silent' },
@@ -46,7 +50,7 @@ export class BotHarness {
     const registration = buildRegistration(validateConfig(raw('http://127.0.0.1:1'), 'test', dir.path));
     const hs = await TestHomeserver.start({ appservice: registration, retryBaseMs: 20, retryMaxMs: 200, pushTimeoutMs: 5_000 });
     const config = validateConfig(raw(hs.url), 'test', dir.path);
-    const bridge = await startBridge({ config, plugin, registration, logger: silentLogger() });
+    const bridge = await startBridge({ config, plugin, registration, logger: options.logger ?? silentLogger() });
     registration.url = bridge.url;
     return new BotHarness(hs, bridge, registration, dir);
   }

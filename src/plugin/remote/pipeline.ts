@@ -124,7 +124,10 @@ export class RemotePipeline {
     if (event.kind === 'membership' && event.membership === 'leave') {
       return this.activity.membership(roomId, channelId, this.options.puppets.get(this.options.ghosts.userId(event.sender.id)), event);
     }
-    const ghost = await this.joinedGhost(event.sender, roomId);
+    // Done by the bot: the sender may be a server or a service that has no ghost.
+    if (event.kind === 'power') return this.activity.power(roomId, event);
+    // No sender (messages only): the bot speaks; it is in every portal already.
+    const ghost = event.sender === undefined ? this.options.puppets.bot : await this.joinedGhost(event.sender, roomId);
     switch (event.kind) {
       case 'message': return this.messages.message(roomId, ghost, event);
       case 'edit': return this.messages.edit(roomId, channelId, ghost, event);

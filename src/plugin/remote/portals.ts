@@ -76,7 +76,7 @@ export class Portals {
     try {
       roomId = await this.deps.puppets.bot.createRoom({
         alias,
-        preset: channel.isDirect ? 'trusted_private_chat' : options.preset ?? 'private_chat',
+        preset: channel.isDirect ? 'trusted_private_chat' : options.preset ?? (channel.public ? 'public_chat' : 'private_chat'),
         ...(channel.name !== undefined ? { name: channel.name } : {}),
         ...(channel.topic !== undefined ? { topic: channel.topic } : {}),
         ...(avatar !== undefined ? { avatar } : {}),

@@ -62,6 +62,18 @@ export class RoomActivity {
     }
   }
 
+  /** Sets the target ghost's power level (up or down) through the bot; a refusal is a result, as for kicks. */
+  async power(roomId: string, event: RemoteOf<'power'>): Promise<RemotePushResult> {
+    const target = this.deps.puppets.get(this.deps.ghosts.userId(event.target.id));
+    await target.ensureRegistered();
+    try {
+      await target.setPowerLevel(roomId, event.level);
+    } catch (err) {
+      return this.refusal(err, roomId, this.deps.puppets.bot.userId, `set ${target.userId} to power level ${event.level}`);
+    }
+    return { roomId, duplicate: false };
+  }
+
   /** A refusal (by the mirror's engine or the homeserver) is reported and logged; other errors go on up. */
   private refusal(err: unknown, roomId: string, userId: string, action: string): RemotePushResult {
     if (!(err instanceof PermissionDenied || (err instanceof MatrixError && err.isForbidden))) throw err;

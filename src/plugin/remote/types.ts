@@ -4,7 +4,7 @@ import type { PushResult, RemoteEvent } from '../remote-events.js';
 export type RemoteOf<K extends RemoteEvent['kind']> = Extract<RemoteEvent, { kind: K }>;
 
 /** The remote events that happen in a channel (a portal). */
-export type ChannelEvent = RemoteOf<'message' | 'edit' | 'reaction' | 'redaction' | 'typing' | 'read' | 'membership'>;
+export type ChannelEvent = RemoteOf<'message' | 'edit' | 'reaction' | 'redaction' | 'typing' | 'read' | 'membership' | 'power'>;
 
 /**
  * What `push` answers. `refused` is set when the mirror's permission engine (or the
