@@ -2,10 +2,12 @@ import { loadConfig } from '../config/index.js';
 import { DeadLetters, readNextSeq } from '../inbox/index.js';
 import type { DeadLetter } from '../inbox/index.js';
 import { describeItem } from '../inbox/entries.js';
-import { Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { configOption, parseCommandArgs, requireConfigPath } from './args.js';
 import type { Command } from './command.js';
 import { out, UsageError } from './output.js';
+import { progress } from './progress.js';
+import { openStoppedStore } from './store-access.js';
 
 function describe(letter: DeadLetter): string {
   const ids = describeItem(letter.item);
@@ -13,16 +15,24 @@ function describe(letter: DeadLetter): string {
   return `${letter.seq}\t${new Date(letter.failedAt).toISOString()}\t${letter.attempts} attempts\t${what}\t${letter.error}`;
 }
 
-async function openStore(path: string): Promise<Store> {
-  try {
-    return await Store.open(path);
-  } catch (e) {
-    const cause = (e as { cause?: { code?: string } }).cause;
-    if ((e as { code?: string }).code === 'LEVEL_DATABASE_NOT_OPEN' && cause?.code === 'LEVEL_LOCKED') {
-      throw new UsageError(`the store ${path} is in use by a running bridge: stop it first`);
-    }
-    throw e;
+/** Letters moved per atomic write: small enough that the progress display moves. */
+const REPLAY_BATCH = 100;
+
+/** Moves the letters (all, or the given seqs) back into the journal in batches, showing progress. */
+async function replay(store: Store, seqs: readonly number[] | undefined): Promise<number> {
+  const letters = new DeadLetters(store);
+  const targets = seqs ?? (await letters.list()).map((l) => l.seq);
+  if (targets.length === 0) return 0;
+  let next = await readNextSeq(store);
+  let moved = 0;
+  const shown = progress(targets.length, 'replay');
+  for (let i = 0; i < targets.length; i += REPLAY_BATCH) {
+    const batch = targets.slice(i, i + REPLAY_BATCH);
+    moved += (await letters.replay(batch, () => next++)).length;
+    shown.tick(batch.length);
   }
+  shown.done();
+  return moved;
 }
 
 export const deadLetters: Command = {
@@ -50,7 +60,7 @@ Works on the store while the bridge is stopped.`,
       return n;
     }) : undefined;
     const config = await loadConfig(requireConfigPath(this.name, values['config']));
-    const store = await openStore(config.store.path);
+    const store = await openStoppedStore(config.store.path);
     try {
       if (action === 'list') {
         const letters = await new DeadLetters(store).list();
@@ -59,9 +69,8 @@ Works on the store while the bridge is stopped.`,
       } else if (action === 'drop') {
         out(`dropped ${await new DeadLetters(store).drop(seqs)} dead letter(s)`);
       } else {
-        let next = await readNextSeq(store);
-        const moved = await new DeadLetters(store).replay(seqs, () => next++);
-        out(`moved ${moved.length} dead letter(s) back into the journal; they are handled on the next start`);
+        const moved = await replay(store, seqs);
+        out(`moved ${moved} dead letter(s) back into the journal; they are handled on the next start`);
       }
     } finally {
       await store.close();

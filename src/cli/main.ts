@@ -3,11 +3,14 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/index.js';
 import type { Command } from './command.js';
 import { deadLetters } from './dead-letters.js';
+import { doctor } from './doctor.js';
 import { generateRegistration } from './generate-registration.js';
+import { inspect } from './inspect.js';
+import { resync } from './resync.js';
 import { runCommand } from './run.js';
 import { err, out, UsageError } from './output.js';
 
-const commands: Command[] = [runCommand, generateRegistration, deadLetters];
+const commands: Command[] = [runCommand, generateRegistration, deadLetters, doctor, inspect, resync];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

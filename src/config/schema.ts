@@ -68,6 +68,16 @@ export const configSchema = z.object({
     /** On SIGTERM, how long running handlers may take to finish. */
     shutdownTimeoutMs: positiveInt.default(10_000),
   }, { error: 'must be a mapping' }).prefault({}),
+  /**
+   * Prometheus `/metrics`, `/health` and `/ready` on their own listener. Without this
+   * section: off (several bridges or test runs on one host would fight over 9100);
+   * `metrics: {}` turns it on at 127.0.0.1:9100.
+   */
+  metrics: z.object({
+    enabled: z.boolean({ error: 'must be true or false' }).default(true),
+    bind: z.string({ error: 'must be a string' }).default('127.0.0.1'),
+    port: z.number({ error: 'must be a number' }).int('must be an integer').min(0).max(65535, 'must be a port number').default(9100),
+  }, { error: 'must be a mapping' }).default({ enabled: false, bind: '127.0.0.1', port: 9100 }),
   logging: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',

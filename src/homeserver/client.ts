@@ -54,6 +54,18 @@ export interface HomeserverClientOptions {
   readonly logger?: Logger;
   readonly retry?: Partial<RetryPolicy>;
   readonly onResponse?: (info: ResponseInfo) => void;
+  /** Called before each wait between attempts (metrics count rate-limit waits). */
+  readonly onRetryWait?: (info: RetryWaitInfo) => void;
+}
+
+/** A wait before the next attempt of a request. */
+export interface RetryWaitInfo {
+  readonly method: string;
+  /** The route template, as in ResponseInfo. */
+  readonly endpoint: string;
+  readonly delayMs: number;
+  /** The homeserver answered 429 M_LIMIT_EXCEEDED (otherwise: a 5xx, timeout or broken connection). */
+  readonly rateLimited: boolean;
 }
 
 /** `alwaysSafe`: repeating is safe whatever the method, because the homeserver provably did nothing. */
@@ -96,6 +108,7 @@ export class HomeserverClient {
         { method, path: endpoint.path, asUser: options.asUser, attempt, delayMs: delay, err: summarize(result.error) },
         'homeserver request failed, retrying',
       );
+      this.notifyWait({ method, endpoint: endpoint.template, delayMs: delay, rateLimited: result.error instanceof MatrixError && result.error.isRateLimited });
       await sleep(delay, options.signal);
       waited += delay;
     }
@@ -169,6 +182,14 @@ export class HomeserverClient {
     if (options.rawBody) headers['content-type'] = options.rawBody.contentType;
     else if (method === 'POST' || method === 'PUT' || options.body !== undefined) headers['content-type'] = 'application/json';
     return headers;
+  }
+
+  private notifyWait(info: RetryWaitInfo): void {
+    try {
+      this.options.onRetryWait?.(info);
+    } catch (err) {
+      this.log.warn({ err }, 'onRetryWait hook threw');
+    }
   }
 
   private notify(info: ResponseInfo): void {

@@ -1,6 +1,6 @@
 export { HomeserverApi, type HomeserverApiOptions, type FromRegistrationOptions } from './homeserver-api.js';
 export {
-  HomeserverClient, type HomeserverClientOptions, type RequestOptions, type ResponseInfo, type Query, type QueryValue,
+  HomeserverClient, type HomeserverClientOptions, type RequestOptions, type ResponseInfo, type RetryWaitInfo, type Query, type QueryValue,
 } from './client.js';
 export {
   HomeserverRequestError, MatrixError, RequestTimeoutError, NetworkError, ResponseFormatError,

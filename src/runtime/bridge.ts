@@ -1,7 +1,7 @@
 import type { BridgeConfig } from '../config/index.js';
 import { createAppserviceApp, listen, type RunningServer } from '../appservice/index.js';
 import { HomeserverApi } from '../homeserver/index.js';
-import { Inbox } from '../inbox/index.js';
+import { Inbox, type ItemHandler } from '../inbox/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { Mirror } from '../mirror/index.js';
 import { Puppets } from '../puppets/index.js';
@@ -18,6 +18,7 @@ import { RemotePipeline } from '../plugin/remote/pipeline.js';
 import { MemberRooms } from '../plugin/remote/member-rooms.js';
 import { queryHandlersFor } from '../plugin/queries.js';
 import { BotCommands } from '../bot/commands.js';
+import { BridgeMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
 
 export interface StartBridgeOptions {
   readonly config: BridgeConfig;
@@ -27,11 +28,15 @@ export interface StartBridgeOptions {
   readonly logger?: Logger;
   /** How often ghosts' online/away presence is re-sent so the homeserver keeps it (default 60 s). */
   readonly presenceRefreshMs?: number;
+  /** How long `/ready` reuses a homeserver probe (default 5 s). */
+  readonly readyCacheMs?: number;
 }
 
 export interface RunningBridge {
   readonly url: string;
   readonly port: number;
+  /** The metrics listener (`/metrics`, `/health`, `/ready`), when `metrics.enabled`. */
+  readonly metricsUrl?: string;
   readonly store: Store;
   readonly mirror: Mirror;
   readonly inbox: Inbox;
@@ -56,8 +61,12 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   const pluginConfig = await validatePluginConfig(plugin, config.bridge.config);
   const pluginLog = logger.child({ plugin: plugin.name });
 
+  const metrics = config.metrics.enabled ? new BridgeMetrics({ plugin: plugin.name }) : undefined;
   const store = await Store.open(config.store.path, { sync: config.store.sync });
-  const api = HomeserverApi.fromRegistration(registration, { baseUrl: config.homeserver.url, domain: config.homeserver.domain, store, logger });
+  const api = HomeserverApi.fromRegistration(registration, {
+    baseUrl: config.homeserver.url, domain: config.homeserver.domain, store, logger,
+    ...(metrics ? { onResponse: metrics.onResponse, onRetryWait: metrics.onRetryWait } : {}),
+  });
   const mirror = new Mirror({ store, logger: logger.child({ component: 'mirror' }), fetchState: api.rooms.stateFetcher() });
   const puppets = new Puppets({ api, mirror, namespaces, store, logger });
   // A linked room's members are indexed at once (for presence and profile relay), also
@@ -83,11 +92,12 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     notify: (roomId, text, key) => puppets.bot.sendNotice(roomId, text, { idempotencyKey: key }).then(() => undefined),
     intercept: (event, room, scope) => commands.intercept(event, room, scope),
   });
-  const inbox = await Inbox.open(store, async (item, ctx) => {
+  const handle: ItemHandler = async (item, ctx) => {
     // The mirror first: the plugin sees the room as it stands right after the event.
     if (item.kind === 'event') await mirror.apply(item.event);
     await host.handle(item, ctx);
-  }, config.inbox, logger.child({ component: 'inbox' }));
+  };
+  const inbox = await Inbox.open(store, metrics ? metrics.timed(handle) : handle, config.inbox, logger.child({ component: 'inbox' }), metrics?.inboxHooks);
 
   await plugin.start({
     config: pluginConfig,
@@ -100,12 +110,13 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     remote: { push: (event) => remote.push(event) },
     http,
     domain: config.homeserver.domain,
+    ghosts,
   });
 
   const app = createAppserviceApp({
     registration,
     namespaces,
-    sink: inbox,
+    sink: metrics ? metrics.countingSink(inbox) : inbox,
     handlers: queryHandlersFor({ plugin, ghosts, remote, logger: pluginLog }),
     maxBodyBytes: config.appservice.maxBodyBytes,
     logger: logger.child({ component: 'appservice' }),
@@ -113,23 +124,32 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   });
   await inbox.start();
   let server: RunningServer;
+  let metricsServer: MetricsServer | undefined;
   try {
+    if (metrics) {
+      metricsServer = await startMetricsServer({
+        config: config.metrics, homeserverUrl: config.homeserver.url, metrics, store, inbox,
+        logger: logger.child({ component: 'metrics' }), readyCacheMs: options.readyCacheMs,
+      });
+    }
     server = await listen(app, config.appservice.bind, config.appservice.port);
   } catch (e) {
+    await metricsServer?.close();
     await inbox.stop(0);
     await plugin.stop?.();
     await remote.close();
     await store.close();
     throw e;
   }
-  logger.info({ url: server.url, plugin: plugin.name, appservice: registration.id }, 'bridge listening');
+  logger.info({ url: server.url, metrics: metricsServer?.url, plugin: plugin.name, appservice: registration.id }, 'bridge listening');
   // The homeserver may still be starting: register the bot in the background, retrying.
   void puppets.bot.ensureRegistered().catch((err: unknown) => logger.warn({ err }, 'could not register the bot yet; will try again on first use'));
 
   return {
-    url: server.url, port: server.port, store, mirror, inbox, api, puppets, bot: commands,
+    url: server.url, port: server.port, metricsUrl: metricsServer?.url, store, mirror, inbox, api, puppets, bot: commands,
     async stop() {
       await server.close();
+      await metricsServer?.close();
       await inbox.stop(config.inbox.shutdownTimeoutMs);
       await plugin.stop?.();
       // After the plugin: it may push until it stops; then presence refreshes end.

@@ -31,4 +31,6 @@ export const Sections = {
   puppetsUploads: 'puppets.uploads',
   /** puppets: the profile last set per puppet (avatar hash, displayname). */
   puppetsProfiles: 'puppets.profiles',
+  /** cli: `bridgekit doctor` writes and deletes one key here to prove the store is writable. */
+  doctorProbe: 'doctor.probe',
 } as const;

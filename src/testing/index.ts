@@ -9,3 +9,4 @@ export type { AppserviceOutcome } from './appservice-api.js';
 export type { RateLimitFault, ErrorFault, DelayFault, RequestMatch, RequestRecord } from './faults.js';
 export type { Membership } from './room.js';
 export { waitUntil } from './wait.js';
+export { TestBridge, type TestBridgeOptions } from './bridge.js';

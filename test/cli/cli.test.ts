@@ -25,8 +25,8 @@ describe('cli', () => {
     assert.match(bridgekit(['--version']).stdout, /^\d+\.\d+\.\d+/);
     const help = bridgekit(['--help']);
     assert.equal(help.code, 0);
-    for (const command of ['run', 'generate-registration', 'dead-letters']) assert.match(help.stdout, new RegExp(command));
-    for (const command of ['run', 'generate-registration', 'dead-letters']) {
+    for (const command of ['run', 'generate-registration', 'dead-letters', 'doctor', 'inspect', 'resync']) assert.match(help.stdout, new RegExp(command));
+    for (const command of ['run', 'generate-registration', 'dead-letters', 'doctor', 'inspect', 'resync']) {
       const res = bridgekit([command, '--help']);
       assert.equal(res.code, 0, command);
       assert.match(res.stdout, new RegExp(`bridgekit ${command}`));

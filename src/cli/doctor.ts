@@ -1,0 +1,83 @@
+import { configOption, parseCommandArgs, requireConfigPath } from './args.js';
+import type { Command } from './command.js';
+import {
+  checkBot, checkConfig, checkHomeserver, checkRegistration, checkStore, doctorApi, skip, type CheckResult, type CheckStatus,
+} from './doctor-checks.js';
+import { checkPing } from './doctor-ping.js';
+import { out } from './output.js';
+
+const MARKS: Readonly<Record<CheckStatus, string>> = { pass: '✔', fail: '✘', warn: '!', skip: '-' };
+
+function print(result: CheckResult): void {
+  const advice = result.advice && result.status !== 'pass' ? ` — ${result.advice}` : '';
+  const detail = result.status === 'skip' ? `skipped (${result.detail})` : result.detail;
+  for (const note of result.notes ?? []) out(`  ${note}`);
+  out(`${MARKS[result.status]} ${result.name}: ${detail}${advice}`);
+}
+
+/** Runs the checks in order, printing each as it finishes; later checks skip when what they need failed. */
+async function diagnose(configPath: string): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const report = (result: CheckResult) => {
+    results.push(result);
+    print(result);
+  };
+  const { result: configResult, config } = await checkConfig(configPath);
+  report(configResult);
+  if (!config) {
+    for (const name of ['registration matches the config', 'homeserver reachable', 'bot registered', 'ping round trip', 'store writable']) {
+      report(skip(name, 'the config must load first'));
+    }
+    return results;
+  }
+  const { result: registrationResult, registration } = await checkRegistration(config);
+  report(registrationResult);
+  const homeserver = await checkHomeserver(config);
+  report(homeserver);
+  if (!registration) {
+    report(skip('bot registered', 'needs a readable registration'));
+    report(skip('ping round trip', 'needs a readable registration'));
+  } else if (homeserver.status !== 'pass') {
+    report(skip('bot registered', 'needs a reachable homeserver'));
+    report(skip('ping round trip', 'needs a reachable homeserver'));
+  } else {
+    const api = doctorApi(config, registration);
+    report(await checkBot(api));
+    report(await checkPing(config, registration, api));
+  }
+  report(await checkStore(config));
+  return results;
+}
+
+export const doctor: Command = {
+  name: 'doctor',
+  summary: 'check config, registration, homeserver, bot, ping round trip and store',
+  usage: `bridgekit doctor -c config.yaml
+
+Checks, each with a pass (✔) or fail (✘) line and what to do about a failure:
+  config valid                     the config and the plugin's section
+  registration matches the config  id, bot and url agree
+  homeserver reachable             GET /_matrix/client/versions, and the spec versions
+  bot registered                   whoami as the bot with the as_token
+  ping round trip                  the homeserver calls the bridge's /_matrix/app/v1/ping
+  store writable                   the Level store opens and takes a write
+
+Run it with or without the bridge: when appservice.port is free, doctor answers the
+ping itself on a temporary listener; when the bridge holds the store, that counts as
+writable. Exit code 0 when every check passes, 1 otherwise.
+
+  -c, --config   the bridge config (required)`,
+
+  async run(argv) {
+    const { values } = parseCommandArgs(this.name, argv, configOption);
+    if (values['help']) {
+      out(this.usage);
+      return 0;
+    }
+    const results = await diagnose(requireConfigPath(this.name, values['config']));
+    const failed = results.filter((r) => r.status === 'fail').length;
+    out();
+    out(failed === 0 ? 'all checks passed' : `${failed} check(s) failed`);
+    return failed === 0 ? 0 : 1;
+  },
+};

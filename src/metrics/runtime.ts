@@ -1,0 +1,51 @@
+import type { BridgeConfig } from '../config/index.js';
+import type { Inbox } from '../inbox/index.js';
+import type { Logger } from '../log/logger.js';
+import { MirrorSections } from '../mirror/index.js';
+import type { Store } from '../store/index.js';
+import type { BridgeMetrics } from './bridge-metrics.js';
+import { Readiness } from './readiness.js';
+import { serveMetrics, type MetricsServer } from './server.js';
+import { probeVersions } from './versions-probe.js';
+
+export interface MetricsRuntimeOptions {
+  readonly config: BridgeConfig['metrics'];
+  readonly homeserverUrl: string;
+  readonly metrics: BridgeMetrics;
+  readonly store: Store;
+  readonly inbox: Inbox;
+  readonly logger: Logger;
+  /** How long a `/ready` homeserver probe is reused (default 5 s). */
+  readonly readyCacheMs?: number;
+}
+
+/** Scrapes that arrive while a count runs share it (several Prometheus servers, or a slow count). */
+function shared(read: () => Promise<number>): () => Promise<number> {
+  let running: Promise<number> | undefined;
+  return () => (running ??= read().finally(() => { running = undefined; }));
+}
+
+async function countKeys(store: Store, section: string): Promise<number> {
+  let n = 0;
+  for await (const _ of store.section(section).keys()) n++;
+  return n;
+}
+
+/** Connects the metrics to the running bridge and opens the metrics listener. */
+export function startMetricsServer(options: MetricsRuntimeOptions): Promise<MetricsServer> {
+  const { metrics, store, inbox } = options;
+  metrics.track({
+    backlog: () => inbox.backlog,
+    // Counted at scrape (a key scan: milliseconds for thousands of rooms), not tracked per event.
+    deadLetters: shared(() => inbox.deadLetters.count()),
+    mirrorRooms: shared(() => countKeys(store, MirrorSections.rooms)),
+  });
+  const readiness = new Readiness({
+    storeOpen: () => store.db.status === 'open',
+    homeserver: () => probeVersions(options.homeserverUrl, 3_000),
+    ...(options.readyCacheMs !== undefined ? { cacheMs: options.readyCacheMs } : {}),
+  });
+  return serveMetrics({
+    registry: metrics.registry, readiness, bind: options.config.bind, port: options.config.port, logger: options.logger,
+  });
+}
