@@ -10,6 +10,7 @@ export interface MetricSources {
   readonly backlog: () => number;
   readonly deadLetters: () => Promise<number>;
   readonly mirrorRooms: () => Promise<number>;
+  readonly mirrorCachedRooms: () => number;
 }
 
 export interface BridgeMetricsOptions {
@@ -119,6 +120,10 @@ export class BridgeMetrics {
     new Gauge({
       name: 'bridgekit_mirror_rooms', help: 'Rooms the mirror holds', registers: [r],
       async collect() { await setFrom(this, sources()?.mirrorRooms); },
+    });
+    new Gauge({
+      name: 'bridgekit_mirror_cached_rooms', help: 'Rooms whose summaries the mirror holds in memory (bounded)', registers: [r],
+      collect() { this.set(sources()?.mirrorCachedRooms() ?? 0); },
     });
   }
 

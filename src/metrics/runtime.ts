@@ -1,3 +1,4 @@
+import type { Mirror } from '../mirror/index.js';
 import type { BridgeConfig } from '../config/index.js';
 import type { Inbox } from '../inbox/index.js';
 import type { Logger } from '../log/logger.js';
@@ -14,6 +15,7 @@ export interface MetricsRuntimeOptions {
   readonly metrics: BridgeMetrics;
   readonly store: Store;
   readonly inbox: Inbox;
+  readonly mirror: Pick<Mirror, 'cachedRooms'>;
   readonly logger: Logger;
   /** How long a `/ready` homeserver probe is reused (default 5 s). */
   readonly readyCacheMs?: number;
@@ -39,6 +41,7 @@ export function startMetricsServer(options: MetricsRuntimeOptions): Promise<Metr
     // Counted at scrape (a key scan: milliseconds for thousands of rooms), not tracked per event.
     deadLetters: shared(() => inbox.deadLetters.count()),
     mirrorRooms: shared(() => countKeys(store, MirrorSections.rooms)),
+    mirrorCachedRooms: () => options.mirror.cachedRooms,
   });
   const readiness = new Readiness({
     storeOpen: () => store.db.status === 'open',

@@ -82,6 +82,11 @@ export class Mirror {
     });
   }
 
+  /** Rooms whose summaries are in memory now (bounded by `cacheRooms`). */
+  get cachedRooms(): number {
+    return this.cache.size;
+  }
+
   /** The plugin-facing view of a room, or undefined when the mirror has never seen it. */
   async room(roomId: string): Promise<RoomView | undefined> {
     const entry = await this.entry(roomId);

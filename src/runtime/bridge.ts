@@ -128,7 +128,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   try {
     if (metrics) {
       metricsServer = await startMetricsServer({
-        config: config.metrics, homeserverUrl: config.homeserver.url, metrics, store, inbox,
+        config: config.metrics, homeserverUrl: config.homeserver.url, metrics, store, inbox, mirror,
         logger: logger.child({ component: 'metrics' }), readyCacheMs: options.readyCacheMs,
       });
     }

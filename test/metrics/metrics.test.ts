@@ -85,6 +85,7 @@ describe('metrics: a running bridge', function () {
     await h.bridge!.inbox.drained();
     assert.equal(total(await scrape(), 'bridgekit_inbox_backlog'), 0);
     assert.ok(total(await scrape(), 'bridgekit_mirror_rooms') >= 1, 'the room is in the mirror');
+    assert.ok(total(await scrape(), 'bridgekit_mirror_cached_rooms') >= 1, 'and its summary is in the bounded cache');
   });
 
   it('counts requests to the homeserver by endpoint and status, rate-limit waits and presence', async () => {
