@@ -15,12 +15,12 @@ const localpart = z.string({ error: 'must be a string' })
 
 const positiveInt = z.number({ error: 'must be a number' }).int('must be an integer').positive('must be positive');
 
-export const configSchema = z.object({
-  homeserver: z.object({
+export const configSchema = z.strictObject({
+  homeserver: z.strictObject({
     url: httpUrl,
     domain: z.string({ error: 'must be a string' }).min(1, 'must not be empty'),
   }, { error: 'must be a mapping' }),
-  appservice: z.object({
+  appservice: z.strictObject({
     id: z.string({ error: 'must be a string' }).min(1, 'must not be empty'),
     url: httpUrl.nullable(),
     bind: z.string({ error: 'must be a string' }).default('127.0.0.1'),
@@ -31,16 +31,16 @@ export const configSchema = z.object({
     /** Largest request body accepted, in bytes (413 M_TOO_LARGE above it). */
     maxBodyBytes: positiveInt.default(16 * 1024 * 1024),
   }, { error: 'must be a mapping' }),
-  store: z.object({
+  store: z.strictObject({
     path: z.string({ error: 'must be a path' }).min(1, 'must not be empty'),
     sync: z.boolean({ error: 'must be true or false' }).default(false),
   }, { error: 'must be a mapping' }),
-  bridge: z.object({
+  bridge: z.strictObject({
     plugin: z.string({ error: 'must be a plugin name' }).min(1, 'must not be empty'),
     /** The plugin's own section, validated by the schema the plugin declares. */
     config: z.record(z.string(), z.unknown(), { error: 'must be a mapping' }).default({}),
   }, { error: 'must be a mapping' }),
-  bot: z.object({
+  bot: z.strictObject({
     /** Commands start with this, e.g. `!help`. */
     prefix: z.string({ error: 'must be a string' }).min(1, 'must not be empty').default('!'),
     /**
@@ -49,12 +49,12 @@ export const configSchema = z.object({
      */
     admins: z.array(z.string().regex(/^@[^:]+:.+$/, 'must be a user ID'), { error: 'must be a list of user IDs' }).default([]),
     /** Who may invite the bot into rooms. Empty lists: anyone on the homeserver's own domain. */
-    invites: z.object({
+    invites: z.strictObject({
       users: z.array(z.string().regex(/^@[^:]+:.+$/, 'must be a user ID'), { error: 'must be a list of user IDs' }).default([]),
       servers: z.array(z.string().min(1), { error: 'must be a list of server names' }).default([]),
     }, { error: 'must be a mapping' }).prefault({}),
   }, { error: 'must be a mapping' }).prefault({}),
-  inbox: z.object({
+  inbox: z.strictObject({
     /** Unhandled items above which transactions are answered 503 until the backlog drains. */
     maxBacklog: positiveInt.default(20_000),
     /** Rooms handled at the same time. */
@@ -73,12 +73,12 @@ export const configSchema = z.object({
    * section: off (several bridges or test runs on one host would fight over 9100);
    * `metrics: {}` turns it on at 127.0.0.1:9100.
    */
-  metrics: z.object({
+  metrics: z.strictObject({
     enabled: z.boolean({ error: 'must be true or false' }).default(true),
     bind: z.string({ error: 'must be a string' }).default('127.0.0.1'),
     port: z.number({ error: 'must be a number' }).int('must be an integer').min(0).max(65535, 'must be a port number').default(9100),
   }, { error: 'must be a mapping' }).default({ enabled: false, bind: '127.0.0.1', port: 9100 }),
-  logging: z.object({
+  logging: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',
     }).default('info'),

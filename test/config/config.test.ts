@@ -58,3 +58,15 @@ describe('config: validation', () => {
     assert.ok(found.some((p) => p.startsWith('appservice:')));
   });
 });
+
+describe('config: unknown keys', () => {
+  it('names a misspelt key instead of ignoring it', () => {
+    try {
+      validateConfig({ ...valid, inbox: { maxAtempts: 3 } }, 'config.yaml', '/etc/bridge');
+      assert.fail('expected a ConfigError');
+    } catch (e) {
+      assert.ok(e instanceof ConfigError);
+      assert.ok(e.problems.includes('inbox: unknown key(s) maxAtempts'), JSON.stringify(e.problems));
+    }
+  });
+});
