@@ -1,12 +1,10 @@
-import { validateConfig, type BridgeConfigInput } from '../../src/config/index.js';
 import type { JsonObject, RoomEvent } from '../../src/events/types.js';
 import { DeadLetters } from '../../src/inbox/index.js';
-import { silentLogger, type Logger } from '../../src/log/logger.js';
+import type { Logger } from '../../src/log/logger.js';
 import type { BridgePlugin } from '../../src/plugin/contract.js';
-import { buildRegistration, type Registration } from '../../src/registration/index.js';
-import { startBridge, type RunningBridge } from '../../src/runtime/bridge.js';
-import { TestHomeserver, waitUntil, type TestUser } from '../../src/testing/index.js';
-import { tempDir } from '../helpers/temp.js';
+import type { Registration } from '../../src/registration/index.js';
+import type { RunningBridge } from '../../src/runtime/bridge.js';
+import { TestBridge, waitUntil, type TestHomeserver, type TestUser } from '../../src/testing/index.js';
 
 export const BOT = '@echobot:localhost';
 
@@ -26,43 +24,27 @@ export interface BotHarnessOptions {
  * the homeserver's client-server API.
  */
 export class BotHarness {
-  private readonly users = new Map<string, TestUser>();
+  private constructor(private readonly t: TestBridge) {}
 
-  private constructor(
-    readonly hs: TestHomeserver,
-    readonly bridge: RunningBridge,
-    readonly registration: Registration,
-    private readonly dir: { path: string; cleanup: () => Promise<void> },
-  ) {}
+  get hs(): TestHomeserver { return this.t.hs; }
+  get bridge(): RunningBridge { return this.t.bridge; }
+  get registration(): Registration { return this.t.registration; }
 
   static async start(plugin: BridgePlugin<unknown>, options: BotHarnessOptions = {}): Promise<BotHarness> {
-    const dir = await tempDir('bridgekit-bot-');
-    const raw = (homeserverUrl: string): BridgeConfigInput => ({
-      homeserver: { url: homeserverUrl, domain: 'localhost' },
-      appservice: { id: 'echo-test', url: null, bind: '127.0.0.1', port: 0, registration: 'registration.yaml', bot: 'echobot', prefix: '_echo_' },
-      store: { path: dir.path },
-      bridge: { plugin: 'echo', config: options.pluginConfig ?? {} },
-      bot: { ...(options.prefix !== undefined ? { prefix: options.prefix } : {}), invites: options.invites ?? {}, admins: options.admins ?? [] },
-      inbox: { retryBaseMs: 20, retryMaxMs: 200, maxAttempts: 4 },
-      logging: { level: 'silent' },
+    const t = await TestBridge.start(plugin, {
+      config: {
+        appservice: { id: 'echo-test', bot: 'echobot', prefix: '_echo_' },
+        bot: { ...(options.prefix !== undefined ? { prefix: options.prefix } : {}), invites: options.invites ?? {}, admins: options.admins ?? [] },
+      },
+      ...(options.pluginConfig ? { pluginConfig: options.pluginConfig } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
     });
-    // The registration comes first (the homeserver needs it), its url once the bridge listens.
-    const registration = buildRegistration(validateConfig(raw('http://127.0.0.1:1'), 'test', dir.path));
-    const hs = await TestHomeserver.start({ appservice: registration, retryBaseMs: 20, retryMaxMs: 200, pushTimeoutMs: 5_000 });
-    const config = validateConfig(raw(hs.url), 'test', dir.path);
-    const bridge = await startBridge({ config, plugin, registration, logger: options.logger ?? silentLogger() });
-    registration.url = bridge.url;
-    return new BotHarness(hs, bridge, registration, dir);
+    return new BotHarness(t);
   }
 
   /** A normal user, registered once per localpart. */
-  async user(localpart: string): Promise<TestUser> {
-    let user = this.users.get(localpart);
-    if (!user) {
-      user = await this.hs.registerUser(localpart);
-      this.users.set(localpart, user);
-    }
-    return user;
+  user(localpart: string): Promise<TestUser> {
+    return this.t.user(localpart);
   }
 
   /** A room made by `creator` with the bot invited and joined (and the mirror holding its state). */
@@ -110,10 +92,8 @@ export class BotHarness {
     return new DeadLetters(this.bridge.store).count();
   }
 
-  async stop(): Promise<void> {
-    await this.bridge.stop();
-    await this.hs.stop();
-    await this.dir.cleanup();
+  stop(): Promise<void> {
+    return this.t.stop();
   }
 }
 
