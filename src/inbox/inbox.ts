@@ -1,5 +1,5 @@
 import type { Logger } from '../log/logger.js';
-import type { Transaction } from '../events/types.js';
+import type { InboundItem, Transaction } from '../events/types.js';
 import type { Store } from '../store/index.js';
 import { Committer } from './committer.js';
 import { DeadLetters } from './dead-letters.js';
@@ -26,6 +26,12 @@ export const defaultInboxOptions: InboxOptions = {
   dedupeWindowHours: 72,
   shutdownTimeoutMs: 10_000,
 };
+
+/** Callbacks for metrics; the inbox does not know what counts them. */
+export interface InboxHooks {
+  /** An item became a dead letter (its last attempt failed and the letter is stored). */
+  readonly onDeadLetter?: (item: InboundItem) => void;
+}
 
 /** Why a transaction cannot be taken now; the homeserver should retry it later. */
 export class InboxUnavailable extends Error {
@@ -57,7 +63,7 @@ export class Inbox {
     this.deadLetters = new DeadLetters(store);
   }
 
-  static async open(store: Store, handler: ItemHandler, options: Partial<InboxOptions>, logger: Logger): Promise<Inbox> {
+  static async open(store: Store, handler: ItemHandler, options: Partial<InboxOptions>, logger: Logger, hooks: InboxHooks = {}): Promise<Inbox> {
     const opts = { ...defaultInboxOptions, ...options };
     const committer = new Committer(store);
     const journal = await Journal.open(store, committer, opts.dedupeWindowHours * 3_600_000);
@@ -69,6 +75,7 @@ export class Inbox {
       },
       dead: async (entry, attempts, error) => {
         await committer.commit(journal.toDeadLetter(entry, attempts, error instanceof Error ? error.message : String(error)));
+        hooks.onDeadLetter?.(entry.item);
         inbox!.settled();
       },
     }, opts, logger);

@@ -13,11 +13,24 @@ import { StateWriter } from './state.js';
 export async function ensurePowerLevel(
   ctx: PuppetContext, roomId: string, userId: string, level: number, options: RequestControls = {},
 ): Promise<void> {
+  return changePowerLevel(ctx, roomId, userId, level, `raise ${userId} to power level ${formatLevel(level)}`, (current) => current >= level, options);
+}
+
+/** As `ensurePowerLevel`, to exactly `level`: also lowers. */
+export async function setPowerLevel(
+  ctx: PuppetContext, roomId: string, userId: string, level: number, options: RequestControls = {},
+): Promise<void> {
+  return changePowerLevel(ctx, roomId, userId, level, `set ${userId} to power level ${formatLevel(level)}`, (current) => current === level, options);
+}
+
+async function changePowerLevel(
+  ctx: PuppetContext, roomId: string, userId: string, level: number, action: string,
+  satisfied: (current: number) => boolean, options: RequestControls,
+): Promise<void> {
   const bot = ctx.botUserId;
-  const action = `raise ${userId} to power level ${formatLevel(level)}`;
   const room = await judgedOrResynced(ctx, roomId, [userId, bot]);
   if (!room) throw new PermissionDenied({ userId: bot, roomId, action, verdict: cannotJudge(roomId) });
-  if (powerLevel(room.state, userId) >= level) return;
+  if (satisfied(powerLevel(room.state, userId))) return;
   const answer = whoCanGrant(room.state, userId, level, [bot]);
   if (!answer.possible) {
     const refusal = answer.refusals[0]?.verdict ?? cannotJudge(roomId);
@@ -25,7 +38,7 @@ export async function ensurePowerLevel(
   }
   if (answer.unchanged || !answer.content) return;
   await new StateWriter(ctx, bot).setChecked(roomId, 'm.room.power_levels', '', answer.content, options);
-  ctx.logger.info({ roomId, userId, level }, 'power level raised by the bot');
+  ctx.logger.info({ roomId, userId, level }, 'power level set by the bot');
 }
 
 /** The judged room; when the mirror cannot judge it, one refetch of its state first (when the mirror can). */

@@ -7,7 +7,7 @@ import { NotAPuppetError } from './errors.js';
 import { EphemeralOps, type ReceiptOptions } from './ephemeral.js';
 import { MembershipOps, type JoinOptions, type ReasonOptions } from './membership.js';
 import { Messages, type MediaUpload, type MessageOptions, type RedactOptions, type SendOptions } from './messages.js';
-import { ensurePowerLevel } from './power-levels.js';
+import { ensurePowerLevel, setPowerLevel } from './power-levels.js';
 import { ProfileOps, type RoomProfile } from './profile.js';
 import { RoomOps, type CreateRoomOptions, type SpaceLinkOptions } from './rooms.js';
 import { StateWriter, type StateOptions } from './state.js';
@@ -59,6 +59,10 @@ export class Puppet {
   /** Raises this user to at least `level`, through the bot. */
   ensurePowerLevel(roomId: string, level: number, options?: RequestControls): Promise<void> {
     return ensurePowerLevel(this.ctx, roomId, this.userId, level, options);
+  }
+  /** Sets this user to exactly `level` (up or down), through the bot. */
+  setPowerLevel(roomId: string, level: number, options?: RequestControls): Promise<void> {
+    return setPowerLevel(this.ctx, roomId, this.userId, level, options);
   }
 
   // Messages (each returns the event id)

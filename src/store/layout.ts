@@ -3,13 +3,27 @@
  * Keys within a section are documented where the section is used.
  */
 export const Sections = {
-  /** inbox: journaled, not yet handled inbound items. key: zero-padded sequence number. */
+  /**
+   * inbox: one record per accepted transaction not yet fully handled. key: zero-padded
+   * sequence number of its first item (item i is seq + i); value (bytes): a header line
+   * `{"t":txnId,"r":receivedAt,"n":items,"d":[duplicate indexes]}`, `\n`, the request body
+   * as the homeserver sent it. (A value without a newline is a single-item entry from
+   * before this layout, still read.)
+   */
   journal: 'inbox.journal',
-  /** inbox: `<generation>!<event_id>` and `<generation>!txn!<txnId>!<hash>`: the dedupe window. */
+  /** inbox: key as in `journal`, value: JSON array of the item indexes handled so far. */
+  inboxProgress: 'inbox.progress',
+  /**
+   * inbox: the dedupe window, one record per accepted transaction:
+   * `<generation start ms, 15 digits>!<journal key>` → its new item ids joined by `\n`
+   * (event_ids; `txn!<txnId>!<hash>` for ephemeral and to-device items). Two generations.
+   */
+  dedupe: 'inbox.dedupe',
+  /** inbox, before `dedupe`: `<generation>!<id>`; moved into `dedupe` when a store is opened. */
   seen: 'inbox.seen',
-  /** inbox: items whose handler kept failing. key: zero-padded sequence number. */
+  /** inbox: items whose handler kept failing. key: zero-padded sequence number of the item. */
   deadLetters: 'inbox.dead-letters',
-  /** inbox: counters (`nextSeq`). */
+  /** inbox: counters (`nextSeq`, the next free sequence number). */
   inboxMeta: 'inbox.meta',
   /** mirror: per-room summary (version, creators, power levels, counts). */
   mirrorRooms: 'mirror.rooms',
