@@ -1,6 +1,6 @@
 import type { JsonObject } from '../events/types.js';
 import type { Logger } from '../log/logger.js';
-import { formatLevel, type Mirror, type Refusal, type RoomView } from '../mirror/index.js';
+import { formatLevel, type GrantAnswer, type Mirror, type RoomView } from '../mirror/index.js';
 import type { Puppets } from '../puppets/index.js';
 
 /** What came of raising a user's power level. */
@@ -11,14 +11,8 @@ export type RoomAdminResult =
     readonly grantor?: string;
     readonly changed: boolean;
   }
-  | {
-    readonly granted: false;
-    /** One sentence for the person who asked: who could not, why, and who could instead. */
-    readonly reason: string;
-    readonly refusals: readonly { readonly user: string; readonly verdict: Refusal }[];
-    /** Users (not the bridge's) whose level is high enough to do it. */
-    readonly holders: readonly { readonly user: string; readonly level: number }[];
-  };
+  /** The mirror's refusal: the reason, each controlled user's verdict, who could instead. */
+  | { readonly granted: false } & Omit<Extract<GrantAnswer, { possible: false }>, 'possible'>;
 
 /** Nobody the bridge controls in the room may raise the user to the level. */
 export class RoomAdminRefused extends Error {

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from './output.js';
+import { out, UsageError } from './output.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -18,6 +18,23 @@ export function parseCommandArgs(command: string, argv: string[], options: Optio
   } catch (e) {
     throw new UsageError(`bridgekit ${command}: ${(e as Error).message}\nTry 'bridgekit ${command} --help'.`);
   }
+}
+
+/**
+ * The usual start of a command: parse, print the usage for `--help` (returns undefined
+ * then), and require `-c`.
+ */
+export function parseConfigCommand(
+  command: { readonly name: string; readonly usage: string },
+  argv: string[],
+  options: Options = {},
+): { readonly configPath: string; readonly parsed: ParsedCommand } | undefined {
+  const parsed = parseCommandArgs(command.name, argv, { ...configOption, ...options });
+  if (parsed.values['help']) {
+    out(command.usage);
+    return undefined;
+  }
+  return { configPath: requireConfigPath(command.name, parsed.values['config']), parsed };
 }
 
 export function requireConfigPath(command: string, value: string | boolean | undefined): string {

@@ -1,4 +1,4 @@
-import { configOption, parseCommandArgs, requireConfigPath } from './args.js';
+import { parseConfigCommand } from './args.js';
 import type { Command } from './command.js';
 import {
   checkBot, checkConfig, checkHomeserver, checkRegistration, checkStore, doctorApi, skip, type CheckResult, type CheckStatus,
@@ -69,12 +69,9 @@ writable. Exit code 0 when every check passes, 1 otherwise.
   -c, --config   the bridge config (required)`,
 
   async run(argv) {
-    const { values } = parseCommandArgs(this.name, argv, configOption);
-    if (values['help']) {
-      out(this.usage);
-      return 0;
-    }
-    const results = await diagnose(requireConfigPath(this.name, values['config']));
+    const command = parseConfigCommand(this, argv);
+    if (!command) return 0;
+    const results = await diagnose(command.configPath);
     const failed = results.filter((r) => r.status === 'fail').length;
     out();
     out(failed === 0 ? 'all checks passed' : `${failed} check(s) failed`);

@@ -3,7 +3,7 @@ import { HomeserverApi, type ResolvedAlias } from '../homeserver/index.js';
 import { silentLogger } from '../log/logger.js';
 import { Mirror } from '../mirror/index.js';
 import { loadRegistration } from '../registration/index.js';
-import { configOption, parseCommandArgs, requireConfigPath } from './args.js';
+import { parseConfigCommand } from './args.js';
 import type { Command } from './command.js';
 import { roomReport } from './inspect-format.js';
 import { out, UsageError } from './output.js';
@@ -44,16 +44,14 @@ export const inspect: Command = {
   usage: USAGE,
 
   async run(argv) {
-    const { values, positionals } = parseCommandArgs(this.name, argv, { ...configOption, all: { type: 'boolean' } });
+    const command = parseConfigCommand(this, argv, { all: { type: 'boolean' } });
+    if (!command) return 0;
+    const { values, positionals } = command.parsed;
     const [what, target, ...extra] = positionals;
-    if (values['help']) {
-      out(this.usage);
-      return 0;
-    }
     if (what !== 'room' || target === undefined || extra.length > 0) {
       throw new UsageError(`usage: ${USAGE.split('\n')[0]}\nTry 'bridgekit inspect --help'.`);
     }
-    const config = await loadConfig(requireConfigPath(this.name, values['config']));
+    const config = await loadConfig(command.configPath);
     const roomId = await resolveRoom(config, target);
     const store = await openStoppedStore(config.store.path);
     // No fetchState: inspecting shows what the mirror holds, it never asks the homeserver.

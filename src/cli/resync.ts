@@ -5,7 +5,7 @@ import { probeVersions } from '../metrics/index.js';
 import { Mirror, MirrorSections } from '../mirror/index.js';
 import { loadRegistration } from '../registration/index.js';
 import type { Store } from '../store/index.js';
-import { configOption, parseCommandArgs, requireConfigPath } from './args.js';
+import { parseConfigCommand } from './args.js';
 import type { Command } from './command.js';
 import { out, UsageError } from './output.js';
 import { progress } from './progress.js';
@@ -33,14 +33,12 @@ Exit code 1 when any room could not be fetched (e.g. the bot is no longer in it)
   -c, --config   the bridge config (required)`,
 
   async run(argv) {
-    const { values, positionals } = parseCommandArgs(this.name, argv, configOption);
-    if (values['help']) {
-      out(this.usage);
-      return 0;
-    }
+    const command = parseConfigCommand(this, argv);
+    if (!command) return 0;
+    const { positionals } = command.parsed;
     const bad = positionals.find((id) => !id.startsWith('!'));
     if (bad !== undefined) throw new UsageError(`bridgekit resync: '${bad}' is not a room id (!…)`);
-    const config = await loadConfig(requireConfigPath(this.name, values['config']));
+    const config = await loadConfig(command.configPath);
     const registration = await loadRegistration(config.appservice.registration, config);
     // Fail at once rather than retrying every room against a homeserver that is down.
     await probeVersions(config.homeserver.url, 5_000).catch((e: unknown) => {

@@ -2,9 +2,8 @@ import { loadConfig } from '../config/index.js';
 import { createLogger } from '../log/logger.js';
 import { startBridge } from '../runtime/bridge.js';
 import { exitOnSignals } from '../runtime/signals.js';
-import { configOption, parseCommandArgs, requireConfigPath } from './args.js';
+import { parseConfigCommand } from './args.js';
 import type { Command } from './command.js';
-import { out } from './output.js';
 
 export const runCommand: Command = {
   name: 'run',
@@ -18,12 +17,9 @@ anything received and not yet handled is handled on the next start.
   -c, --config   the bridge config (required)`,
 
   async run(argv) {
-    const { values } = parseCommandArgs(this.name, argv, configOption);
-    if (values['help']) {
-      out(this.usage);
-      return 0;
-    }
-    const config = await loadConfig(requireConfigPath(this.name, values['config']));
+    const command = parseConfigCommand(this, argv);
+    if (!command) return 0;
+    const config = await loadConfig(command.configPath);
     const logger = createLogger({ level: config.logging.level });
     const bridge = await startBridge({ config, logger });
     exitOnSignals(() => bridge.stop(), logger);
