@@ -1,0 +1,110 @@
+/**
+ * The bridge's IRC connections: the bot (reads every bridged channel) and, in puppet
+ * mode, one per Matrix user, created when they first need it. Knows which nicks are the
+ * bridge's own, so their lines are never bridged back as ghosts.
+ */
+import type { KeyValue, Logger } from 'matrix-bridgekit';
+import type { IrcConfig } from './config.js';
+import { IrcConnection } from './connection.js';
+import { nickFromTemplate, sameNick } from './nicks.js';
+import type { IrcLine } from './wire.js';
+
+export interface ConnectionsOptions {
+  readonly config: IrcConfig;
+  readonly kv: KeyValue;
+  readonly logger: Logger;
+  readonly onBotLine: (line: IrcLine) => void;
+  readonly onPuppetLine: (line: IrcLine, userId: string, connection: IrcConnection) => void;
+}
+
+export class Connections {
+  readonly bot: IrcConnection;
+  private readonly puppets = new Map<string, IrcConnection>();
+  private readonly creating = new Map<string, Promise<IrcConnection>>();
+
+  constructor(private readonly options: ConnectionsOptions) {
+    this.bot = this.make(options.config.botNick, 'Matrix bridge', true, options.logger.child({ irc: 'bot' }), (line) => options.onBotLine(line));
+  }
+
+  start(): void {
+    this.bot.start();
+  }
+
+  /** The Matrix user's own connection, created (and connecting) when missing. */
+  forUser(userId: string, displayName: string | undefined): Promise<IrcConnection> {
+    const existing = this.puppets.get(userId);
+    if (existing && !existing.isStopped) return Promise.resolve(existing);
+    // Concurrent first uses (a join and a message) share one connection.
+    let creating = this.creating.get(userId);
+    if (!creating) {
+      creating = this.create(userId, displayName).finally(() => this.creating.delete(userId));
+      this.creating.set(userId, creating);
+    }
+    return creating;
+  }
+
+  private async create(userId: string, displayName: string | undefined): Promise<IrcConnection> {
+    const { config } = this.options;
+    // The nick the user had before (kept across restarts), else one from their name.
+    const stored = await this.options.kv.get<string>(`puppet>${userId}`);
+    const name = displayName?.trim() || userId.slice(1).split(':')[0] || 'matrix';
+    const nick = stored ?? nickFromTemplate(config.nickTemplate, name, config.server.maxNickLength);
+    const logger = this.options.logger.child({ irc: 'puppet', userId });
+    const connection = this.make(nick, `${userId} (via Matrix)`, false, logger, (line, c) => this.options.onPuppetLine(line, userId, c), (c) => {
+      void this.options.kv.put(`puppet>${userId}`, c.nick).catch((err: unknown) => logger.warn({ err }, 'could not store the puppet nick'));
+    });
+    this.puppets.set(userId, connection);
+    connection.start();
+    return connection;
+  }
+
+  /** Stores the user's current nick, so they keep it across restarts. */
+  async rememberNick(userId: string): Promise<void> {
+    const connection = this.puppets.get(userId);
+    if (connection) await this.options.kv.put(`puppet>${userId}`, connection.nick);
+  }
+
+  existing(userId: string): IrcConnection | undefined {
+    return this.puppets.get(userId);
+  }
+
+  /** Is `nick` one of the bridge's own connections? */
+  isOurs(nick: string): boolean {
+    return sameNick(nick, this.bot.nick) || this.userForNick(nick) !== undefined;
+  }
+
+  /** The Matrix user whose connection has `nick`. */
+  userForNick(nick: string): string | undefined {
+    for (const [userId, connection] of this.puppets) if (sameNick(connection.nick, nick)) return userId;
+    return undefined;
+  }
+
+  /** Quits the user's connection when it has no channel left to be in. */
+  releaseIfIdle(userId: string): void {
+    const connection = this.puppets.get(userId);
+    if (!connection || connection.wantedChannels().length > 0) return;
+    this.puppets.delete(userId);
+    connection.stop('left Matrix');
+  }
+
+  stopAll(): void {
+    for (const connection of this.puppets.values()) connection.stop();
+    this.puppets.clear();
+    this.bot.stop();
+  }
+
+  private make(
+    nick: string, realname: string, isBot: boolean, logger: Logger,
+    onLine: (line: IrcLine, c: IrcConnection) => void, onRegistered?: (c: IrcConnection) => void,
+  ): IrcConnection {
+    const { config } = this.options;
+    return new IrcConnection({
+      host: config.server.host, port: config.server.port, tls: config.server.tls,
+      ...(config.server.password !== undefined ? { password: config.server.password } : {}),
+      nick, username: config.username, realname, maxNickLength: config.server.maxNickLength,
+      flood: config.flood, reconnect: config.reconnect, queueLimit: config.queueLimit,
+      rejoinOnKick: isBot, logger, onLine,
+      ...(onRegistered ? { onRegistered } : {}),
+    });
+  }
+}

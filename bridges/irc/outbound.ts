@@ -1,0 +1,213 @@
+/**
+ * Matrix → IRC. Each Matrix user speaks through their own IRC connection (puppet mode) or
+ * the bot with a `<name>` prefix (relay mode). A send waits (bounded) for the connection
+ * to be registered and in the channel, goes out under flood control, and counts as
+ * delivered once the server confirmed it (see SendQueue). A send that fails is retried by
+ * bridgekit (the handler throws); a refusal by the server, or the last failed attempt,
+ * is reported in the room as a notice: nothing is dropped silently.
+ */
+import type {
+  HandlerScope, MatrixEdit, MatrixMessage, MembershipChange, PluginRoomView, PresenceUpdate, StateChange,
+} from 'matrix-bridgekit';
+import { isOperator } from './channels.js';
+import type { IrcConnection } from './connection.js';
+import type { Core } from './core.js';
+import { ircLower } from './nicks.js';
+import { Membership } from './outbound-membership.js';
+import { parseDm } from './portals.js';
+import { lineBudget, mediaLink, quoteFromFallback, renderEdit, renderMessage, stripReplyFallback, type Rendered } from './render.js';
+import { IrcRefused } from './send-queue.js';
+import { splitText } from './split.js';
+
+/** Where a portal's messages go on IRC. */
+export type Target =
+  | { readonly kind: 'channel'; readonly name: string }
+  | { readonly kind: 'dm'; readonly ghostId: string; readonly userId: string };
+
+/** Matrix users at or above this level are IRC channel operators (and the reverse). */
+const OPERATOR_LEVEL = 50;
+
+export class Outbound {
+  readonly membership: Membership;
+
+  constructor(private readonly core: Core) {
+    this.membership = new Membership(core, this);
+  }
+
+  async target(roomId: string): Promise<Target | undefined> {
+    const id = await this.core.ctx.mappings.channelForRoom(roomId);
+    if (id === undefined) return undefined;
+    const dm = parseDm(id);
+    if (dm) return { kind: 'dm', ...dm };
+    const name = this.core.bridged.nameOf(id);
+    return name === undefined ? undefined : { kind: 'channel', name };
+  }
+
+  async message(message: MatrixMessage, room: PluginRoomView, scope: HandlerScope): Promise<void> {
+    const target = await this.target(message.roomId);
+    if (!target) return;
+    const quote = message.replyTo ? this.quoteFor(message) : undefined;
+    const base = this.core.config.mediaBaseUrl ?? `https://${this.core.ctx.domain}`;
+    const rendered = renderMessage(message, { ...(quote ? { quote } : {}), mediaUrl: (mxc, filename) => mediaLink(base, mxc, filename) });
+    const plain = message.replyTo ? stripReplyFallback(message.body) : message.body;
+    await this.send(message.sender, room, target, rendered, scope, message.eventId, plain);
+  }
+
+  async edit(edit: MatrixEdit, room: PluginRoomView, scope: HandlerScope): Promise<void> {
+    const target = await this.target(edit.roomId);
+    if (!target) return;
+    await this.send(edit.sender, room, target, renderEdit(edit), scope, edit.eventId, edit.body);
+  }
+
+  /** The sender's IRC connection (the bot in relay mode). */
+  async connectionOf(userId: string, room: PluginRoomView): Promise<IrcConnection> {
+    if (this.core.config.mode === 'relay') return this.core.connections.bot;
+    return this.core.connections.forUser(userId, await displayName(room, userId));
+  }
+
+  /**
+   * Runs `send`; when it fails for good (refused by IRC, or bridgekit's last attempt) tells
+   * the room. Other failures are thrown so that bridgekit retries the event.
+   */
+  async deliver(roomId: string, scope: HandlerScope, what: string, send: () => Promise<void>): Promise<boolean> {
+    try {
+      await send();
+      return true;
+    } catch (err) {
+      const refused = err instanceof IrcRefused;
+      if (!refused && !scope.lastAttempt) throw err;
+      const reason = err instanceof Error ? err.message : String(err);
+      scope.logger.warn({ err, roomId }, `${what} could not be delivered to IRC`);
+      await this.notice(roomId, scope, `${what} could not be delivered to IRC: ${reason}`);
+      if (!refused) throw err; // kept as a dead letter too
+      return false;
+    }
+  }
+
+  /** A notice from the bot, once per event and purpose. */
+  async notice(roomId: string, scope: HandlerScope, text: string, purpose = 'undelivered'): Promise<void> {
+    await this.core.ctx.bot.sendNotice(roomId, text, { idempotencyKey: `irc-${purpose}:${scope.idempotencyKey}` });
+  }
+
+  private quoteFor(message: MatrixMessage) {
+    const known = message.replyTo ? this.core.recent.get(message.replyTo.eventId) : undefined;
+    if (known) return known;
+    const fallback = quoteFromFallback(message.body);
+    if (!fallback) return undefined;
+    const ghost = this.core.ctx.ghosts.remoteUserId(fallback.sender);
+    const nick = (ghost !== undefined ? this.core.identities.nickOf(ghost) : undefined)
+      ?? this.core.connections.existing(fallback.sender)?.nick
+      ?? fallback.sender.replace(/^@/, '').split(':')[0]!;
+    return { nick, text: fallback.text };
+  }
+
+  private async send(
+    sender: string, room: PluginRoomView, target: Target, rendered: Rendered, scope: HandlerScope, eventId: string, plain: string,
+  ): Promise<void> {
+    const relay = this.core.config.mode === 'relay';
+    const ircTarget = target.kind === 'channel' ? target.name : this.core.identities.nickOf(target.ghostId);
+    if (ircTarget === undefined) {
+      await this.notice(room.roomId, scope, 'This message could not be delivered to IRC: the IRC user is unknown.');
+      return;
+    }
+    const name = await displayName(room, sender);
+    const connection = await this.connectionOf(sender, room);
+    if (relay && target.kind === 'dm') this.core.relayPartners.set(ircLower(ircTarget), sender);
+    let action = rendered.action;
+    let prefix = '';
+    if (relay) {
+      prefix = action ? `* ${name} ` : `<${name}> `;
+      action = false;
+    }
+    const { lines, omitted } = splitText(rendered.text, lineBudget(connection.nick, ircTarget, action), this.core.config.maxLines, prefix);
+    if (lines.length === 0) return;
+    const ircLines = lines.map((line) => [rendered.command, ircTarget, action ? `\x01ACTION ${line}\x01` : line] as const);
+    const channel = target.kind === 'channel' ? target.name : undefined;
+    const sent = await this.deliver(room.roomId, scope, 'This message', () => connection.queue.send(ircLines, channel, this.core.config.sendTimeoutMs));
+    if (!sent) return;
+    this.core.recent.remember(eventId, { nick: relay ? name : connection.nick, text: plain });
+    if (omitted > 0) {
+      await this.notice(room.roomId, scope, `Your message was too long for IRC: the last ${omitted} line(s) were not sent.`, 'truncated');
+    }
+  }
+
+  async roomState(change: StateChange, room: PluginRoomView, scope: HandlerScope): Promise<void> {
+    const target = await this.target(change.roomId);
+    if (target?.kind !== 'channel') return;
+    if (change.type === 'm.room.topic') await this.topic(change, target.name, room, scope);
+    else if (change.type === 'm.room.power_levels') await this.powerLevels(change, target.name, scope);
+  }
+
+  private async topic(change: StateChange, channel: string, room: PluginRoomView, scope: HandlerScope): Promise<void> {
+    const raw = change.content['topic'];
+    const topic = (typeof raw === 'string' ? raw : '').replace(/\s*\n\s*/g, ' ').trim();
+    if (this.core.channels.get(channel)?.topic === topic) return; // IRC has it already (e.g. it came from there)
+    const own = await this.connectionOf(change.sender, room);
+    const bot = this.core.connections.bot;
+    // The sender sets it; when they may not (+t, not operator) and the bot may, the bot does.
+    const via = own !== bot && !this.isOp(channel, own.nick) && this.isOp(channel, bot.nick) ? bot : own;
+    await this.deliver(change.roomId, scope, 'The topic change', () => via.queue.send([['TOPIC', channel, topic]], channel, this.core.config.sendTimeoutMs));
+  }
+
+  /** Crossing power level 50 → +o / -o, sent by the bot when it is operator. */
+  private async powerLevels(change: StateChange, channel: string, scope: HandlerScope): Promise<void> {
+    const before = levels(change.previous);
+    const after = levels(change.content);
+    const modes: Array<readonly [string, string]> = [];
+    for (const userId of new Set([...before.users.keys(), ...after.users.keys()])) {
+      const was = (before.users.get(userId) ?? before.fallback) >= OPERATOR_LEVEL;
+      const is = (after.users.get(userId) ?? after.fallback) >= OPERATOR_LEVEL;
+      if (was === is || userId === this.core.ctx.bot.userId) continue;
+      const nick = this.nickOfUser(userId);
+      if (nick !== undefined && this.isOp(channel, nick) !== is) modes.push([is ? '+o' : '-o', nick]);
+    }
+    if (modes.length === 0) return;
+    const bot = this.core.connections.bot;
+    if (!this.isOp(channel, bot.nick)) {
+      await this.notice(change.roomId, scope, `The bridge is not a channel operator in ${channel} on IRC, so this power level change was not carried over.`, 'not-op');
+      return;
+    }
+    await this.deliver(change.roomId, scope, 'The power level change', () =>
+      bot.queue.send(modes.map(([mode, nick]) => ['MODE', channel, mode, nick] as const), channel, this.core.config.sendTimeoutMs));
+  }
+
+  /** The IRC nick of a Matrix user (their puppet) or of a ghost. */
+  nickOfUser(userId: string): string | undefined {
+    const ghost = this.core.ctx.ghosts.remoteUserId(userId);
+    if (ghost !== undefined) return this.core.identities.nickOf(ghost);
+    if (this.core.ctx.puppets.controls(userId) || this.core.config.mode === 'relay') return undefined;
+    return this.core.connections.existing(userId)?.nick;
+  }
+
+  isOp(channel: string, nick: string): boolean {
+    return isOperator(this.core.channels.get(channel)?.members.get(ircLower(nick)));
+  }
+
+  async presence(update: PresenceUpdate): Promise<void> {
+    if (this.core.config.mode === 'relay') return;
+    const connection = this.core.connections.existing(update.userId);
+    if (!connection) return;
+    const away = update.presence === 'online' ? undefined : update.statusMsg || (update.presence === 'offline' ? 'offline' : 'away');
+    // Kept by the connection and applied on (re)connection when it cannot go out now.
+    await connection.setAway(away).catch(() => undefined);
+  }
+
+  membershipChanged(change: MembershipChange, room: PluginRoomView, scope: HandlerScope): Promise<void> {
+    return this.membership.changed(change, room, scope);
+  }
+}
+
+export async function displayName(room: PluginRoomView, userId: string): Promise<string> {
+  const member = await room.member(userId);
+  return member?.displayname?.trim() || userId.slice(1).split(':')[0] || userId;
+}
+
+function levels(content: Record<string, unknown> | undefined): { users: Map<string, number>; fallback: number } {
+  const users = new Map<string, number>();
+  const raw = content?.['users'];
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+    for (const [userId, level] of Object.entries(raw)) if (typeof level === 'number') users.set(userId, level);
+  }
+  const fallback = typeof content?.['users_default'] === 'number' ? content['users_default'] : 0;
+  return { users, fallback };
+}

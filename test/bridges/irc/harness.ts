@@ -1,0 +1,153 @@
+/**
+ * The IRC bridge end to end: a real ngircd, the test homeserver, and a real bridge
+ * (`startBridge`) running the IRC plugin, which reaches the IRC server through a Gate.
+ */
+import { validateConfig, type BridgeConfigInput } from '../../../src/config/index.js';
+import type { JsonObject, RoomEvent } from '../../../src/events/types.js';
+import { DeadLetters } from '../../../src/inbox/index.js';
+import { createLogger, silentLogger } from '../../../src/log/logger.js';
+import { buildRegistration } from '../../../src/registration/index.js';
+import { startBridge, type RunningBridge } from '../../../src/runtime/bridge.js';
+import { TestHomeserver, waitUntil, type TestUser } from '../../../src/testing/index.js';
+import { createIrcPlugin } from '../../../bridges/irc/index.js';
+import { Ngircd } from '../../helpers/ngircd.js';
+import { tempDir } from '../../helpers/temp.js';
+import { Gate } from './gate.js';
+import { IrcPerson } from './irc-person.js';
+
+export const BOT = '@ircbot:localhost';
+export const BOT_NICK = 'matrixbridge';
+export const ghost = (id: string): string => `@_irc_${id}:localhost`;
+export const portalAlias = (channel: string): string => `#_irc_${channel.replace(/^#/, '')}:localhost`;
+
+export class IrcHarness {
+  private readonly users = new Map<string, TestUser>();
+  /** IRC people connected with `person`, quit on `stop`. */
+  readonly people: IrcPerson[] = [];
+
+  private constructor(
+    readonly irc: Ngircd,
+    readonly gate: Gate,
+    readonly hs: TestHomeserver,
+    public bridge: RunningBridge,
+    private readonly dir: { path: string; cleanup: () => Promise<void> },
+    private readonly restart: () => Promise<RunningBridge>,
+  ) {}
+
+  /** Stops the bridge and starts a new one on the same store (a bridge restart). */
+  async restartBridge(): Promise<void> {
+    await this.bridge.stop();
+    this.bridge = await this.restart();
+  }
+
+  static async start(pluginConfig: Record<string, unknown> = {}, inbox: Record<string, number> = {}): Promise<IrcHarness> {
+    const irc = await Ngircd.start();
+    try {
+      return await IrcHarness.around(irc, pluginConfig, inbox);
+    } catch (err) {
+      await irc.close(); // no stray ngircd when the rest cannot start
+      throw err;
+    }
+  }
+
+  private static async around(irc: Ngircd, pluginConfig: Record<string, unknown>, inbox: Record<string, number>): Promise<IrcHarness> {
+    const gate = await Gate.open(irc.port);
+    const dir = await tempDir('bridgekit-irc-');
+    const raw = (homeserverUrl: string): BridgeConfigInput => ({
+      homeserver: { url: homeserverUrl, domain: 'localhost' },
+      appservice: { id: 'irc-test', url: null, bind: '127.0.0.1', port: 0, registration: 'registration.yaml', bot: 'ircbot', prefix: '_irc_' },
+      store: { path: dir.path },
+      bridge: {
+        plugin: 'irc',
+        config: {
+          server: { host: '127.0.0.1', port: gate.port },
+          flood: { burst: 5, intervalMs: 50 },
+          reconnect: { baseMs: 200, maxMs: 1_000 },
+          awayPollMs: 300,
+          sendTimeoutMs: 15_000,
+          mediaBaseUrl: 'https://matrix.example.org',
+          ...pluginConfig,
+        },
+      },
+      bot: { invites: {}, admins: [] },
+      inbox: { retryBaseMs: 20, retryMaxMs: 200, maxAttempts: 4, ...inbox },
+      logging: { level: 'silent' },
+    });
+    const registration = buildRegistration(validateConfig(raw('http://127.0.0.1:1'), 'test', dir.path));
+    const hs = await TestHomeserver.start({ appservice: registration, retryBaseMs: 20, retryMaxMs: 200, pushTimeoutMs: 20_000, queryTimeoutMs: 15_000 });
+    const config = validateConfig(raw(hs.url), 'test', dir.path);
+    // IRC_TEST_LOG=debug shows what the bridge does.
+    const level = process.env['IRC_TEST_LOG'];
+    const logger = level === 'debug' || level === 'info' || level === 'warn' ? createLogger({ level }) : silentLogger();
+    const launch = async () => {
+      const bridge = await startBridge({ config, plugin: createIrcPlugin(), registration, logger, presenceRefreshMs: 60_000 });
+      registration.url = bridge.url;
+      return bridge;
+    };
+    return new IrcHarness(irc, gate, hs, await launch(), dir, launch);
+  }
+
+  async user(localpart: string): Promise<TestUser> {
+    let user = this.users.get(localpart);
+    if (!user) {
+      user = await this.hs.registerUser(localpart);
+      this.users.set(localpart, user);
+    }
+    return user;
+  }
+
+  /** A plain IRC user on the server (not through the gate). */
+  async person(nick: string): Promise<IrcPerson> {
+    const person = await IrcPerson.connect(this.irc.port, nick);
+    this.people.push(person);
+    return person;
+  }
+
+  /** `user` joins the channel's portal by its alias (the alias query creates it); returns the room id. */
+  async joinPortal(user: TestUser, channel: string): Promise<string> {
+    const roomId = await user.client.join(portalAlias(channel));
+    await this.waitForMembership(roomId, user.userId, 'join');
+    await waitUntil(async () => (await this.bridge.mirror.room(roomId))?.hydrated, 10_000, 'the mirror to hold the portal');
+    return roomId;
+  }
+
+  waitForMembership(roomId: string, userId: string, membership: string, timeoutMs = 10_000): Promise<unknown> {
+    return waitUntil(() => this.hs.memberships(roomId)[userId] === membership, timeoutMs, `${userId} to be ${membership} in ${roomId}`);
+  }
+
+  /** The first event in the room matching `predicate` (events already there count). */
+  event(roomId: string, predicate: (e: RoomEvent) => boolean, timeoutMs = 10_000): Promise<RoomEvent> {
+    return this.hs.waitForEvent(roomId, predicate, timeoutMs);
+  }
+
+  /** A message with this body from `sender`. */
+  message(roomId: string, sender: string, body: string, timeoutMs = 10_000): Promise<RoomEvent> {
+    return this.event(roomId, (e) => e.type === 'm.room.message' && e.sender === sender && e.content['body'] === body, timeoutMs);
+  }
+
+  send(user: TestUser, roomId: string, content: JsonObject): Promise<string> {
+    return user.client.sendEvent(roomId, 'm.room.message', content);
+  }
+
+  text(user: TestUser, roomId: string, body: string, msgtype = 'm.text'): Promise<string> {
+    return this.send(user, roomId, { msgtype, body });
+  }
+
+  deadLetters(): Promise<number> {
+    return new DeadLetters(this.bridge.store).count();
+  }
+
+  async stop(): Promise<void> {
+    for (const person of this.people) person.quit();
+    await this.bridge.stop();
+    await this.hs.stop();
+    await this.gate.shutdown();
+    await this.irc.close();
+    await this.dir.cleanup();
+  }
+}
+
+export function bodyOf(event: RoomEvent): string {
+  const body = event.content['body'];
+  return typeof body === 'string' ? body : '';
+}
