@@ -65,6 +65,11 @@ export const configSchema = z.strictObject({
     retryMaxMs: positiveInt.default(60_000),
     /** How long an event_id is remembered to drop redeliveries. */
     dedupeWindowHours: positiveInt.default(72),
+    /**
+     * Ids remembered at most (memory: ~32 bytes each); past half of this a new dedupe
+     * generation starts early, so under extreme load the window can be shorter.
+     */
+    dedupeMaxIds: positiveInt.default(1_000_000),
     /** On SIGTERM, how long running handlers may take to finish. */
     shutdownTimeoutMs: positiveInt.default(10_000),
   }, { error: 'must be a mapping' }).prefault({}),

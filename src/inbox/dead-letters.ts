@@ -1,20 +1,22 @@
-import { Sections, del, put, type Section, type Store, type WriteOp } from '../store/index.js';
-import { seqKey, type DeadLetter, type JournalEntry } from './entries.js';
+import { del, put, type Section, type Store, type WriteOp } from '../store/index.js';
+import { seqKey, type DeadLetter } from './entries.js';
+import { journaledItems, type JournaledItem } from './progress.js';
+import { encodeRecord, singleItemBody } from './record.js';
+import { inboxSections, type InboxSections } from './sections.js';
 
 /**
  * The dead-letter list: items whose handler failed every attempt, kept with the last
- * error. Replaying moves an item back into the journal at the end of the order, so it is
- * handled after whatever arrived since; dropping deletes it for good.
+ * error, keyed by the item's sequence number. Replaying moves an item back into the
+ * journal at the end of the order (a record of its own, holding a one-item transaction),
+ * so it is handled after whatever arrived since; dropping deletes it for good.
  */
 export class DeadLetters {
   private readonly letters: Section<DeadLetter>;
-  private readonly journal: Section<JournalEntry>;
-  private readonly meta: Section<number>;
+  private readonly sections: InboxSections;
 
   constructor(private readonly store: Store) {
-    this.letters = store.section(Sections.deadLetters);
-    this.journal = store.section(Sections.journal);
-    this.meta = store.section(Sections.inboxMeta);
+    this.sections = inboxSections(store);
+    this.letters = this.sections.deadLetters;
   }
 
   async list(limit = Infinity): Promise<DeadLetter[]> {
@@ -38,19 +40,27 @@ export class DeadLetters {
 
   /**
    * Moves letters back into the journal with fresh sequence numbers, atomically.
-   * `nextSeq` hands out those numbers (the running journal's, or the stored counter).
+   * `nextSeq` hands out those numbers (the running journal's, or the stored counter);
+   * `write` is the running inbox's committer, or the store itself.
    */
-  async replay(seqs: readonly number[] | undefined, nextSeq: () => number): Promise<JournalEntry[]> {
+  async replay(
+    seqs: readonly number[] | undefined,
+    nextSeq: () => number,
+    write: (ops: readonly WriteOp[]) => Promise<void> = (ops) => this.store.write(ops),
+  ): Promise<JournaledItem[]> {
     const targets = await this.select(seqs);
-    const entries: JournalEntry[] = [];
+    const entries: JournaledItem[] = [];
     const ops: WriteOp[] = [];
+    let last = -1;
     for (const letter of targets) {
-      const entry: JournalEntry = { seq: nextSeq(), txnId: letter.txnId, receivedAt: letter.receivedAt, item: letter.item };
-      entries.push(entry);
-      ops.push(del(this.letters, seqKey(letter.seq)), put(this.journal, seqKey(entry.seq), entry));
+      const seq = last = nextSeq();
+      const key = seqKey(seq);
+      const record = encodeRecord({ t: letter.txnId, r: letter.receivedAt, n: 1 }, singleItemBody(letter.item));
+      entries.push(...journaledItems(seq, key, letter.txnId, letter.receivedAt, [letter.item], undefined, [], this.sections));
+      ops.push(del(this.letters, seqKey(letter.seq)), put(this.sections.journal, key, record));
     }
-    if (entries.length > 0) ops.push(put(this.meta, 'nextSeq', entries[entries.length - 1]!.seq + 1));
-    await this.store.write(ops);
+    if (entries.length > 0) ops.push(put(this.sections.meta, 'nextSeq', last + 1));
+    await write(ops);
     return entries;
   }
 

@@ -1,44 +1,185 @@
 import { createHash } from 'node:crypto';
 import type { Section } from '../store/index.js';
 import { put, type WriteOp } from '../store/index.js';
+import { seqKey } from './entries.js';
+import type { IdHash } from './id-hash.js';
+import { IdTable } from './id-table.js';
 
 /**
- * The dedupe window, in generations: keys are prefixed with the generation they were
- * written in, lookups check the current and the previous generation, and whole old
- * generations are dropped with one range delete. An id is remembered for at least
- * `windowMs` and at most twice that, with no per-key expiry bookkeeping.
+ * Ids remembered in one generation: hash → the sequence number of the transaction whose
+ * dedupe record lists the id (the record's key is the generation's prefix and that number).
  */
-export class DedupeWindow {
-  constructor(private readonly section: Section<number>, private readonly windowMs: number) {}
+interface Generation {
+  /** When it started (ms); also its key prefix, so that records sort by age. */
+  readonly start: number;
+  readonly prefix: string;
+  readonly table: IdTable;
+  ids: number;
+}
 
-  generation(now = Date.now()): number {
-    return Math.floor(now / this.windowMs);
-  }
+/** `expectedIds`: what it will hold (like the generation before it), so it need not regrow. */
+function generation(start: number, expectedIds = 0): Generation {
+  return { start, prefix: `${start.toString().padStart(15, '0')}!`, table: new IdTable(expectedIds), ids: 0 };
+}
 
-  private key(gen: number, id: string): string {
-    return `${gen.toString().padStart(10, '0')}!${id}`;
-  }
+function remember(gen: Generation, seq: number, hashes: readonly number[]): void {
+  for (const hash of hashes) gen.table.add(hash, seq);
+  gen.ids += hashes.length;
+}
 
-  /** Which of `ids` were seen within the window. */
-  async seen(ids: readonly string[], now = Date.now()): Promise<Set<string>> {
-    const found = new Set<string>();
-    if (ids.length === 0) return found;
-    const gen = this.generation(now);
-    const keys = [...ids.map((id) => this.key(gen, id)), ...ids.map((id) => this.key(gen - 1, id))];
-    const values = await this.section.getMany(keys);
-    values.forEach((value, i) => {
-      if (value !== undefined) found.add(ids[i % ids.length]!);
+/** The key of a dedupe record: its generation, then the journal key of its transaction. */
+export function dedupeKey(generationStart: number, seq: number): string {
+  return `${generationStart.toString().padStart(15, '0')}!${seqKey(seq)}`;
+}
+
+export interface DedupeOptions {
+  readonly windowMs: number;
+  /** The current generation is closed once it holds half of this many ids. */
+  readonly maxIds: number;
+  readonly hash: IdHash;
+  /** A range delete of expired records failed (the next open deletes them). */
+  readonly onPruneError: (err: unknown) => void;
+}
+
+export interface DedupeVerdict {
+  /** Per id: remembered, or earlier in the same list. */
+  readonly seen: boolean[];
+  /** Some id was found only in a record that is not durable yet. */
+  readonly inFlight: boolean;
+  /** Records a hash hit points at that must be read (`read`) before the verdict is final. */
+  readonly unread: string[];
+}
+
+/** Records read from disk for one lookup: key → ids (undefined: not there). */
+export type StoredRecords = Map<string, readonly string[] | undefined>;
+
+/**
+ * The dedupe window: which item ids were accepted recently. In memory, per generation, a
+ * table from a 52-bit hash of each id to the persisted record (one per transaction) that
+ * lists it; a hash hit is confirmed by reading that record, so a collision costs a read
+ * and never drops an event, and a fresh id costs no read at all.
+ *
+ * Two generations are kept, on disk and in memory. A new one starts when the current one
+ * is `windowMs` old (so an id is remembered for at least the window, and forgotten after
+ * about two) or holds `maxIds / 2` ids (memory stays bounded under any load); the oldest
+ * goes in one range delete. The tables are rebuilt from the records at open.
+ */
+export class DedupeIndex {
+  /** Records committed but not yet durable, by key: their ids (a retry may overlap them). */
+  private readonly inFlight = new Map<string, readonly string[]>();
+  private readonly found: number[] = [];
+
+  private constructor(
+    private readonly section: Section<readonly string[]>,
+    private readonly options: DedupeOptions,
+    private current: Generation,
+    private previous: Generation | undefined,
+  ) {}
+
+  static async open(section: Section<readonly string[]>, options: DedupeOptions, now = Date.now()): Promise<DedupeIndex> {
+    const found: Array<{ start: number; ids: number; records: Array<[number, number[]]> }> = [];
+    // Newest first: the two newest generations are loaded; anything older had expired.
+    for await (const [key, value] of section.iterator({ reverse: true })) {
+      const start = Number(key.slice(0, 15));
+      let gen = found[found.length - 1];
+      if (gen?.start !== start) {
+        if (found.length === 2) break;
+        found.push(gen = { start, ids: 0, records: [] });
+      }
+      gen.records.push([Number(key.slice(16)), value.map((id) => options.hash(id))]);
+      gen.ids += value.length;
+    }
+    const gens = found.map(({ start, ids, records }) => {
+      const gen = generation(start, ids);
+      for (const [seq, hashes] of records) remember(gen, seq, hashes);
+      return gen;
     });
-    return found;
+    if (gens.length === 2) await section.clear({ lt: gens[1]!.prefix });
+    return new DedupeIndex(section, options, gens[0] ?? generation(now), gens[1]);
   }
 
-  remember(id: string, now = Date.now()): WriteOp {
-    return put(this.section, this.key(this.generation(now), id), now);
+  /** Ids remembered in both generations. */
+  get size(): number {
+    return this.current.ids + (this.previous?.ids ?? 0);
   }
 
-  /** Drops generations older than the previous one. */
-  async prune(now = Date.now()): Promise<void> {
-    await this.section.clear({ lt: this.key(this.generation(now) - 1, '') });
+  /**
+   * Which of `ids` were seen (`hashes` are theirs), from memory and the records in
+   * `stored`. Final when `unread` is empty; otherwise `read` those records and look up
+   * again. Synchronous, so that nothing changes between the verdict and acting on it.
+   */
+  lookup(ids: readonly string[], hashes: readonly number[], now = Date.now(), stored?: StoredRecords): DedupeVerdict {
+    this.rotateIfDue(now)?.catch(this.options.onPruneError);
+    const seen = new Array<boolean>(ids.length).fill(false);
+    const found = { unread: [] as string[], inFlight: false, stored };
+    const inBody = ids.length > 1 ? new Set<string>() : undefined;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (inBody) {
+        if (inBody.has(id)) { seen[i] = true; continue; }
+        inBody.add(id);
+      }
+      seen[i] = this.probe(this.current, id, hashes[i]!, found)
+        || (this.previous !== undefined && this.probe(this.previous, id, hashes[i]!, found));
+    }
+    return { seen, inFlight: found.inFlight, unread: found.unread };
+  }
+
+  /** Reads records a lookup asked for (only on a hash hit: a retried transaction, or a collision). */
+  async read(keys: readonly string[], stored: StoredRecords = new Map()): Promise<StoredRecords> {
+    const values = await this.section.getMany([...keys]);
+    keys.forEach((key, i) => stored.set(key, values[i]));
+    return stored;
+  }
+
+  /**
+   * Adds a transaction's new ids to the current generation; the returned op writes their
+   * record, and until `settled(key)` they are confirmed in memory.
+   */
+  remember(seq: number, ids: readonly string[], hashes: readonly number[]): { op: WriteOp; key: string } {
+    const key = this.current.prefix + seqKey(seq);
+    remember(this.current, seq, hashes);
+    this.inFlight.set(key, ids);
+    return { op: put(this.section, key, ids), key };
+  }
+
+  /**
+   * The record is durable, or its write failed: either way reads tell the truth now (a
+   * failed record's hashes stay in the table; a hit on them reads nothing, confirms nothing).
+   */
+  settled(key: string): void {
+    this.inFlight.delete(key);
+  }
+
+  /**
+   * Starts a new generation when the current one is full or old; resolves when the
+   * records of the one dropped are deleted.
+   */
+  rotateIfDue(now = Date.now()): Promise<void> | undefined {
+    const current = this.current;
+    if (now - current.start < this.options.windowMs && current.ids * 2 < this.options.maxIds) return undefined;
+    this.previous = current;
+    this.current = generation(Math.max(now, current.start + 1), Math.min(current.ids, this.options.maxIds / 2));
+    return this.section.clear({ lt: current.prefix });
+  }
+
+  /** Whether `gen` confirms `id`; records it would have to read go to `found.unread`. */
+  private probe(gen: Generation, id: string, hash: number, found: { unread: string[]; inFlight: boolean; stored: StoredRecords | undefined }): boolean {
+    const seqs = this.found;
+    seqs.length = 0;
+    gen.table.collect(hash, seqs);
+    for (const seq of seqs) {
+      const key = gen.prefix + seqKey(seq);
+      const flying = this.inFlight.get(key);
+      if (flying) {
+        if (flying.includes(id)) return (found.inFlight = true);
+      } else if (!found.stored?.has(key)) {
+        if (!found.unread.includes(key)) found.unread.push(key);
+      } else if (found.stored.get(key)?.includes(id)) {
+        return true;
+      }
+    }
+    return false;
   }
 }
 

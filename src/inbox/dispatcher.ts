@@ -24,20 +24,47 @@ export interface DispatcherOptions {
   readonly retryMaxMs: number;
 }
 
-/** What the dispatcher needs from the journal to finish an entry. */
-export interface Settler {
-  done(entry: JournalEntry, ops: readonly WriteOp[]): Promise<void>;
-  dead(entry: JournalEntry, attempts: number, error: unknown): Promise<void>;
+/** What the dispatcher needs from the journal to finish an entry (of the journal's own entry type). */
+export interface Settler<E extends JournalEntry> {
+  /** The handler wrote `ops`: resolves once they and the acknowledgement are durable. */
+  done(entry: E, ops: readonly WriteOp[]): Promise<void>;
+  /** The handler wrote nothing: nobody waits, the settler records it (and reports failures). */
+  handled(entry: E): void;
+  dead(entry: E, attempts: number, error: unknown): Promise<void>;
 }
 
-interface Lane {
+interface Lane<E extends JournalEntry> {
   readonly key: string;
-  readonly queue: JournalEntry[];
+  readonly queue: E[];
   attempts: number;
   running: boolean;
   /** In `waiting`, for a free slot. */
   waiting: boolean;
   retryTimer?: NodeJS.Timeout;
+}
+
+const NO_OPS: readonly WriteOp[] = [];
+
+/** One attempt's context; a class, and lazy, because it is made for every item. */
+class Context implements HandlerContext {
+  private unit: UnitOfWork | undefined;
+  private itemLogger: Logger | undefined;
+
+  constructor(readonly entry: JournalEntry, readonly attempt: number, readonly lastAttempt: boolean, private readonly base: Logger) {}
+
+  get work(): UnitOfWork {
+    return (this.unit ??= new UnitOfWork());
+  }
+
+  /** A child logger costs more than most handlers: made only when something logs. */
+  get logger(): Logger {
+    const { entry } = this;
+    return (this.itemLogger ??= this.base.child({ seq: entry.seq, txnId: entry.txnId, ...describeItem(entry.item) }));
+  }
+
+  get ops(): readonly WriteOp[] {
+    return this.unit?.ops ?? NO_OPS;
+  }
 }
 
 /** Items a lane may handle in a row before it yields its slot to a waiting lane. */
@@ -48,21 +75,21 @@ const FAIR_SHARE = 64;
  * up to `concurrency`. A failing item is retried with capped exponential backoff while its
  * lane waits and the others go on; after `maxAttempts` it becomes a dead letter.
  */
-export class Dispatcher {
-  private readonly lanes = new Map<string, Lane>();
-  private readonly waiting: Lane[] = [];
+export class Dispatcher<E extends JournalEntry = JournalEntry> {
+  private readonly lanes = new Map<string, Lane<E>>();
+  private readonly waiting: Array<Lane<E>> = [];
   private running = 0;
   private stopping = false;
   private idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly handler: ItemHandler,
-    private readonly settler: Settler,
+    private readonly settler: Settler<E>,
     private readonly options: DispatcherOptions,
     private readonly logger: Logger,
   ) {}
 
-  push(entry: JournalEntry): void {
+  push(entry: E): void {
     const key = laneOf(entry.item);
     let lane = this.lanes.get(key);
     if (!lane) {
@@ -102,18 +129,18 @@ export class Dispatcher {
     return finished;
   }
 
-  private schedule(lane: Lane): void {
+  private schedule(lane: Lane<E>): void {
     if (this.stopping) return;
     if (this.running < this.options.concurrency) void this.run(lane);
     else this.enqueueWaiting(lane);
   }
 
-  private enqueueWaiting(lane: Lane): void {
+  private enqueueWaiting(lane: Lane<E>): void {
     lane.waiting = true;
     this.waiting.push(lane);
   }
 
-  private async run(lane: Lane): Promise<void> {
+  private async run(lane: Lane<E>): Promise<void> {
     this.running++;
     lane.running = true;
     let handled = 0;
@@ -147,37 +174,30 @@ export class Dispatcher {
   }
 
   /** Handles the lane's first entry; true when it is settled (done or dead). */
-  private async handleHead(lane: Lane): Promise<boolean> {
+  private async handleHead(lane: Lane<E>): Promise<boolean> {
     const entry = lane.queue[0]!;
     const attempt = ++lane.attempts;
-    // A child logger costs more than most handlers: made only when something logs.
-    let itemLogger: Logger | undefined;
-    const base = this.logger;
-    const logOf = () => (itemLogger ??= base.child({ seq: entry.seq, txnId: entry.txnId, ...describeItem(entry.item) }));
-    const work = new UnitOfWork();
+    const ctx = new Context(entry, attempt, attempt >= this.options.maxAttempts, this.logger);
     try {
-      await this.handler(entry.item, {
-        entry, attempt, lastAttempt: attempt >= this.options.maxAttempts, work,
-        get logger() { return logOf(); },
-      });
-      const durable = this.settler.done(entry, work.ops);
+      await this.handler(entry.item, ctx);
       // The next item of this room may read what this one wrote: then wait until it is
       // durable. With nothing written, go on: acknowledgements are committed in order, so
       // a later one never lands before this one.
-      if (work.ops.length > 0) await durable;
-      else durable.catch((err: unknown) => logOf().error({ err }, 'could not record the acknowledgement; the item will be handled again after a restart'));
+      const ops = ctx.ops;
+      if (ops.length > 0) await this.settler.done(entry, ops);
+      else this.settler.handled(entry);
       return true;
     } catch (err) {
       if (attempt >= this.options.maxAttempts) {
-        logOf().error({ err, attempt }, 'handler failed for the last time: item moved to the dead letters');
+        ctx.logger.error({ err, attempt }, 'handler failed for the last time: item moved to the dead letters');
         try {
           await this.settler.dead(entry, attempt, err);
           return true;
         } catch (storeErr) {
-          logOf().error({ err: storeErr }, 'could not record the dead letter; will try again');
+          ctx.logger.error({ err: storeErr }, 'could not record the dead letter; will try again');
         }
       } else {
-        logOf().warn({ err, attempt }, 'handler failed; will retry');
+        ctx.logger.warn({ err, attempt }, 'handler failed; will retry');
       }
       const delay = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** (attempt - 1));
       lane.retryTimer = setTimeout(() => {

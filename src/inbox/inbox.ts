@@ -1,11 +1,14 @@
 import type { Logger } from '../log/logger.js';
 import type { InboundItem, Transaction } from '../events/types.js';
 import type { Store } from '../store/index.js';
+import { AckQueue } from './acks.js';
 import { Committer } from './committer.js';
 import { DeadLetters } from './dead-letters.js';
 import { Dispatcher, type ItemHandler } from './dispatcher.js';
-import type { JournalEntry } from './entries.js';
+import { hashId, type IdHash } from './id-hash.js';
 import { Journal, type AcceptResult } from './journal.js';
+import type { JournaledItem } from './progress.js';
+import { bodyOf } from './record.js';
 
 export interface InboxOptions {
   readonly maxBacklog: number;
@@ -14,7 +17,11 @@ export interface InboxOptions {
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
   readonly dedupeWindowHours: number;
+  /** Ids the dedupe window holds at most: a new generation starts at half of this. */
+  readonly dedupeMaxIds: number;
   readonly shutdownTimeoutMs: number;
+  /** The dedupe index's hash of an id; tests inject a poor one to force collisions. */
+  readonly hashId?: IdHash;
 }
 
 export const defaultInboxOptions: InboxOptions = {
@@ -24,6 +31,7 @@ export const defaultInboxOptions: InboxOptions = {
   retryBaseMs: 500,
   retryMaxMs: 60_000,
   dedupeWindowHours: 72,
+  dedupeMaxIds: 1_000_000,
   shutdownTimeoutMs: 10_000,
 };
 
@@ -55,7 +63,7 @@ export class Inbox {
   private constructor(
     private readonly journal: Journal,
     private readonly committer: Committer,
-    private readonly dispatcher: Dispatcher,
+    private readonly dispatcher: Dispatcher<JournaledItem>,
     store: Store,
     private readonly options: InboxOptions,
     private readonly logger: Logger,
@@ -66,15 +74,27 @@ export class Inbox {
   static async open(store: Store, handler: ItemHandler, options: Partial<InboxOptions>, logger: Logger, hooks: InboxHooks = {}): Promise<Inbox> {
     const opts = { ...defaultInboxOptions, ...options };
     const committer = new Committer(store);
-    const journal = await Journal.open(store, committer, opts.dedupeWindowHours * 3_600_000);
+    const journal = await Journal.open(store, committer, {
+      windowMs: opts.dedupeWindowHours * 3_600_000,
+      maxIds: opts.dedupeMaxIds,
+      hash: opts.hashId ?? hashId,
+      onPruneError: (err) => logger.warn({ err }, 'deleting an expired dedupe generation failed; the next start retries'),
+    });
     let inbox: Inbox | undefined;
-    const dispatcher = new Dispatcher(handler, {
+    const acks = new AckQueue(committer, (count) => inbox!.settled(count), (err, entries) => {
+      logger.error({ err, items: entries.length }, 'could not record acknowledgements; those items will be handled again after a restart');
+    });
+    // A failed write undoes its acknowledgement in memory (synchronously, see Committer),
+    // so that no later progress record claims the item.
+    const dispatcher = new Dispatcher<JournaledItem>(handler, {
       done: async (entry, ops) => {
-        await committer.commit([journal.ack(entry), ...ops]);
+        await committer.commit(journal.ack(entry).concat(ops), () => journal.unack(entry));
         inbox!.settled();
       },
+      handled: (entry) => acks.add(entry),
       dead: async (entry, attempts, error) => {
-        await committer.commit(journal.toDeadLetter(entry, attempts, error instanceof Error ? error.message : String(error)));
+        const message = error instanceof Error ? error.message : String(error);
+        await committer.commit(journal.toDeadLetter(entry, attempts, message), () => journal.unack(entry));
         hooks.onDeadLetter?.(entry.item);
         inbox!.settled();
       },
@@ -86,7 +106,9 @@ export class Inbox {
   /** Resumes what a previous run journaled and did not finish, then accepts transactions. */
   async start(): Promise<number> {
     let resumed = 0;
-    for await (const entry of this.journal.pending()) {
+    const unreadable = (seq: number, err: unknown) =>
+      this.logger.error({ err, seq }, 'a journaled transaction no longer parses; it stays in the journal');
+    for await (const entry of this.journal.pending(unreadable)) {
       this.enqueue(entry);
       resumed++;
     }
@@ -94,27 +116,32 @@ export class Inbox {
     this.accepting = true;
     const windowMs = this.options.dedupeWindowHours * 3_600_000;
     this.pruneTimer = setInterval(() => {
-      this.journal.pruneDedupe().catch((err: unknown) => this.logger.warn({ err }, 'pruning the dedupe window failed'));
+      this.journal.rotateDedupe().catch((err: unknown) => this.logger.warn({ err }, 'pruning the dedupe window failed'));
     }, Math.min(windowMs / 4, 2 ** 31 - 1));
     this.pruneTimer.unref();
     return resumed;
   }
 
-  /** Journals a transaction; resolves once it is durable. Throws InboxUnavailable to ask for a retry. */
-  async accept(txnId: string, txn: Transaction): Promise<AcceptResult> {
+  /**
+   * Journals a transaction; resolves once it is durable. Throws InboxUnavailable to ask for
+   * a retry. `raw` is the request body `txn` was parsed from, stored as it is; without it
+   * the inbox serializes `txn` itself (slower).
+   */
+  async accept(txnId: string, txn: Transaction, raw?: Uint8Array): Promise<AcceptResult> {
     if (!this.accepting) throw new InboxUnavailable('The bridge is not accepting transactions (starting or stopping)', 5_000);
     // One transaction larger than the bound is still taken when nothing is waiting.
     if (this.outstanding > 0 && this.outstanding + txn.events.length > this.options.maxBacklog) {
       throw new InboxUnavailable(`The bridge has ${this.outstanding} items waiting to be handled; retry later`, 1_000);
     }
-    const result = await this.journal.accept(txnId, txn);
+    if (!raw) ({ txn, raw } = bodyOf(txn));
+    const result = await this.journal.accept(txnId, txn, raw);
     for (const entry of result.entries) this.enqueue(entry);
     return result;
   }
 
   /** Moves dead letters back into the journal and hands them to the dispatcher. */
   async replayDeadLetters(seqs?: readonly number[]): Promise<number> {
-    const entries = await this.deadLetters.replay(seqs, () => this.journal.takeSeq());
+    const entries = await this.deadLetters.replay(seqs, () => this.journal.takeSeq(), (ops) => this.committer.commit(ops));
     for (const entry of entries) this.enqueue(entry);
     return entries.length;
   }
@@ -141,13 +168,13 @@ export class Inbox {
     return finished;
   }
 
-  private enqueue(entry: JournalEntry): void {
+  private enqueue(entry: JournaledItem): void {
     this.outstanding++;
     this.dispatcher.push(entry);
   }
 
-  private settled(): void {
-    this.outstanding--;
+  private settled(count = 1): void {
+    this.outstanding -= count;
     if (this.outstanding === 0) {
       const waiters = this.drainWaiters;
       this.drainWaiters = [];

@@ -1,14 +1,19 @@
-import type { InboundItem, Transaction } from '../events/types.js';
-import { Sections, del, put, type Section, type Store, type WriteOp } from '../store/index.js';
+import type { Transaction } from '../events/types.js';
+import { del, put, type Store, type WriteOp } from '../store/index.js';
 import type { Committer } from './committer.js';
-import { DedupeWindow, ephemeralId } from './dedupe.js';
+import { DedupeIndex, ephemeralId, type DedupeOptions, type StoredRecords } from './dedupe.js';
 import { seqKey, type DeadLetter, type JournalEntry } from './entries.js';
+import type { IdHash } from './id-hash.js';
+import { journaledItems, type JournaledItem } from './progress.js';
+import { decodeHeader, decodeRecord, encodeRecord, itemsOf, type DecodedRecord, type RecordHeader } from './record.js';
+import { inboxSections, type InboxSections } from './sections.js';
 
-/** The next free sequence number: the stored counter, or past the last journaled entry. */
+/** The next free sequence number: the stored counter, or past the last journaled record. */
 export async function readNextSeq(store: Store): Promise<number> {
-  let nextSeq = (await store.section<number>(Sections.inboxMeta).get('nextSeq')) ?? 0;
-  for await (const key of store.section<JournalEntry>(Sections.journal).keys({ reverse: true, limit: 1 })) {
-    nextSeq = Math.max(nextSeq, Number(key) + 1);
+  const { meta, journal } = inboxSections(store);
+  let nextSeq = (await meta.get('nextSeq')) ?? 0;
+  for await (const [key, value] of journal.iterator({ reverse: true, limit: 1 })) {
+    nextSeq = Math.max(nextSeq, Number(key) + decodeHeader(value).n);
   }
   return nextSeq;
 }
@@ -20,66 +25,77 @@ export interface AcceptResult {
   readonly duplicates: number;
 }
 
+export interface Accepted extends AcceptResult {
+  readonly entries: JournaledItem[];
+}
+
+function pick<T>(values: readonly T[], indexes: readonly number[]): readonly T[] {
+  return indexes.length === values.length ? values : indexes.map((i) => values[i]!);
+}
+
 /**
- * The write-ahead journal of inbound items. `accept` returns only once a transaction's new
- * items and their dedupe keys are in Level, in one atomic batch: that is what makes
- * answering 200 safe.
+ * The write-ahead journal of inbound transactions. `accept` returns only once the
+ * transaction's record (its body as received) and its dedupe record are in Level, in one
+ * atomic batch: that is what makes answering 200 safe. Items are acknowledged per
+ * transaction (`progress.ts`); a restart re-parses each record and resumes what is left.
  */
 export class Journal {
-  private readonly journal: Section<JournalEntry>;
-  private readonly deadLetters: Section<DeadLetter>;
-  private readonly meta: Section<number>;
-  /** Ids accepted but not yet durable, so that overlapping accepts do not both take them. */
-  private readonly inFlight = new Set<string>();
-
   private constructor(
-    store: Store,
+    private readonly sections: InboxSections,
     private readonly committer: Committer,
-    private readonly dedupe: DedupeWindow,
+    private readonly dedupe: DedupeIndex,
+    private readonly hash: IdHash,
     private nextSeq: number,
-  ) {
-    this.journal = store.section(Sections.journal);
-    this.deadLetters = store.section(Sections.deadLetters);
-    this.meta = store.section(Sections.inboxMeta);
-  }
+  ) {}
 
-  static async open(store: Store, committer: Committer, dedupeWindowMs: number): Promise<Journal> {
+  static async open(store: Store, committer: Committer, options: DedupeOptions): Promise<Journal> {
+    const sections = inboxSections(store);
     const nextSeq = await readNextSeq(store);
-    const dedupe = new DedupeWindow(store.section<number>(Sections.seen), dedupeWindowMs);
-    await dedupe.prune();
-    return new Journal(store, committer, dedupe, nextSeq);
+    const dedupe = await DedupeIndex.open(sections.dedupe, options);
+    return new Journal(sections, committer, dedupe, options.hash, nextSeq);
   }
 
-  async accept(txnId: string, txn: Transaction, now = Date.now()): Promise<AcceptResult> {
-    const candidates: Array<{ id: string; item: InboundItem }> = [];
-    const ids = new Set<string>();
-    const add = (id: string, item: InboundItem) => {
-      if (ids.has(id)) return; // the same event twice in one body
-      ids.add(id);
-      candidates.push({ id, item });
-    };
-    for (const event of txn.events) add(event.event_id, { kind: 'event', event });
-    for (const event of txn.ephemeral) add(ephemeralId(txnId, event), { kind: 'ephemeral', event });
-    for (const message of txn.toDevice) add(ephemeralId(txnId, message), { kind: 'to_device', message });
-
-    const seen = await this.dedupe.seen(candidates.filter((c) => !this.inFlight.has(c.id)).map((c) => c.id), now);
-    // Synchronous from here to the commit call: no other accept interleaves.
-    const fresh = candidates.filter((c) => !seen.has(c.id) && !this.inFlight.has(c.id));
-    const entries: JournalEntry[] = fresh.map(({ item }) => ({ seq: this.nextSeq++, txnId, receivedAt: now, item }));
-    if (entries.length === 0) return { entries, duplicates: candidates.length };
-
-    const ops: WriteOp[] = [];
-    for (const [i, entry] of entries.entries()) {
-      ops.push(put(this.journal, seqKey(entry.seq), entry), this.dedupe.remember(fresh[i]!.id, now));
-      this.inFlight.add(fresh[i]!.id);
+  /** `raw` must be the body `txn` was parsed from: a restart parses it again. */
+  async accept(txnId: string, txn: Transaction, raw: Uint8Array, now = Date.now()): Promise<Accepted> {
+    const items = itemsOf(txn);
+    const ids = items.map((item) => item.kind === 'event' ? item.event.event_id
+      : ephemeralId(txnId, item.kind === 'ephemeral' ? item.event : item.message));
+    const hashes = ids.map((id) => this.hash(id));
+    let verdict = this.dedupe.lookup(ids, hashes, now);
+    let stored: StoredRecords | undefined;
+    while (verdict.unread.length > 0) {
+      stored = await this.dedupe.read(verdict.unread, stored);
+      verdict = this.dedupe.lookup(ids, hashes, now, stored);
     }
-    ops.push(put(this.meta, 'nextSeq', this.nextSeq));
+    const { seen, inFlight } = verdict;
+    // Synchronous from the last lookup to the commit call: no other accept interleaves.
+    const fresh: number[] = [];
+    const dups: number[] = [];
+    for (let i = 0; i < items.length; i++) (seen[i] ? dups : fresh).push(i);
+    if (fresh.length === 0) {
+      // Seen in a record still on its way to disk: safe once that lands (commits are in order).
+      if (inFlight) await this.committer.commit([]);
+      return { entries: [], duplicates: items.length };
+    }
+    const seq = this.nextSeq;
+    this.nextSeq += items.length;
+    const key = seqKey(seq);
+    const header: RecordHeader = dups.length > 0 ? { t: txnId, r: now, n: items.length, d: dups } : { t: txnId, r: now, n: items.length };
+    const remembered = this.dedupe.remember(seq, pick(ids, fresh), pick(hashes, fresh));
+    const ops = [
+      put(this.sections.journal, key, encodeRecord(header, raw)),
+      remembered.op,
+      put(this.sections.meta, 'nextSeq', this.nextSeq),
+    ];
+    // On failure, forget the in-memory record before anything else looks at it.
+    const settle = () => this.dedupe.settled(remembered.key);
     try {
-      await this.committer.commit(ops);
+      await this.committer.commit(ops, settle);
     } finally {
-      for (const { id } of fresh) this.inFlight.delete(id);
+      settle();
     }
-    return { entries, duplicates: candidates.length - entries.length };
+    const skip = dups.length > 0 ? new Set(dups) : undefined;
+    return { entries: journaledItems(seq, key, txnId, now, items, skip, [], this.sections), duplicates: dups.length };
   }
 
   /** Hands out the next sequence number (for items re-entering the journal, e.g. replays). */
@@ -87,22 +103,49 @@ export class Journal {
     return this.nextSeq++;
   }
 
-  /** Everything journaled and not yet handled, in order: the work a restart resumes. */
-  async *pending(): AsyncGenerator<JournalEntry> {
-    for await (const entry of this.journal.values()) yield entry;
+  /**
+   * Everything journaled and not yet handled, in order: the work a restart resumes. Each
+   * record is parsed again; its duplicates and the items its progress record lists are
+   * skipped. A record that no longer parses is reported and left in place.
+   */
+  async *pending(onUnreadable: (seq: number, err: unknown) => void): AsyncGenerator<JournaledItem> {
+    const handled = new Map<string, readonly number[]>();
+    for await (const [key, value] of this.sections.progress.iterator()) handled.set(key, value);
+    for await (const [key, value] of this.sections.journal.iterator()) {
+      let record: DecodedRecord;
+      try {
+        record = decodeRecord(value);
+      } catch (err) {
+        onUnreadable(Number(key), err);
+        continue;
+      }
+      const { header, items } = record;
+      const entries = journaledItems(Number(key), key, header.t, header.r, items, header.d && new Set(header.d), handled.get(key) ?? [], this.sections);
+      // Everything handled, only the deletion was lost (not expected: it is atomic with the last ack).
+      if (entries.length === 0) await this.committer.commit([del(this.sections.journal, key), del(this.sections.progress, key)]);
+      yield* entries;
+    }
   }
 
-  /** The op that marks an entry handled; committed together with the handler's own writes. */
-  ack(entry: JournalEntry): WriteOp {
-    return del(this.journal, seqKey(entry.seq));
+  /** The op(s) that mark an entry handled; committed together with the handler's own writes. */
+  ack(entry: JournaledItem): WriteOp[] {
+    return entry.txn.ack(entry.index);
   }
 
-  toDeadLetter(entry: JournalEntry, attempts: number, error: string, now = Date.now()): WriteOp[] {
-    const letter: DeadLetter = { ...entry, attempts, error, failedAt: now };
-    return [this.ack(entry), put(this.deadLetters, seqKey(entry.seq), letter)];
+  /** Undoes `ack` (or `toDeadLetter`) whose write failed. */
+  unack(entry: JournaledItem): void {
+    entry.txn.unack(entry.index);
   }
 
-  async pruneDedupe(now = Date.now()): Promise<void> {
-    await this.dedupe.prune(now);
+  toDeadLetter(entry: JournaledItem, attempts: number, error: string, now = Date.now()): WriteOp[] {
+    const letter: DeadLetter = {
+      seq: entry.seq, txnId: entry.txnId, receivedAt: entry.receivedAt, item: entry.item, attempts, error, failedAt: now,
+    };
+    return [...this.ack(entry), put(this.sections.deadLetters, seqKey(entry.seq), letter)];
+  }
+
+  /** Starts a new dedupe generation if the current one is due; resolves once the expired one is deleted. */
+  async rotateDedupe(now = Date.now()): Promise<void> {
+    await this.dedupe.rotateIfDue(now);
   }
 }

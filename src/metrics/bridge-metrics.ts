@@ -135,10 +135,10 @@ export class BridgeMetrics {
   /** The inbox's sink, counting transactions, items and duplicates around it. */
   countingSink(sink: TransactionSink): TransactionSink {
     return {
-      accept: async (txnId, txn) => {
+      accept: async (txnId, txn, raw) => {
         this.transactions.value++;
         try {
-          const result = await sink.accept(txnId, txn);
+          const result = await sink.accept(txnId, txn, raw);
           this.received.event.value += txn.events.length;
           this.received.ephemeral.value += txn.ephemeral.length;
           this.received.toDevice.value += txn.toDevice.length;

@@ -5,22 +5,20 @@
 export const Sections = {
   /**
    * inbox: one record per accepted transaction not yet fully handled. key: zero-padded
-   * sequence number of its first item (item i is seq + i); value (bytes): a header line
-   * `{"t":txnId,"r":receivedAt,"n":items,"d":[duplicate indexes]}`, `\n`, the request body
-   * as the homeserver sent it. (A value without a newline is a single-item entry from
-   * before this layout, still read.)
+   * sequence number of its first item (item i is seq + i); value: the JSON array
+   * `[{"t":txnId,"r":receivedAt,"n":items,"d":[duplicate indexes]},\n<request body>]`, the
+   * body's bytes exactly as the homeserver sent them. (A `{...}` value is a single-item
+   * entry from before this layout, still read.)
    */
   journal: 'inbox.journal',
   /** inbox: key as in `journal`, value: JSON array of the item indexes handled so far. */
   inboxProgress: 'inbox.progress',
   /**
    * inbox: the dedupe window, one record per accepted transaction:
-   * `<generation start ms, 15 digits>!<journal key>` → its new item ids joined by `\n`
+   * `<generation start ms, 15 digits>!<journal key>` → array of its new item ids
    * (event_ids; `txn!<txnId>!<hash>` for ephemeral and to-device items). Two generations.
    */
   dedupe: 'inbox.dedupe',
-  /** inbox, before `dedupe`: `<generation>!<id>`; moved into `dedupe` when a store is opened. */
-  seen: 'inbox.seen',
   /** inbox: items whose handler kept failing. key: zero-padded sequence number of the item. */
   deadLetters: 'inbox.dead-letters',
   /** inbox: counters (`nextSeq`, the next free sequence number). */

@@ -104,10 +104,13 @@ describe('cli', () => {
       const drop = bridgekit(['dead-letters', 'drop', '-c', 'config.yaml'], dir.path);
       assert.match(drop.stdout, /dropped 1 dead letter/);
       const reopened = await Store.open(join(dir.path, 'data'));
-      const journal: unknown[] = [];
-      for await (const value of reopened.section('inbox.journal').values()) journal.push(value);
+      // A journal record: [header, body of a transaction holding just the replayed item].
+      const journal: Array<[unknown, { events: Array<{ event_id: string }> }]> = [];
+      for await (const value of reopened.section<[unknown, { events: Array<{ event_id: string }> }]>('inbox.journal').values()) journal.push(value);
       await reopened.close();
       assert.equal(journal.length, 1, 'the replayed letter is back in the journal');
+      assert.deepEqual(journal[0]![0], { t: 't', r: 1, n: 1 });
+      assert.equal(journal[0]![1].events[0]!.event_id, '$e3');
     } finally {
       await dir.cleanup();
     }

@@ -35,8 +35,62 @@ async function deliver(url: string, txnId: string, events: RoomEvent[]): Promise
   }
 }
 
+/** Reads the handler's counts and the journal left behind; asserts each event of `transactions` was handled once. */
+async function assertExactlyOnce(storePath: string, transactions: RoomEvent[][]): Promise<void> {
+  const store = await Store.open(storePath);
+  try {
+    const counts = new Map<string, number>();
+    for await (const [id, n] of store.section<number>('test.handled').iterator()) counts.set(id, n);
+    const all = transactions.flat();
+    const missing = all.filter((e) => !counts.has(e.event_id));
+    const twice = [...counts].filter(([, n]) => n !== 1);
+    assert.deepEqual(missing.map((e) => e.event_id), [], 'no event lost');
+    assert.deepEqual(twice, [], 'no event handled twice');
+    assert.equal(counts.size, all.length);
+    for (const section of ['inbox.journal', 'inbox.progress']) {
+      let left = 0;
+      for await (const _ of store.section(section).keys()) left++;
+      assert.equal(left, 0, `${section} is empty at the end`);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
 describe('inbox: crash safety', function () {
   this.timeout(120_000);
+
+  it('handles every event exactly once when killed several times at random moments, mid-transaction', async () => {
+    const dir = await tempDir();
+    const port = await freePort();
+    const rooms = Array.from({ length: 4 }, (_, i) => `!kill${i}:localhost`);
+    const transactions = Array.from({ length: 40 }, (_, t) => Array.from({ length: 40 }, (_, i) => makeEvent(rooms[(t + i) % 4]!)));
+    const url = `http://127.0.0.1:${port}`;
+    const killAt = new Set([8, 19, 31]);
+    try {
+      let { child, exited } = await startChild(dir.path, port);
+      let next = 0;
+      while (next < transactions.length) {
+        if (killAt.delete(next)) {
+          const inFlight = deliver(url, String(next), transactions[next]!);
+          await new Promise((r) => setTimeout(r, 1 + Math.random() * 15));
+          child.kill('SIGKILL');
+          await exited;
+          if (await inFlight) next++;
+          ({ child, exited } = await startChild(dir.path, port));
+          continue;
+        }
+        if (await deliver(url, String(next), transactions[next]!)) next++;
+      }
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      const drain = await startChild(dir.path, port, 'drain');
+      assert.equal(await drain.exited, 0);
+      await assertExactlyOnce(dir.path, transactions);
+    } finally {
+      await dir.cleanup();
+    }
+  });
 
   it('handles every event exactly once when the process is SIGKILLed in the middle of a flood', async () => {
     const dir = await tempDir();

@@ -8,8 +8,11 @@ import { readJsonBody } from '../body.js';
 
 /** Where transactions go: the durable inbox, or anything that keeps its promise. */
 export interface TransactionSink {
-  /** Resolves only once the transaction's items are safe; throws to have the homeserver retry. */
-  accept(txnId: string, txn: Transaction): Promise<AcceptResult>;
+  /**
+   * Resolves only once the transaction's items are safe; throws to have the homeserver retry.
+   * `raw` is the request body `txn` was parsed from (the inbox journals it as it is).
+   */
+  accept(txnId: string, txn: Transaction, raw?: Uint8Array): Promise<AcceptResult>;
 }
 
 /** `PUT /_matrix/app/v1/transactions/{txnId}`: answered 200 only after the sink made the events safe. */
@@ -17,7 +20,7 @@ export function transactionRoute(sink: TransactionSink, maxBodyBytes: number, lo
   return async (ctx) => {
     const started = performance.now();
     const txnId = String(ctx['params'].txnId);
-    const { value } = await readJsonBody(ctx, maxBodyBytes);
+    const { value, raw } = await readJsonBody(ctx, maxBodyBytes);
     let txn: Transaction;
     try {
       txn = parseTransaction(value);
@@ -25,7 +28,7 @@ export function transactionRoute(sink: TransactionSink, maxBodyBytes: number, lo
       if (err instanceof ShapeError) throw badJson(`Invalid transaction: ${err.message}`);
       throw err;
     }
-    const result = await sink.accept(txnId, txn);
+    const result = await sink.accept(txnId, txn, raw);
     ctx.status = 200;
     ctx.body = {};
     logger.info({

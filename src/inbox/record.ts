@@ -1,0 +1,77 @@
+import { parseTransaction } from '../events/index.js';
+import type { InboundItem, Transaction } from '../events/types.js';
+
+/**
+ * The head of a journal record; the homeserver's request body follows it as sent.
+ * Short names: one of these is written per transaction.
+ */
+export interface RecordHeader {
+  /** The homeserver's txnId. */
+  readonly t: string;
+  /** When the transaction was accepted (ms since the epoch). */
+  readonly r: number;
+  /** How many items the body holds: the record uses sequence numbers `seq .. seq + n - 1`. */
+  readonly n: number;
+  /** Indexes of the items that were duplicates when the transaction was accepted. */
+  readonly d?: readonly number[];
+}
+
+export interface DecodedRecord {
+  readonly header: RecordHeader;
+  /** Every item of the body, duplicates included, so that indexes match the header's. */
+  readonly items: readonly InboundItem[];
+}
+
+const NEWLINE = 0x0a;
+const CLOSE = Buffer.from(']');
+
+/**
+ * The items of a transaction in their journal order: events, then ephemeral, then
+ * to-device, as `parseTransaction` yields them. Re-parsing the stored body yields the
+ * same list, which is what lets a record name its items by index.
+ */
+export function itemsOf(txn: Transaction): InboundItem[] {
+  const items: InboundItem[] = [];
+  for (const event of txn.events) items.push({ kind: 'event', event });
+  for (const event of txn.ephemeral) items.push({ kind: 'ephemeral', event });
+  for (const message of txn.toDevice) items.push({ kind: 'to_device', message });
+  return items;
+}
+
+/**
+ * `[<header>,\n<body>]`: the body's bytes untouched, and still one JSON value like every
+ * other value in the store. The header's JSON holds no raw newline, so the first one
+ * ends it.
+ */
+export function encodeRecord(header: RecordHeader, body: Uint8Array): Buffer {
+  const head = Buffer.from(`[${JSON.stringify(header)},\n`, 'utf8');
+  return Buffer.concat([head, body, CLOSE], head.length + body.length + 1);
+}
+
+/** The header only, without parsing the body (for the next free sequence number). */
+export function decodeHeader(value: Buffer): RecordHeader {
+  return JSON.parse(value.toString('utf8', 1, value.indexOf(NEWLINE) - 1)) as RecordHeader;
+}
+
+/** Re-parses a stored record. Throws when the body no longer parses (e.g. stricter validation). */
+export function decodeRecord(value: Buffer): DecodedRecord {
+  const newline = value.indexOf(NEWLINE);
+  const header = JSON.parse(value.toString('utf8', 1, newline - 1)) as RecordHeader;
+  const items = itemsOf(parseTransaction(JSON.parse(value.toString('utf8', newline + 1, value.length - 1))));
+  if (items.length !== header.n) throw new Error(`the body holds ${items.length} items, the header says ${header.n}`);
+  return { header, items };
+}
+
+/** A transaction body holding just `item` (a replayed dead letter's record). */
+export function singleItemBody(item: InboundItem): Buffer {
+  const body = item.kind === 'event' ? { events: [item.event] }
+    : item.kind === 'ephemeral' ? { events: [], ephemeral: [item.event] }
+    : { events: [], to_device: [item.message] };
+  return Buffer.from(JSON.stringify(body), 'utf8');
+}
+
+/** A body for a transaction handed over without its bytes; parsed back so indexes agree. */
+export function bodyOf(txn: Transaction): { txn: Transaction; raw: Buffer } {
+  const raw = Buffer.from(JSON.stringify({ events: txn.events, ephemeral: txn.ephemeral, to_device: txn.toDevice }), 'utf8');
+  return { txn: parseTransaction(JSON.parse(raw.toString('utf8'))), raw };
+}
