@@ -2,6 +2,7 @@ import type { BotCommand, CommandInvocation, KeyValue, PluginContext } from 'mat
 import { HOOK_NAME, type Hooks } from './hooks.js';
 import { ensureLinked } from './inbound.js';
 import { keys, NO_STATS, type OutboundStats, type OutboundTarget } from './outbound-store.js';
+import { refusedTarget } from './target-guard.js';
 
 /** Managing hooks changes who can post in the room and where its messages go. */
 export const MODERATOR = 50;
@@ -12,6 +13,7 @@ export interface CommandDeps {
   readonly bot: PluginContext['bot'];
   readonly mappings: PluginContext['mappings'];
   readonly baseUrl: string;
+  readonly allowPrivateTargets: boolean;
 }
 
 const USAGE = 'create <name> | list | revoke <name> | out <url> | out off';
@@ -105,6 +107,11 @@ async function out(d: CommandDeps, inv: CommandInvocation, arg: string): Promise
   }
   if (!isHttpUrl(arg)) {
     await inv.reply(`${inv.usage} (the URL must start with http:// or https://)`);
+    return;
+  }
+  const refusal = await refusedTarget(arg, d.allowPrivateTargets);
+  if (refusal) {
+    await inv.reply(`Not set: ${refusal}.`);
     return;
   }
   const target: OutboundTarget = { url: arg, setBy: inv.sender, setAt: Date.now() };

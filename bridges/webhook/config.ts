@@ -9,6 +9,8 @@ export const webhookConfigSchema = z.object({
     maxBodyBytes: count(64 * 1024),
   }, { error: 'must be a mapping' }).prefault({}),
   outbound: z.object({
+    /** Allow targets on loopback, private or link-local addresses (refused by default). */
+    allowPrivateTargets: z.boolean({ error: 'must be true or false' }).default(false),
     /** Tries per message before it is given up (logged and counted). */
     maxAttempts: count(8),
     /** One POST may take this long before it counts as failed. */

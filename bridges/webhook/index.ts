@@ -22,7 +22,9 @@ import { webhookConfigSchema, type WebhookConfig } from './config.js';
 import { Hooks } from './hooks.js';
 import { inboundRoute } from './inbound.js';
 import { editPayloadOf, payloadOf, queueForTarget } from './outbound.js';
-import { DeliveryWorker } from './outbound-worker.js';
+import { DeliveryWorker, type Poster } from './outbound-worker.js';
+import { postMessage } from './outbound-http.js';
+import { refusedTarget } from './target-guard.js';
 
 export type { WebhookConfig } from './config.js';
 
@@ -50,11 +52,19 @@ export function createWebhookPlugin(): BridgePlugin<WebhookConfig> {
 
     async start(ctx) {
       const hooks = new Hooks(ctx.kv);
-      const worker = new DeliveryWorker(ctx.kv, ctx.config.outbound, ctx.logger);
+      const { allowPrivateTargets } = ctx.config.outbound;
+      // Checked again before each delivery: what a name resolves to can change.
+      const post: Poster = async (url, payload, timeoutMs) => {
+        const refusal = await refusedTarget(url, allowPrivateTargets);
+        if (refusal === undefined) return postMessage(url, payload, timeoutMs);
+        ctx.logger.warn({ target: new URL(url).origin, refusal }, 'outbound webhook target refused');
+        return { kind: 'rejected', status: 0 };
+      };
+      const worker = new DeliveryWorker(ctx.kv, ctx.config.outbound, ctx.logger, post);
       ctx.http.route('POST', '/hooks/:secret', inboundRoute({ hooks, remote: ctx.remote, mappings: ctx.mappings, logger: ctx.logger }), {
         maxBodyBytes: ctx.config.inbound.maxBodyBytes,
       });
-      running = { worker, commands: { hooks, kv: ctx.kv, bot: ctx.bot, mappings: ctx.mappings, baseUrl: ctx.http.baseUrl } };
+      running = { worker, commands: { hooks, kv: ctx.kv, bot: ctx.bot, mappings: ctx.mappings, baseUrl: ctx.http.baseUrl, allowPrivateTargets } };
       worker.start();
       ctx.logger.info({ hooks: `${ctx.http.baseUrl}/hooks/…` }, 'webhook bridge ready: invite the bot and send !webhook create <name>');
     },

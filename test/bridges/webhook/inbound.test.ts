@@ -51,6 +51,12 @@ describe('webhook bridge: inbound hooks (end to end through the test homeserver)
     assert.match(bodyOf(await h.ask(bob, roomId, '!webhook create no/slash')), /is not\)\.$/);
   });
 
+  it('refuses an outbound target on a local address by default, saying how to allow it', async () => {
+    const roomId = await room();
+    const answer = bodyOf(await h.ask(bob, roomId, '!webhook out http://127.0.0.1:9/collect'));
+    assert.match(answer, /^Not set: 127\.0\.0\.1 is a private or local address .*allowPrivateTargets/);
+  });
+
   it('posts the text of a POST as the bot when no username is given', async () => {
     const roomId = await room();
     const { url } = await createHook(h, alice, roomId, 'ci');

@@ -12,7 +12,7 @@ describe('webhook bridge: outbound hook (end to end through the test homeserver)
 
   before(async () => {
     h = await BotHarness.start(createWebhookPlugin(), {
-      pluginConfig: { outbound: { maxAttempts: 3, retryBaseMs: 30, retryMaxMs: 200, pollMs: 50, timeoutMs: 2_000 } },
+      pluginConfig: { outbound: { allowPrivateTargets: true, maxAttempts: 3, retryBaseMs: 30, retryMaxMs: 200, pollMs: 50, timeoutMs: 2_000 } },
     });
     alice = await h.user('alice');
     await alice.client.setDisplayName('Alice Liddell');

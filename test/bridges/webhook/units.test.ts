@@ -24,7 +24,7 @@ class MemoryKv implements KeyValue {
 }
 
 const payload = (id: string): OutboundPayload => ({ id, room_id: '!r:hs', sender: '@a:hs', body: id, msgtype: 'm.text', origin_server_ts: 1 });
-const OUT = { maxAttempts: 3, timeoutMs: 1000, retryBaseMs: 10, retryMaxMs: 50, pollMs: 20, concurrency: 2, rememberDeliveredMs: 60_000 };
+const OUT = { allowPrivateTargets: true, maxAttempts: 3, timeoutMs: 1000, retryBaseMs: 10, retryMaxMs: 50, pollMs: 20, concurrency: 2, rememberDeliveredMs: 60_000 };
 
 describe('webhook bridge: parts', () => {
   it('validates the inbound body, naming each wrong field', () => {
@@ -104,7 +104,7 @@ describe('webhook bridge: parts', () => {
       },
     } as unknown as PluginContext['bot'];
     const mappings = { roomForChannel: async () => '!r:hs', linkChannel: async () => undefined } as unknown as PluginContext['mappings'];
-    const command: BotCommand = webhookCommand(() => ({ hooks, kv, bot, mappings, baseUrl: 'https://bridge.example/bridge/webhook' }));
+    const command: BotCommand = webhookCommand(() => ({ hooks, kv, bot, mappings, baseUrl: 'https://bridge.example/bridge/webhook', allowPrivateTargets: false }));
     const invocation = {
       args: ['create', 'ci'], roomId: '!r:hs', sender: '@a:hs', message: { eventId: '$cmd' }, usage: 'Usage: !webhook …',
       reply: async () => undefined,
@@ -127,5 +127,18 @@ describe('webhook bridge: parts', () => {
     assert.equal(defaults.inbound.maxBodyBytes, 65536);
     await assert.rejects(validatePluginConfig(plugin, { outbound: { maxAttempts: 0 } }), /bridge\.config\.outbound\.maxAttempts: must be positive/);
     assert.equal(webhookConfigSchema.safeParse({ inbound: 'big' }).success, false);
+  });
+});
+
+describe('webhook bridge: outbound target guard', () => {
+  it('refuses loopback, private, link-local and mapped addresses unless allowed', async () => {
+    const { refusedTarget } = await import('../../../bridges/webhook/target-guard.js');
+    for (const url of ['http://127.0.0.1:8008/x', 'http://localhost/x', 'http://10.1.2.3/', 'http://192.168.0.9/', 'http://169.254.169.254/latest',
+      'http://[::1]/', 'http://[fd00::1]/', 'http://[::ffff:10.0.0.1]/', 'http://0.0.0.0/']) {
+      assert.match(String(await refusedTarget(url, false)), /private or local address/, url);
+      assert.equal(await refusedTarget(url, true), undefined, `${url} allowed by config`);
+    }
+    assert.equal(await refusedTarget('http://93.184.216.34/hook', false), undefined, 'a public address may be used');
+    assert.match(String(await refusedTarget('http://no-such-host.invalid/', false)), /does not resolve/);
   });
 });
