@@ -3,21 +3,13 @@
  * connected: it reconnects with backoff when the server drops or restarts, takes another
  * nick when its own is taken, rejoins its channels, and sends through its SendQueue.
  */
-import type { Logger } from 'matrix-bridgekit';
 import { backoffDelay, TokenBucket } from './flood.js';
 import { deferredRejection, rejectAfter } from './timing.js';
 import { ircLower, nickCandidate, sameNick } from './nicks.js';
 import { IrcRefused, IrcTimeout, SendQueue } from './send-queue.js';
-import { IrcDisconnected, IrcWire, type IrcLine } from './wire.js';
+import { IrcDisconnected, IrcWire, type IrcLine, type WireOptions } from './wire.js';
 
-export interface ConnectionOptions {
-  readonly host: string;
-  readonly port: number;
-  readonly tls: boolean;
-  readonly password?: string;
-  readonly nick: string;
-  readonly username: string;
-  readonly realname: string;
+export interface ConnectionOptions extends WireOptions {
   readonly maxNickLength: number;
   readonly flood: { readonly burst: number; readonly intervalMs: number };
   readonly reconnect: { readonly baseMs: number; readonly maxMs: number };
@@ -25,7 +17,6 @@ export interface ConnectionOptions {
   readonly queueLimit: number;
   /** Rejoin a channel it was kicked from (the bot), rather than leave it (a puppet). */
   readonly rejoinOnKick: boolean;
-  readonly logger: Logger;
   /** Every line read, after the connection's own bookkeeping. */
   readonly onLine?: (line: IrcLine, connection: IrcConnection) => void;
   readonly onRegistered?: (connection: IrcConnection) => void;

@@ -12,7 +12,7 @@ describe('IRC bridge: nicks, away, operators, kicks (real ngircd, test homeserve
   const person = (nick: string): Promise<IrcPerson> => h.person(nick);
 
   before(async function () {
-    if (!ngircdAvailable()) this.skip();
+    if (!ngircdAvailable()) throw new Error('ngircd is not installed: run scripts/test-deps.sh (npm test does)');
     h = await IrcHarness.start();
     alice = await h.user('alice');
   });
