@@ -39,6 +39,8 @@ export const configSchema = z.strictObject({
     plugin: z.string({ error: 'must be a plugin name' }).min(1, 'must not be empty'),
     /** The plugin's own section, validated by the schema the plugin declares. */
     config: z.record(z.string(), z.unknown(), { error: 'must be a mapping' }).default({}),
+    /** How often ghosts' online/away presence is re-sent, so the homeserver does not time it out. */
+    presenceRefreshSeconds: positiveInt.default(60),
   }, { error: 'must be a mapping' }),
   bot: z.strictObject({
     /** Commands start with this, e.g. `!help`. */

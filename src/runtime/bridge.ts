@@ -79,7 +79,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   memberRooms = new MemberRooms(store, mirror, mappings);
   const remote = new RemotePipeline({
     puppets, mirror, mappings, ghosts, api, store, memberRooms, logger: pluginLog,
-    ...(options.presenceRefreshMs !== undefined ? { presenceRefreshMs: options.presenceRefreshMs } : {}),
+    presenceRefreshMs: options.presenceRefreshMs ?? config.bridge.presenceRefreshSeconds * 1000,
   });
   const commands = new BotCommands({
     plugin, puppets, mirror, namespaces, config: config.bot, logger: pluginLog,
