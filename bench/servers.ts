@@ -127,9 +127,10 @@ async function bridgekit(): Promise<Started> {
     : undefined;
   const counter = new HandlerCounter();
   let bodyBytes = 0;
-  const inbox = await Inbox.open(store, async (item) => {
+  const inbox = await Inbox.open(store, async (item, ctx) => {
     if (item.kind !== 'event') return;
-    if (mirror) await mirror.apply(item.event);
+    // As startBridge does: the inbox says whether the event can have been applied before.
+    if (mirror) await mirror.apply(item.event, { firstDelivery: ctx.firstDelivery });
     // Trivial work: look at the event the way a bridge would.
     const body = item.event.content['body'];
     if (typeof body === 'string') bodyBytes += body.length;

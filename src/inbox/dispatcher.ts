@@ -10,6 +10,12 @@ export interface HandlerContext {
   readonly attempt: number;
   /** True on the last try: a failure now makes the item a dead letter. */
   readonly lastAttempt: boolean;
+  /**
+   * The first try at an item this process received from the homeserver itself (not
+   * resumed, not replayed): nothing can have been done for it before. The mirror uses
+   * it to skip looking for an earlier application.
+   */
+  readonly firstDelivery: boolean;
   /** Writes committed atomically with this item's acknowledgement. */
   readonly work: UnitOfWork;
   readonly logger: Logger;
@@ -51,6 +57,10 @@ class Context implements HandlerContext {
   private itemLogger: Logger | undefined;
 
   constructor(readonly entry: JournalEntry, readonly attempt: number, readonly lastAttempt: boolean, private readonly base: Logger) {}
+
+  get firstDelivery(): boolean {
+    return this.attempt === 1 && this.entry.redelivered !== true;
+  }
 
   get work(): UnitOfWork {
     return (this.unit ??= new UnitOfWork());

@@ -6,6 +6,8 @@ export interface JournalEntry {
   readonly txnId: string;
   readonly receivedAt: number;
   readonly item: InboundItem;
+  /** Resumed after a restart or replayed from the dead letters: it may have been handled (in part) before. */
+  readonly redelivered?: boolean;
 }
 
 /** A journal entry whose handler failed every attempt. */

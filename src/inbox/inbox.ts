@@ -109,7 +109,7 @@ export class Inbox {
     const unreadable = (seq: number, err: unknown) =>
       this.logger.error({ err, seq }, 'a journaled transaction no longer parses; it stays in the journal');
     for await (const entry of this.journal.pending(unreadable)) {
-      this.enqueue(entry);
+      this.enqueue({ ...entry, redelivered: true });
       resumed++;
     }
     if (resumed > 0) this.logger.info({ resumed }, 'resuming journaled items from the last run');
@@ -142,7 +142,7 @@ export class Inbox {
   /** Moves dead letters back into the journal and hands them to the dispatcher. */
   async replayDeadLetters(seqs?: readonly number[]): Promise<number> {
     const entries = await this.deadLetters.replay(seqs, () => this.journal.takeSeq(), (ops) => this.committer.commit(ops));
-    for (const entry of entries) this.enqueue(entry);
+    for (const entry of entries) this.enqueue({ ...entry, redelivered: true });
     return entries.length;
   }
 

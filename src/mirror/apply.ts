@@ -10,12 +10,12 @@ import { roomVersionOf } from './versions.js';
 /**
  * Puts a state event into the mirror and returns the room as it is after it. A state
  * event already applied (same event ID seen before) changes nothing, so redelivery is
- * harmless.
+ * harmless. On a first delivery the event index is not read: the event cannot be in it.
  */
-export async function applyStateEvent(ms: MirrorStore, entry: RoomEntry, event: StateEvent): Promise<RoomEntry> {
+export async function applyStateEvent(ms: MirrorStore, entry: RoomEntry, event: StateEvent, firstDelivery = false): Promise<RoomEntry> {
   const { roomId } = entry;
   const [seen, old] = await Promise.all([
-    ms.eventLocation(roomId, event.event_id),
+    firstDelivery ? undefined : ms.eventLocation(roomId, event.event_id),
     isSummaryState(event.type, event.state_key) ? entry.summary.get(event.type) : ms.getState(roomId, event.type, event.state_key),
   ]);
   // Seen before, or the current state already (the index of a fetched state may still be filling).

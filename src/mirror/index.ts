@@ -4,7 +4,7 @@ export { roomVersionRules, roomVersionOf, KNOWN_ROOM_VERSIONS, type RoomVersionR
 export { redactEvent, redactContent, redactsOf } from './redaction.js';
 export { spaceLink, sortChildren, parentLinkCounts, type SpaceLink } from './spaces.js';
 export { MemoryRoomState } from './memory-state.js';
-export { Mirror, type MirrorOptions } from './mirror.js';
+export { Mirror, type MirrorOptions, type ApplyOptions } from './mirror.js';
 export { RoomView, type MemberInfo } from './room-view.js';
 export { MembershipNotLoaded } from './entry-auth.js';
 export { MirrorSections, type RoomRecord } from './layout.js';

@@ -10,6 +10,15 @@ import { MirrorStore, type RoomEntry } from './mirror-store.js';
 import { KeyedQueue } from './room-queue.js';
 import { RoomView } from './room-view.js';
 
+export interface ApplyOptions {
+  /**
+   * The homeserver delivers this event for the first time (see the inbox's
+   * `firstDelivery`): it cannot have been applied before, so the event index need not be
+   * read. Redelivered events (after a restart, from the dead letters) are looked up.
+   */
+  readonly firstDelivery?: boolean;
+}
+
 export interface MirrorOptions {
   readonly store: Store;
   readonly logger: Logger;
@@ -60,7 +69,7 @@ export class Mirror {
    * an event already applied changes nothing. A room the mirror does not know is fetched
    * first; that room's later events wait, in order, until it is.
    */
-  apply(event: RoomEvent): Promise<void> {
+  apply(event: RoomEvent, options: ApplyOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the mirror is closed'));
     return this.queue.run(event.room_id, async () => {
       const { entry: known, fetchedNow } = await this.knownOrHydrated(event.room_id, event);
@@ -72,7 +81,7 @@ export class Mirror {
         return;
       }
       if (isStateEvent(event)) {
-        entry = await applyStateEvent(this.ms, entry, event);
+        entry = await applyStateEvent(this.ms, entry, event, options.firstDelivery === true);
       } else if (event.type === 'm.room.redaction') {
         // A redaction looks its target up in the event index: let a background fill finish first.
         await this.indexing.get(event.room_id);

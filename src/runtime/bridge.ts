@@ -94,7 +94,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   });
   const handle: ItemHandler = async (item, ctx) => {
     // The mirror first: the plugin sees the room as it stands right after the event.
-    if (item.kind === 'event') await mirror.apply(item.event);
+    if (item.kind === 'event') await mirror.apply(item.event, { firstDelivery: ctx.firstDelivery });
     await host.handle(item, ctx);
   };
   const inbox = await Inbox.open(store, metrics ? metrics.timed(handle) : handle, config.inbox, logger.child({ component: 'inbox' }), metrics?.inboxHooks);

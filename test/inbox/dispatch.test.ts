@@ -133,6 +133,49 @@ describe('inbox: dispatch order, retries and dead letters', () => {
   });
 });
 
+describe('inbox: first deliveries', () => {
+  it('marks first tries of fresh items as first deliveries, and retries, resumed and replayed items not', async () => {
+    const seen: Array<[string, number, boolean]> = [];
+    let failOnce = true;
+    let poison = true;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const [fresh, flaky, dead, stuck] = ['!a:localhost', '!b:localhost', '!c:localhost', '!d:localhost'].map((r) => makeEvent(r));
+    const first = await startEndpoint({
+      inbox: { maxAttempts: 2, retryBaseMs: 1, retryMaxMs: 2 },
+      handler: async (item, ctx) => {
+        if (item.kind !== 'event') return;
+        seen.push([item.event.event_id, ctx.attempt, ctx.firstDelivery]);
+        if (item.event.event_id === flaky!.event_id && failOnce) { failOnce = false; throw new Error('once'); }
+        if (item.event.event_id === dead!.event_id && poison) throw new Error('always');
+        if (item.event.event_id === stuck!.event_id) await gate;
+      },
+    });
+    await putTransaction(first.url, '1', { events: [fresh, flaky, dead, stuck] });
+    await waitFor(() => seen.filter(([id]) => id === dead!.event_id).length === 2 && seen.some(([id]) => id === flaky!.event_id && true), 5_000);
+    await waitFor(async () => (await first.inbox.deadLetters.count()) === 1, 5_000);
+    await first.close(false); // `stuck` stays journaled
+    release();
+    poison = false;
+    const second = await startEndpoint({
+      storePath: first.storePath,
+      handler: async (item, ctx) => { if (item.kind === 'event') seen.push([item.event.event_id, ctx.attempt, ctx.firstDelivery]); },
+    });
+    try {
+      await second.inbox.drained();
+      await second.inbox.replayDeadLetters();
+      await second.inbox.drained();
+      const of = (e: RoomEvent) => seen.filter(([id]) => id === e.event_id).map(([, attempt, firstDelivery]) => [attempt, firstDelivery]);
+      assert.deepEqual(of(fresh!), [[1, true]]);
+      assert.deepEqual(of(flaky!), [[1, true], [2, false]], 'a retry is not a first delivery');
+      assert.deepEqual(of(dead!), [[1, true], [2, false], [1, false]], 'a replayed dead letter is not');
+      assert.deepEqual(of(stuck!), [[1, true], [1, false]], 'an item resumed after a restart is not');
+    } finally {
+      await second.close();
+    }
+  });
+});
+
 describe('inbox: persistence across restarts', () => {
   it('resumes items journaled by a run that stopped before handling them, and still drops their redelivery', async () => {
     let release!: () => void;
