@@ -10,7 +10,7 @@ import { buildRegistration } from '../../../src/registration/index.js';
 import { startBridge, type RunningBridge } from '../../../src/runtime/bridge.js';
 import { TestHomeserver, waitUntil, type TestUser } from '../../../src/testing/index.js';
 import { createIrcPlugin } from '../../../bridges/irc/index.js';
-import { Ngircd } from '../../helpers/ngircd.js';
+import { Ngircd, ngircdAvailable } from '../../helpers/ngircd.js';
 import { tempDir } from '../../helpers/temp.js';
 import { Gate } from './gate.js';
 import { IrcPerson } from './irc-person.js';
@@ -150,4 +150,18 @@ export class IrcHarness {
 export function bodyOf(event: RoomEvent): string {
   const body = event.content['body'];
   return typeof body === 'string' ? body : '';
+}
+
+/**
+ * Registers the suite's hooks: a harness (ngircd, test homeserver, bridge) and the Matrix
+ * user alice are started before its tests and stopped after; `ready` receives them.
+ */
+export function withIrcHarness(ready: (h: IrcHarness, alice: TestUser) => void): void {
+  let started: IrcHarness | undefined;
+  before(async function () {
+    if (!ngircdAvailable()) throw new Error('ngircd is not installed: run scripts/test-deps.sh (npm test does)');
+    started = await IrcHarness.start();
+    ready(started, await started.user('alice'));
+  });
+  after(async () => started?.stop());
 }

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import type { TestUser } from '../../../src/testing/index.js';
 import { waitUntil } from '../../../src/testing/index.js';
-import { ngircdAvailable } from '../../helpers/ngircd.js';
-import { BOT, BOT_NICK, bodyOf, ghost, IrcHarness } from './harness.js';
+import { BOT, BOT_NICK, bodyOf, ghost, withIrcHarness, type IrcHarness } from './harness.js';
 import type { IrcPerson } from './irc-person.js';
 
 describe('IRC bridge: portals, messages, commands, direct chats (real ngircd, test homeserver)', function () {
@@ -11,12 +10,7 @@ describe('IRC bridge: portals, messages, commands, direct chats (real ngircd, te
   let alice: TestUser;
   const person = (nick: string): Promise<IrcPerson> => h.person(nick);
 
-  before(async function () {
-    if (!ngircdAvailable()) throw new Error('ngircd is not installed: run scripts/test-deps.sh (npm test does)');
-    h = await IrcHarness.start();
-    alice = await h.user('alice');
-  });
-  after(async () => h?.stop());
+  withIrcHarness((started, user) => { h = started; alice = user; });
 
   describe('portals and messages', () => {
     let carol: IrcPerson;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { TestUser } from '../../../src/testing/index.js';
 import { waitUntil } from '../../../src/testing/index.js';
+import { BOT, BOT_NICK, bodyOf, ghost, withIrcHarness, IrcHarness } from './harness.js';
 import { ngircdAvailable } from '../../helpers/ngircd.js';
-import { BOT, BOT_NICK, bodyOf, ghost, IrcHarness } from './harness.js';
 import type { IrcPerson } from './irc-person.js';
 
 describe('IRC bridge: restarts (real ngircd, test homeserver)', function () {
@@ -11,12 +11,7 @@ describe('IRC bridge: restarts (real ngircd, test homeserver)', function () {
   let alice: TestUser;
   const person = (nick: string): Promise<IrcPerson> => h.person(nick);
 
-  before(async function () {
-    if (!ngircdAvailable()) throw new Error('ngircd is not installed: run scripts/test-deps.sh (npm test does)');
-    h = await IrcHarness.start();
-    alice = await h.user('alice');
-  });
-  after(async () => h?.stop());
+  withIrcHarness((started, user) => { h = started; alice = user; });
 
   describe('robustness', () => {
     it('survives an IRC server restart mid-conversation: reconnects, rejoins, loses nothing', async () => {
