@@ -5,7 +5,6 @@ import type { InboundItem, RoomEvent } from '../../src/events/types.js';
 import { startEndpoint, putTransaction, type Endpoint } from '../helpers/endpoint.js';
 import { makeEvent } from '../helpers/events.js';
 import { waitFor } from '../helpers/net.js';
-import { tempDir } from '../helpers/temp.js';
 
 const eventIds = (items: InboundItem[]) => items.flatMap((i) => (i.kind === 'event' ? [i.event.event_id] : []));
 const ids = (events: RoomEvent[]) => events.map((e) => e.event_id);
