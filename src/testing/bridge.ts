@@ -5,7 +5,7 @@ import { validateConfig, type BridgeConfigInput } from '../config/index.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import type { BridgePlugin } from '../plugin/contract.js';
 import { buildRegistration, type Registration } from '../registration/index.js';
-import { startBridge, type RunningBridge } from '../runtime/bridge.js';
+import { startBridge, type RunningBridge, type StartBridgeOptions } from '../runtime/bridge.js';
 import { TestHomeserver, type TestHomeserverOptions, type TestUser } from './homeserver.js';
 
 export interface TestBridgeOptions {
@@ -27,10 +27,21 @@ export class TestBridge {
 
   private constructor(
     readonly hs: TestHomeserver,
-    readonly bridge: RunningBridge,
+    private running: RunningBridge,
     readonly registration: Registration,
     private readonly dir: string,
+    private readonly launch: () => Promise<RunningBridge>,
   ) {}
+
+  get bridge(): RunningBridge {
+    return this.running;
+  }
+
+  /** Stops the bridge and starts a new one on the same store and homeserver (a bridge restart). */
+  async restartBridge(): Promise<void> {
+    await this.running.stop();
+    this.running = await this.launch();
+  }
 
   get botUserId(): string {
     return `@${this.registration.sender_localpart}:${this.hs.serverName}`;
@@ -53,7 +64,13 @@ export class TestBridge {
     await rm(this.dir, { recursive: true, force: true });
   }
 
-  static async start(plugin: BridgePlugin<unknown>, options: TestBridgeOptions = {}): Promise<TestBridge> {
+  /**
+   * `plugin` may be a factory: each (re)start then gets a fresh instance, as a restarted
+   * process would.
+   */
+  static async start(plugin: BridgePlugin<unknown> | (() => BridgePlugin<unknown>), options: TestBridgeOptions = {}): Promise<TestBridge> {
+    const makePlugin = typeof plugin === 'function' ? plugin : () => plugin;
+    const first = makePlugin();
     const dir = await mkdtemp(join(tmpdir(), 'bridgekit-testbridge-'));
     const o = options.config ?? {};
     const raw = (homeserverUrl: string): BridgeConfigInput => ({
@@ -61,7 +78,7 @@ export class TestBridge {
       homeserver: { url: homeserverUrl, domain: 'localhost', ...o.homeserver },
       appservice: { id: 'test', url: null, bind: '127.0.0.1', port: 0, registration: 'registration.yaml', bot: 'bot', prefix: '_test_', ...o.appservice },
       store: { path: join(dir, 'store'), ...o.store },
-      bridge: { plugin: plugin.name, config: options.pluginConfig ?? {}, ...o.bridge },
+      bridge: { plugin: first.name, config: options.pluginConfig ?? {}, ...o.bridge },
       inbox: { retryBaseMs: 20, retryMaxMs: 200, maxAttempts: 4, ...o.inbox },
       logging: { level: 'silent', ...o.logging },
     } as BridgeConfigInput);
@@ -70,9 +87,15 @@ export class TestBridge {
     const hs = await TestHomeserver.start({ retryBaseMs: 20, retryMaxMs: 200, pushTimeoutMs: 5_000, ...options.homeserver, appservice: registration });
     try {
       const config = validateConfig(raw(hs.url), 'test', dir);
-      const bridge = await startBridge({ config, plugin, registration, logger: options.logger ?? silentLogger() });
-      registration.url = bridge.url;
-      return new TestBridge(hs, bridge, registration, dir);
+      const base: StartBridgeOptions = { config, registration, logger: options.logger ?? silentLogger() };
+      let next: BridgePlugin<unknown> | undefined = first;
+      const launch = async () => {
+        const bridge = await startBridge({ ...base, plugin: next ?? makePlugin() });
+        next = undefined;
+        registration.url = bridge.url;
+        return bridge;
+      };
+      return new TestBridge(hs, await launch(), registration, dir, launch);
     } catch (e) {
       await hs.stop();
       await rm(dir, { recursive: true, force: true });

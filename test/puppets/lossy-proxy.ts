@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer, readBody } from '../helpers/net.js';
 
 /**
  * An HTTP proxy in front of the test homeserver that can lose answers: the request reaches
@@ -21,22 +22,19 @@ export class LossyProxy {
     return self;
   }
 
-  async close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
+  close(): Promise<void> {
+    return closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const received = await readBody(req);
     const headers: Record<string, string> = {};
     for (const name of ['authorization', 'content-type', 'accept']) {
       const value = req.headers[name];
       if (typeof value === 'string') headers[name] = value;
     }
     const method = req.method ?? 'GET';
-    const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
+    const body = received.length > 0 ? received : undefined;
     const upstream = await fetch(`${this.target}${req.url ?? '/'}`, { method, headers, body });
     const answer = Buffer.from(await upstream.arrayBuffer());
     if (this.loseAnswers(method, (req.url ?? '').split('?')[0] ?? '')) {

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Registration } from '../../src/registration/index.js';
 import { TestHomeserver, type TestHomeserverOptions } from '../../src/testing/index.js';
+import { closeServer, readBody } from '../helpers/net.js';
 
 export interface ReceivedRequest {
   readonly method: string;
@@ -39,16 +40,12 @@ export class FakeAppservice {
       .map((r) => ({ ...r, txnId: decodeURIComponent(r.path.split('/').pop() ?? ''), body: r.body as TransactionBody }));
   }
 
-  async close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
+  close(): Promise<void> {
+    return closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+    const text = (await readBody(req)).toString('utf8');
     const request: ReceivedRequest = {
       method: req.method ?? '',
       path: req.url ?? '',

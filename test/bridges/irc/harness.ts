@@ -1,17 +1,14 @@
 /**
  * The IRC bridge end to end: a real ngircd, the test homeserver, and a real bridge
- * (`startBridge`) running the IRC plugin, which reaches the IRC server through a Gate.
+ * (`TestBridge`) running the IRC plugin, which reaches the IRC server through a Gate.
  */
-import { validateConfig, type BridgeConfigInput } from '../../../src/config/index.js';
 import type { JsonObject, RoomEvent } from '../../../src/events/types.js';
 import { DeadLetters } from '../../../src/inbox/index.js';
-import { createLogger, silentLogger } from '../../../src/log/logger.js';
-import { buildRegistration } from '../../../src/registration/index.js';
-import { startBridge, type RunningBridge } from '../../../src/runtime/bridge.js';
-import { TestHomeserver, waitUntil, type TestUser } from '../../../src/testing/index.js';
+import { createLogger } from '../../../src/log/logger.js';
+import type { RunningBridge } from '../../../src/runtime/bridge.js';
+import { TestBridge, waitUntil, type TestHomeserver, type TestUser } from '../../../src/testing/index.js';
 import { createIrcPlugin } from '../../../bridges/irc/index.js';
 import { Ngircd, ngircdAvailable } from '../../helpers/ngircd.js';
-import { tempDir } from '../../helpers/temp.js';
 import { Gate } from './gate.js';
 import { IrcPerson } from './irc-person.js';
 
@@ -21,45 +18,32 @@ export const ghost = (id: string): string => `@_irc_${id}:localhost`;
 export const portalAlias = (channel: string): string => `#_irc_${channel.replace(/^#/, '')}:localhost`;
 
 export class IrcHarness {
-  private readonly users = new Map<string, TestUser>();
   /** IRC people connected with `person`, quit on `stop`. */
   readonly people: IrcPerson[] = [];
 
-  private constructor(
-    readonly irc: Ngircd,
-    readonly gate: Gate,
-    readonly hs: TestHomeserver,
-    public bridge: RunningBridge,
-    private readonly dir: { path: string; cleanup: () => Promise<void> },
-    private readonly restart: () => Promise<RunningBridge>,
-  ) {}
+  private constructor(readonly irc: Ngircd, readonly gate: Gate, private readonly t: TestBridge) {}
+
+  get hs(): TestHomeserver { return this.t.hs; }
+  get bridge(): RunningBridge { return this.t.bridge; }
 
   /** Stops the bridge and starts a new one on the same store (a bridge restart). */
-  async restartBridge(): Promise<void> {
-    await this.bridge.stop();
-    this.bridge = await this.restart();
+  restartBridge(): Promise<void> {
+    return this.t.restartBridge();
   }
 
   static async start(pluginConfig: Record<string, unknown> = {}, inbox: Record<string, number> = {}): Promise<IrcHarness> {
     const irc = await Ngircd.start();
+    let gate: Gate | undefined;
     try {
-      return await IrcHarness.around(irc, pluginConfig, inbox);
-    } catch (err) {
-      await irc.close(); // no stray ngircd when the rest cannot start
-      throw err;
-    }
-  }
-
-  private static async around(irc: Ngircd, pluginConfig: Record<string, unknown>, inbox: Record<string, number>): Promise<IrcHarness> {
-    const gate = await Gate.open(irc.port);
-    const dir = await tempDir('bridgekit-irc-');
-    const raw = (homeserverUrl: string): BridgeConfigInput => ({
-      homeserver: { url: homeserverUrl, domain: 'localhost' },
-      appservice: { id: 'irc-test', url: null, bind: '127.0.0.1', port: 0, registration: 'registration.yaml', bot: 'ircbot', prefix: '_irc_' },
-      store: { path: dir.path },
-      bridge: {
-        plugin: 'irc',
+      gate = await Gate.open(irc.port);
+      // IRC_TEST_LOG=debug shows what the bridge does.
+      const level = process.env['IRC_TEST_LOG'];
+      const t = await TestBridge.start(createIrcPlugin, {
         config: {
+          appservice: { id: 'irc-test', bot: 'ircbot', prefix: '_irc_' },
+          inbox: { retryBaseMs: 20, retryMaxMs: 200, maxAttempts: 4, ...inbox },
+        },
+        pluginConfig: {
           server: { host: '127.0.0.1', port: gate.port },
           flood: { burst: 5, intervalMs: 50 },
           reconnect: { baseMs: 200, maxMs: 1_000 },
@@ -68,32 +52,19 @@ export class IrcHarness {
           mediaBaseUrl: 'https://matrix.example.org',
           ...pluginConfig,
         },
-      },
-      bot: { invites: {}, admins: [] },
-      inbox: { retryBaseMs: 20, retryMaxMs: 200, maxAttempts: 4, ...inbox },
-      logging: { level: 'silent' },
-    });
-    const registration = buildRegistration(validateConfig(raw('http://127.0.0.1:1'), 'test', dir.path));
-    const hs = await TestHomeserver.start({ appservice: registration, retryBaseMs: 20, retryMaxMs: 200, pushTimeoutMs: 20_000, queryTimeoutMs: 15_000 });
-    const config = validateConfig(raw(hs.url), 'test', dir.path);
-    // IRC_TEST_LOG=debug shows what the bridge does.
-    const level = process.env['IRC_TEST_LOG'];
-    const logger = level === 'debug' || level === 'info' || level === 'warn' ? createLogger({ level }) : silentLogger();
-    const launch = async () => {
-      const bridge = await startBridge({ config, plugin: createIrcPlugin(), registration, logger, presenceRefreshMs: 60_000 });
-      registration.url = bridge.url;
-      return bridge;
-    };
-    return new IrcHarness(irc, gate, hs, await launch(), dir, launch);
+        homeserver: { pushTimeoutMs: 20_000, queryTimeoutMs: 15_000 },
+        ...(level === 'debug' || level === 'info' || level === 'warn' ? { logger: createLogger({ level }) } : {}),
+      });
+      return new IrcHarness(irc, gate, t);
+    } catch (err) {
+      await gate?.shutdown();
+      await irc.close(); // no stray ngircd when the rest cannot start
+      throw err;
+    }
   }
 
-  async user(localpart: string): Promise<TestUser> {
-    let user = this.users.get(localpart);
-    if (!user) {
-      user = await this.hs.registerUser(localpart);
-      this.users.set(localpart, user);
-    }
-    return user;
+  user(localpart: string): Promise<TestUser> {
+    return this.t.user(localpart);
   }
 
   /** A plain IRC user on the server (not through the gate). */
@@ -139,11 +110,9 @@ export class IrcHarness {
 
   async stop(): Promise<void> {
     for (const person of this.people) person.quit();
-    await this.bridge.stop();
-    await this.hs.stop();
+    await this.t.stop();
     await this.gate.shutdown();
     await this.irc.close();
-    await this.dir.cleanup();
   }
 }
 
