@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { getHeapSpaceStatistics } from 'node:v8';
 
 // ---------------------------------------------------------------------------------------
 // Protocol
@@ -45,6 +46,38 @@ export interface MemorySample {
    */
   rssAnonMb?: number;
   rssFileMb?: number;
+  /** Where the memory is (V8 spaces committed, external vs ArrayBuffers, anonymous mappings by kind), MB. */
+  detail?: Record<string, number>;
+}
+
+/**
+ * Where RSS is, for finding what to cut: V8's committed size per heap space, external
+ * memory apart from ArrayBuffers, and resident anonymous mappings from /proc/self/smaps
+ * by kind (the brk heap, i.e. malloc's main arena; mappings of 64 MiB-aligned malloc thread
+ * arenas are not told apart from V8's pages, so those are summed as `anonMappings`).
+ */
+function memoryDetail(): Record<string, number> {
+  const detail: Record<string, number> = {};
+  for (const space of getHeapSpaceStatistics()) detail[`v8.${space.space_name}`] = space.physical_space_size / MB;
+  const mem = process.memoryUsage();
+  detail['external'] = (mem.external - mem.arrayBuffers) / MB;
+  detail['arrayBuffers'] = mem.arrayBuffers / MB;
+  try {
+    let current = '';
+    for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+      const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ (\d+)\s*(.*)$/.exec(line);
+      if (header) {
+        const name = header[2] ?? '';
+        current = name === '[heap]' ? 'smaps.brkHeap' : name === '' && header[1] === '0' ? 'smaps.anonMappings' : name.startsWith('[stack') ? 'smaps.stacks' : '';
+        continue;
+      }
+      const rss = /^Rss:\s+(\d+) kB/.exec(line);
+      if (rss && current) detail[current] = (detail[current] ?? 0) + Number(rss[1]) / 1024;
+    }
+  } catch {
+    // not Linux: the V8 figures stay
+  }
+  return detail;
 }
 
 function procStatus(): { rssAnonMb?: number; rssFileMb?: number } {
@@ -167,7 +200,8 @@ export async function memorySample(): Promise<MemorySample> {
   await sleep(500);
   gc?.();
   const mem = process.memoryUsage();
-  return { rssMb: mem.rss / MB, heapUsedMb: mem.heapUsed / MB, heapTotalMb: mem.heapTotal / MB, externalMb: (mem.external + mem.arrayBuffers) / MB, afterGc: gc !== undefined, ...procStatus() };
+  // `external` already includes ArrayBuffers.
+  return { rssMb: mem.rss / MB, heapUsedMb: mem.heapUsed / MB, heapTotalMb: mem.heapTotal / MB, externalMb: mem.external / MB, afterGc: gc !== undefined, ...procStatus(), detail: memoryDetail() };
 }
 
 /** What a server child hands to `instrument`. */

@@ -33,6 +33,7 @@
  *   BENCH_LOG_LEVEL=info       bridgekit's log level (info = the shipped default; to /dev/null)
  *   BENCH_PEER_LOG=default     quiet: matrix-bot-sdk's LogService at WARN instead of its INFO default
  *   BENCH_STORE_DIR=$TMPDIR   where bridgekit's Level store goes; BENCH_SYNC=1: fsync each batch
+ *   BENCH_STORE_CACHE_MB, BENCH_STORE_WRITE_BUFFER_MB   bridgekit's LevelDB block cache and memtable (config store.cacheBytes / writeBufferBytes; default 2 and 4)
  *   BENCH_PEERS_INSTALL=1      0: do not install missing peers (their rows say so)
  *   BENCH_MAX_TXNS=5000000     bound on transactions per ingest scenario
  *   BENCH_CATCH_UP=90          seconds an ingest server may take after the window to handle what

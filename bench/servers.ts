@@ -113,7 +113,14 @@ async function bridgekit(): Promise<Started> {
   const { Mirror } = await import('../src/mirror/index.js');
 
   const dir = await mkdtemp(join(process.env['BENCH_STORE_DIR'] || tmpdir(), 'bridgekit-bench-'));
-  const store = await Store.open(dir, { sync: process.env['BENCH_SYNC'] === '1' });
+  const mib = (name: string) => (process.env[name] ? Number(process.env[name]) * 2 ** 20 : undefined);
+  const cacheBytes = mib('BENCH_STORE_CACHE_MB');
+  const writeBufferBytes = mib('BENCH_STORE_WRITE_BUFFER_MB');
+  const store = await Store.open(dir, {
+    sync: process.env['BENCH_SYNC'] === '1',
+    ...(cacheBytes ? { cacheBytes } : {}),
+    ...(writeBufferBytes ? { writeBufferBytes } : {}),
+  });
   const registration = validateRegistration(registrationObject(), 'appservice-testbridge.yaml');
   // The shipped default is `logging.level: info` to stdout; the child's stdout is /dev/null.
   const level = (process.env['BENCH_LOG_LEVEL'] ?? 'info') as 'info';

@@ -34,6 +34,9 @@ export const configSchema = z.strictObject({
   store: z.strictObject({
     path: z.string({ error: 'must be a path' }).min(1, 'must not be empty'),
     sync: z.boolean({ error: 'must be true or false' }).default(false),
+    /** LevelDB's block cache and memtable sizes (native memory; see store.ts for the defaults). */
+    cacheBytes: positiveInt.optional(),
+    writeBufferBytes: positiveInt.optional(),
   }, { error: 'must be a mapping' }),
   bridge: z.strictObject({
     plugin: z.string({ error: 'must be a plugin name' }).min(1, 'must not be empty'),

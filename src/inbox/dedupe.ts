@@ -8,22 +8,26 @@ import { IdTable } from './id-table.js';
 /**
  * Ids remembered in one generation: hash → the sequence number of the transaction whose
  * dedupe record lists the id (the record's key is the generation's prefix and that number).
+ * The table holds sequence numbers as offsets from the generation's first, in 32 bits.
  */
 interface Generation {
   /** When it started (ms); also its key prefix, so that records sort by age. */
   readonly start: number;
   readonly prefix: string;
   readonly table: IdTable;
+  /** The smallest sequence number remembered (set by the first). */
+  base: number | undefined;
   ids: number;
 }
 
 /** `expectedIds`: what it will hold (like the generation before it), so it need not regrow. */
-function generation(start: number, expectedIds = 0): Generation {
-  return { start, prefix: `${start.toString().padStart(15, '0')}!`, table: new IdTable(expectedIds), ids: 0 };
+function generation(start: number, expectedIds = 0, base?: number): Generation {
+  return { start, prefix: `${start.toString().padStart(15, '0')}!`, table: new IdTable(expectedIds), base, ids: 0 };
 }
 
 function remember(gen: Generation, seq: number, hashes: readonly number[]): void {
-  for (const hash of hashes) gen.table.add(hash, seq);
+  const base = gen.base ??= seq;
+  for (const hash of hashes) gen.table.add(hash, seq - base);
   gen.ids += hashes.length;
 }
 
@@ -90,7 +94,8 @@ export class DedupeIndex {
       gen.ids += value.length;
     }
     const gens = found.map(({ start, ids, records }) => {
-      const gen = generation(start, ids);
+      // Read newest first: the last record has the smallest sequence number.
+      const gen = generation(start, ids, records[records.length - 1]?.[0]);
       for (const [seq, hashes] of records) remember(gen, seq, hashes);
       return gen;
     });
@@ -168,8 +173,8 @@ export class DedupeIndex {
     const seqs = this.found;
     seqs.length = 0;
     gen.table.collect(hash, seqs);
-    for (const seq of seqs) {
-      const key = gen.prefix + seqKey(seq);
+    for (const offset of seqs) {
+      const key = gen.prefix + seqKey(gen.base! + offset);
       const flying = this.inFlight.get(key);
       if (flying) {
         if (flying.includes(id)) return (found.inFlight = true);

@@ -1,60 +1,78 @@
 /** Grow past this share of slots in use: linear probing stays short. */
 const MAX_LOAD = 0.7;
+/** Growing by half (not doubling) keeps the table between 47 % and 70 % full. */
+const GROWTH = 1.5;
+const MIN_SLOTS = 1024;
+const TWO_20 = 0x100000;
+const TWO_32 = 0x100000000;
 
 /**
- * An open-addressing multimap from a 52-bit hash to an integer (< 2^53), in one
- * Float64Array of (hash + 1, value) pairs: a probe touches one cache line, and a million
- * remembered ids cost 16–32 MB that the garbage collector never traces. Equal hashes are all kept
- * (linear probing finds each), because two ids may collide. There is no removal: a
- * generation is dropped whole.
+ * An open-addressing multimap from a 52-bit hash to a 32-bit value, in one Uint32Array of
+ * (tag, value) pairs: 8 bytes a slot, so a million remembered ids cost 11–17 MB that the
+ * garbage collector never traces. The tag is the hash's top 32 bits (never 0: 0 marks an
+ * empty slot) and also gives the slot, scaled to any table size by multiply-shift, so the
+ * table can regrow from tags alone. Equal tags are all kept and all returned; a tag is not
+ * the whole hash, so a caller confirms every value it gets (with a million entries, a fresh
+ * hash matches some tag about once in 4,000 lookups). There is no removal: a generation is
+ * dropped whole.
  */
 export class IdTable {
-  /** Slot i: [2i] = hash + 1 (0: empty), [2i + 1] = value. */
-  private slots: Float64Array;
-  private mask: number;
+  /** Slot i: [2i] = tag (0: empty), [2i + 1] = value. */
+  private slots: Uint32Array;
+  private capacity: number;
   private count = 0;
 
   /** `expected`: entries it should hold without growing. */
   constructor(expected = 0) {
-    let size = 1024;
-    while (size * MAX_LOAD < expected) size *= 2;
-    this.slots = new Float64Array(size * 2);
-    this.mask = size - 1;
+    this.capacity = Math.max(MIN_SLOTS, Math.ceil(expected / MAX_LOAD) + 1);
+    this.slots = new Uint32Array(this.capacity * 2);
   }
 
   get size(): number {
     return this.count;
   }
 
+  /** `value` must be an integer in [0, 2^32). */
   add(hash: number, value: number): void {
-    if (this.count + 1 > (this.mask + 1) * MAX_LOAD) this.grow();
-    this.place(hash + 1, value);
+    if (!(Number.isInteger(value) && value >= 0 && value < TWO_32)) throw new RangeError(`IdTable value out of range: ${value}`);
+    if (this.count + 1 > this.capacity * MAX_LOAD) this.grow();
+    this.place(tagOf(hash), value);
     this.count++;
   }
 
-  /** Appends to `out` the value of every entry whose hash is `hash` (usually none). */
+  /** Appends to `out` the value of every entry whose tag is `hash`'s (usually none). */
   collect(hash: number, out: number[]): void {
-    const key = hash + 1;
-    const { slots, mask } = this;
-    for (let slot = (key >>> 0) & mask; slots[slot * 2] !== 0; slot = (slot + 1) & mask) {
-      if (slots[slot * 2] === key) out.push(slots[slot * 2 + 1]!);
+    const tag = tagOf(hash);
+    const { slots, capacity } = this;
+    for (let slot = home(tag, capacity); slots[slot * 2] !== 0; slot = slot + 1 === capacity ? 0 : slot + 1) {
+      if (slots[slot * 2] === tag) out.push(slots[slot * 2 + 1]!);
     }
   }
 
-  private place(key: number, value: number): void {
-    const { slots, mask } = this;
-    let slot = (key >>> 0) & mask;
-    while (slots[slot * 2] !== 0) slot = (slot + 1) & mask;
-    slots[slot * 2] = key;
+  private place(tag: number, value: number): void {
+    const { slots, capacity } = this;
+    let slot = home(tag, capacity);
+    while (slots[slot * 2] !== 0) slot = slot + 1 === capacity ? 0 : slot + 1;
+    slots[slot * 2] = tag;
     slots[slot * 2 + 1] = value;
   }
 
   private grow(): void {
     const old = this.slots;
-    this.slots = new Float64Array(old.length * 2);
-    this.mask = old.length - 1;
+    this.capacity = Math.ceil(this.capacity * GROWTH);
+    this.slots = new Uint32Array(this.capacity * 2);
     for (let i = 0; i < old.length; i += 2) {
       if (old[i] !== 0) this.place(old[i]!, old[i + 1]!);
     }
   }
+}
+
+/** The hash's top 32 bits, never 0. */
+function tagOf(hash: number): number {
+  return Math.floor(hash / TWO_20) || 1;
+}
+
+/** The slot a tag starts probing at: its position in [0, 2^32) scaled to `capacity`. */
+function home(tag: number, capacity: number): number {
+  return Math.floor((tag * capacity) / TWO_32);
 }

@@ -110,11 +110,11 @@ export function toStored<E extends RoomEvent>(event: E): E {
   const hasAge = raw['age'] !== undefined;
   const unsignedAge = event.unsigned?.['age'] !== undefined;
   if (!hasAge && !unsignedAge) return event;
-  const copy: Record<string, unknown> = { ...raw };
-  delete copy['age'];
+  // Rest copies, not `delete`: a deleted property turns an object into a slow dictionary,
+  // and stored events stay in the room cache.
+  const { age: _age, ...copy } = raw;
   if (unsignedAge && event.unsigned) {
-    const unsigned = { ...event.unsigned };
-    delete unsigned['age'];
+    const { age: _unsignedAge, ...unsigned } = event.unsigned;
     copy['unsigned'] = unsigned;
   }
   return copy as unknown as E;

@@ -62,7 +62,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   const pluginLog = logger.child({ plugin: plugin.name });
 
   const metrics = config.metrics.enabled ? new BridgeMetrics({ plugin: plugin.name }) : undefined;
-  const store = await Store.open(config.store.path, { sync: config.store.sync });
+  const store = await Store.open(config.store.path, config.store);
   const api = HomeserverApi.fromRegistration(registration, {
     baseUrl: config.homeserver.url, domain: config.homeserver.domain, store, logger,
     ...(metrics ? { onResponse: metrics.onResponse, onRetryWait: metrics.onRetryWait } : {}),

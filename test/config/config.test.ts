@@ -42,6 +42,8 @@ describe('config: validation', () => {
     ['appservice.bot with capitals', withKey(['appservice', 'bot'], 'EchoBot'), /^appservice\.bot: must be a valid Matrix localpart/],
     ['store missing', { ...valid, store: undefined }, /^store: must be a mapping$/],
     ['logging.level unknown', { ...valid, logging: { level: 'loud' } }, /^logging\.level: must be one of/],
+    ['store.cacheBytes negative', withKey(['store', 'cacheBytes'], -1), /^store\.cacheBytes: must be positive$/],
+    ['store.writeBufferBytes fractional', withKey(['store', 'writeBufferBytes'], 1.5), /^store\.writeBufferBytes: must be an integer$/],
     ['inbox.maxAttempts zero', { ...valid, inbox: { maxAttempts: 0 } }, /^inbox\.maxAttempts: must be positive$/],
   ];
   for (const [name, raw, pattern] of cases) {
