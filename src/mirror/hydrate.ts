@@ -1,17 +1,16 @@
 import type { RoomEvent, StateEvent } from '../events/types.js';
 import { isObject } from '../events/validate.js';
 import type { Logger } from '../log/logger.js';
+import { put, type RawPut } from '../store/index.js';
 import type { Membership } from './auth/types.js';
 import { emptyRecord, eventKeyOf, stateKeyOf, type RoomRecord } from './layout.js';
 import { membershipOfEvent, toStored, type MirrorStore } from './mirror-store.js';
 
 /**
- * Bulk writes go to the root database with keys already prefixed for the section and
- * values already in JSON — byte for byte what the section itself would write — because
- * the per-operation work of sublevel batches dominated hydrating large rooms.
+ * Bulk writes go to the root database (`Store.rawBatch`) with keys already prefixed for the
+ * section and values already in JSON — byte for byte what the section itself would write —
+ * because the per-operation work of sublevel batches dominated hydrating large rooms.
  */
-type RawPut = { type: 'put'; key: string; value: string; valueEncoding: 'utf8' };
-
 function rawPut(key: string, value: unknown): RawPut {
   return { type: 'put', key, value: JSON.stringify(value), valueEncoding: 'utf8' };
 }
@@ -43,14 +42,14 @@ export async function writeFullState(
     if (batch.length >= BATCH_OPS) {
       // Encode the next chunk while the database writes this one (it writes on its own thread).
       await pending;
-      pending = ms.store.db.batch(batch);
+      pending = ms.store.rawBatch(batch);
       batch = [];
     }
   }
   await pending;
-  if (batch.length > 0) await ms.store.db.batch(batch);
+  if (batch.length > 0) await ms.store.rawBatch(batch);
   const record: RoomRecord = { hydrated: true, stateCount: events.length, counts, indexed: false };
-  await ms.rooms.put(roomId, record);
+  await ms.store.write([put(ms.rooms, roomId, record)]);
   logger.debug({ roomId, stateEvents: events.length }, 'mirror: fetched state written');
   return record;
 }
@@ -64,12 +63,12 @@ export async function writeEventIndex(
     batch.push(rawPut(ms.events.prefixKey(eventKeyOf(roomId, event.event_id), 'utf8'), [event.type, event.state_key]));
     if (batch.length >= BATCH_OPS) {
       if (!stillWanted()) return false;
-      await ms.store.db.batch(batch);
+      await ms.store.rawBatch(batch);
       batch = [];
     }
   }
   if (!stillWanted()) return false;
-  if (batch.length > 0) await ms.store.db.batch(batch);
+  if (batch.length > 0) await ms.store.rawBatch(batch);
   return true;
 }
 

@@ -99,33 +99,34 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   };
   const inbox = await Inbox.open(store, metrics ? metrics.timed(handle) : handle, config.inbox, logger.child({ component: 'inbox' }), metrics?.inboxHooks);
 
-  await plugin.start({
-    config: pluginConfig,
-    logger: pluginLog,
-    bot: puppets.bot,
-    puppets,
-    room: (roomId) => mirror.room(roomId),
-    mappings,
-    kv: new DirectKeyValue(kvSection),
-    remote: { push: (event) => remote.push(event) },
-    http,
-    domain: config.homeserver.domain,
-    ghosts,
-  });
-
-  const app = createAppserviceApp({
-    registration,
-    namespaces,
-    sink: metrics ? metrics.countingSink(inbox) : inbox,
-    handlers: queryHandlersFor({ plugin, ghosts, remote, logger: pluginLog }),
-    maxBodyBytes: config.appservice.maxBodyBytes,
-    logger: logger.child({ component: 'appservice' }),
-    extraRoutes: http.middleware(),
-  });
-  await inbox.start();
+  let pluginStarted = false;
   let server: RunningServer;
   let metricsServer: MetricsServer | undefined;
   try {
+    await plugin.start({
+      config: pluginConfig,
+      logger: pluginLog,
+      bot: puppets.bot,
+      puppets,
+      room: (roomId) => mirror.room(roomId),
+      mappings,
+      kv: new DirectKeyValue(kvSection),
+      remote: { push: (event) => remote.push(event) },
+      http,
+      domain: config.homeserver.domain,
+      ghosts,
+    });
+    pluginStarted = true;
+    const app = createAppserviceApp({
+      registration,
+      namespaces,
+      sink: metrics ? metrics.countingSink(inbox) : inbox,
+      handlers: queryHandlersFor({ plugin, ghosts, remote, logger: pluginLog }),
+      maxBodyBytes: config.appservice.maxBodyBytes,
+      logger: logger.child({ component: 'appservice' }),
+      extraRoutes: http.middleware(),
+    });
+    await inbox.start();
     if (metrics) {
       metricsServer = await startMetricsServer({
         config: config.metrics, homeserverUrl: config.homeserver.url, metrics, store, inbox, mirror,
@@ -134,10 +135,13 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     }
     server = await listen(app, config.appservice.bind, config.appservice.port);
   } catch (e) {
+    // Whatever failed (the plugin's start, a port in use), nothing may stay open behind it.
     await metricsServer?.close();
     await inbox.stop(0);
-    await plugin.stop?.();
+    if (pluginStarted) await plugin.stop?.();
     await remote.close();
+    puppets.close?.();
+    await mirror.close();
     await store.close();
     throw e;
   }

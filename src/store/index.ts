@@ -1,3 +1,3 @@
 export { Store, put, del } from './store.js';
-export type { Section, WriteOp, StoreOptions } from './store.js';
+export type { Section, WriteOp, StoreOptions, RawPut } from './store.js';
 export { Sections } from './layout.js';
