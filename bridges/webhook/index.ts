@@ -24,7 +24,7 @@ import { inboundRoute } from './inbound.js';
 import { editPayloadOf, payloadOf, queueForTarget } from './outbound.js';
 import { DeliveryWorker, type Poster } from './outbound-worker.js';
 import { postMessage } from './outbound-http.js';
-import { refusedTarget } from './target-guard.js';
+import { publicOnlyLookup, refusedTarget } from './target-guard.js';
 
 export type { WebhookConfig } from './config.js';
 
@@ -53,12 +53,15 @@ export function createWebhookPlugin(): BridgePlugin<WebhookConfig> {
     async start(ctx) {
       const hooks = new Hooks(ctx.kv);
       const { allowPrivateTargets } = ctx.config.outbound;
-      // Checked again before each delivery: what a name resolves to can change.
+      // Checked again before each delivery, and on the connection itself: what a name
+      // resolves to can change.
       const post: Poster = async (url, payload, timeoutMs) => {
-        const refusal = await refusedTarget(url, allowPrivateTargets);
-        if (refusal === undefined) return postMessage(url, payload, timeoutMs);
-        ctx.logger.warn({ target: new URL(url).origin, refusal }, 'outbound webhook target refused');
-        return { kind: 'rejected', status: 0 };
+        if (allowPrivateTargets) return postMessage(url, payload, timeoutMs);
+        const refusal = await refusedTarget(url, false);
+        const attempt = refusal === undefined ? await postMessage(url, payload, timeoutMs, publicOnlyLookup) : undefined;
+        if (attempt && !(attempt.kind === 'rejected' && attempt.status === 0)) return attempt;
+        ctx.logger.warn({ target: new URL(url).origin, refusal: refusal ?? attempt?.reason }, 'outbound webhook target refused');
+        return attempt ?? { kind: 'rejected', status: 0 };
       };
       const worker = new DeliveryWorker(ctx.kv, ctx.config.outbound, ctx.logger, post);
       ctx.http.route('POST', '/hooks/:secret', inboundRoute({ hooks, remote: ctx.remote, mappings: ctx.mappings, logger: ctx.logger }), {

@@ -1,10 +1,14 @@
+import { request as httpRequest, type ClientRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
 import type { OutboundPayload } from './outbound-store.js';
+import { PRIVATE_TARGET } from './target-guard.js';
 
 /** What one POST came to. */
 export type Attempt =
   | { readonly kind: 'delivered'; readonly status: number }
-  /** The target answered, and asking again will not change its mind (4xx, redirects). */
-  | { readonly kind: 'rejected'; readonly status: number }
+  /** The target answered, and asking again will not change its mind (4xx, redirects); or it may not be reached at all (status 0). */
+  | { readonly kind: 'rejected'; readonly status: number; readonly reason?: string }
   /** Worth another try: network error, timeout, 5xx, 408, 429. */
   | { readonly kind: 'retry'; readonly reason: string; readonly retryAfterMs?: number };
 
@@ -30,33 +34,47 @@ function isRetryable(status: number): boolean {
 
 /**
  * POSTs one message. Redirects are not followed (a POST redirected elsewhere is not what
- * the room agreed to); the response body is discarded.
+ * the room agreed to); the response body is discarded. `lookup` resolves the target's
+ * name for the connection (the private-address guard); a connection it refuses is a
+ * rejection, not something to retry.
  */
-export async function postMessage(url: string, payload: OutboundPayload, timeoutMs: number): Promise<Attempt> {
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': payload.id, 'user-agent': 'bridgekit-webhook' },
-      body: JSON.stringify(payload),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
+export function postMessage(url: string, payload: OutboundPayload, timeoutMs: number, lookup?: LookupFunction): Promise<Attempt> {
+  const body = Buffer.from(JSON.stringify(payload));
+  return new Promise((resolve) => {
+    let request: ClientRequest;
+    try {
+      const send = url.startsWith('https:') ? httpsRequest : httpRequest;
+      request = send(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': body.length, 'idempotency-key': payload.id, 'user-agent': 'bridgekit-webhook' },
+        signal: AbortSignal.timeout(timeoutMs),
+        ...(lookup ? { lookup } : {}),
+      }, (response) => {
+        response.resume();
+        resolve(outcome(response.statusCode ?? 0, response.headers['retry-after']));
+      });
+    } catch (err) {
+      resolve({ kind: 'rejected', status: 0, reason: `not a usable URL: ${causeOf(err)}` });
+      return;
+    }
+    request.on('error', (err: Error & { code?: string }) => {
+      if (err.code === PRIVATE_TARGET) resolve({ kind: 'rejected', status: 0, reason: err.message });
+      else if (err.name === 'AbortError') resolve({ kind: 'retry', reason: `no answer within ${timeoutMs} ms` });
+      else resolve({ kind: 'retry', reason: `network error: ${causeOf(err)}` });
     });
-  } catch (err) {
-    const reason = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `network error: ${causeOf(err)}`;
-    return { kind: 'retry', reason };
-  }
-  await response.body?.cancel().catch(() => undefined);
-  const { status } = response;
+    request.end(body);
+  });
+}
+
+function outcome(status: number, retryAfter: string | undefined): Attempt {
   if (status >= 200 && status < 300) return { kind: 'delivered', status };
   if (!isRetryable(status)) return { kind: 'rejected', status };
-  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+  const retryAfterMs = parseRetryAfter(retryAfter ?? null);
   return { kind: 'retry', reason: `HTTP ${status}`, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
 }
 
 function causeOf(err: unknown): string {
-  const cause = err instanceof Error ? (err.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
-  if (typeof cause?.code === 'string') return cause.code;
-  if (typeof cause?.message === 'string') return cause.message;
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string') return code;
   return err instanceof Error ? err.message : String(err);
 }

@@ -1,5 +1,6 @@
+import { lookup as lookupCallback, type LookupAddress } from 'node:dns';
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
 
 /**
  * Addresses an outbound webhook may not reach unless `outbound.allowPrivateTargets` is set:
@@ -23,8 +24,8 @@ function isPrivate(address: string): boolean {
 
 /**
  * Why a delivery to `url` is refused, or undefined when it may go. Every address the host
- * resolves to must be public. (Checked before each delivery; a name that changes what it
- * resolves to between this check and the connection is not caught.)
+ * resolves to must be public. This check names the problem for the room; the one that
+ * holds is `publicOnlyLookup`, on the connection itself.
  */
 export async function refusedTarget(url: string, allowPrivate: boolean): Promise<string | undefined> {
   if (allowPrivate) return undefined;
@@ -43,3 +44,27 @@ export async function refusedTarget(url: string, allowPrivate: boolean): Promise
   const inside = addresses.find(isPrivate);
   return inside ? `${host} is a private or local address (${inside}); set bridge.config.outbound.allowPrivateTargets to allow it` : undefined;
 }
+
+/** The code of the error `publicOnlyLookup` fails a connection with. */
+export const PRIVATE_TARGET = 'EPRIVATETARGET';
+
+/**
+ * A `lookup` for outbound connections that fails when the name resolves to any private or
+ * local address. The address checked is the address connected to, so a name that resolves
+ * to a public address for `refusedTarget` and to 127.0.0.1 a moment later (DNS rebinding)
+ * is still refused. (IP literals are never looked up; `refusedTarget` judges those.)
+ */
+export const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
+  lookupCallback(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+    if (err) return callback(err, '', 4);
+    const inside = addresses.find((a) => isPrivate(a.address));
+    if (inside) {
+      const refused = Object.assign(new Error(`${hostname} resolves to a private or local address (${inside.address})`), { code: PRIVATE_TARGET });
+      return callback(refused, '', 4);
+    }
+    if (options.all) return (callback as unknown as (e: null, all: LookupAddress[]) => void)(null, addresses);
+    const first = addresses[0];
+    if (!first) return callback(Object.assign(new Error(`${hostname} does not resolve`), { code: 'ENOTFOUND' }), '', 4);
+    callback(null, first.address, first.family);
+  });
+};

@@ -142,3 +142,57 @@ describe('webhook bridge: outbound target guard', () => {
     assert.match(String(await refusedTarget('http://no-such-host.invalid/', false)), /does not resolve/);
   });
 });
+
+describe('webhook bridge: delivery with the connection-time guard', () => {
+  const payload = { id: '$evt', room: '!r:localhost', sender: '@a:localhost', kind: 'message', body: 'hi' } as unknown as OutboundPayload;
+
+  async function target(status: number, headers: Record<string, string> = {}) {
+    const { createServer } = await import('node:http');
+    const hits: string[] = [];
+    const server = createServer((req, res) => {
+      hits.push(String(req.headers['idempotency-key']));
+      req.resume();
+      res.writeHead(status, headers).end('ignored');
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const { port } = server.address() as { port: number };
+    return { port, hits, close: () => new Promise<void>((ok) => server.close(() => ok())) };
+  }
+
+  it('refuses a name that resolves to a private address when it connects, and sends nothing (DNS rebinding)', async () => {
+    const { postMessage } = await import('../../../bridges/webhook/outbound-http.js');
+    const { publicOnlyLookup } = await import('../../../bridges/webhook/target-guard.js');
+    const t = await target(200);
+    try {
+      // The name is only looked up for the connection: as if it had resolved to a public address for the check.
+      const attempt = await postMessage(`http://localhost:${t.port}/hook`, payload, 2_000, publicOnlyLookup);
+      assert.equal(attempt.kind, 'rejected');
+      assert.equal(attempt.kind === 'rejected' && attempt.status, 0);
+      assert.match(String(attempt.kind === 'rejected' && attempt.reason), /private or local address \(127\.0\.0\.1|::1\)/);
+      assert.deepEqual(t.hits, [], 'nothing reached the private target');
+      const allowed = await postMessage(`http://localhost:${t.port}/hook`, payload, 2_000);
+      assert.deepEqual(allowed, { kind: 'delivered', status: 200 }, 'without the guard (allowPrivateTargets) it goes');
+      assert.deepEqual(t.hits, ['$evt'], 'with its idempotency key');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('tells delivered, refused and retry-worthy answers apart, with Retry-After', async () => {
+    const { postMessage } = await import('../../../bridges/webhook/outbound-http.js');
+    for (const [status, expected] of [[204, 'delivered'], [404, 'rejected'], [302, 'rejected'], [503, 'retry'], [429, 'retry']] as const) {
+      const t = await target(status, { 'retry-after': '7' });
+      try {
+        const attempt = await postMessage(`http://127.0.0.1:${t.port}/`, payload, 2_000);
+        assert.equal(attempt.kind, expected, `HTTP ${status}`);
+        if (attempt.kind === 'retry') assert.equal(attempt.retryAfterMs, 7_000);
+      } finally {
+        await t.close();
+      }
+    }
+    const closed = await target(200);
+    await closed.close();
+    const refused = await postMessage(`http://127.0.0.1:${closed.port}/`, payload, 2_000);
+    assert.deepEqual(refused, { kind: 'retry', reason: 'network error: ECONNREFUSED' });
+  });
+});
