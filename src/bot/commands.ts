@@ -57,11 +57,12 @@ export class BotCommands {
     });
   }
 
-  /** True when the bot took the event (a command, or its own invite); the plugin then does not see it. */
+  /** True when the bot took the event (a command, its own invite, its management-room marker); the plugin then does not see it. */
   async intercept(event: ClassifiedEvent, room: RoomView, scope: HandlerScope): Promise<boolean> {
     try {
       if (event.kind === 'membership') return await this.membership.handle(event.value);
       if (event.kind === 'message') return await this.command(event.value, room, scope);
+      if (event.kind === 'state') return await this.managementRooms.markerSeen(event.value);
       return false;
     } catch (err) {
       // A refusal by the permission engine (the bot may not speak or join here) does not

@@ -1,9 +1,17 @@
 import type { Logger } from '../log/logger.js';
 import type { Mirror } from '../mirror/index.js';
+import type { StateChange } from '../plugin/matrix-events.js';
 import type { Puppet } from '../puppets/index.js';
 import type { Section } from '../store/index.js';
 
 const userKey = (userId: string) => `user!${userId}`;
+
+/**
+ * A state event the bot puts in every management room it creates, naming the user. Its
+ * echo lets the bot find a room it created but did not get to remember (a crash between
+ * the two), instead of making a second one.
+ */
+export const MANAGEMENT_MARKER = 'org.bridgekit.management_room';
 const roomKey = (roomId: string) => `room!${roomId}`;
 
 export interface ManagementRoomsOptions {
@@ -50,6 +58,23 @@ export class ManagementRooms {
     return true;
   }
 
+  /**
+   * The echo of a marker: the bot created this room as `user`'s management room. Remembered
+   * if the creation's own bookkeeping did not (the process died in between) and the user has
+   * no other room in use. False when the event is not the bot's marker.
+   */
+  async markerSeen(change: StateChange): Promise<boolean> {
+    const userId = change.content['user'];
+    if (change.type !== MANAGEMENT_MARKER || change.sender !== this.options.bot.userId || typeof userId !== 'string') return false;
+    // A creation under way remembers the room itself when createRoom returns.
+    if (this.creating.has(userId) || this.options.isControlled(userId)) return true;
+    const current = await this.options.section.get(userKey(userId));
+    if (current === change.roomId || (current !== undefined && await this.inUse(current, userId))) return true;
+    await this.remember(userId, change.roomId);
+    this.options.logger.warn({ roomId: change.roomId, userId }, 'management room found by its marker: it was created but not remembered (a crash in between?)');
+    return true;
+  }
+
   /** Forgets the room as a management room (the bot left it, or its user did). */
   async drop(roomId: string): Promise<void> {
     const owner = await this.ownerOf(roomId);
@@ -63,7 +88,10 @@ export class ManagementRooms {
   private async existingOrNew(userId: string): Promise<string> {
     const existing = await this.options.section.get(userKey(userId));
     if (existing !== undefined && await this.inUse(existing, userId)) return existing;
-    const roomId = await this.options.bot.createRoom({ preset: 'trusted_private_chat', isDirect: true, invite: [userId] });
+    const roomId = await this.options.bot.createRoom({
+      preset: 'trusted_private_chat', isDirect: true, invite: [userId],
+      initialState: [{ type: MANAGEMENT_MARKER, content: { user: userId } }],
+    });
     await this.remember(userId, roomId);
     this.options.logger.info({ roomId, userId }, 'management room created');
     return roomId;

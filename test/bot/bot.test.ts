@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import echo from '../../bridges/echo/index.js';
-import { RoomAdminRefused, type BotCommand } from '../../src/bot/index.js';
+import { MANAGEMENT_MARKER, RoomAdminRefused, type BotCommand } from '../../src/bot/index.js';
 import type { JsonObject } from '../../src/events/types.js';
 import type { BridgePlugin } from '../../src/plugin/contract.js';
 import { waitUntil, type TestUser } from '../../src/testing/index.js';
@@ -129,6 +129,26 @@ describe('bridge bot (end to end through the test homeserver)', function () {
       await h.settle();
       assert.match(bodyOf(await h.ask(carol, roomId, 'whoami')), /your power level here is 100\.$/);
       assert.equal(await h.bridge.bot.managementRoom(carol.userId), roomId);
+    });
+
+    it('finds a room it created but did not remember (a crash in between) by its marker, instead of making another', async () => {
+      const dave = await h.user('dave');
+      // What managementRoom does, cut short before it stores the room: only the homeserver knows it.
+      const orphan = await h.bridge.puppets.bot.createRoom({
+        preset: 'trusted_private_chat', isDirect: true, invite: [dave.userId],
+        initialState: [{ type: MANAGEMENT_MARKER, content: { user: dave.userId } }],
+      });
+      assert.equal(h.hs.stateEvent(orphan, MANAGEMENT_MARKER, '')?.content['user'], dave.userId);
+      await waitUntil(async () => (await h.bridge.mirror.room(orphan))?.hydrated, 5_000, 'the echo of the creation');
+      await h.settle();
+      assert.equal(await h.bridge.bot.managementRoom(dave.userId), orphan);
+      // A marker from anyone but the bot means nothing.
+      const erin = await h.user('erin');
+      const fake = await erin.client.createRoom({ invite: [BOT] });
+      await h.waitForMembership(fake, BOT, 'join');
+      await erin.client.setState(fake, MANAGEMENT_MARKER, '', { user: erin.userId });
+      await h.settle();
+      assert.notEqual(await h.bridge.bot.managementRoom(erin.userId), fake);
     });
 
     it('refuses a management room for the bridge\'s own users', async () => {
