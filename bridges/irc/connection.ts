@@ -3,7 +3,7 @@
  * connected: it reconnects with backoff when the server drops or restarts, takes another
  * nick when its own is taken, rejoins its channels, and sends through its SendQueue.
  */
-import { backoffDelay, TokenBucket } from './flood.js';
+import { acquire, backoffDelay, TokenBucket } from './flood.js';
 import { deferredRejection, rejectAfter } from './timing.js';
 import { ircLower, nickCandidate, sameNick } from './nicks.js';
 import { IrcRefused, IrcTimeout, SendQueue } from './send-queue.js';
@@ -112,7 +112,7 @@ export class IrcConnection {
 
   /** Sends a command now, under flood control but outside the message queue (joins, WHO …). */
   async control(command: string, ...params: string[]): Promise<void> {
-    await this.queue.bucket.acquire();
+    await acquire(this.queue.bucket);
     await this.write(command, ...params);
   }
 

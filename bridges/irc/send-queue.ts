@@ -6,7 +6,7 @@
  * and the PONG means everything before it was taken. No PONG (the connection dropped)
  * means the batch may not have arrived: it fails, and the caller sends it again.
  */
-import { TokenBucket } from './flood.js';
+import { acquire, type TokenBucket } from './flood.js';
 import type { IrcLine } from './wire.js';
 
 export interface QueueHost {
@@ -121,7 +121,7 @@ export class SendQueue {
     });
     try {
       for (const [command, ...params] of batch.lines) {
-        await this.bucket.acquire(batch.signal);
+        await acquire(this.bucket, batch.signal);
         await this.host.write(command, ...params);
       }
       await this.host.write('PING', token);

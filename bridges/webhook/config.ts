@@ -7,6 +7,9 @@ export const webhookConfigSchema = z.object({
   inbound: z.object({
     /** Largest JSON body a hook accepts (413 above it). */
     maxBodyBytes: count(64 * 1024),
+    /** Messages a hook may post at once, then `perMinute` (429 M_LIMIT_EXCEEDED beyond). */
+    burst: count(20),
+    perMinute: count(60),
   }, { error: 'must be a mapping' }).prefault({}),
   outbound: z.object({
     /** Allow targets on loopback, private or link-local addresses (refused by default). */

@@ -14,6 +14,8 @@ const error = (status: number, errcode: string, message: string, headers?: Recor
 
 export interface InboundDeps {
   readonly hooks: Hooks;
+  /** Per hook: how long its caller must wait before it may post again (0: now; takes a turn). */
+  readonly rateLimit: (hookId: string) => number;
   readonly remote: PluginContext['remote'];
   readonly mappings: PluginContext['mappings'];
   readonly logger: Logger;
@@ -40,6 +42,14 @@ function inbound(deps: InboundDeps): (req: PluginRequest) => Promise<PluginRespo
   return async (req) => {
     const hook = await deps.hooks.find(req.params['secret'] ?? '');
     if (!hook) return error(404, 'M_NOT_FOUND', 'No such webhook: the URL is wrong or the hook was revoked');
+    const waitMs = deps.rateLimit(hook.hookId);
+    if (waitMs > 0) {
+      return {
+        status: 429,
+        body: { errcode: 'M_LIMIT_EXCEEDED', error: 'Too many messages through this webhook; slow down', retry_after_ms: waitMs },
+        headers: { 'Retry-After': String(Math.ceil(waitMs / 1000)) },
+      };
+    }
     if (req.body === undefined) return error(400, 'M_NOT_JSON', 'The body is empty: send a JSON object with a \'text\' field');
     const parsed = parseInboundBody(req.body);
     if (!parsed.ok) return error(400, 'M_BAD_JSON', parsed.error);

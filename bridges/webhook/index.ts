@@ -25,6 +25,7 @@ import { editPayloadOf, payloadOf, queueForTarget } from './outbound.js';
 import { DeliveryWorker, type Poster } from './outbound-worker.js';
 import { postMessage } from './outbound-http.js';
 import { publicOnlyLookup, refusedTarget } from './target-guard.js';
+import { hookRateLimit } from './rate-limit.js';
 
 export type { WebhookConfig } from './config.js';
 
@@ -64,7 +65,8 @@ export function createWebhookPlugin(): BridgePlugin<WebhookConfig> {
         return attempt ?? { kind: 'rejected', status: 0 };
       };
       const worker = new DeliveryWorker(ctx.kv, ctx.config.outbound, ctx.logger, post);
-      ctx.http.route('POST', '/hooks/:secret', inboundRoute({ hooks, remote: ctx.remote, mappings: ctx.mappings, logger: ctx.logger }), {
+      const rateLimit = hookRateLimit(ctx.config.inbound.burst, 60_000 / ctx.config.inbound.perMinute);
+      ctx.http.route('POST', '/hooks/:secret', inboundRoute({ hooks, rateLimit, remote: ctx.remote, mappings: ctx.mappings, logger: ctx.logger }), {
         maxBodyBytes: ctx.config.inbound.maxBodyBytes,
       });
       running = { worker, commands: { hooks, kv: ctx.kv, bot: ctx.bot, mappings: ctx.mappings, baseUrl: ctx.http.baseUrl, allowPrivateTargets } };

@@ -17,6 +17,7 @@ export async function createHook(h: BotHarness, user: TestUser, roomId: string, 
 export interface PostResult {
   readonly status: number;
   readonly json: JsonObject;
+  readonly headers: Headers;
 }
 
 /** POSTs `body` (an object as JSON, a string as is). */
@@ -27,7 +28,7 @@ export async function post(url: string, body: unknown, headers: Record<string, s
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
   const text = await res.text();
-  return { status: res.status, json: text === '' ? {} : JSON.parse(text) as JsonObject };
+  return { status: res.status, json: text === '' ? {} : JSON.parse(text) as JsonObject, headers: res.headers };
 }
 
 export interface Received {

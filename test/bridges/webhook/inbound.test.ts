@@ -231,4 +231,21 @@ describe('webhook bridge: inbound hooks (end to end through the test homeserver)
     assert.equal(answers.length, 0, 'commands posted through a hook are not run');
     assert.equal(await h.deadLetters(), 0);
   });
+
+  it('limits each hook to its burst, then answers 429 M_LIMIT_EXCEEDED with Retry-After; other hooks go on', async () => {
+    const roomId = await room();
+    const busy = (await createHook(h, bob, roomId, 'chatty')).url;
+    const quiet = (await createHook(h, bob, roomId, 'quiet')).url;
+    const answers = [];
+    for (let i = 0; i < 21; i++) answers.push(await post(busy, { text: `burst ${i}` }));
+    assert.deepEqual(answers.slice(0, 20).map((a) => a.status), Array(20).fill(200), 'the default burst is 20');
+    const limited = answers[20]!;
+    assert.equal(limited.status, 429);
+    assert.equal(limited.json['errcode'], 'M_LIMIT_EXCEEDED');
+    assert.ok(Number(limited.json['retry_after_ms']) > 0 && Number(limited.json['retry_after_ms']) <= 1_000, String(limited.json['retry_after_ms']));
+    assert.equal(limited.headers.get('retry-after'), '1');
+    assert.equal((await post(quiet, { text: 'not held back' })).status, 200);
+    await messageWith(roomId, 'not held back');
+    assert.equal(h.hs.events(roomId).filter((e) => bodyOf(e) === 'burst 20').length, 0, 'the refused message was not posted');
+  });
 });

@@ -196,3 +196,20 @@ describe('webhook bridge: delivery with the connection-time guard', () => {
     assert.deepEqual(refused, { kind: 'retry', reason: 'network error: ECONNREFUSED' });
   });
 });
+
+describe('webhook bridge: inbound rate limit', () => {
+  it('gives each hook its burst, then one message per interval; idle hooks refill', async () => {
+    const { hookRateLimit } = await import('../../../bridges/webhook/rate-limit.js');
+    let now = 1_000_000;
+    const limit = hookRateLimit(2, 1_000, () => now);
+    assert.deepEqual([limit('a'), limit('a')], [0, 0]);
+    assert.equal(limit('a'), 1_000, 'the third waits a whole interval');
+    assert.equal(limit('b'), 0, 'another hook has its own bucket');
+    now += 500;
+    assert.equal(limit('a'), 500);
+    now += 500;
+    assert.equal(limit('a'), 0);
+    now += 10_000;
+    assert.deepEqual([limit('a'), limit('a'), limit('a')], [0, 0, 1_000], 'refilled to the burst, not beyond');
+  });
+});
