@@ -18,3 +18,4 @@ export type { PluginHttp, PluginRequest, PluginResponse, PluginRouteHandler, Plu
 export { RoomAdminRefused, type RoomAdminResult } from './bot/room-admin.js';
 export * from './mirror/index.js';
 export { TokenBucket } from './util/token-bucket.js';
+export type { Mentions } from './puppets/content/text.js';

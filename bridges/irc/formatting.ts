@@ -75,12 +75,17 @@ interface Frame {
   readonly list?: { ordered: boolean; next: number };
 }
 
+/** A matrix.to link's identifier: a user id (`@user:server`, maybe percent-encoded) in a pill. */
+const MATRIX_TO = /^https:\/\/matrix\.to\/#\/([^/?#]+)/;
+
 /**
  * Matrix HTML as IRC text, lines separated by `\n`. Formatting is written as IRC codes
  * (colours to the nearest of the 16 standard ones); links keep their URL after the text
- * unless the text is the URL or a Matrix mention; reply fallbacks (`mx-reply`) are dropped.
+ * unless the text is the URL or a Matrix mention; a mention of someone with an IRC nick
+ * (`nickOf`) becomes that nick, so that IRC clients highlight it; reply fallbacks
+ * (`mx-reply`) are dropped.
  */
-export function htmlToIrc(html: string): string {
+export function htmlToIrc(html: string, nickOf: (userId: string) => string | undefined = () => undefined): string {
   let out = '';
   let atLineStart = true;
   let skipping = 0;
@@ -177,6 +182,9 @@ export function htmlToIrc(html: string): string {
       if (frame.name === 'pre') pre--;
       emitStyle(before);
       if (frame.href !== undefined) {
+        const linked = safeDecode(MATRIX_TO.exec(frame.href)?.[1] ?? '');
+        const nick = linked.startsWith('@') ? nickOf(linked) : undefined;
+        if (nick !== undefined && frame.hrefTextStart !== undefined) out = out.slice(0, frame.hrefTextStart) + nick;
         const linkText = stripFormatting(out.slice(frame.hrefTextStart ?? out.length)).trim();
         const mention = /^https:\/\/matrix\.to\/#\//.test(frame.href);
         if (!mention && /^(https?|mailto|ftp):/i.test(frame.href) && linkText !== frame.href && `mailto:${linkText}` !== frame.href) {
@@ -188,4 +196,12 @@ export function htmlToIrc(html: string): string {
   }
   if (Object.values(counts).some((n) => n > 0) || colors.length > 0) out += RESET;
   return out.split('\n').map((l) => l.replace(/\s+$/, '')).join('\n').replace(/\n{3,}/g, '\n\n').replace(/^\n+|\n+$/g, '');
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

@@ -11,6 +11,7 @@ import { OPERATOR_LEVEL, syncPortal } from './channel-sync.js';
 import type { Core } from './core.js';
 import type { IrcConnection } from './connection.js';
 import { ircToMatrix } from './formatting.js';
+import { escapeHtml } from './html.js';
 import { stripFormatting } from './irc-style.js';
 import { ircLower, isValidChannel, sameNick } from './nicks.js';
 import { channelId, dmChannelId } from './portals.js';
@@ -75,7 +76,7 @@ export class Inbound {
     if (!parsed) return;
     this.core.pusher.queue(channelId(channel), {
       kind: 'message', channel: this.core.bridged.remote(channel), sender: this.user(from),
-      id: messageId(line), ...parsed, ...timeOf(line),
+      id: messageId(line), ...withAddressee(parsed, (nick) => this.core.connections.userForNick(nick)), ...timeOf(line),
     });
   }
 
@@ -275,6 +276,24 @@ export function parseMessage(command: string, text: string): { text: string; htm
   const converted = ircToMatrix(body);
   if (converted.text.trim() === '') return undefined;
   return { ...converted, msgtype };
+}
+
+type Parsed = NonNullable<ReturnType<typeof parseMessage>>;
+
+/**
+ * `nick: text` (or `nick, text`) addressed to a Matrix user on IRC through the bridge: a
+ * mention of them (`m.mentions`, so their client notifies them) and a pill in the HTML.
+ */
+export function withAddressee(parsed: Parsed, userForNick: (nick: string) => string | undefined): Parsed & { mentions?: { userIds: string[] } } {
+  const nick = /^([^\s:,]+)[:,](?:\s|$)/.exec(parsed.text)?.[1];
+  const userId = nick === undefined ? undefined : userForNick(nick);
+  if (nick === undefined || userId === undefined) return parsed;
+  const pill = `<a href="https://matrix.to/#/${escapeHtml(userId)}">${escapeHtml(nick)}</a>`;
+  const html = parsed.html ?? escapeHtml(parsed.text);
+  const escapedNick = escapeHtml(nick);
+  // A nick written with IRC formatting stays as it is (no pill), the mention still counts.
+  const pilled = html.startsWith(escapedNick) ? pill + html.slice(escapedNick.length) : parsed.html;
+  return { ...parsed, ...(pilled !== undefined ? { html: pilled } : {}), mentions: { userIds: [userId] } };
 }
 
 /** IRCv3 `msgid` when the server gives one, else a fresh id (IRC messages have none). */

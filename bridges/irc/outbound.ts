@@ -43,12 +43,20 @@ export class Outbound {
     return name === undefined ? undefined : { kind: 'channel', name };
   }
 
+  /** The IRC nick of a Matrix user: a ghost's nick, or a Matrix user's own connection's. */
+  private readonly nickOf = (userId: string): string | undefined => {
+    const remoteId = this.core.ctx.ghosts.remoteUserId(userId);
+    return remoteId !== undefined ? this.core.identities.nickOf(remoteId) : this.core.connections.existing(userId)?.nick;
+  };
+
   async message(message: MatrixMessage, room: PluginRoomView, scope: HandlerScope): Promise<void> {
     const target = await this.target(message.roomId);
     if (!target) return;
     const quote = message.replyTo ? this.quoteFor(message) : undefined;
     const base = this.core.config.mediaBaseUrl ?? `https://${this.core.ctx.domain}`;
-    const rendered = renderMessage(message, { ...(quote ? { quote } : {}), mediaUrl: (mxc, filename) => mediaLink(base, mxc, filename) });
+    const rendered = renderMessage(message, {
+      ...(quote ? { quote } : {}), mediaUrl: (mxc, filename) => mediaLink(base, mxc, filename), nickOf: this.nickOf,
+    });
     const plain = message.replyTo ? stripReplyFallback(message.body) : message.body;
     await this.send(message.sender, room, target, rendered, scope, message.eventId, plain);
   }
@@ -56,7 +64,7 @@ export class Outbound {
   async edit(edit: MatrixEdit, room: PluginRoomView, scope: HandlerScope): Promise<void> {
     const target = await this.target(edit.roomId);
     if (!target) return;
-    await this.send(edit.sender, room, target, renderEdit(edit), scope, edit.eventId, edit.body);
+    await this.send(edit.sender, room, target, renderEdit(edit, this.nickOf), scope, edit.eventId, edit.body);
   }
 
   /** The sender's IRC connection (the bot in relay mode). */

@@ -42,8 +42,8 @@ function shorten(text: string, max: number): string {
   return chars.length <= max ? line : `${chars.slice(0, max - 1).join('')}…`;
 }
 
-function textOf(body: string, html: string | undefined, isReply: boolean): string {
-  if (html !== undefined) return htmlToIrc(html);
+function textOf(body: string, html: string | undefined, isReply: boolean, nickOf: RenderOptions['nickOf']): string {
+  if (html !== undefined) return htmlToIrc(html, nickOf);
   return isReply ? stripReplyFallback(body) : body;
 }
 
@@ -52,6 +52,8 @@ export interface RenderOptions {
   readonly quote?: RecentMessage;
   /** An `http(s)` URL for an `mxc://` URI. */
   readonly mediaUrl: (mxc: string, filename: string | undefined) => string | undefined;
+  /** The IRC nick of a mentioned Matrix user (a ghost's nick, or a Matrix user's own connection). */
+  readonly nickOf?: (userId: string) => string | undefined;
 }
 
 export function renderMessage(message: MatrixMessage, options: RenderOptions): Rendered {
@@ -63,7 +65,7 @@ export function renderMessage(message: MatrixMessage, options: RenderOptions): R
     const label = message.body.trim() !== '' ? message.body.trim() : message.media.filename ?? 'file';
     text = `${label.split('\n')[0]}: ${url}`;
   } else {
-    text = textOf(message.body, message.html, message.replyTo !== undefined);
+    text = textOf(message.body, message.html, message.replyTo !== undefined, options.nickOf);
   }
   if (message.replyTo !== undefined && options.quote) {
     text = `${options.quote.nick}: > ${shorten(options.quote.text, QUOTE_CHARS)}\n${text}`;
@@ -71,9 +73,9 @@ export function renderMessage(message: MatrixMessage, options: RenderOptions): R
   return { command, action, text };
 }
 
-export function renderEdit(edit: MatrixEdit): Rendered {
+export function renderEdit(edit: MatrixEdit, nickOf?: RenderOptions['nickOf']): Rendered {
   const body = edit.body.startsWith(' * ') ? edit.body.slice(3) : edit.body;
-  const text = edit.html !== undefined ? htmlToIrc(edit.html) : body;
+  const text = edit.html !== undefined ? htmlToIrc(edit.html, nickOf) : body;
   return { command: edit.msgtype === 'm.notice' ? 'NOTICE' : 'PRIVMSG', action: edit.msgtype === 'm.emote', text: `* ${text}` };
 }
 

@@ -17,6 +17,8 @@ export interface MatrixMessage {
   readonly media?: { readonly url: string; readonly info?: JsonObject; readonly filename?: string };
   readonly replyTo?: { readonly eventId: string; readonly remoteId?: string };
   readonly thread?: { readonly rootId: string; readonly remoteRootId?: string };
+  /** `m.mentions`, when the sender's client set it: whom the message means to notify. */
+  readonly mentions?: { readonly userIds: readonly string[]; readonly room: boolean };
 }
 
 export interface MatrixEdit {
@@ -154,8 +156,17 @@ function classifyMessage(event: RoomEvent): ClassifiedEvent {
         : undefined,
       replyTo: realReply ? { eventId: inReplyTo } : undefined,
       thread: isThread ? { rootId: rel['event_id'] as string } : undefined,
+      mentions: mentionsOf(content),
     },
   };
+}
+
+/** `m.mentions` as sent; user ids that are not strings are left out. */
+function mentionsOf(content: JsonObject): MatrixMessage['mentions'] {
+  const mentions = content['m.mentions'];
+  if (!isObject(mentions)) return undefined;
+  const ids = Array.isArray(mentions['user_ids']) ? mentions['user_ids'].filter((id): id is string => typeof id === 'string') : [];
+  return { userIds: ids, room: mentions['room'] === true };
 }
 
 /** Sorts a room event by meaning. Pure: the host adds remote ids afterwards. */

@@ -2,6 +2,7 @@
  * What a plugin tells bridgekit about the remote network: a discriminated union, pushed
  * with `ctx.remote.push`. Ids are the remote network's own; bridgekit maps them.
  */
+import type { Mentions } from '../puppets/content/text.js';
 
 /** A person on the remote network. `displayName`/`avatarUrl` are applied to their ghost. */
 export interface RemoteUser {
@@ -57,6 +58,8 @@ export type RemoteEvent =
     readonly threadRoot?: string;
     readonly media?: RemoteMedia;
     readonly externalUrl?: string;
+    /** Matrix users it mentions (`m.mentions`: their clients notify them), or `room` for everyone. */
+    readonly mentions?: Mentions;
   }
   | InChannel & { readonly kind: 'edit'; readonly targetId: string; readonly id: string; readonly text: string; readonly html?: string }
   | InChannel & { readonly kind: 'reaction'; readonly id: string; readonly targetId: string; readonly key: string }

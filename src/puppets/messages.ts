@@ -3,7 +3,7 @@ import { controlsOf, type PuppetContext, type RequestControls } from './context.
 import { locationContent, type Location } from './content/location.js';
 import { mediaContent, mediaKindOf, type MediaInfo, type MediaKind } from './content/media.js';
 import { editContent, reactionContent, withRelations, type ThreadTarget } from './content/relations.js';
-import { emoteContent, htmlContent, noticeContent, textContent, type HtmlText, type MessageContent } from './content/text.js';
+import { emoteContent, htmlContent, noticeContent, textContent, withMentions, type HtmlText, type Mentions, type MessageContent } from './content/text.js';
 import type { MediaData } from './uploads.js';
 
 /** Options of every send. */
@@ -25,6 +25,8 @@ export interface MessageOptions extends SendOptions {
   readonly thread?: ThreadTarget;
   /** A link to the message on the remote network (`external_url`). */
   readonly externalUrl?: string;
+  /** Whom it mentions (`m.mentions`). */
+  readonly mentions?: Mentions;
 }
 
 /** A file to upload and send. */
@@ -60,7 +62,7 @@ export class Messages {
   /** Sends an `m.room.message` with the reply, thread and external URL the options give. */
   sendMessage(roomId: string, content: MessageContent, options: MessageOptions = {}): Promise<string> {
     const withUrl = options.externalUrl === undefined ? content : { ...content, external_url: options.externalUrl };
-    return this.send(roomId, 'm.room.message', withRelations(withUrl, options), options);
+    return this.send(roomId, 'm.room.message', withMentions(withRelations(withUrl, options), options.mentions), options);
   }
 
   sendText(roomId: string, body: string, options: MessageOptions = {}): Promise<string> {
@@ -93,7 +95,7 @@ export class Messages {
       ...(media.captionHtml !== undefined ? { captionHtml: media.captionHtml } : {}),
       info: { mimetype: media.contentType, size: media.data.byteLength, ...media.info },
     }, options.externalUrl === undefined ? {} : { externalUrl: options.externalUrl });
-    return this.sendChecked(roomId, 'm.room.message', withRelations(content, options), options);
+    return this.sendChecked(roomId, 'm.room.message', withMentions(withRelations(content, options), options.mentions), options);
   }
 
   sendLocation(roomId: string, location: Location, options: MessageOptions = {}): Promise<string> {

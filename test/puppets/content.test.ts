@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
 import {
   createRoomBody, editContent, emoteContent, geoUri, htmlContent, inThread, locationContent, mediaContent, mediaKindOf,
-  noticeContent, reactionContent, spaceChildContent, spaceParentContent, spaceSettings, textContent, withRelations,
+  noticeContent, reactionContent, spaceChildContent, spaceParentContent, spaceSettings, textContent, withMentions, withRelations,
 } from '../../src/puppets/index.js';
+import { classify } from '../../src/plugin/matrix-events.js';
 
 describe('puppets: content builders', () => {
   it('builds text, notice, emote and HTML with external_url', () => {
@@ -12,6 +13,20 @@ describe('puppets: content builders', () => {
     assert.deepEqual(htmlContent({ body: '*a*', html: '<em>a</em>' }, { msgtype: 'm.notice' }), {
       msgtype: 'm.notice', body: '*a*', format: 'org.matrix.custom.html', formatted_body: '<em>a</em>',
     });
+  });
+
+  it('adds m.mentions only when told whom a message mentions, and reads it back from events', () => {
+    assert.deepEqual(withMentions(textContent('hi'), undefined), { msgtype: 'm.text', body: 'hi' }, 'none given: display names still highlight');
+    const content = withMentions(textContent('alice: hi'), { userIds: ['@alice:x', '@alice:x', '@bob:x'] });
+    assert.deepEqual(content['m.mentions'], { user_ids: ['@alice:x', '@bob:x'] });
+    assert.deepEqual(withMentions(textContent('all'), { room: true })['m.mentions'], { room: true });
+    assert.deepEqual(withMentions(textContent('nobody'), {})['m.mentions'], {}, 'an empty object: mentions no one, on purpose');
+    const event = { type: 'm.room.message', event_id: '$e', room_id: '!r:x', sender: '@s:x', origin_server_ts: 1, content: { ...content, 'm.mentions': { user_ids: ['@alice:x', 7], room: true } } };
+    const classified = classify(event);
+    assert.equal(classified.kind, 'message');
+    assert.deepEqual(classified.kind === 'message' && classified.value.mentions, { userIds: ['@alice:x'], room: true });
+    const without = classify({ ...event, content: textContent('plain') });
+    assert.equal(without.kind === 'message' && without.value.mentions, undefined);
   });
 
   it('builds media contents and picks the msgtype from the MIME type', () => {

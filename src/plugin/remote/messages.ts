@@ -33,6 +33,7 @@ export class RemoteMessages {
       idempotencyKey: `remote:${event.id}`,
       ...(event.ts !== undefined ? { ts: event.ts } : {}),
       ...(event.externalUrl !== undefined ? { externalUrl: event.externalUrl } : {}),
+      ...(event.mentions !== undefined ? { mentions: event.mentions } : {}),
       ...await this.relations(roomId, event),
     };
     let eventId: string;

@@ -1,7 +1,7 @@
 /** Pure builders of event contents, for the puppets and for bridges that send by themselves. */
 export {
-  textContent, noticeContent, emoteContent, htmlContent, withExternalUrl,
-  type MessageContent, type ContentOptions, type HtmlText,
+  textContent, noticeContent, emoteContent, htmlContent, withExternalUrl, withMentions,
+  type MessageContent, type ContentOptions, type HtmlText, type Mentions,
 } from './text.js';
 export { mediaContent, mediaKindOf, type MediaKind, type MediaInfo, type MediaMessage } from './media.js';
 export { locationContent, geoUri, type Location } from './location.js';

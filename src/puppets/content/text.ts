@@ -41,3 +41,20 @@ export function htmlContent(text: HtmlText, options: ContentOptions & { readonly
 export function withExternalUrl<T extends JsonObject>(content: T, options: ContentOptions): T {
   return options.externalUrl === undefined ? content : { ...content, external_url: options.externalUrl };
 }
+
+/**
+ * Whom a message mentions (intentional mentions, `m.mentions`): their clients notify them.
+ * A message that carries `m.mentions` is no longer matched against display names, so it is
+ * only added when a plugin says whom it mentions.
+ */
+export interface Mentions {
+  readonly userIds?: readonly string[];
+  /** `@room`: everyone in the room (needs the `notifications.room` level to notify). */
+  readonly room?: boolean;
+}
+
+export function withMentions<T extends JsonObject>(content: T, mentions: Mentions | undefined): T {
+  if (mentions === undefined) return content;
+  const userIds = [...new Set(mentions.userIds ?? [])];
+  return { ...content, 'm.mentions': { ...(userIds.length > 0 ? { user_ids: userIds } : {}), ...(mentions.room ? { room: true } : {}) } };
+}

@@ -66,6 +66,23 @@ describe('IRC bridge: portals, messages, commands, direct chats (real ngircd, te
       ]);
     });
 
+    it('carries mentions both ways: "nick: …" on IRC mentions the Matrix user, a pill on Matrix becomes the IRC nick', async () => {
+      await carol.say('#lobby', 'alice: are you there?');
+      const addressed = await h.message(roomId, ghost('carol'), 'alice: are you there?');
+      assert.deepEqual(addressed.content['m.mentions'], { user_ids: [alice.userId] });
+      assert.equal(addressed.content['formatted_body'], `<a href="https://matrix.to/#/${alice.userId}">alice</a>: are you there?`);
+      await carol.say('#lobby', 'nobody: not a mention');
+      assert.equal((await h.message(roomId, ghost('carol'), 'nobody: not a mention')).content['m.mentions'], undefined);
+
+      const from = carol.mark();
+      await h.send(alice, roomId, {
+        msgtype: 'm.text', body: 'Carol from IRC: yes', format: 'org.matrix.custom.html',
+        formatted_body: `<a href="https://matrix.to/#/${ghost('carol')}">Carol from IRC</a>: yes`,
+        'm.mentions': { user_ids: [ghost('carol')] },
+      });
+      await carol.waitFor((l) => l.nick === 'alice' && l.params[1] === 'carol: yes', 'the pill as carol\'s nick', { from });
+    });
+
     it('renders replies and edits for IRC readers, and media as links', async () => {
       const from = carol.mark();
       const original = await h.text(alice, roomId, 'the original line\nand a second one');

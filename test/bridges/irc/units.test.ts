@@ -229,3 +229,27 @@ describe('IRC bridge units', () => {
     });
   });
 });
+
+describe('IRC bridge: mentions', () => {
+  it('turns a leading "nick:" or "nick," addressed to a Matrix user into a mention and a pill', async () => {
+    const { parseMessage, withAddressee } = await import('../../../bridges/irc/inbound.js');
+    const users = (nick: string) => (nick.toLowerCase() === 'alice' ? '@alice:example.org' : undefined);
+    const plain = withAddressee(parseMessage('PRIVMSG', 'Alice, <hi>')!, users);
+    assert.deepEqual(plain.mentions, { userIds: ['@alice:example.org'] });
+    assert.equal(plain.html, '<a href="https://matrix.to/#/@alice:example.org">Alice</a>, &lt;hi&gt;');
+    const formatted = withAddressee(parseMessage('PRIVMSG', 'alice: \x02bold\x02')!, users);
+    assert.equal(formatted.html, '<a href="https://matrix.to/#/@alice:example.org">alice</a>: <strong>bold</strong>');
+    for (const text of ['bob: hi', 'alice:no space', 'hello alice: hi']) {
+      assert.equal(withAddressee(parseMessage('PRIVMSG', text)!, users).mentions, undefined, text);
+    }
+  });
+
+  it('writes a pill as the IRC nick of whom it mentions, and keeps the text of anyone else', async () => {
+    const { htmlToIrc } = await import('../../../bridges/irc/formatting.js');
+    const nickOf = (userId: string) => (userId === '@_irc_carol:example.org' ? 'carol' : undefined);
+    assert.equal(htmlToIrc('<a href="https://matrix.to/#/@_irc_carol:example.org"><b>Carol</b> (IRC)</a>: hi', nickOf), 'carol: hi');
+    assert.equal(htmlToIrc('<a href="https://matrix.to/#/%40_irc_carol%3Aexample.org">Carol</a>: hi', nickOf), 'carol: hi', 'percent-encoded ids too');
+    assert.equal(htmlToIrc('<a href="https://matrix.to/#/@dave:example.org">Dave</a>: hi', nickOf), 'Dave: hi');
+    assert.equal(htmlToIrc('<a href="https://matrix.to/#/!room:example.org">a room</a>', nickOf), 'a room');
+  });
+});
