@@ -1,16 +1,16 @@
 import Koa from 'koa';
 import { Router } from '@koa/router';
 import type { Logger } from '../log/logger.js';
-import { redactUrl } from '../log/logger.js';
 import type { Namespaces, Registration } from '../registration/index.js';
-import { InboxUnavailable } from '../inbox/index.js';
-import { requireHsToken } from './auth.js';
-import { MatrixHttpError, errcodeForStatus, unrecognized } from './errors.js';
+import { hsTokenCheck, requireHsToken } from './auth.js';
+import { unrecognized } from './errors.js';
+import { withTransactionFastPath } from './fast-path.js';
+import { logFailure, toMatrixError } from './failure.js';
 import type { QueryHandlers } from './handlers.js';
 import { aliasQueryRoute, userQueryRoute } from './routes/queries.js';
 import { lookupRoute, protocolRoute } from './routes/thirdparty.js';
 import { pingRoute } from './routes/ping.js';
-import { transactionRoute, type TransactionSink } from './routes/transactions.js';
+import { transactionHandler, type TransactionHandler, type TransactionSink } from './routes/transactions.js';
 
 export interface AppserviceOptions {
   readonly registration: Registration;
@@ -25,6 +25,17 @@ export interface AppserviceOptions {
 
 const V1 = '/_matrix/app/v1';
 
+/** Koa with the transaction fast path in front: whatever serves the app (`listen`, tests) gets both. */
+class AppserviceApp extends Koa {
+  constructor(private readonly transactions: TransactionHandler) {
+    super();
+  }
+
+  override callback(): ReturnType<Koa['callback']> {
+    return withTransactionFastPath(this.transactions, super.callback());
+  }
+}
+
 /**
  * The homeserver-facing Koa app: every route of the application service API (and the
  * legacy unprefixed ones older Synapse uses), hs_token auth on each, and only
@@ -35,12 +46,19 @@ export function createAppserviceApp(options: AppserviceOptions): Koa {
   const handlers = options.handlers ?? {};
   const limit = options.maxBodyBytes ?? 16 * 1024 * 1024;
   const auth = requireHsToken(registration.hs_token);
+  const handleTransaction = transactionHandler(sink, limit, hsTokenCheck(registration.hs_token), logger);
 
   const router = new Router();
-  const transactions = transactionRoute(sink, limit, logger);
+  // PUT transactions are answered in front of Koa (fast-path.ts). The router keeps the route,
+  // with the same handler, so that other methods get 405 and spellings the fast path does
+  // not match (case, trailing slash) are still served.
+  const transactions: Koa.Middleware = (ctx) => {
+    ctx.respond = false;
+    return handleTransaction(ctx.req, ctx.res, String(ctx['params'].txnId));
+  };
   const users = userQueryRoute(handlers, namespaces, logger);
   const aliases = aliasQueryRoute(handlers, namespaces, logger);
-  router.put(`${V1}/transactions/:txnId`, auth, transactions);
+  router.put(`${V1}/transactions/:txnId`, transactions);
   router.get(`${V1}/users/:userId`, auth, users);
   router.get(`${V1}/rooms/:roomAlias`, auth, aliases);
   router.get(`${V1}/thirdparty/protocol/:protocol`, auth, protocolRoute(handlers));
@@ -50,11 +68,11 @@ export function createAppserviceApp(options: AppserviceOptions): Koa {
   router.get(`${V1}/thirdparty/location`, auth, lookupRoute('location', handlers));
   router.post(`${V1}/ping`, auth, pingRoute(handlers, limit));
   // The legacy dialect (Synapse ≤ 1.6x): no prefix, token in the query string.
-  router.put('/transactions/:txnId', auth, transactions);
+  router.put('/transactions/:txnId', transactions);
   router.get('/users/:userId', auth, users);
   router.get('/rooms/:roomAlias', auth, aliases);
 
-  const app = new Koa();
+  const app = new AppserviceApp(handleTransaction);
   app.use(errorBoundary(logger));
   app.use(router.routes());
   for (const middleware of options.extraRoutes ?? []) app.use(middleware);
@@ -73,33 +91,14 @@ function errorBoundary(logger: Logger): Koa.Middleware {
   return async (ctx, next) => {
     try {
       await next();
-      // Nothing matched the path (Koa's default 404 with no body).
-      if (ctx.status === 404 && ctx.body === undefined) throw unrecognized(404, 'Unrecognized request');
+      // Nothing matched the path (Koa's default 404 with no body); a route that answered on its own is not that.
+      if (ctx.status === 404 && ctx.body === undefined && ctx.respond !== false) throw unrecognized(404, 'Unrecognized request');
     } catch (err) {
       const error = toMatrixError(err);
-      if (error.status >= 500) {
-        logger.error({ err, method: ctx.method, path: redactUrl(ctx.url) }, 'request failed');
-      } else {
-        logger.debug({ status: error.status, errcode: error.errcode, method: ctx.method, path: redactUrl(ctx.url) }, error.message);
-      }
+      logFailure(logger, err, error, ctx.method, ctx.url);
       ctx.status = error.status;
       ctx.body = error.body;
       for (const [name, value] of Object.entries(error.extra.headers ?? {})) ctx.set(name, value);
     }
   };
-}
-
-function toMatrixError(err: unknown): MatrixHttpError {
-  if (err instanceof MatrixHttpError) return err;
-  if (err instanceof InboxUnavailable) {
-    return new MatrixHttpError(503, 'M_LIMIT_EXCEEDED', err.message, {
-      body: { retry_after_ms: err.retryAfterMs },
-      headers: { 'Retry-After': String(Math.ceil(err.retryAfterMs / 1000)) },
-    });
-  }
-  const status = typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : 500;
-  if (status >= 400 && status < 500) {
-    return new MatrixHttpError(status, errcodeForStatus(status), (err as Error).message || 'Bad request');
-  }
-  return new MatrixHttpError(500, 'M_UNKNOWN', 'Internal error: the bridge could not handle this request');
 }

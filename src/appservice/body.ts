@@ -1,33 +1,60 @@
+import type { IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
 import { notJson, tooLarge, badJson } from './errors.js';
 
 /**
- * Reads the raw request body, refusing more than `limit` bytes (413) before buffering it,
- * and parses it as JSON (400 M_NOT_JSON). Returns the parsed value and the raw bytes.
+ * Reads the raw request body, refusing more than `limit` bytes (413) before buffering it.
+ * Listeners rather than an async iterator: this runs for every transaction.
  */
-export async function readJsonBody(ctx: Context, limit: number): Promise<{ value: unknown; raw: Buffer }> {
-  const declared = Number(ctx.get('content-length') || NaN);
-  if (declared > limit) {
-    ctx.req.resume(); // discard without buffering
-    throw tooLarge(limit);
+export function readRequestBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  if (Number(req.headers['content-length'] || NaN) > limit) {
+    req.resume(); // discard without buffering
+    return Promise.reject(tooLarge(limit));
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      ctx.req.resume();
-      throw tooLarge(limit);
-    }
-    chunks.push(chunk);
-  }
-  const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        stop();
+        req.resume();
+        reject(tooLarge(limit));
+      } else {
+        chunks.push(chunk);
+      }
+    };
+    const onEnd = () => {
+      stop();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      stop();
+      reject(err);
+    };
+    // Closed before 'end': the client went away mid-body.
+    const onClose = () => onError(new Error('The request was aborted before its body was complete'));
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
+}
+
+/** Parses a body as JSON (400 M_NOT_JSON when it is empty or not JSON). */
+export function parseJsonBody(raw: Buffer): unknown {
   if (raw.length === 0) throw notJson('the body is empty');
   try {
-    return { value: JSON.parse(raw.toString('utf8')) as unknown, raw };
+    return JSON.parse(raw.toString('utf8')) as unknown;
   } catch (err) {
     throw notJson((err as Error).message);
   }
+}
+
+/** Reads and parses a Koa request's body (413, M_NOT_JSON); returns the value and the raw bytes. */
+export async function readJsonBody(ctx: Context, limit: number): Promise<{ value: unknown; raw: Buffer }> {
+  const raw = await readRequestBody(ctx.req, limit);
+  return { value: parseJsonBody(raw), raw };
 }
 
 /** Requires a JSON object at the top level (M_BAD_JSON otherwise). */

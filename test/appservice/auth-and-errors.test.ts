@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { transactionIdOf } from '../../src/appservice/fast-path.js';
 import { startEndpoint, HS_TOKEN, type Endpoint } from '../helpers/endpoint.js';
 
 interface Route { method: string; path: string; body?: unknown }
@@ -48,6 +49,11 @@ describe('appservice: auth and errors, route by route', () => {
     });
   });
   after(async () => { await endpoint.close(); });
+
+  it('covers the transaction fast path (both dialects), not only the Koa routes', () => {
+    const fast = ROUTES.filter((r) => r.method === 'PUT' && transactionIdOf(r.path) !== undefined).map((r) => r.path);
+    assert.deepEqual(fast, [`${V1}/transactions/1`, '/transactions/1']);
+  });
 
   for (const route of ROUTES) {
     describe(`${route.method} ${route.path}`, () => {
