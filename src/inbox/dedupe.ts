@@ -72,6 +72,7 @@ export class DedupeIndex {
   /** Records committed but not yet durable, by key: their ids (a retry may overlap them). */
   private readonly inFlight = new Map<string, readonly string[]>();
   private readonly found: number[] = [];
+  private readonly repeats = new RepeatFinder();
 
   private constructor(
     private readonly section: Section<readonly string[]>,
@@ -115,15 +116,11 @@ export class DedupeIndex {
    */
   lookup(ids: readonly string[], hashes: readonly number[], now = Date.now(), stored?: StoredRecords): DedupeVerdict {
     this.rotateIfDue(now)?.catch(this.options.onPruneError);
-    const seen = new Array<boolean>(ids.length).fill(false);
+    const seen = this.repeats.mark(ids, hashes);
     const found = { unread: [] as string[], inFlight: false, stored };
-    const inBody = ids.length > 1 ? new Set<string>() : undefined;
     for (let i = 0; i < ids.length; i++) {
+      if (seen[i]) continue;
       const id = ids[i]!;
-      if (inBody) {
-        if (inBody.has(id)) { seen[i] = true; continue; }
-        inBody.add(id);
-      }
       seen[i] = this.probe(this.current, id, hashes[i]!, found)
         || (this.previous !== undefined && this.probe(this.previous, id, hashes[i]!, found));
     }
@@ -185,6 +182,51 @@ export class DedupeIndex {
       }
     }
     return false;
+  }
+}
+
+/**
+ * Which ids of a list appear earlier in it, found by their hashes in a reused scratch table
+ * (a transaction's ids are nearly always distinct: a `Set` of the strings cost more than
+ * the rest of the lookup). Equal hashes are confirmed by comparing the ids.
+ */
+class RepeatFinder {
+  /** Slot: hash + 1 (0: empty); `at`: the index of the first id with that hash there. */
+  private keys = new Float64Array(128);
+  private at = new Int32Array(128);
+  /** The slots filled by the last list, emptied again at the end (the table may be large). */
+  private filled = new Int32Array(64);
+
+  mark(ids: readonly string[], hashes: readonly number[]): boolean[] {
+    const seen = new Array<boolean>(ids.length).fill(false);
+    if (ids.length < 2) return seen;
+    if (this.keys.length < ids.length * 2) {
+      let size = this.keys.length;
+      while (size < ids.length * 2) size *= 2;
+      this.keys = new Float64Array(size);
+      this.at = new Int32Array(size);
+      this.filled = new Int32Array(size / 2);
+    }
+    const { keys, at, filled } = this;
+    const mask = keys.length - 1;
+    let count = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const key = hashes[i]! + 1;
+      let slot = key & mask;
+      for (; keys[slot] !== 0; slot = (slot + 1) & mask) {
+        if (keys[slot] === key && ids[at[slot]!] === ids[i]) {
+          seen[i] = true;
+          break;
+        }
+      }
+      if (!seen[i] && keys[slot] === 0) {
+        keys[slot] = key;
+        at[slot] = i;
+        filled[count++] = slot;
+      }
+    }
+    for (let i = 0; i < count; i++) keys[filled[i]!] = 0;
+    return seen;
   }
 }
 

@@ -24,7 +24,10 @@ export function createLogger(options: LoggerOptions = {}, destination?: Destinat
     level: options.level ?? 'info',
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
   };
-  return destination ? pino(settings, destination) : pino(settings);
+  // stdout asynchronously: a line written while the previous write is under way joins the
+  // next write, instead of one blocking write(2) per line on the event loop. pino flushes
+  // what is left when the process exits; a SIGKILL can lose the last lines, never an event.
+  return pino(settings, destination ?? pino.destination({ dest: 1, sync: false }));
 }
 
 /** A logger that writes nothing, for tests and embedding. */

@@ -69,6 +69,19 @@ describe('inbox: the dedupe window', () => {
     assert.deepEqual(await seen(index, ['$x'], Date.now()), []);
   });
 
+  it('tells repeats within one list apart from hash collisions, in lists of any length', async () => {
+    // Every id hashes alike: only comparing the ids tells a repeat from a collision.
+    const collide = { hash: () => 7 };
+    const index = await DedupeIndex.open(inboxSections(store).dedupe, options(collide));
+    const list = ['$a', '$b', '$a', '$c', '$b'];
+    assert.deepEqual(index.lookup(list, list.map(() => 7)).seen, [false, false, true, false, true]);
+    const long = Array.from({ length: 300 }, (_, i) => `$long${i % 200}`);
+    const verdict = index.lookup(long, long.map(hashId));
+    assert.deepEqual(verdict.seen.map((s, i) => s === (i >= 200)), long.map(() => true), 'the second hundred repeat the first');
+    // The scratch table is empty again: a short list after a long one sees nothing of it.
+    assert.deepEqual(index.lookup(['$long1', '$long2'], [hashId('$long1'), hashId('$long2')]).seen, [false, false]);
+  });
+
   it('is rebuilt from its records at open, keeping two generations and deleting older ones', async () => {
     const t0 = 10 * hour;
     const section = inboxSections(store).dedupe;
