@@ -55,7 +55,9 @@ export class Outbound {
     const quote = message.replyTo ? this.quoteFor(message) : undefined;
     const base = this.core.config.mediaBaseUrl ?? `https://${this.core.ctx.domain}`;
     const rendered = renderMessage(message, {
-      ...(quote ? { quote } : {}), mediaUrl: (mxc, filename) => mediaLink(base, mxc, filename), nickOf: this.nickOf,
+      ...(quote ? { quote } : {}), nickOf: this.nickOf,
+      // The bridge's own signed link when it has a public URL: homeservers now want authentication for media.
+      mediaUrl: (mxc, filename) => this.core.ctx.media.url(mxc, filename) ?? mediaLink(base, mxc, filename),
     });
     const plain = message.replyTo ? stripReplyFallback(message.body) : message.body;
     await this.send(message.sender, room, target, rendered, scope, message.eventId, plain);

@@ -32,6 +32,8 @@ export type { WebhookConfig } from './config.js';
 interface Running {
   readonly commands: CommandDeps;
   readonly worker: DeliveryWorker;
+  /** The bridge's signed link to an mxc URI, for payloads (undefined without bridge.publicUrl). */
+  readonly mediaLink: (mxc: string, filename?: string) => string | undefined;
 }
 
 /** A fresh plugin: each running bridge needs its own (it holds the delivery worker). */
@@ -69,7 +71,7 @@ export function createWebhookPlugin(): BridgePlugin<WebhookConfig> {
       ctx.http.route('POST', '/hooks/:secret', inboundRoute({ hooks, rateLimit, remote: ctx.remote, mappings: ctx.mappings, logger: ctx.logger }), {
         maxBodyBytes: ctx.config.inbound.maxBodyBytes,
       });
-      running = { worker, commands: { hooks, kv: ctx.kv, bot: ctx.bot, mappings: ctx.mappings, baseUrl: ctx.http.baseUrl, allowPrivateTargets } };
+      running = { worker, mediaLink: (mxc, filename) => ctx.media.url(mxc, filename), commands: { hooks, kv: ctx.kv, bot: ctx.bot, mappings: ctx.mappings, baseUrl: ctx.http.baseUrl, allowPrivateTargets } };
       worker.start();
       ctx.logger.info({ hooks: `${ctx.http.baseUrl}/hooks/…` }, 'webhook bridge ready: invite the bot and send !webhook create <name>');
     },
@@ -79,7 +81,7 @@ export function createWebhookPlugin(): BridgePlugin<WebhookConfig> {
     },
 
     async onMessage(message, room, scope) {
-      if (await queueForTarget(room, scope, () => payloadOf(message, room))) live().worker.nudge();
+      if (await queueForTarget(room, scope, () => payloadOf(message, room, live().mediaLink))) live().worker.nudge();
     },
 
     async onEdit(edit, room, scope) {

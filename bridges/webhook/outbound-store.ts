@@ -20,7 +20,14 @@ export interface OutboundPayload {
   readonly msgtype: string;
   readonly origin_server_ts: number;
   /** Files: the `mxc://` URI and what the event says about it. */
-  readonly media?: { readonly url: string; readonly filename?: string; readonly mimetype?: string; readonly size?: number };
+  readonly media?: {
+    readonly url: string;
+    /** An http(s) link the target can fetch (with `bridge.publicUrl`; the mxc URI needs a Matrix login). */
+    readonly link?: string;
+    readonly filename?: string;
+    readonly mimetype?: string;
+    readonly size?: number;
+  };
   readonly reply_to?: string;
   readonly thread_root?: string;
   /** For an edit: the event id of the message it replaces. */

@@ -2,7 +2,10 @@ import type { HandlerScope, MatrixEdit, MatrixMessage, PluginRoomView } from 'ma
 import { enqueue, keys, type OutboundPayload, type OutboundTarget } from './outbound-store.js';
 
 /** The JSON for a message; media as its mxc URI (the receiver downloads it if it wants). */
-export async function payloadOf(message: MatrixMessage, room: PluginRoomView): Promise<OutboundPayload> {
+/** `linkOf`: a link the target can open for an `mxc://` URI (the bridge's signed media link), if any. */
+export async function payloadOf(
+  message: MatrixMessage, room: PluginRoomView, linkOf: (mxc: string, filename?: string) => string | undefined = () => undefined,
+): Promise<OutboundPayload> {
   const media = message.media;
   const info = media?.info;
   return {
@@ -17,6 +20,7 @@ export async function payloadOf(message: MatrixMessage, room: PluginRoomView): P
     ...(media ? {
       media: {
         url: media.url,
+        ...optional('link', linkOf(media.url, media.filename)),
         ...(media.filename !== undefined ? { filename: media.filename } : {}),
         ...(typeof info?.['mimetype'] === 'string' ? { mimetype: info['mimetype'] } : {}),
         ...(typeof info?.['size'] === 'number' ? { size: info['size'] } : {}),
@@ -56,4 +60,8 @@ export async function queueForTarget(room: PluginRoomView, scope: HandlerScope, 
   const queued = await enqueue(scope.kv, room.roomId, target.url, await build());
   if (!queued) scope.logger.debug('webhook: message already delivered to this target; not queued again');
   return queued;
+}
+
+function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
 }

@@ -44,6 +44,10 @@ export const configSchema = z.strictObject({
     config: z.record(z.string(), z.unknown(), { error: 'must be a mapping' }).default({}),
     /** How often ghosts' online/away presence is re-sent, so the homeserver does not time it out. */
     presenceRefreshSeconds: positiveInt.default(60),
+    /** Where people outside Matrix reach this bridge's listener (behind a reverse proxy): media links are made under it. */
+    publicUrl: httpUrl.optional(),
+    /** Largest media the bridge downloads or relays, in bytes. */
+    mediaMaxBytes: positiveInt.default(50 * 1024 * 1024),
   }, { error: 'must be a mapping' }),
   bot: z.strictObject({
     /** Commands start with this, e.g. `!help`. */

@@ -32,6 +32,8 @@ export interface RequestOptions<T> {
   readonly signal?: AbortSignal;
   /** Validates the JSON body; the default requires an object. A ShapeError becomes a ResponseFormatError. */
   readonly parse?: (body: unknown) => T;
+  /** Reads a successful response itself instead of as JSON (media downloads); errors are still JSON. */
+  readonly readResponse?: (response: Response) => Promise<T>;
 }
 
 /** One attempt's result, for counting requests by endpoint and status. */
@@ -128,8 +130,15 @@ export class HomeserverClient {
     let text: string;
     try {
       response = await fetch(this.url(endpoint.path, options), { method, headers: this.headers(method, options), body: bodyOf(method, options), signal });
+      if (options.readResponse && response.ok) {
+        const value = await options.readResponse(response);
+        report(response.status);
+        return { ok: true, value };
+      }
       text = await response.text();
     } catch (err) {
+      // The reader's own refusal (e.g. too large) is not a network problem.
+      if (err instanceof HomeserverRequestError) throw err;
       if (options.signal?.aborted) throw options.signal.reason;
       if (timeout.aborted) {
         report('timeout');

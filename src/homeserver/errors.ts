@@ -93,6 +93,14 @@ export class ResponseFormatError extends HomeserverRequestError {
   }
 }
 
+/** A download larger than the caller allows; it was not read to the end. */
+export class MediaTooLargeError extends HomeserverRequestError {
+  constructor(method: string, path: string, readonly maxBytes: number) {
+    super(`${method} ${path}: the media is larger than ${maxBytes} bytes`, method, path);
+    this.name = 'MediaTooLargeError';
+  }
+}
+
 export function isMatrixError(err: unknown): err is MatrixError {
   return err instanceof MatrixError;
 }

@@ -3,7 +3,7 @@ export {
   HomeserverClient, type HomeserverClientOptions, type RequestOptions, type ResponseInfo, type RetryWaitInfo, type Query, type QueryValue,
 } from './client.js';
 export {
-  HomeserverRequestError, MatrixError, RequestTimeoutError, NetworkError, ResponseFormatError,
+  HomeserverRequestError, MatrixError, RequestTimeoutError, NetworkError, ResponseFormatError, MediaTooLargeError,
   isMatrixError, isRequestTimeout, isOutcomeUnknown,
 } from './errors.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
@@ -18,6 +18,7 @@ export type { StateFetcher, RoomsApi } from './api/rooms.js';
 export type { Profile, ProfileApi } from './api/profile.js';
 export type { Presence, ReceiptOptions, EphemeralApi } from './api/ephemeral.js';
 export type { Visibility, ResolvedAlias, DirectoryApi } from './api/directory.js';
-export type { UploadOptions, MediaApi } from './api/media.js';
+export type { UploadOptions, DownloadOptions, MediaDownload, MediaApi } from './api/media.js';
+export { parseMxc, DEFAULT_MAX_DOWNLOAD_BYTES } from './api/media.js';
 export type { RegisterResult, Versions, AccountApi } from './api/account.js';
 export type { AppserviceApi } from './api/appservice.js';

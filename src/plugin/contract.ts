@@ -34,6 +34,7 @@ import type { Mappings } from './mappings.js';
 import type { KeyValue } from './kv.js';
 import type { BotCommand } from '../bot/command.js';
 import type { PluginHttp } from './http.js';
+import type { MediaDownload } from '../homeserver/index.js';
 
 export type { RemoteEvent, RemoteUser, RemoteChannel, PushResult };
 export type {
@@ -95,6 +96,16 @@ export interface PluginContext<Config = unknown> {
     /** Undefined when `userId` is not one of this bridge's ghosts. */
     remoteUserId(userId: string): string | undefined;
     alias(remoteChannelId: string): string;
+  };
+  /** Matrix media for the remote side. */
+  readonly media: {
+    /**
+     * A link people outside Matrix can open (the bridge relays it, signed; homeservers now
+     * require authentication for media). Undefined without `bridge.publicUrl`.
+     */
+    url(mxc: string, filename?: string): string | undefined;
+    /** The media's bytes, downloaded as the appservice (at most `bridge.mediaMaxBytes`). */
+    download(mxc: string): Promise<MediaDownload>;
   };
 }
 

@@ -4,6 +4,7 @@ import { HomeserverApi } from '../homeserver/index.js';
 import { Inbox, type ItemHandler } from '../inbox/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { Mirror } from '../mirror/index.js';
+import { MediaLinks, mediaProxyRoutes } from '../media/index.js';
 import { Puppets } from '../puppets/index.js';
 import { loadRegistration, Namespaces, type Registration } from '../registration/index.js';
 import { Sections, Store } from '../store/index.js';
@@ -76,6 +77,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   const ghosts = new GhostIds(config.appservice.prefix, config.homeserver.domain);
   const kvSection = store.section<unknown>(Sections.pluginData(plugin.name));
   const http = new PluginRouter(plugin.name, config.appservice.url);
+  const mediaLinks = new MediaLinks(registration.as_token, config.bridge.publicUrl);
   memberRooms = new MemberRooms(store, mirror, mappings);
   const remote = new RemotePipeline({
     puppets, mirror, mappings, ghosts, api, store, memberRooms, logger: pluginLog,
@@ -115,6 +117,10 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       http,
       domain: config.homeserver.domain,
       ghosts,
+      media: {
+        url: (mxc, filename) => mediaLinks.url(mxc, filename),
+        download: (mxc) => api.media.download(mxc, { maxBytes: config.bridge.mediaMaxBytes }),
+      },
     });
     pluginStarted = true;
     const app = createAppserviceApp({
@@ -124,7 +130,10 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       handlers: queryHandlersFor({ plugin, ghosts, remote, logger: pluginLog }),
       maxBodyBytes: config.appservice.maxBodyBytes,
       logger: logger.child({ component: 'appservice' }),
-      extraRoutes: http.middleware(),
+      extraRoutes: [
+        ...(mediaLinks.enabled ? mediaProxyRoutes({ links: mediaLinks, api, maxBytes: config.bridge.mediaMaxBytes, logger: logger.child({ component: 'media' }) }) : []),
+        ...http.middleware(),
+      ],
     });
     await inbox.start();
     if (metrics) {

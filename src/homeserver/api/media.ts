@@ -1,14 +1,35 @@
 import { requireObject, requireString, ShapeError } from '../../events/validate.js';
 import type { HomeserverClient } from '../client.js';
-import { route } from '../route.js';
+import { MatrixError, MediaTooLargeError } from '../errors.js';
+import { route, type Route } from '../route.js';
 import { actingUser, controls, type ActingOptions } from './acting.js';
 
 export interface UploadOptions extends ActingOptions {
   readonly filename?: string;
 }
 
+export interface DownloadOptions extends ActingOptions {
+  /** Refuse (MediaTooLargeError) anything larger; default `DEFAULT_MAX_DOWNLOAD_BYTES`. */
+  readonly maxBytes?: number;
+}
+
+export interface MediaDownload {
+  readonly data: Buffer;
+  readonly contentType: string;
+  /** From `Content-Disposition`, when the homeserver gives one. */
+  readonly filename?: string;
+}
+
+export const DEFAULT_MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024;
+
+/** `mxc://server/mediaId` → its parts; undefined when it is not a valid content URI. */
+export function parseMxc(mxc: string): { serverName: string; mediaId: string } | undefined {
+  const m = /^mxc:\/\/([A-Za-z0-9.:[\]-]+)\/([A-Za-z0-9_-]+)$/.exec(mxc);
+  return m ? { serverName: m[1]!, mediaId: m[2]! } : undefined;
+}
+
 /**
- * Media upload. `POST /upload` is not repeated after a 5xx, timeout or broken connection:
+ * Media upload and download. `POST /upload` is not repeated after a 5xx, timeout or broken connection:
  * each success stores another copy under a new mxc URI. Uploads may be large, so give a
  * `timeoutMs` that fits.
  */
@@ -29,5 +50,61 @@ export class MediaApi {
       },
       ...controls(options),
     });
+  }
+
+  /**
+   * Downloads `mxc` as the appservice: the authenticated endpoint (`/_matrix/client/v1/media`,
+   * spec v1.11), or the legacy one on a homeserver that does not know it yet. Repeated
+   * after 5xx and timeouts like any GET.
+   */
+  async download(mxc: string, options: DownloadOptions = {}): Promise<MediaDownload> {
+    const parts = parseMxc(mxc);
+    if (!parts) throw new RangeError(`not an mxc:// content URI: ${mxc}`);
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES;
+    const get = (target: Route) => this.client.request<MediaDownload>('GET', target, {
+      asUser: actingUser(this.client, options),
+      readResponse: (response) => readMedia(response, maxBytes, target.path),
+      ...controls(options),
+    });
+    try {
+      return await get(route('/_matrix/client/v1/media/download/{serverName}/{mediaId}', parts));
+    } catch (err) {
+      if (!(err instanceof MatrixError && err.status === 404 && err.errcode === 'M_UNRECOGNIZED')) throw err;
+      return get(route('/_matrix/media/v3/download/{serverName}/{mediaId}', parts));
+    }
+  }
+}
+
+/** The body, at most `maxBytes` of it (by Content-Length first, then as it arrives). */
+async function readMedia(response: Response, maxBytes: number, path: string): Promise<MediaDownload> {
+  const tooLarge = () => new MediaTooLargeError('GET', path, maxBytes);
+  if (Number(response.headers.get('content-length') ?? 0) > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (response.body) {
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      size += chunk.byteLength;
+      if (size > maxBytes) throw tooLarge();
+      chunks.push(chunk);
+    }
+  }
+  const disposition = response.headers.get('content-disposition') ?? '';
+  const named = /filename\*=(?:UTF-8'')?([^;]+)|filename="?([^";]+)"?/i.exec(disposition);
+  const filename = named ? safeDecode((named[1] ?? named[2] ?? '').trim()) : undefined;
+  return {
+    data: Buffer.concat(chunks, size),
+    contentType: response.headers.get('content-type') ?? 'application/octet-stream',
+    ...(filename ? { filename } : {}),
+  };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
 }

@@ -213,3 +213,18 @@ describe('webhook bridge: inbound rate limit', () => {
     assert.deepEqual([limit('a'), limit('a'), limit('a')], [0, 0, 1_000], 'refilled to the burst, not beyond');
   });
 });
+
+describe('webhook bridge: outbound media links', () => {
+  it('adds the bridge\'s link to a file when it can make one, and nothing when it cannot', async () => {
+    const { payloadOf } = await import('../../../bridges/webhook/outbound.js');
+    const message = {
+      event: {} as never, roomId: '!r:x', eventId: '$f', sender: '@a:x', ts: 1, msgtype: 'm.file', body: 'notes.txt',
+      media: { url: 'mxc://x/abc', filename: 'notes.txt', info: { mimetype: 'text/plain', size: 4 } },
+    };
+    const room = { member: async () => undefined } as never;
+    const linked = await payloadOf(message, room, (mxc, name) => `https://bridge.example.org/m/${mxc.slice(6)}/${name}`);
+    assert.deepEqual(linked.media, { url: 'mxc://x/abc', link: 'https://bridge.example.org/m/x/abc/notes.txt', filename: 'notes.txt', mimetype: 'text/plain', size: 4 });
+    const plain = await payloadOf(message, room);
+    assert.deepEqual(plain.media, { url: 'mxc://x/abc', filename: 'notes.txt', mimetype: 'text/plain', size: 4 });
+  });
+});
