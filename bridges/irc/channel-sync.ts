@@ -15,10 +15,13 @@ export function syncPortal(core: Core, state: ChannelState): void {
   const channel = state.name;
   const lane = channelId(channel);
   const remote = core.bridged.remote(channel);
-  // Ghost ids now, while the nicks are current.
+  // Ghost ids now, while the nicks are current. Operators first, then up to the limit;
+  // the others join when they first speak.
   const present = [...state.members.values()]
     .filter((m) => !core.connections.isOurs(m.nick))
-    .map((m) => ({ user: core.identities.user(m.nick), op: isOperator(m) }));
+    .map((m) => ({ user: core.identities.user(m.nick), op: isOperator(m) }))
+    .sort((a, b) => Number(b.op) - Number(a.op))
+    .slice(0, core.config.membersSyncLimit);
   core.pusher.inLane(lane, async () => {
     for (const { user, op } of present) {
       await core.pusher.send({ kind: 'membership', membership: 'join', channel: remote, sender: user });

@@ -44,6 +44,11 @@ export const ircConfigSchema = z.object({
   maxLines: count(20),
   /** How often channel members are checked for AWAY (servers without away-notify). */
   awayPollMs: count(60_000),
+  /**
+   * Ghosts joined to a portal from a channel's member list (operators first); the rest
+   * join when they first speak, so a channel of thousands does not flood the room.
+   */
+  membersSyncLimit: count(500),
   /** Base URL media links point at (the homeserver's public URL); default `https://<domain>`. */
   mediaBaseUrl: z.url({ error: 'must be a URL' }).optional(),
 }, { error: 'must be a mapping' });

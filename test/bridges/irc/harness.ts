@@ -125,11 +125,11 @@ export function bodyOf(event: RoomEvent): string {
  * Registers the suite's hooks: a harness (ngircd, test homeserver, bridge) and the Matrix
  * user alice are started before its tests and stopped after; `ready` receives them.
  */
-export function withIrcHarness(ready: (h: IrcHarness, alice: TestUser) => void): void {
+export function withIrcHarness(ready: (h: IrcHarness, alice: TestUser) => void, pluginConfig: Record<string, unknown> = {}): void {
   let started: IrcHarness | undefined;
   before(async function () {
     if (!ngircdAvailable()) throw new Error('ngircd is not installed: run scripts/test-deps.sh (npm test does)');
-    started = await IrcHarness.start();
+    started = await IrcHarness.start(pluginConfig);
     ready(started, await started.user('alice'));
   });
   after(async () => started?.stop());

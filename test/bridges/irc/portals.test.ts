@@ -195,3 +195,31 @@ describe('IRC bridge: portals, messages, commands, direct chats (real ngircd, te
     });
   });
 });
+
+describe('IRC bridge: a large channel\'s member list (real ngircd, membersSyncLimit 2)', function () {
+  this.timeout(30_000);
+  let h: IrcHarness;
+  let alice: TestUser;
+  withIrcHarness((started, user) => { h = started; alice = user; }, { membersSyncLimit: 2 });
+
+  it('joins operators first and at most the limit from the member list; the others join when they speak', async () => {
+    const people: IrcPerson[] = [];
+    for (const nick of ['opal', 'bert', 'cleo', 'dora']) {
+      const p = await h.person(nick);
+      await p.join('#big'); // opal is first in: channel operator
+      people.push(p);
+    }
+    await people[3]!.sync();
+    const roomId = await h.joinPortal(alice, '#big');
+    await h.waitForMembership(roomId, ghost('opal'), 'join');
+    await waitUntil(() => Object.keys(h.hs.memberships(roomId)).filter((u) => u.startsWith('@_irc_')).length >= 2, 10_000, 'two ghosts');
+    await new Promise((ok) => setTimeout(ok, 300));
+    const ghosts = () => Object.entries(h.hs.memberships(roomId)).filter(([u, m]) => u.startsWith('@_irc_') && m === 'join').map(([u]) => u);
+    assert.equal(ghosts().length, 2, `joined: ${ghosts().join(', ')}`);
+    assert.ok(ghosts().includes(ghost('opal')), 'the operator is among them');
+    const quiet = ['bert', 'cleo', 'dora'].find((n) => !ghosts().includes(ghost(n)))!;
+    await people.find((p) => p.nick === quiet)!.say('#big', 'I was here all along');
+    await h.message(roomId, ghost(quiet), 'I was here all along');
+    assert.equal(h.hs.memberships(roomId)[ghost(quiet)], 'join');
+  });
+});
