@@ -28,6 +28,8 @@ export interface CoreSettings {
   /** Timeout for ping and user/alias queries to the appservice. */
   readonly queryTimeoutMs: number;
   readonly typingTimeoutMs: number;
+  /** The unauthenticated media download still works. */
+  readonly legacyMedia: boolean;
   readonly push: {
     readonly timeoutMs: number;
     readonly retryBaseMs: number;

@@ -34,6 +34,11 @@ export interface TestHomeserverOptions {
   readonly queryTimeoutMs?: number;
   /** Longest typing notification; default 30 000 ms. */
   readonly typingTimeoutMs?: number;
+  /**
+   * Whether the unauthenticated `/_matrix/media/v3/download` still serves media (default
+   * true, as Synapse 1.94). False: 404, as homeservers that require authenticated media do.
+   */
+  readonly legacyMedia?: boolean;
   readonly logger?: Logger;
 }
 
@@ -65,6 +70,7 @@ export class TestHomeserver {
       defaultRoomVersion: options.defaultRoomVersion ?? '10',
       queryTimeoutMs: options.queryTimeoutMs ?? 10_000,
       typingTimeoutMs: options.typingTimeoutMs ?? 30_000,
+      legacyMedia: options.legacyMedia ?? true,
       push: {
         timeoutMs: options.pushTimeoutMs ?? 60_000,
         retryBaseMs: options.retryBaseMs ?? 2_000,

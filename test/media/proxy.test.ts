@@ -32,7 +32,8 @@ describe('media: signed links the bridge relays (authenticated media)', () => {
   before(async () => {
     const c = capturing();
     ctx = c.ctx;
-    t = await TestBridge.start(c.plugin, { config: { bridge: { publicUrl: `${PUBLIC}/`, mediaMaxBytes: 4096 } } });
+    // A homeserver that requires authenticated media: its own legacy links do not work.
+    t = await TestBridge.start(c.plugin, { config: { bridge: { publicUrl: `${PUBLIC}/`, mediaMaxBytes: 4096 } }, homeserver: { legacyMedia: false } });
     alice = await t.user('alice');
   });
   after(async () => t.stop());
@@ -51,6 +52,8 @@ describe('media: signed links the bridge relays (authenticated media)', () => {
     assert.match(String(res.headers.get('content-security-policy')), /sandbox/);
     assert.ok(t.hs.requests.some((r) => r.path.startsWith('/_matrix/client/v1/media/download/')), 'downloaded through the authenticated endpoint');
     assert.deepEqual((await ctx().media.download(mxc)).data, png);
+    const legacy = await get(`${t.hs.url}/_matrix/media/v3/download/${mxc.slice('mxc://'.length)}`);
+    assert.equal(legacy.status, 404, 'the homeserver\'s own unauthenticated link does not work here');
   });
 
   it('refuses a link it did not sign, says 404 for media the homeserver does not have, and serves active content as a download', async () => {

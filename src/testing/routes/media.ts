@@ -6,7 +6,7 @@ import { authenticate } from '../requester.js';
 import { readRawBody } from '../request-body.js';
 import { param } from './common.js';
 
-/** Upload into memory; download by `mxc://` parts (authenticated v1 and legacy v3). */
+/** Upload into memory; download by `mxc://` parts (authenticated v1, and legacy v3 unless `legacyMedia` is off). */
 export function mediaRoutes(core: HomeserverCore): Router {
   const router = new Router();
 
@@ -29,7 +29,11 @@ export function mediaRoutes(core: HomeserverCore): Router {
     authenticate(core, ctx);
     download(ctx);
   });
-  router.get('/_matrix/media/v3/download/:serverName/:mediaId{/:fileName}', download);
+  router.get('/_matrix/media/v3/download/:serverName/:mediaId{/:fileName}', (ctx) => {
+    // A homeserver that requires authenticated media answers as if the media did not exist.
+    if (!core.settings.legacyMedia) throw notFound('Not found');
+    download(ctx);
+  });
 
   return router;
 }
