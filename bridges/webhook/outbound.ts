@@ -8,6 +8,7 @@ export async function payloadOf(
 ): Promise<OutboundPayload> {
   const media = message.media;
   const info = media?.info;
+  const link = media ? linkOf(media.url, media.filename) : undefined;
   return {
     id: message.eventId,
     room_id: message.roomId,
@@ -20,7 +21,7 @@ export async function payloadOf(
     ...(media ? {
       media: {
         url: media.url,
-        ...optional('link', linkOf(media.url, media.filename)),
+        ...(link !== undefined ? { link } : {}),
         ...(media.filename !== undefined ? { filename: media.filename } : {}),
         ...(typeof info?.['mimetype'] === 'string' ? { mimetype: info['mimetype'] } : {}),
         ...(typeof info?.['size'] === 'number' ? { size: info['size'] } : {}),
@@ -60,8 +61,4 @@ export async function queueForTarget(room: PluginRoomView, scope: HandlerScope, 
   const queued = await enqueue(scope.kv, room.roomId, target.url, await build());
   if (!queued) scope.logger.debug('webhook: message already delivered to this target; not queued again');
   return queued;
-}
-
-function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
 }

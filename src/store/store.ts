@@ -1,5 +1,5 @@
 import { Level } from 'level';
-import type { AbstractSublevel } from 'abstract-level';
+import type { AbstractBatchOperation, AbstractSublevel } from 'abstract-level';
 
 /** A put for `Store.rawBatch`: the key with its section's prefix, the value already JSON. */
 export interface RawPut { readonly type: 'put'; readonly key: string; readonly value: string; readonly valueEncoding: 'utf8' }
@@ -31,6 +31,8 @@ export interface StoreOptions {
  * at LevelDB's 4 MiB: a smaller one means more flushes and compactions of the journal,
  * which cost the intake about 1 µs of CPU per event. docs/performance.md has the figures.
  */
+const SYNC = { sync: true } as const;
+
 export const DEFAULT_CACHE_BYTES = 2 * 1024 * 1024;
 export const DEFAULT_WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
 
@@ -95,9 +97,7 @@ export class Store {
         ? { type: 'put' as const, sublevel: op.section, key: op.key, value: op.value }
         : { type: 'del' as const, sublevel: op.section, key: op.key }));
       try {
-        // Any options object sends Level's batch down a slow path (it copies the options
-        // per operation): pass one only when it changes something.
-        await (this.sync ? this.db.batch(batch, { sync: true }) : this.db.batch(batch));
+        await this.batch(batch);
         for (const w of group) w.resolve();
       } catch (err) {
         for (const w of group) w.reject(err);
@@ -112,8 +112,15 @@ export class Store {
    * Not grouped with other writes; fsynced like them when `sync` is on.
    */
   rawBatch(ops: readonly RawPut[]): Promise<void> {
-    const batch = ops as RawPut[];
-    return this.sync ? this.db.batch(batch, { sync: true }) : this.db.batch(batch);
+    return this.batch(ops as RawPut[]);
+  }
+
+  /**
+   * Level's batch, fsynced when `sync` is on. Any options object sends it down a slow path
+   * (it copies the options per operation): one is passed only when it changes something.
+   */
+  private batch(ops: Array<AbstractBatchOperation<Level<string, unknown>, string, unknown>>): Promise<void> {
+    return this.sync ? this.db.batch(ops, SYNC) : this.db.batch(ops);
   }
 
   async close(): Promise<void> {
