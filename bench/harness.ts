@@ -19,13 +19,14 @@ import { getHeapSpaceStatistics } from 'node:v8';
 /** Child → parent. */
 export type ChildMessage =
   | { type: 'ready'; port: number; version?: string }
-  | { type: 'baseline'; memory: MemorySample }
+  | { type: 'baseline'; memory: MemorySample; drained: boolean }
   | { type: 'stats'; stats: ServerStats }
   | { type: 'failed'; error: string };
 
 /** Parent → child. */
 export type ParentMessage =
-  | { type: 'baseline' }
+  /** `drainTimeoutMs`: first wait (that long at most) until the handler has caught up. */
+  | { type: 'baseline'; drainTimeoutMs?: number }
   | { type: 'window-start' }
   | { type: 'window-end' }
   | { type: 'finish'; drainTimeoutMs?: number };
@@ -242,7 +243,10 @@ export function instrument(hooks: ServerHooks): void {
   process.on('message', (message: ParentMessage) => {
     switch (message.type) {
       case 'baseline':
-        void memorySample().then((memory) => sendToParent({ type: 'baseline', memory }));
+        void (async () => {
+          const drained = message.drainTimeoutMs === undefined || (await hooks.drain(message.drainTimeoutMs)).drained !== false;
+          sendToParent({ type: 'baseline', memory: await memorySample(), drained });
+        })();
         break;
       case 'window-start':
         cpuStart = process.cpuUsage();
@@ -386,14 +390,15 @@ export function startChild(kind: string, args: string[], options: { profileTag?:
   });
 }
 
-export function requestBaseline(child: ChildProcess): Promise<MemorySample> {
+/** A memory sample of the child; with `drainTimeoutMs`, taken once its handler has caught up (or that time passed). */
+export function requestBaseline(child: ChildProcess, drainTimeoutMs?: number): Promise<{ memory: MemorySample; drained: boolean }> {
   return new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error('no baseline within 30 s')), 30_000);
+    const timer = setTimeout(() => fail(new Error('no baseline in time')), 30_000 + (drainTimeoutMs ?? 0));
     const onMessage = (message: ChildMessage) => {
-      if (message.type === 'baseline') { clearTimeout(timer); child.off('message', onMessage); ok(message.memory); }
+      if (message.type === 'baseline') { clearTimeout(timer); child.off('message', onMessage); ok(message); }
     };
     child.on('message', onMessage);
-    child.send({ type: 'baseline' } satisfies ParentMessage);
+    child.send((drainTimeoutMs === undefined ? { type: 'baseline' } : { type: 'baseline', drainTimeoutMs }) satisfies ParentMessage);
   });
 }
 
@@ -762,11 +767,12 @@ function templateParts(template: unknown): string[] {
  * r ≡ c (mod C); it first sends each owned room's head (create, the creator's join, power
  * levels, join rules), then the joins round-robin over its rooms (join i of every room
  * before join i+1 of any), in transactions of `eventsPerTxn`. Event ids are `$bench<n>`.
+ * `offset` shifts room indexes and event numbers: a second phase sends other rooms, fresh ids.
  *
  * The envelope (age, unsigned, user_id, key order) is Synapse 1.94's, from the captured
  * member event in txn-31 without its prev_content (a first join has none).
  */
-export function stateWorkload(shape: StateShape, connections: number, eventsPerTxn: number) {
+export function stateWorkload(shape: StateShape, connections: number, eventsPerTxn: number, offset = { rooms: 0, events: 0 }) {
   const captured = (JSON.parse(readFileSync(join(FIXTURES, 'txn-31-displayname-change-member-event.json'), 'utf8')) as {
     events: Array<Record<string, unknown>>;
   }).events[0]!;
@@ -810,10 +816,10 @@ export function stateWorkload(shape: StateShape, connections: number, eventsPerT
   /** The k-th event of connection conn. */
   const eventAt = (conn: number, k: number): string => {
     const rooms = owned(conn);
-    const n = k * connections + conn;
-    if (k < rooms * 4) return headEvent(stateRoomId(conn + Math.floor(k / 4) * connections), n, k % 4);
+    const n = k * connections + conn + offset.events;
+    if (k < rooms * 4) return headEvent(stateRoomId(conn + Math.floor(k / 4) * connections + offset.rooms), n, k % 4);
     const j = k - rooms * 4;
-    return joinEvent(conn + (j % rooms) * connections, Math.floor(j / rooms), n);
+    return joinEvent(conn + (j % rooms) * connections + offset.rooms, Math.floor(j / rooms), n);
   };
   return {
     /** Events over all connections. */

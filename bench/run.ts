@@ -9,7 +9,8 @@
  *  2. room state: 1,000 rooms × 200 m.room.member joins (plus each room's create, creator
  *     join, power levels and join rules), sent through each framework's transaction
  *     endpoint so that its own state handling runs; time until the last event was handled,
- *     RSS and heap growth (after a full GC, before vs after), and a check of what it kept.
+ *     RSS and heap growth (after a full GC, before vs after), and a check of what it kept;
+ *     by default after a warm-up of the same size on other rooms, whose growth is "cold".
  *
  * Every server × scenario runs in a fresh child process (`bench/servers.ts`), the load
  * generator here. The peers are installed under bench/peers/ on first run (see peers.ts);
@@ -27,8 +28,12 @@
  *     (servers.ts lists them all; also matrix-appservice-bridge[+noContext]+StateLookup)
  *   BENCH_STATE_ROOMS=1000     BENCH_STATE_JOINS=200     BENCH_STATE_USERS=20000
  *   BENCH_STATE_TXN=50         events per transaction in the room-state run
- *   BENCH_STATE_CAP=75         seconds a room-state run may take; a server still sending or
+ *   BENCH_STATE_CAP=75         seconds a room-state phase may take; a server still sending or
  *                              handling then is reported NOT FINISHED with what it did
+ *   BENCH_STATE_WARMUP=1       0: no warm-up. 1: the same load on other rooms first, handled, so
+ *                              that the measured growth is what the rooms cost a process past
+ *                              its fixed costs (V8's young generation, LevelDB's buffers); the
+ *                              warm-up's own growth is reported as "cold"
  *   BENCH_ONLY=ingest|state    run one benchmark
  *   BENCH_LOG_LEVEL=info       bridgekit's log level (info = the shipped default; to /dev/null)
  *   BENCH_PEER_LOG=default     quiet: matrix-bot-sdk's LogService at WARN instead of its INFO default
@@ -89,12 +94,14 @@ interface Config {
   stateEventsPerTxn: number;
   /** Seconds a room-state run may take (sending and handling); a server still busy then is reported as not finished. */
   stateCapSeconds: number;
+  /** Send the same load on other rooms first, and measure the growth after it as well as its own. */
+  stateWarmup: boolean;
   only: string | undefined;
 }
 
 interface Failed { server: string; error: string }
 
-interface StateResult {
+interface StateResult extends Growth {
   server: string;
   version?: string;
   events: number;
@@ -107,18 +114,24 @@ interface StateResult {
   eventsPerSec: number;
   /** Until the last transaction was answered (bridgekit and matrix-appservice-bridge handle after answering). */
   ackSeconds: number;
+  /** Memory before the measured rooms (after the warm-up, when there is one). */
   baseline: MemorySample;
   end: MemorySample;
-  rssGrowthMb: number;
-  /** The anonymous part of the RSS growth (Linux), i.e. without file-backed pages (mmapped files). */
-  anonGrowthMb?: number;
-  heapGrowthMb: number;
+  /** The warm-up's own growth, from the fresh process: what the same rooms cost a cold one. */
+  cold?: Growth & { finished: boolean };
   peakRssMb: number;
   serverCpuUsPerEvent: number;
   errors: number;
   correct: boolean;
   stateCheck: string;
   server_stats: ServerStats;
+}
+
+interface Growth {
+  rssGrowthMb: number;
+  /** The anonymous part of the RSS growth (Linux), i.e. without file-backed pages (mmapped files). */
+  anonGrowthMb?: number;
+  heapGrowthMb: number;
 }
 
 type Row<T> = T | Failed;
@@ -130,57 +143,78 @@ function reason(err: unknown): string {
   return text.split('\n').find((l) => l.trim() !== '')?.trim().slice(0, 200) ?? text;
 }
 
+/** Growth between two memory samples (after − before, MB). */
+function growth(before: MemorySample, after: MemorySample): Growth {
+  const out: Growth = { rssGrowthMb: after.rssMb - before.rssMb, heapGrowthMb: after.heapUsedMb - before.heapUsedMb };
+  if (after.rssAnonMb !== undefined && before.rssAnonMb !== undefined) out.anonGrowthMb = after.rssAnonMb - before.rssAnonMb;
+  return out;
+}
+
 async function runState(server: string, config: Config, index: number): Promise<StateResult> {
   const { state } = config;
   const { child, port, version } = await startChild(server, ['--mode', 'state',
     '--rooms', String(state.rooms), '--joins', String(state.joins), '--users', String(state.users)], profileOptions(server, `run-state-${server}`));
   try {
     const workload = stateWorkload(state, config.connections, config.stateEventsPerTxn);
-    const baseline = await requestBaseline(child);
+    const send = (phase: ReturnType<typeof stateWorkload>, prefix: string, started: number) => runLoad({
+      port, connections: config.connections, windowStart: started, windowEnd: Infinity, maxTxns: Number.MAX_SAFE_INTEGER,
+      txnPrefix: prefix, next: (conn, t) => phase.next(conn, t), stopAt: started + config.stateCapSeconds * 1000,
+    });
+    let { memory: baseline } = await requestBaseline(child);
+    // The warm-up: the same load on other rooms (fresh ids), handled, before the measured one.
+    let cold: StateResult['cold'];
+    let warmEvents = 0;
+    if (config.stateWarmup) {
+      const warm = stateWorkload(state, config.connections, config.stateEventsPerTxn, { rooms: state.rooms, events: workload.total });
+      const started = performance.now();
+      const warmLoad = await send(warm, `warm${index}`, started);
+      const settled = await requestBaseline(child, Math.max(1_000, started + config.stateCapSeconds * 1000 - performance.now()));
+      cold = { ...growth(baseline, settled.memory), finished: warmLoad.ackedEvents === warm.total && settled.drained };
+      baseline = settled.memory;
+      warmEvents = warm.total;
+    }
     child.send({ type: 'window-start' });
     const started = performance.now();
     const startedAtMs = performance.timeOrigin + started;
     const stopAt = started + config.stateCapSeconds * 1000;
-    const load = await runLoad({
-      port, connections: config.connections, windowStart: started, windowEnd: Infinity, maxTxns: Number.MAX_SAFE_INTEGER,
-      txnPrefix: `state${index}`, next: (conn, t) => workload.next(conn, t), stopAt,
-    });
+    // A warm-up that did not finish leaves nothing to measure: its backlog would be in every figure.
+    const load = cold?.finished === false ? undefined : await send(workload, `state${index}`, started);
     const ackSeconds = (performance.now() - started) / 1000;
     // The child closes the CPU window once its handler has caught up (drain, within the cap), then measures.
     const stats = await finishChild(child, Math.max(1_000, stopAt - performance.now()));
     await waitExit(child);
     const end = stats.end!;
     const lastHandled = stats.lastHandledAtMs ?? 0;
-    const counted = stats.handled ?? stats.accepted;
-    const finished = load.ackedEvents === workload.total && counted === workload.total && stats.drained !== false;
+    const counted = (stats.handled ?? stats.accepted) - warmEvents;
+    const acked = load?.ackedEvents ?? 0;
+    const finished = acked === workload.total && counted === workload.total && stats.drained !== false;
     const seconds = finished
       ? (lastHandled > 0 ? Math.max(ackSeconds, (lastHandled - startedAtMs) / 1000) : ackSeconds)
       : (performance.timeOrigin + performance.now() - startedAtMs) / 1000;
     // Exactly once for what was handled; the state check only means something when all was handled.
-    const correct = (stats.handledTwice ?? 0) === 0 && (stats.handledDistinct === undefined || stats.handledDistinct === counted)
-      && counted <= stats.accepted && (!finished || (stats.accepted === workload.total && stats.stateCheck?.ok !== false));
+    const correct = (stats.handledTwice ?? 0) === 0 && (stats.handledDistinct === undefined || stats.handledDistinct === counted + warmEvents)
+      && counted <= stats.accepted - warmEvents && (!finished || (stats.accepted === workload.total + warmEvents && stats.stateCheck?.ok !== false));
     const result: StateResult = {
       server,
       events: workload.total,
       finished,
-      acked: load.ackedEvents,
+      acked,
       handled: counted,
       seconds,
       eventsPerSec: counted / seconds,
       ackSeconds,
       baseline,
       end,
-      rssGrowthMb: end.rssMb - baseline.rssMb,
-      heapGrowthMb: end.heapUsedMb - baseline.heapUsedMb,
+      ...growth(baseline, end),
       peakRssMb: stats.peakRssMb,
       serverCpuUsPerEvent: stats.cpuMicros / workload.total,
-      errors: load.errors,
+      errors: load?.errors ?? 0,
       correct,
       stateCheck: stats.stateCheck?.detail ?? '',
       server_stats: stats,
     };
+    if (cold) result.cold = cold;
     if (version !== undefined) result.version = version;
-    if (end.rssAnonMb !== undefined && baseline.rssAnonMb !== undefined) result.anonGrowthMb = end.rssAnonMb - baseline.rssAnonMb;
     return result;
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -217,6 +251,7 @@ async function main(): Promise<void> {
     },
     stateEventsPerTxn: Math.max(1, Math.floor(env('BENCH_STATE_TXN', 50))),
     stateCapSeconds: Math.max(1, env('BENCH_STATE_CAP', 75)),
+    stateWarmup: process.env['BENCH_STATE_WARMUP'] !== '0',
     only: process.env['BENCH_ONLY'] || undefined,
   };
   if (config.seconds <= 0) throw new Error('BENCH_SECONDS must be > 0');
@@ -320,36 +355,52 @@ async function main(): Promise<void> {
   }
 
   const stateTable: string[][] = [[
-    'server', 'time s', 'events/s', 'RSS growth MB', 'anon MB', 'heap growth MB', 'peak RSS MB', 'CPU µs/ev', 'bridgekit/this RSS growth', 'anon', 'heap', 'time', 'what it kept',
+    'server', 'time s', 'events/s', 'RSS growth MB', 'anon MB', 'heap growth MB', 'peak RSS MB', 'CPU µs/ev', 'bridgekit/this RSS growth', 'anon', 'heap', 'time',
+    'cold: RSS growth MB', 'anon MB', 'bridgekit/this RSS growth', 'anon', 'what it kept',
   ]];
-  const stateRatios: Array<{ peer: string; rssGrowth: number; anonGrowth: number; heapGrowth: number; time: number; target?: number; met?: boolean }> = [];
+  const stateRatios: Array<{
+    peer: string; rssGrowth: number; anonGrowth: number; heapGrowth: number; time: number; coldRssGrowth: number; coldAnonGrowth: number;
+    target?: number; met?: boolean; coldMet?: boolean;
+  }> = [];
   const kitState = stateRows.find((r): r is StateResult => !failed(r) && r.server === 'bridgekit');
   for (const row of stateRows) {
     if (failed(row)) {
-      stateTable.push([label(row.server), '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', `did not run: ${row.error}`]);
+      stateTable.push([label(row.server), ...Array<string>(15).fill('-'), `did not run: ${row.error}`]);
       continue;
     }
     let rssRatio = NaN;
     let anonRatio = NaN;
     let heapRatio = NaN;
     let timeRatio = NaN;
+    let coldRssRatio = NaN;
+    let coldAnonRatio = NaN;
     if (kitState && row.server !== 'bridgekit') {
       rssRatio = kitState.rssGrowthMb / row.rssGrowthMb;
       anonRatio = (kitState.anonGrowthMb ?? NaN) / (row.anonGrowthMb ?? NaN);
       heapRatio = kitState.heapGrowthMb / row.heapGrowthMb;
       timeRatio = kitState.seconds / row.seconds;
-      const entry: (typeof stateRatios)[number] = { peer: row.server, rssGrowth: rssRatio, anonGrowth: anonRatio, heapGrowth: heapRatio, time: timeRatio };
-      if (row.server.startsWith('matrix-appservice-bridge') && !row.server.includes('StateLookup')) { entry.target = 1 / 3; entry.met = rssRatio <= 1 / 3; }
+      coldRssRatio = (kitState.cold?.rssGrowthMb ?? NaN) / (row.cold?.rssGrowthMb ?? NaN);
+      coldAnonRatio = (kitState.cold?.anonGrowthMb ?? NaN) / (row.cold?.anonGrowthMb ?? NaN);
+      const entry: (typeof stateRatios)[number] = {
+        peer: row.server, rssGrowth: rssRatio, anonGrowth: anonRatio, heapGrowth: heapRatio, time: timeRatio, coldRssGrowth: coldRssRatio, coldAnonGrowth: coldAnonRatio,
+      };
+      if (row.server.startsWith('matrix-appservice-bridge') && !row.server.includes('StateLookup')) {
+        entry.target = 1 / 3;
+        entry.met = rssRatio <= 1 / 3;
+        if (row.cold) entry.coldMet = coldRssRatio <= 1 / 3;
+      }
       stateRatios.push(entry);
     }
     // A growth near zero (the bare floor) makes a ratio meaningless.
     const shown = (ratio: number, growth: number | undefined) => ((growth ?? 0) > 5 ? ratioText(ratio) : '-');
     const kept = row.finished ? row.stateCheck
+      : row.cold?.finished === false ? `NOT FINISHED: the warm-up took over ${config.stateCapSeconds} s (cold: memory includes the backlog)`
       : `NOT FINISHED within ${config.stateCapSeconds} s: ${fmt(row.acked)} acked, ${fmt(row.handled)} handled of ${fmt(row.events)}`
         + ` (memory includes the backlog)`;
     stateTable.push([label(row.server), (row.finished ? '' : '>') + fmt(row.seconds, 1), fmt(row.eventsPerSec), fmt(row.rssGrowthMb, 1),
       fmt(row.anonGrowthMb, 1), fmt(row.heapGrowthMb, 1), fmt(row.peakRssMb, 0), fmt(row.serverCpuUsPerEvent, 1),
       shown(rssRatio, row.rssGrowthMb), shown(anonRatio, row.anonGrowthMb), shown(heapRatio, row.heapGrowthMb), (row.finished ? '' : '<') + ratioText(timeRatio),
+      fmt(row.cold?.rssGrowthMb, 1), fmt(row.cold?.anonGrowthMb, 1), shown(coldRssRatio, row.cold?.rssGrowthMb), shown(coldAnonRatio, row.cold?.anonGrowthMb),
       (row.correct ? '' : 'FAILED: ') + kept]);
   }
 
@@ -365,12 +416,14 @@ async function main(): Promise<void> {
     }
   }
   if (stateRows.length > 0) {
-    lines.push('', `ROOM STATE (${fmt(config.state.rooms)} rooms × ${fmt(config.state.joins)} joins; growth = after − before, each after a full GC; ratios bridgekit ÷ peer, lower is better)`);
+    lines.push('', `ROOM STATE (${fmt(config.state.rooms)} rooms × ${fmt(config.state.joins)} joins; growth = after − before, each after a full GC; ratios bridgekit ÷ peer, lower is better;`
+      + (config.stateWarmup ? ' measured after a warm-up of the same load on other rooms; cold: the warm-up\'s own growth from a fresh process)' : ' no warm-up)'));
     lines.push(table(stateTable, 1));
     for (const r of stateRatios.filter((x) => x.target !== undefined)) {
       const row = stateRows.find((x): x is StateResult => !failed(x) && x.server === r.peer);
       lines.push(`  target: bridgekit RSS growth ≤ 1/3 of ${label(r.peer)}'s: ${ratioText(r.rssGrowth)} — ${r.met ? 'MET' : 'NOT MET'}`
         + ` (anonymous RSS only: ${ratioText(r.anonGrowth)}; JS heap: ${ratioText(r.heapGrowth)})`
+        + (r.coldMet === undefined ? '' : `; cold: ${ratioText(r.coldRssGrowth)} — ${r.coldMet ? 'MET' : 'NOT MET'} (anonymous: ${ratioText(r.coldAnonGrowth)})`)
         + (row && !row.finished ? ' (but that run did not finish: its memory is mostly unhandled backlog, not room state)' : ''));
     }
   }
