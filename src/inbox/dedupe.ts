@@ -168,10 +168,9 @@ export class DedupeIndex {
   /** Whether `gen` confirms `id`; records it would have to read go to `found.unread`. */
   private probe(gen: Generation, id: string, hash: number, found: { unread: string[]; inFlight: boolean; stored: StoredRecords | undefined }): boolean {
     const seqs = this.found;
-    seqs.length = 0;
-    gen.table.collect(hash, seqs);
-    for (const offset of seqs) {
-      const key = gen.prefix + seqKey(gen.base! + offset);
+    const count = gen.table.collect(hash, seqs);
+    for (let i = 0; i < count; i++) {
+      const key = gen.prefix + seqKey(gen.base! + seqs[i]!);
       const flying = this.inFlight.get(key);
       if (flying) {
         if (flying.includes(id)) return (found.inFlight = true);

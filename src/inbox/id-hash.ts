@@ -11,15 +11,22 @@ function fmix(h: number): number {
 }
 
 /**
- * Two independent 32-bit multiplicative hashes over the UTF-16 code units, 26 bits of each.
- * Not cryptographic and it need not be: a hit is always confirmed against the stored ids,
- * so a collision costs one read, never an event.
+ * Two independent 32-bit multiplicative hashes over the UTF-16 code units, taken two at a
+ * time as one 32-bit word (half the steps: an id is hashed once per transaction, on the
+ * hot path), 26 bits of each. Not cryptographic and it need not be: a hit is always
+ * confirmed against the stored ids, so a collision costs one read, never an event.
  */
 export const hashId: IdHash = (id) => {
   let a = 0x811c9dc5;
   let b = 0x6a09e667;
-  for (let i = 0; i < id.length; i++) {
-    const c = id.charCodeAt(i);
+  const even = id.length & ~1;
+  for (let i = 0; i < even; i += 2) {
+    const word = id.charCodeAt(i) | (id.charCodeAt(i + 1) << 16);
+    a = Math.imul(a ^ word, 0x01000193);
+    b = Math.imul(b ^ word, 0x5bd1e995);
+  }
+  if (even < id.length) {
+    const c = id.charCodeAt(even);
     a = Math.imul(a ^ c, 0x01000193);
     b = Math.imul(b ^ c, 0x5bd1e995);
   }

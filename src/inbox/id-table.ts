@@ -20,12 +20,15 @@ export class IdTable {
   /** Slot i: [2i] = tag (0: empty), [2i + 1] = value. */
   private slots: Uint32Array;
   private capacity: number;
+  /** capacity / 2^32: a tag times this, floored, is its home slot (a multiply, not a divide). */
+  private scale: number;
   private count = 0;
 
   /** `expected`: entries it should hold without growing. */
   constructor(expected = 0) {
     this.capacity = Math.max(MIN_SLOTS, Math.ceil(expected / MAX_LOAD) + 1);
     this.slots = new Uint32Array(this.capacity * 2);
+    this.scale = this.capacity / TWO_32;
   }
 
   get size(): number {
@@ -40,18 +43,23 @@ export class IdTable {
     this.count++;
   }
 
-  /** Appends to `out` the value of every entry whose tag is `hash`'s (usually none). */
-  collect(hash: number, out: number[]): void {
+  /**
+   * Writes to `out`, from index 0, the value of every entry whose tag is `hash`'s (usually
+   * none), and returns how many. `out` is the caller's scratch array: nothing is allocated.
+   */
+  collect(hash: number, out: number[]): number {
     const tag = tagOf(hash);
     const { slots, capacity } = this;
-    for (let slot = home(tag, capacity); slots[slot * 2] !== 0; slot = slot + 1 === capacity ? 0 : slot + 1) {
-      if (slots[slot * 2] === tag) out.push(slots[slot * 2 + 1]!);
+    let found = 0;
+    for (let slot = Math.floor(tag * this.scale); slots[slot * 2] !== 0; slot = slot + 1 === capacity ? 0 : slot + 1) {
+      if (slots[slot * 2] === tag) out[found++] = slots[slot * 2 + 1]!;
     }
+    return found;
   }
 
   private place(tag: number, value: number): void {
     const { slots, capacity } = this;
-    let slot = home(tag, capacity);
+    let slot = Math.floor(tag * this.scale);
     while (slots[slot * 2] !== 0) slot = slot + 1 === capacity ? 0 : slot + 1;
     slots[slot * 2] = tag;
     slots[slot * 2 + 1] = value;
@@ -61,6 +69,8 @@ export class IdTable {
     const old = this.slots;
     this.capacity = Math.ceil(this.capacity * GROWTH);
     this.slots = new Uint32Array(this.capacity * 2);
+    this.scale = this.capacity / TWO_32;
+    // Homes keep the order of tags, so this pass writes the new table front to back.
     for (let i = 0; i < old.length; i += 2) {
       if (old[i] !== 0) this.place(old[i]!, old[i + 1]!);
     }
@@ -72,7 +82,3 @@ function tagOf(hash: number): number {
   return Math.floor(hash / TWO_20) || 1;
 }
 
-/** The slot a tag starts probing at: its position in [0, 2^32) scaled to `capacity`. */
-function home(tag: number, capacity: number): number {
-  return Math.floor((tag * capacity) / TWO_32);
-}
