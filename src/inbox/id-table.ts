@@ -18,17 +18,15 @@ const TWO_32 = 0x100000000;
  */
 export class IdTable {
   /** Slot i: [2i] = tag (0: empty), [2i + 1] = value. */
-  private slots: Uint32Array;
-  private capacity: number;
+  private slots!: Uint32Array;
+  private capacity!: number;
   /** capacity / 2^32: a tag times this, floored, is its home slot (a multiply, not a divide). */
-  private scale: number;
+  private scale!: number;
   private count = 0;
 
   /** `expected`: entries it should hold without growing. */
   constructor(expected = 0) {
-    this.capacity = Math.max(MIN_SLOTS, Math.ceil(expected / MAX_LOAD) + 1);
-    this.slots = new Uint32Array(this.capacity * 2);
-    this.scale = this.capacity / TWO_32;
+    this.allocate(Math.max(MIN_SLOTS, Math.ceil(expected / MAX_LOAD) + 1));
   }
 
   get size(): number {
@@ -67,13 +65,17 @@ export class IdTable {
 
   private grow(): void {
     const old = this.slots;
-    this.capacity = Math.ceil(this.capacity * GROWTH);
-    this.slots = new Uint32Array(this.capacity * 2);
-    this.scale = this.capacity / TWO_32;
+    this.allocate(Math.ceil(this.capacity * GROWTH));
     // Homes keep the order of tags, so this pass writes the new table front to back.
     for (let i = 0; i < old.length; i += 2) {
       if (old[i] !== 0) this.place(old[i]!, old[i + 1]!);
     }
+  }
+
+  private allocate(capacity: number): void {
+    this.capacity = capacity;
+    this.slots = new Uint32Array(capacity * 2);
+    this.scale = capacity / TWO_32;
   }
 }
 
