@@ -40,12 +40,13 @@ export interface Settler<E extends JournalEntry> {
 }
 
 interface Lane<E extends JournalEntry> {
-  readonly key: string;
   readonly queue: E[];
   attempts: number;
   running: boolean;
   /** In `waiting`, for a free slot. */
   waiting: boolean;
+  /** Idle and kept for reuse (counted in `parked`). */
+  parked: boolean;
   retryTimer?: NodeJS.Timeout;
 }
 
@@ -81,6 +82,13 @@ class Context<E extends JournalEntry> implements HandlerContext {
 const FAIR_SHARE = 64;
 
 /**
+ * Idle lanes are kept for reuse: a busy room gets about one event per transaction, and a
+ * lane made and dropped for each one cost the intake more than the dispatching itself.
+ * Past this many idle lanes, they all go at once.
+ */
+const KEPT_LANES = 1024;
+
+/**
  * Hands items to the handler: strictly in order within a lane (a room), lanes concurrently
  * up to `concurrency`. A failing item is retried with capped exponential backoff while its
  * lane waits and the others go on; after `maxAttempts` it becomes a dead letter.
@@ -89,6 +97,8 @@ export class Dispatcher<E extends JournalEntry = JournalEntry> {
   private readonly lanes = new Map<string, Lane<E>>();
   private readonly waiting: Array<Lane<E>> = [];
   private running = 0;
+  /** Idle lanes kept in `lanes`. */
+  private parked = 0;
   private stopping = false;
   private idleWaiters: Array<() => void> = [];
 
@@ -103,8 +113,12 @@ export class Dispatcher<E extends JournalEntry = JournalEntry> {
     const key = laneOf(entry.item);
     let lane = this.lanes.get(key);
     if (!lane) {
-      lane = { key, queue: [], attempts: 0, running: false, waiting: false };
+      lane = { queue: [], attempts: 0, running: false, waiting: false, parked: false };
       this.lanes.set(key, lane);
+    }
+    if (lane.parked) {
+      lane.parked = false;
+      this.parked--;
     }
     lane.queue.push(entry);
     if (!lane.running && !lane.retryTimer && !lane.waiting) this.schedule(lane);
@@ -112,7 +126,7 @@ export class Dispatcher<E extends JournalEntry = JournalEntry> {
 
   /** Lanes that have work queued, running or waiting for a retry. */
   get activeLanes(): number {
-    return this.lanes.size;
+    return this.lanes.size - this.parked;
   }
 
   /** Resolves when no handler is running (retries that wait on timers do not count). */
@@ -182,7 +196,7 @@ export class Dispatcher<E extends JournalEntry = JournalEntry> {
     } finally {
       lane.running = false;
       this.running--;
-      if (lane.queue.length === 0 && !lane.retryTimer) this.lanes.delete(lane.key);
+      if (lane.queue.length === 0 && !lane.retryTimer) this.park(lane);
       const next = this.stopping ? undefined : this.waiting.shift();
       if (next) {
         next.waiting = false;
@@ -194,6 +208,14 @@ export class Dispatcher<E extends JournalEntry = JournalEntry> {
         for (const resolve of waiters) resolve();
       }
     }
+  }
+
+  /** Keeps an idle lane for reuse; past `KEPT_LANES` of them, drops them all (one scan per that many). */
+  private park(lane: Lane<E>): void {
+    lane.parked = true;
+    if (++this.parked <= KEPT_LANES) return;
+    for (const [key, kept] of this.lanes) if (kept.parked) this.lanes.delete(key);
+    this.parked = 0;
   }
 
   /**

@@ -3,6 +3,9 @@ import { startEndpoint, putTransaction, type Endpoint } from '../helpers/endpoin
 import { makeEvent } from '../helpers/events.js';
 import { waitFor } from '../helpers/net.js';
 import type { InboundItem, RoomEvent } from '../../src/events/types.js';
+import { Dispatcher } from '../../src/inbox/dispatcher.js';
+import type { JournalEntry } from '../../src/inbox/entries.js';
+import { silentLogger } from '../../src/log/logger.js';
 
 const idsOf = (items: InboundItem[], roomId?: string) =>
   items.flatMap((i) => (i.kind === 'event' && (!roomId || i.event.room_id === roomId) ? [i.event.event_id] : []));
@@ -197,5 +200,45 @@ describe('inbox: persistence across restarts', () => {
     } finally {
       await second.close();
     }
+  });
+});
+
+describe('inbox: the dispatcher\'s lanes', () => {
+  const entryIn = (room: string, seq: number): JournalEntry => ({
+    seq, txnId: 't', receivedAt: 0, item: { kind: 'event', event: makeEvent(room) },
+  });
+
+  it('reuses a room\'s lane across transactions and keeps at most 1,024 idle ones, in order throughout', async () => {
+    const handled = new Map<string, number[]>();
+    let settled = 0;
+    const dispatcher = new Dispatcher(async (item) => {
+      await Promise.resolve();
+      if (item.kind !== 'event') return;
+      const room = item.event.room_id;
+      handled.set(room, [...(handled.get(room) ?? []), Number(item.event.content['n'])]);
+    }, {
+      done: async () => { settled++; },
+      handled: () => { settled++; },
+      dead: async () => { throw new Error('no item may fail here'); },
+    }, { concurrency: 8, maxAttempts: 3, retryBaseMs: 1, retryMaxMs: 1 }, silentLogger());
+    const lanes = () => (dispatcher as unknown as { lanes: Map<string, unknown> }).lanes.size;
+    let pushed = 0;
+    for (let round = 0; round < 3; round++) {
+      // 3,000 rooms, one event each, like a transaction touching many rooms.
+      for (let r = 0; r < 3_000; r++) {
+        const entry = entryIn(`!room${r}:localhost`, pushed++);
+        (entry.item as { event: RoomEvent }).event.content['n'] = round;
+        dispatcher.push(entry);
+      }
+      await waitFor(() => settled === pushed, 5_000, `round ${round}`);
+      assert.equal(dispatcher.activeLanes, 0);
+      assert.ok(lanes() <= 1_024, `${lanes()} lanes kept after round ${round}`);
+    }
+    // One more event in a room whose lane is idle (kept or swept): still handled, after the others.
+    dispatcher.push(entryIn('!room0:localhost', pushed++));
+    await waitFor(() => settled === pushed, 2_000, 'the last event');
+    assert.equal(handled.size, 3_000);
+    for (const [room, rounds] of handled) assert.deepEqual(rounds.slice(0, 3), [0, 1, 2], room);
+    assert.equal(handled.get('!room0:localhost')!.length, 4);
   });
 });
