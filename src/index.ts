@@ -18,4 +18,6 @@ export type { PluginHttp, PluginRequest, PluginResponse, PluginRouteHandler, Plu
 export { RoomAdminRefused, type RoomAdminResult } from './bot/room-admin.js';
 export * from './mirror/index.js';
 export { TokenBucket } from './util/token-bucket.js';
+// The one way to reach URLs that people outside the operator choose.
+export * from './net/index.js';
 export type { Mentions } from './puppets/content/text.js';

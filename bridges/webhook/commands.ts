@@ -1,8 +1,7 @@
-import type { BotCommand, CommandInvocation, KeyValue, PluginContext } from 'matrix-bridgekit';
+import { refusedTarget, type BotCommand, type CommandInvocation, type KeyValue, type PluginContext } from 'matrix-bridgekit';
 import { HOOK_NAME, type Hooks } from './hooks.js';
 import { ensureLinked } from './inbound.js';
 import { keys, NO_STATS, type OutboundStats, type OutboundTarget } from './outbound-store.js';
-import { refusedTarget } from './target-guard.js';
 
 /** Managing hooks changes who can post in the room and where its messages go. */
 export const MODERATOR = 50;
@@ -111,7 +110,7 @@ async function out(d: CommandDeps, inv: CommandInvocation, arg: string): Promise
   }
   const refusal = await refusedTarget(arg, d.allowPrivateTargets);
   if (refusal) {
-    await inv.reply(`Not set: ${refusal}.`);
+    await inv.reply(`Not set: ${refusal}; set bridge.config.outbound.allowPrivateTargets to allow it.`);
     return;
   }
   const target: OutboundTarget = { url: arg, setBy: inv.sender, setAt: Date.now() };

@@ -16,7 +16,7 @@
  * acknowledgement (so none is lost or queued twice) and sent by a worker; the bridge's own
  * messages (the bot, ghosts: what came in through hooks) never go out.
  */
-import type { BridgePlugin } from 'matrix-bridgekit';
+import { guardedLookup, refusedTarget, type BridgePlugin } from 'matrix-bridgekit';
 import { webhookCommand, type CommandDeps } from './commands.js';
 import { webhookConfigSchema, type WebhookConfig } from './config.js';
 import { Hooks } from './hooks.js';
@@ -24,7 +24,6 @@ import { inboundRoute } from './inbound.js';
 import { editPayloadOf, payloadOf, queueForTarget } from './outbound.js';
 import { DeliveryWorker, type Poster } from './outbound-worker.js';
 import { postMessage } from './outbound-http.js';
-import { publicOnlyLookup, refusedTarget } from './target-guard.js';
 import { hookRateLimit } from './rate-limit.js';
 
 export type { WebhookConfig } from './config.js';
@@ -56,12 +55,13 @@ export function createWebhookPlugin(): BridgePlugin<WebhookConfig> {
     async start(ctx) {
       const hooks = new Hooks(ctx.kv);
       const { allowPrivateTargets } = ctx.config.outbound;
+      const publicOnly = guardedLookup();
       // Checked again before each delivery, and on the connection itself: what a name
       // resolves to can change.
       const post: Poster = async (url, payload, timeoutMs) => {
         if (allowPrivateTargets) return postMessage(url, payload, timeoutMs);
         const refusal = await refusedTarget(url, false);
-        const attempt = refusal === undefined ? await postMessage(url, payload, timeoutMs, publicOnlyLookup) : undefined;
+        const attempt = refusal === undefined ? await postMessage(url, payload, timeoutMs, publicOnly) : undefined;
         if (attempt && !(attempt.kind === 'rejected' && attempt.status === 0)) return attempt;
         ctx.logger.warn({ target: new URL(url).origin, refusal: refusal ?? attempt?.reason }, 'outbound webhook target refused');
         return attempt ?? { kind: 'rejected', status: 0 };

@@ -2,7 +2,7 @@ import { request as httpRequest, type ClientRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type { OutboundPayload } from './outbound-store.js';
-import { PRIVATE_TARGET } from './target-guard.js';
+import { PRIVATE_TARGET } from 'matrix-bridgekit';
 
 /** What one POST came to. */
 export type Attempt =

@@ -48,7 +48,23 @@ export const configSchema = z.strictObject({
     publicUrl: httpUrl.optional(),
     /** Largest media the bridge downloads or relays, in bytes. */
     mediaMaxBytes: positiveInt.default(50 * 1024 * 1024),
+    /** How long a media link works after it is made (signed into the link). Default 7 days. */
+    mediaLinkTtlSeconds: positiveInt.default(7 * 24 * 3600),
+    /** Media link requests served at once; more are answered 429 M_LIMIT_EXCEEDED. */
+    mediaMaxConcurrent: positiveInt.default(16),
+    /** Disk the media relay may keep (temporary files, one download per media shared by all readers). */
+    mediaCacheBytes: positiveInt.default(512 * 1024 * 1024),
   }, { error: 'must be a mapping' }),
+  /**
+   * Fetches of URLs that people outside the operator choose (remote avatars): private,
+   * loopback, link-local and other non-public addresses are refused unless
+   * `allowPrivateTargets` is set; redirects are judged again at every hop.
+   */
+  outbound: z.strictObject({
+    allowPrivateTargets: z.boolean({ error: 'must be true or false' }).default(false),
+    timeoutMs: positiveInt.default(30_000),
+    maxRedirects: z.number({ error: 'must be a number' }).int('must be an integer').min(0).max(20).default(3),
+  }, { error: 'must be a mapping' }).prefault({}),
   bot: z.strictObject({
     /** Commands start with this, e.g. `!help`. */
     prefix: z.string({ error: 'must be a string' }).min(1, 'must not be empty').default('!'),

@@ -18,7 +18,7 @@ export type { StateFetcher, RoomsApi } from './api/rooms.js';
 export type { Profile, ProfileApi } from './api/profile.js';
 export type { Presence, ReceiptOptions, EphemeralApi } from './api/ephemeral.js';
 export type { Visibility, ResolvedAlias, DirectoryApi } from './api/directory.js';
-export type { UploadOptions, DownloadOptions, MediaDownload, MediaApi } from './api/media.js';
+export type { UploadOptions, DownloadOptions, MediaDownload, MediaStream, MediaApi } from './api/media.js';
 export { parseMxc, DEFAULT_MAX_DOWNLOAD_BYTES } from './api/media.js';
 export type { RegisterResult, Versions, AccountApi } from './api/account.js';
 export type { AppserviceApi } from './api/appservice.js';

@@ -1,47 +1,72 @@
 import { Router } from '@koa/router';
 import type Koa from 'koa';
 import type { Logger } from '../log/logger.js';
-import { MatrixError, MediaTooLargeError, type HomeserverApi } from '../homeserver/index.js';
+import { MatrixError, MediaTooLargeError } from '../homeserver/index.js';
 import { MEDIA_PATH, type MediaLinks } from './links.js';
+import type { MediaRelayCache } from './relay-cache.js';
 
 /** Types a browser may show inline from the bridge's origin; anything else is a download. */
 const INLINE = /^(image\/(png|jpeg|gif|webp|avif|bmp)|audio\/[\w.+-]+|video\/[\w.+-]+|text\/plain)(;|$)/i;
 
+/** Longest a browser or proxy may cache an answer; never past the link's expiry. */
+const MAX_CACHE_SECONDS = 7 * 24 * 3600;
+
 export interface MediaProxyOptions {
   readonly links: MediaLinks;
-  readonly api: Pick<HomeserverApi, 'media'>;
+  readonly relay: Pick<MediaRelayCache, 'open'>;
   readonly maxBytes: number;
+  /** Requests served at once (downloading or streaming); more are answered 429. */
+  readonly maxConcurrent: number;
   readonly logger: Logger;
 }
 
 /**
- * `GET /_bridgekit/media/<server>/<mediaId>[/<filename>]?sig=…`: the media a `MediaLinks`
- * link names, downloaded as the appservice and passed on. Errors are `{errcode, error}`;
- * nothing is logged with the signature.
+ * `GET /_bridgekit/media/<server>/<mediaId>[/<filename>]?exp=…&sig=…`: the media a
+ * `MediaLinks` link names, downloaded as the appservice (once, however many ask at once)
+ * and streamed on. Errors are `{errcode, error}`; nothing is logged with the signature.
  */
 export function mediaProxyRoutes(options: MediaProxyOptions): Koa.Middleware[] {
   const router = new Router();
+  let active = 0;
   router.get(`${MEDIA_PATH}/:serverName/:mediaId{/:filename}`, async (ctx) => {
     const { serverName, mediaId, filename } = ctx['params'] as Record<string, string | undefined>;
-    const sig = typeof ctx.query['sig'] === 'string' ? ctx.query['sig'] : '';
-    const fail = (status: number, errcode: string, error: string) => {
+    const query = (name: string) => (typeof ctx.query[name] === 'string' ? ctx.query[name] : '');
+    const fail = (status: number, errcode: string, error: string, extra: Record<string, unknown> = {}) => {
       ctx.status = status;
-      ctx.body = { errcode, error };
+      ctx.body = { errcode, error, ...extra };
     };
-    if (!serverName || !mediaId || !options.links.verify(serverName, mediaId, sig)) {
-      return fail(403, 'M_FORBIDDEN', 'This link was not made by this bridge');
+    const verdict = serverName && mediaId
+      ? options.links.verify({ serverName, mediaId, filename, exp: query('exp'), sig: query('sig') })
+      : { ok: false as const, why: 'forged' as const };
+    if (!verdict.ok) {
+      return verdict.why === 'expired'
+        ? fail(403, 'M_FORBIDDEN', 'This link has expired; ask for the media again where you found it')
+        : fail(403, 'M_FORBIDDEN', 'This link was not made by this bridge');
     }
+    if (active >= options.maxConcurrent) {
+      ctx.set('Retry-After', '1');
+      return fail(429, 'M_LIMIT_EXCEEDED', 'Too many media requests at once; try again shortly', { retry_after_ms: 1000 });
+    }
+    // Held until the answer is fully sent or the client goes away, not just until the handler returns.
+    active++;
+    let released = false;
+    ctx.res.once('close', () => {
+      if (!released) active--;
+      released = true;
+    });
     const mxc = `mxc://${serverName}/${mediaId}`;
     try {
-      const media = await options.api.media.download(mxc, { maxBytes: options.maxBytes });
+      const { media, handle } = await options.relay.open(mxc);
       const inline = INLINE.test(media.contentType);
       const name = filename ?? media.filename;
+      const maxAge = Math.max(0, Math.min(MAX_CACHE_SECONDS, Math.floor((verdict.expiresAt - Date.now()) / 1000)));
       ctx.status = 200;
-      ctx.body = media.data;
+      ctx.body = handle.createReadStream();
+      ctx.length = media.size;
       ctx.set('Content-Type', inline ? media.contentType : 'application/octet-stream');
       ctx.set('Content-Disposition', `${inline ? 'inline' : 'attachment'}${name ? `; filename*=UTF-8''${encodeURIComponent(name)}` : ''}`);
       // Content is immutable; it must never run as a page of the bridge's origin.
-      ctx.set('Cache-Control', 'public, max-age=604800, immutable');
+      ctx.set('Cache-Control', `public, max-age=${maxAge}, immutable`);
       ctx.set('Content-Security-Policy', "sandbox; default-src 'none'");
       ctx.set('X-Content-Type-Options', 'nosniff');
     } catch (err) {

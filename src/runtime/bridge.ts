@@ -4,7 +4,7 @@ import { HomeserverApi } from '../homeserver/index.js';
 import { Inbox, type ItemHandler } from '../inbox/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { Mirror } from '../mirror/index.js';
-import { MediaLinks, mediaProxyRoutes } from '../media/index.js';
+import { MediaLinks, MediaRelayCache, mediaProxyRoutes } from '../media/index.js';
 import { Puppets } from '../puppets/index.js';
 import { loadRegistration, Namespaces, type Registration } from '../registration/index.js';
 import { Sections, Store } from '../store/index.js';
@@ -20,6 +20,9 @@ import { MemberRooms } from '../plugin/remote/member-rooms.js';
 import { queryHandlersFor } from '../plugin/queries.js';
 import { BotCommands } from '../bot/commands.js';
 import { BridgeMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
+
+/** How long a relayed media file is reused for more link requests (short: quarantined media stops soon). */
+const MEDIA_KEEP_MS = 5 * 60_000;
 
 export interface StartBridgeOptions {
   readonly config: BridgeConfig;
@@ -77,11 +80,16 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   const ghosts = new GhostIds(config.appservice.prefix, config.homeserver.domain);
   const kvSection = store.section<unknown>(Sections.pluginData(plugin.name));
   const http = new PluginRouter(plugin.name, config.appservice.url);
-  const mediaLinks = new MediaLinks(registration.as_token, config.bridge.publicUrl);
+  const mediaLinks = new MediaLinks(registration.as_token, config.bridge.publicUrl, { ttlSeconds: config.bridge.mediaLinkTtlSeconds });
+  const mediaRelay = new MediaRelayCache({
+    download: (mxc) => api.media.openDownload(mxc, { maxBytes: config.bridge.mediaMaxBytes }),
+    maxBytes: config.bridge.mediaMaxBytes, cacheBytes: config.bridge.mediaCacheBytes, keepMs: MEDIA_KEEP_MS,
+  });
   memberRooms = new MemberRooms(store, mirror, mappings);
   const remote = new RemotePipeline({
     puppets, mirror, mappings, ghosts, api, store, memberRooms, logger: pluginLog,
     presenceRefreshMs: options.presenceRefreshMs ?? config.bridge.presenceRefreshSeconds * 1000,
+    outbound: config.outbound,
   });
   const commands = new BotCommands({
     plugin, puppets, mirror, namespaces, config: config.bot, logger: pluginLog,
@@ -131,7 +139,10 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       maxBodyBytes: config.appservice.maxBodyBytes,
       logger: logger.child({ component: 'appservice' }),
       extraRoutes: [
-        ...(mediaLinks.enabled ? mediaProxyRoutes({ links: mediaLinks, api, maxBytes: config.bridge.mediaMaxBytes, logger: logger.child({ component: 'media' }) }) : []),
+        ...(mediaLinks.enabled ? mediaProxyRoutes({
+          links: mediaLinks, relay: mediaRelay, maxBytes: config.bridge.mediaMaxBytes,
+          maxConcurrent: config.bridge.mediaMaxConcurrent, logger: logger.child({ component: 'media' }),
+        }) : []),
         ...http.middleware(),
       ],
     });
@@ -152,6 +163,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     puppets.close?.();
     await mirror.close();
     await store.close();
+    await mediaRelay.close();
     throw e;
   }
   logger.info({ url: server.url, metrics: metricsServer?.url, plugin: plugin.name, appservice: registration.id }, 'bridge listening');
@@ -170,6 +182,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       puppets.close?.();
       await mirror.close();
       await store.close();
+      await mediaRelay.close();
     },
   };
 }

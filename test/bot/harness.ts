@@ -16,6 +16,8 @@ export interface BotHarnessOptions {
   readonly pluginConfig?: Record<string, unknown>;
   /** Where the bridge logs (default: nowhere). */
   readonly logger?: Logger;
+  /** Let remote avatars come from loopback (the test's own servers); default: refused, as in production. */
+  readonly allowPrivateTargets?: boolean;
 }
 
 /**
@@ -35,6 +37,7 @@ export class BotHarness {
       config: {
         appservice: { id: 'echo-test', bot: 'echobot', prefix: '_echo_' },
         bot: { ...(options.prefix !== undefined ? { prefix: options.prefix } : {}), invites: options.invites ?? {}, admins: options.admins ?? [] },
+        ...(options.allowPrivateTargets ? { outbound: { allowPrivateTargets: true } } : {}),
       },
       ...(options.pluginConfig ? { pluginConfig: options.pluginConfig } : {}),
       ...(options.logger ? { logger: options.logger } : {}),

@@ -20,6 +20,16 @@ export interface MediaDownload {
   readonly filename?: string;
 }
 
+/** A download whose body has not been read yet: for relaying media without holding it. */
+export interface MediaStream {
+  readonly contentType: string;
+  readonly filename?: string;
+  /** From Content-Length, when the homeserver gives one (checked against maxBytes already). */
+  readonly declaredBytes?: number;
+  /** Read it to the end or cancel it: the connection stays open until then. */
+  readonly body: ReadableStream<Uint8Array>;
+}
+
 export const DEFAULT_MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024;
 
 /** `mxc://server/mediaId` → its parts; undefined when it is not a valid content URI. */
@@ -58,12 +68,37 @@ export class MediaApi {
    * after 5xx and timeouts like any GET.
    */
   async download(mxc: string, options: DownloadOptions = {}): Promise<MediaDownload> {
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES;
+    return this.get(mxc, options, (response, path) => readMedia(response, maxBytes, path));
+  }
+
+  /**
+   * Like `download`, but hands back the body unread, for passing it on as it arrives. A
+   * declared size above `maxBytes` is refused here; the reader must still count, since a
+   * homeserver need not declare one. The request's timeout covers reading the body too.
+   */
+  async openDownload(mxc: string, options: DownloadOptions = {}): Promise<MediaStream> {
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES;
+    return this.get(mxc, options, async (response, path) => {
+      const declared = declaredSize(response);
+      if (declared !== undefined && declared > maxBytes) {
+        await response.body?.cancel();
+        throw new MediaTooLargeError('GET', path, maxBytes);
+      }
+      return {
+        ...mediaInfo(response),
+        ...(declared !== undefined ? { declaredBytes: declared } : {}),
+        body: response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() }),
+      };
+    });
+  }
+
+  private async get<T>(mxc: string, options: DownloadOptions, read: (response: Response, path: string) => Promise<T>): Promise<T> {
     const parts = parseMxc(mxc);
     if (!parts) throw new RangeError(`not an mxc:// content URI: ${mxc}`);
-    const maxBytes = options.maxBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES;
-    const get = (target: Route) => this.client.request<MediaDownload>('GET', target, {
+    const get = (target: Route) => this.client.request<T>('GET', target, {
       asUser: actingUser(this.client, options),
-      readResponse: (response) => readMedia(response, maxBytes, target.path),
+      readResponse: (response) => read(response, target.path),
       ...controls(options),
     });
     try {
@@ -78,7 +113,7 @@ export class MediaApi {
 /** The body, at most `maxBytes` of it (by Content-Length first, then as it arrives). */
 async function readMedia(response: Response, maxBytes: number, path: string): Promise<MediaDownload> {
   const tooLarge = () => new MediaTooLargeError('GET', path, maxBytes);
-  if (Number(response.headers.get('content-length') ?? 0) > maxBytes) {
+  if ((declaredSize(response) ?? 0) > maxBytes) {
     await response.body?.cancel();
     throw tooLarge();
   }
@@ -91,14 +126,21 @@ async function readMedia(response: Response, maxBytes: number, path: string): Pr
       chunks.push(chunk);
     }
   }
+  return { data: Buffer.concat(chunks, size), ...mediaInfo(response) };
+}
+
+function declaredSize(response: Response): number | undefined {
+  const header = response.headers.get('content-length');
+  const size = header === null ? NaN : Number(header);
+  return Number.isSafeInteger(size) && size >= 0 ? size : undefined;
+}
+
+/** Content type and the filename from `Content-Disposition`, when the homeserver gives one. */
+function mediaInfo(response: Response): { contentType: string; filename?: string } {
   const disposition = response.headers.get('content-disposition') ?? '';
   const named = /filename\*=(?:UTF-8'')?([^;]+)|filename="?([^";]+)"?/i.exec(disposition);
   const filename = named ? safeDecode((named[1] ?? named[2] ?? '').trim()) : undefined;
-  return {
-    data: Buffer.concat(chunks, size),
-    contentType: response.headers.get('content-type') ?? 'application/octet-stream',
-    ...(filename ? { filename } : {}),
-  };
+  return { contentType: response.headers.get('content-type') ?? 'application/octet-stream', ...(filename ? { filename } : {}) };
 }
 
 function safeDecode(text: string): string {

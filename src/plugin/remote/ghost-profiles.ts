@@ -3,7 +3,7 @@ import type { Mirror } from '../../mirror/index.js';
 import type { Puppet, Puppets, RoomProfile } from '../../puppets/index.js';
 import type { Mappings } from '../mappings.js';
 import type { RemoteUser } from '../remote-events.js';
-import { imageFrom } from './media-source.js';
+import type { ImageSource } from './media-source.js';
 import type { MemberRooms } from './member-rooms.js';
 import type { GhostRecord, RemoteRecords } from './records.js';
 
@@ -16,6 +16,8 @@ export interface GhostProfilesDeps {
   readonly mappings: Mappings;
   readonly memberRooms: MemberRooms;
   readonly records: RemoteRecords;
+  /** Downloads remote avatars (through the guarded fetcher). */
+  readonly images: ImageSource;
   readonly logger: Logger;
 }
 
@@ -94,7 +96,7 @@ export class GhostProfiles {
   /** Sets the global avatar; a failed download is logged and retried only after a while. Returns the mxc URI. */
   private async setAvatar(puppet: Puppet, source: string): Promise<string | undefined> {
     try {
-      const image = await imageFrom(source);
+      const image = await this.deps.images(source);
       if (typeof image !== 'string') return await puppet.setAvatar(image);
       await puppet.setAvatarUrl(image);
       return image;

@@ -1,24 +1,44 @@
+import type { LookupFunction } from 'node:net';
 import type { MediaData } from '../../puppets/index.js';
+import { fetchGuarded } from '../../net/index.js';
 
 /** Largest remote avatar downloaded (bytes): avatars are small, a huge one is a mistake or an attack. */
 const MAX_AVATAR_BYTES = 10 * 1024 * 1024;
-const DOWNLOAD_TIMEOUT_MS = 30_000;
+
+/** How the bridge fetches URLs that remote parties chose (config `outbound`). */
+export interface OutboundSettings {
+  readonly allowPrivateTargets: boolean;
+  readonly timeoutMs: number;
+  readonly maxRedirects: number;
+  /** The resolver under the address guard; tests map names to loopback with it. */
+  readonly resolve?: LookupFunction;
+}
+
+export const DEFAULT_OUTBOUND: OutboundSettings = { allowPrivateTargets: false, timeoutMs: 30_000, maxRedirects: 3 };
+
+/** A remote image URL as something puppets can set. */
+export type ImageSource = (url: string) => Promise<string | MediaData>;
 
 /**
- * A remote image URL as something puppets can set: `mxc://` passes through, `http(s)://`
- * is downloaded (puppets upload it once per content). Callers remember the source URL so
- * an unchanged one is never downloaded again.
+ * Remote image URLs as something puppets can set: `mxc://` passes through, `http(s)://` is
+ * downloaded through the guarded fetcher (a remote party picks the URL, so it must not reach
+ * the bridge's own host or network). Callers remember the source URL so an unchanged one is
+ * never downloaded again.
  */
-export async function imageFrom(url: string): Promise<string | MediaData> {
-  if (url.startsWith('mxc://')) return url;
-  if (!/^https?:\/\//i.test(url)) throw new Error(`unsupported image URL ${url}: expected mxc:// or http(s)://`);
-  const response = await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS), redirect: 'follow' });
-  if (!response.ok) throw new Error(`downloading ${url} failed: HTTP ${response.status}`);
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > MAX_AVATAR_BYTES) throw new Error(`${url} is too large (${declared} bytes)`);
-  const data = new Uint8Array(await response.arrayBuffer());
-  if (data.byteLength > MAX_AVATAR_BYTES) throw new Error(`${url} is too large (${data.byteLength} bytes)`);
-  const contentType = response.headers.get('content-type')?.split(';')[0]?.trim() || 'application/octet-stream';
-  const filename = new URL(url).pathname.split('/').pop() || 'avatar';
-  return { data, contentType, filename };
+export function remoteImages(settings: OutboundSettings = DEFAULT_OUTBOUND): ImageSource {
+  return async (url) => {
+    if (url.startsWith('mxc://')) return url;
+    if (!/^https?:\/\//i.test(url)) throw new Error('unsupported image URL: expected mxc:// or http(s)://');
+    const response = await fetchGuarded(url, {
+      maxBytes: MAX_AVATAR_BYTES,
+      timeoutMs: settings.timeoutMs,
+      maxRedirects: settings.maxRedirects,
+      allowPrivateTargets: settings.allowPrivateTargets,
+      headers: { accept: 'image/*' },
+      ...(settings.resolve ? { resolve: settings.resolve } : {}),
+    });
+    const contentType = response.headers['content-type']?.split(';')[0]?.trim() || 'application/octet-stream';
+    const filename = new URL(response.url).pathname.split('/').pop() || 'avatar';
+    return { data: new Uint8Array(response.data), contentType, filename };
+  };
 }

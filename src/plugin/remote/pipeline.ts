@@ -9,6 +9,7 @@ import type { Mappings } from '../mappings.js';
 import type { RemoteChannel, RemoteEvent, RemoteUser } from '../remote-events.js';
 import { unknownTarget } from './errors.js';
 import { GhostProfiles } from './ghost-profiles.js';
+import { remoteImages, type OutboundSettings } from './media-source.js';
 import type { MemberRooms } from './member-rooms.js';
 import { RemoteMessages } from './messages.js';
 import { Portals, type EnsurePortalOptions } from './portals.js';
@@ -29,6 +30,8 @@ export interface RemotePipelineOptions {
   /** The user → rooms index the plugin host also uses for presence. */
   readonly memberRooms: MemberRooms;
   readonly logger: Logger;
+  /** How remote avatars are fetched (config `outbound`); private addresses refused by default. */
+  readonly outbound?: OutboundSettings;
   /** How often a ghost's `online`/`unavailable` presence is re-sent (default 60 s). */
   readonly presenceRefreshMs?: number;
 }
@@ -54,8 +57,9 @@ export class RemotePipeline {
   constructor(private readonly options: RemotePipelineOptions) {
     const { puppets, mirror, mappings, ghosts, api, memberRooms, logger } = options;
     const records = new RemoteRecords(options.store);
-    this.portals = new Portals({ puppets, api, mirror, mappings, ghosts, records, logger });
-    this.profiles = new GhostProfiles({ puppets, mirror, mappings, memberRooms, records, logger });
+    const images = remoteImages(options.outbound);
+    this.portals = new Portals({ puppets, api, mirror, mappings, ghosts, records, images, logger });
+    this.profiles = new GhostProfiles({ puppets, mirror, mappings, memberRooms, records, images, logger });
     this.presence = new PresenceRelay(puppets, logger, options.presenceRefreshMs);
     this.messages = new RemoteMessages({ puppets, mappings, logger });
     this.activity = new RoomActivity({ puppets, ghosts, messages: this.messages, memberRooms, logger });

@@ -5,7 +5,7 @@ import type { Puppets } from '../../puppets/index.js';
 import type { GhostIds } from '../ghost-ids.js';
 import type { Mappings } from '../mappings.js';
 import type { RemoteChannel } from '../remote-events.js';
-import { imageFrom } from './media-source.js';
+import type { ImageSource } from './media-source.js';
 import type { RemoteRecords } from './records.js';
 
 export interface PortalsDeps {
@@ -16,6 +16,8 @@ export interface PortalsDeps {
   readonly mappings: Mappings;
   readonly ghosts: GhostIds;
   readonly records: RemoteRecords;
+  /** Downloads remote avatars (through the guarded fetcher). */
+  readonly images: ImageSource;
   readonly logger: Logger;
 }
 
@@ -103,7 +105,7 @@ export class Portals {
     const record = await this.deps.records.channel(channel.id);
     if (record.avatarSource === source && record.avatarMxc !== undefined) return record.avatarMxc;
     try {
-      const image = await imageFrom(source);
+      const image = await this.deps.images(source);
       const mxc = typeof image === 'string'
         ? image
         : await this.deps.api.media.upload(image.data, image.contentType, image.filename !== undefined ? { filename: image.filename } : {});

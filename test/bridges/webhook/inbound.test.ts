@@ -18,7 +18,7 @@ describe('webhook bridge: inbound hooks (end to end through the test homeserver)
 
   before(async () => {
     const logger = createLogger({ level: 'trace' }, { write: (line: string) => void logs.push(line) });
-    h = await BotHarness.start(createWebhookPlugin(), { pluginConfig: { inbound: { maxBodyBytes: 4096 } }, logger });
+    h = await BotHarness.start(createWebhookPlugin(), { pluginConfig: { inbound: { maxBodyBytes: 4096 } }, logger, allowPrivateTargets: true });
     alice = await h.user('alice');
     bob = await h.user('bob');
     carol = await h.user('carol');

@@ -132,7 +132,7 @@ describe('webhook bridge: parts', () => {
 
 describe('webhook bridge: outbound target guard', () => {
   it('refuses loopback, private, link-local and mapped addresses unless allowed', async () => {
-    const { refusedTarget } = await import('../../../bridges/webhook/target-guard.js');
+    const { refusedTarget } = await import('../../../src/net/index.js');
     for (const url of ['http://127.0.0.1:8008/x', 'http://localhost/x', 'http://10.1.2.3/', 'http://192.168.0.9/', 'http://169.254.169.254/latest',
       'http://[::1]/', 'http://[fd00::1]/', 'http://[::ffff:10.0.0.1]/', 'http://0.0.0.0/']) {
       assert.match(String(await refusedTarget(url, false)), /private or local address/, url);
@@ -161,7 +161,8 @@ describe('webhook bridge: delivery with the connection-time guard', () => {
 
   it('refuses a name that resolves to a private address when it connects, and sends nothing (DNS rebinding)', async () => {
     const { postMessage } = await import('../../../bridges/webhook/outbound-http.js');
-    const { publicOnlyLookup } = await import('../../../bridges/webhook/target-guard.js');
+    const { guardedLookup } = await import('../../../src/net/index.js');
+    const publicOnlyLookup = guardedLookup();
     const t = await target(200);
     try {
       // The name is only looked up for the connection: as if it had resolved to a public address for the check.

@@ -40,6 +40,8 @@ export class TestPlugin implements BridgePlugin<unknown> {
 
 export interface HarnessOptions {
   readonly presenceRefreshMs?: number;
+  /** Let remote avatars come from loopback (the test's own servers); default: refused, as in production. */
+  readonly allowPrivateTargets?: boolean;
 }
 
 /** A test homeserver and a whole bridge (`startBridge`) with a TestPlugin, over real sockets. */
@@ -61,6 +63,7 @@ export class RemoteHarness {
       bridge: { plugin: 'remotetest' },
       inbox: { retryBaseMs: 20, retryMaxMs: 200 },
       logging: { level: 'silent' },
+      ...(options.allowPrivateTargets ? { outbound: { allowPrivateTargets: true } } : {}),
     });
     // The registration does not depend on the homeserver's URL; the bridge's URL is known once it listens.
     const registration = buildRegistration(validateConfig(raw('http://127.0.0.1:1'), 'test', dir.path));

@@ -79,6 +79,13 @@ describe('remote → Matrix: presence and profiles', function () {
     try {
       const { port } = server.address() as AddressInfo;
       const avatarUrl = `http://127.0.0.1:${port}/vic.png`;
+      // By default a remote party's URL may not reach the bridge's own host: nothing is fetched.
+      await h.plugin.push({ kind: 'profile', sender: { id: 'refused', avatarUrl } });
+      assert.equal(hits, 0, 'a loopback avatar is refused before connecting');
+      assert.equal(h.hs.user(h.ghost('refused'))?.avatarUrl, undefined);
+      // The operator's opt-in (outbound.allowPrivateTargets) lets it through.
+      await h.close();
+      h = await RemoteHarness.start({ presenceRefreshMs: 150, allowPrivateTargets: true });
       const ghost = h.ghost('vic');
       const mark = h.mark();
       await h.plugin.push({ kind: 'message', channel: channel('avatars', { avatarUrl }), sender: { id: 'vic', avatarUrl }, id: 'v1', text: 'x' });
