@@ -62,6 +62,8 @@ export const configSchema = z.strictObject({
    */
   outbound: z.strictObject({
     allowPrivateTargets: z.boolean({ error: 'must be true or false' }).default(false),
+    /** Private hosts trusted all the same (`avatars.internal`, `10.0.0.5:8080`); a redirect away from one is judged again. */
+    trustedHosts: z.array(z.string().min(1, 'must not be empty'), { error: 'must be a list of host names' }).default([]),
     timeoutMs: positiveInt.default(30_000),
     maxRedirects: z.number({ error: 'must be a number' }).int('must be an integer').min(0).max(20).default(3),
   }, { error: 'must be a mapping' }).prefault({}),

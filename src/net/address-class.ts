@@ -21,14 +21,28 @@ const NOT_AN_ADDRESS: AddressClass = { public: false, range: 'not an IP address'
 
 /** Classifies `address` (v4 or v6, brackets and zone ids allowed). Anything unparsable is not public. */
 export function classifyAddress(address: string): AddressClass {
-  const text = address.replace(/^\[|\]$/g, '');
-  if (!ipaddr.isValid(text)) return NOT_AN_ADDRESS;
+  const text = canonical(address.replace(/^\[|\]$/g, ''));
+  if (text === undefined || !ipaddr.isValid(text)) return NOT_AN_ADDRESS;
   const parsed = ipaddr.parse(text);
   return parsed.kind() === 'ipv4' ? classifyV4(parsed as ipaddr.IPv4) : classifyV6(parsed as ipaddr.IPv6);
 }
 
 export function isPublicAddress(address: string): boolean {
   return classifyAddress(address).public;
+}
+
+/**
+ * IPv6 in the WHATWG URL parser's hex form (the form connections use). ipaddr.js reads a
+ * dotted tail such as `::8.8.8.8` as IPv4-mapped, which it is not; the zone id is dropped
+ * (it only qualifies link-local addresses, which are refused anyway).
+ */
+function canonical(text: string): string | undefined {
+  if (!text.includes(':')) return text;
+  try {
+    return new URL(`http://[${text.replace(/%.*$/, '')}]/`).hostname.slice(1, -1);
+  } catch {
+    return undefined;
+  }
 }
 
 function classifyV4(address: ipaddr.IPv4): AddressClass {

@@ -11,6 +11,11 @@ export interface GuardedFetchOptions {
   readonly timeoutMs: number;
   /** Operators' opt-in to reach private and local addresses (default: refused). */
   readonly allowPrivateTargets?: boolean;
+  /**
+   * Hosts the operator trusts although they are private (`avatars.internal`, or with a port,
+   * `10.0.0.5:8080`): only a hop to one of them skips the guard; a redirect elsewhere does not.
+   */
+  readonly trustedHosts?: readonly string[];
   /** Redirects followed, each one judged again like the first URL (default 3; 0 refuses them). */
   readonly maxRedirects?: number;
   readonly headers?: Readonly<Record<string, string>>;
@@ -41,12 +46,19 @@ export async function fetchGuarded(url: string, options: GuardedFetchOptions): P
   const deadline = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
   const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
-  const lookup = options.allowPrivateTargets ? options.resolve : guardedLookup(options.resolve);
+  const guarded = guardedLookup(options.resolve);
+  const trusts = (target: URL) => options.allowPrivateTargets === true
+    || (options.trustedHosts ?? []).some((host) => host.toLowerCase() === target.host || host.toLowerCase() === target.hostname);
   let current = url;
   try {
     for (let hop = 0; ; hop++) {
-      const target = checkedUrl(current, options.allowPrivateTargets ?? false);
-      const response = await open(target, lookup, options.headers, signal);
+      const target = checkedUrl(current);
+      const trusted = trusts(target);
+      if (!trusted) {
+        const refused = refusedLiteral(target.hostname);
+        if (refused) throw new OutboundFetchError('private', refused.message);
+      }
+      const response = await open(target, trusted ? options.resolve : guarded, options.headers, signal);
       const status = response.statusCode ?? 0;
       const location = response.headers.location;
       if (status >= 300 && status < 400 && location !== undefined) {
@@ -67,8 +79,8 @@ export async function fetchGuarded(url: string, options: GuardedFetchOptions): P
   }
 }
 
-/** `raw` as a URL the guard allows: http(s) only, and an IP literal must be public. */
-function checkedUrl(raw: string, allowPrivate: boolean): URL {
+/** `raw` as a URL: http(s) only, no credentials. */
+function checkedUrl(raw: string): URL {
   let target: URL;
   try {
     target = new URL(raw);
@@ -77,10 +89,6 @@ function checkedUrl(raw: string, allowPrivate: boolean): URL {
   }
   if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new OutboundFetchError('url', `unsupported scheme ${target.protocol} (http and https only)`);
   if (target.username || target.password) throw new OutboundFetchError('url', 'URLs with credentials are not fetched');
-  if (!allowPrivate) {
-    const refused = refusedLiteral(target.hostname);
-    if (refused) throw new OutboundFetchError('private', refused.message);
-  }
   return target;
 }
 

@@ -8,6 +8,8 @@ const MAX_AVATAR_BYTES = 10 * 1024 * 1024;
 /** How the bridge fetches URLs that remote parties chose (config `outbound`). */
 export interface OutboundSettings {
   readonly allowPrivateTargets: boolean;
+  /** Private hosts the operator trusts (`host` or `host:port`). */
+  readonly trustedHosts?: readonly string[];
   readonly timeoutMs: number;
   readonly maxRedirects: number;
   /** The resolver under the address guard; tests map names to loopback with it. */
@@ -34,6 +36,7 @@ export function remoteImages(settings: OutboundSettings = DEFAULT_OUTBOUND): Ima
       timeoutMs: settings.timeoutMs,
       maxRedirects: settings.maxRedirects,
       allowPrivateTargets: settings.allowPrivateTargets,
+      trustedHosts: settings.trustedHosts ?? [],
       headers: { accept: 'image/*' },
       ...(settings.resolve ? { resolve: settings.resolve } : {}),
     });
