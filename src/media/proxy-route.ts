@@ -56,12 +56,12 @@ export function mediaProxyRoutes(options: MediaProxyOptions): Koa.Middleware[] {
     });
     const mxc = `mxc://${serverName}/${mediaId}`;
     try {
-      const { media, handle } = await options.relay.open(mxc);
+      const { media, stream } = await options.relay.open(mxc);
       const inline = INLINE.test(media.contentType);
       const name = filename ?? media.filename;
       const maxAge = Math.max(0, Math.min(MAX_CACHE_SECONDS, Math.floor((verdict.expiresAt - Date.now()) / 1000)));
       ctx.status = 200;
-      ctx.body = handle.createReadStream();
+      ctx.body = stream;
       ctx.length = media.size;
       ctx.set('Content-Type', inline ? media.contentType : 'application/octet-stream');
       ctx.set('Content-Disposition', `${inline ? 'inline' : 'attachment'}${name ? `; filename*=UTF-8''${encodeURIComponent(name)}` : ''}`);

@@ -1,5 +1,5 @@
-import { mkdtemp, open, rm, unlink, type FileHandle } from 'node:fs/promises';
-import { createWriteStream } from 'node:fs';
+import { mkdtemp, open, rm, unlink } from 'node:fs/promises';
+import { createWriteStream, type ReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -47,15 +47,22 @@ export class MediaRelayCache {
   private readonly kept = new Map<string, Kept>();
   private keptBytes = 0;
   private files = 0;
+  /** Streams handed to readers, ended on `close` so a reader that stops reading cannot hold up shutdown. */
+  private readonly readers = new Set<ReadStream>();
+  private closed = false;
 
   constructor(private readonly options: MediaRelayCacheOptions) {}
 
-  /** The media, downloaded (or joined to a running download), opened for reading. */
-  async open(mxc: string): Promise<{ media: RelayedMedia; handle: FileHandle }> {
+  /** The media, downloaded (or joined to a running download), as a stream from its file. */
+  async open(mxc: string): Promise<{ media: RelayedMedia; stream: ReadStream }> {
     for (let attempt = 1; ; attempt++) {
+      if (this.closed) throw new Error('the media relay is closed: bridgekit is shutting down');
       const media = await this.fetch(mxc);
       try {
-        return { media, handle: await open(media.path, 'r') };
+        const stream = (await open(media.path, 'r')).createReadStream();
+        this.readers.add(stream);
+        stream.once('close', () => this.readers.delete(stream));
+        return { media, stream };
       } catch (err) {
         // Evicted between its download and this open (a crowd of other media): fetch again, once.
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 1) throw err;
@@ -64,8 +71,10 @@ export class MediaRelayCache {
     }
   }
 
-  /** Removes every file. */
+  /** Ends every reader's stream and removes every file. */
   async close(): Promise<void> {
+    this.closed = true;
+    for (const stream of this.readers) stream.destroy();
     const folder = this.folder;
     this.folder = undefined;
     this.kept.clear();

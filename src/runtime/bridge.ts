@@ -173,7 +173,10 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   return {
     url: server.url, port: server.port, metricsUrl: metricsServer?.url, store, mirror, inbox, api, puppets, bot: commands,
     async stop() {
-      await server.close();
+      // Media readers are cut off (a client that stops reading must not hold up shutdown).
+      const closing = server.close();
+      await mediaRelay.close();
+      await closing;
       await metricsServer?.close();
       await inbox.stop(config.inbox.shutdownTimeoutMs);
       await plugin.stop?.();

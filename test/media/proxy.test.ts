@@ -42,7 +42,7 @@ describe('media: signed links the bridge relays (authenticated media)', () => {
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4]);
     const mxc = await alice.client.upload(png, 'image/png', 'cat.png');
     const link = ctx().media.url(mxc, 'cat.png');
-    assert.match(String(link), /^https:\/\/bridge\.example\.org\/_bridgekit\/media\/localhost\/[A-Za-z0-9_-]+\/cat\.png\?sig=[A-Za-z0-9_-]{22}$/);
+    assert.match(String(link), /^https:\/\/bridge\.example\.org\/_bridgekit\/media\/localhost\/[A-Za-z0-9_-]+\/cat\.png\?exp=\d+&sig=[A-Za-z0-9_-]{22}$/);
     const res = await get(local(link));
     assert.equal(res.status, 200);
     assert.deepEqual(res.body, png);
