@@ -18,6 +18,8 @@ export interface BotHarnessOptions {
   readonly logger?: Logger;
   /** Let remote avatars come from loopback (the test's own servers); default: refused, as in production. */
   readonly allowPrivateTargets?: boolean;
+  /** `bridge.publicUrl`: turns the media link proxy on. */
+  readonly publicUrl?: string;
 }
 
 /**
@@ -38,6 +40,7 @@ export class BotHarness {
         appservice: { id: 'echo-test', bot: 'echobot', prefix: '_echo_' },
         bot: { ...(options.prefix !== undefined ? { prefix: options.prefix } : {}), invites: options.invites ?? {}, admins: options.admins ?? [] },
         ...(options.allowPrivateTargets ? { outbound: { allowPrivateTargets: true } } : {}),
+        ...(options.publicUrl ? { bridge: { publicUrl: options.publicUrl } } : {}),
       },
       ...(options.pluginConfig ? { pluginConfig: options.pluginConfig } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
