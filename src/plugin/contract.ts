@@ -35,6 +35,7 @@ import type { KeyValue } from './kv.js';
 import type { BotCommand } from '../bot/command.js';
 import type { PluginHttp } from './http.js';
 import type { MediaDownload } from '../homeserver/index.js';
+import type { GuardedResponse } from '../net/index.js';
 
 export type { RemoteEvent, RemoteUser, RemoteChannel, PushResult };
 export type {
@@ -106,6 +107,13 @@ export interface PluginContext<Config = unknown> {
     url(mxc: string, filename?: string): string | undefined;
     /** The media's bytes, downloaded as the appservice (at most `bridge.mediaMaxBytes`). */
     download(mxc: string): Promise<MediaDownload>;
+    /**
+     * A URL someone outside chose (an attachment, an image in a remote message): fetched
+     * through bridgekit's guarded fetcher (config `outbound`: private addresses refused,
+     * redirects judged again, at most `bridge.mediaMaxBytes`, a deadline). Never fetch such
+     * URLs any other way. Fails with OutboundFetchError.
+     */
+    fetchRemote(url: string): Promise<GuardedResponse>;
   };
 }
 

@@ -5,6 +5,7 @@ import { Inbox, type ItemHandler } from '../inbox/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { Mirror } from '../mirror/index.js';
 import { MediaLinks, MediaRelayCache, mediaProxyRoutes } from '../media/index.js';
+import { fetchGuarded } from '../net/index.js';
 import { Puppets } from '../puppets/index.js';
 import { loadRegistration, Namespaces, type Registration } from '../registration/index.js';
 import { Sections, Store } from '../store/index.js';
@@ -128,6 +129,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       media: {
         url: (mxc, filename) => mediaLinks.url(mxc, filename),
         download: (mxc) => api.media.download(mxc, { maxBytes: config.bridge.mediaMaxBytes }),
+        fetchRemote: (url) => fetchGuarded(url, { ...config.outbound, maxBytes: config.bridge.mediaMaxBytes }),
       },
     });
     pluginStarted = true;

@@ -3,6 +3,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createWebhookPlugin } from '../../../bridges/webhook/index.js';
 import type { RoomEvent } from '../../../src/events/types.js';
+import { OutboundFetchError } from '../../../src/net/index.js';
+import type { PluginContext } from '../../../src/plugin/contract.js';
+import { TestBridge } from '../../../src/testing/index.js';
 import { BotHarness } from '../../bot/harness.js';
 import { createHook, post } from './helpers.js';
 
@@ -47,6 +50,32 @@ describe('webhook bridge: avatar_url cannot reach the bridge\'s own network (SSR
       assert.equal(secret.hits(), 0, 'the secret server was never contacted');
       assert.equal(uploads(), before, 'nothing went into the media repository');
     } finally {
+      await secret.close();
+    }
+  });
+});
+
+describe('plugins: ctx.media.fetchRemote is the guarded fetcher, with the operator\'s outbound config', () => {
+  async function contextOf(config: Parameters<typeof TestBridge.start>[1]): Promise<{ ctx: PluginContext; bridge: TestBridge }> {
+    let saved: PluginContext | undefined;
+    const bridge = await TestBridge.start({ name: 'capture', capabilities: {}, async start(ctx) { saved = ctx; } }, config);
+    return { ctx: saved!, bridge };
+  }
+
+  it('refuses a loopback URL (and a redirect to one) by default, and fetches it with outbound.allowPrivateTargets', async () => {
+    const secret = await secretServer('plugin-secret');
+    const guarded = await contextOf({});
+    const open = await contextOf({ config: { outbound: { allowPrivateTargets: true } } });
+    try {
+      for (const path of ['/secret', '/redirect']) {
+        await assert.rejects(guarded.ctx.media.fetchRemote(`${secret.url}${path}`), (err: unknown) => err instanceof OutboundFetchError && err.reason === 'private');
+      }
+      assert.equal(secret.hits(), 0, 'refused before connecting');
+      const fetched = await open.ctx.media.fetchRemote(`${secret.url}/redirect`);
+      assert.equal(fetched.data.toString(), 'plugin-secret', 'the operator opted in');
+    } finally {
+      await guarded.bridge.stop();
+      await open.bridge.stop();
       await secret.close();
     }
   });
