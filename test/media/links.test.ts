@@ -1,33 +1,25 @@
 import assert from 'node:assert/strict';
 import { MediaLinks } from '../../src/media/index.js';
-import type { BridgePlugin, PluginContext } from '../../src/plugin/contract.js';
-import { TestBridge, type TestUser } from '../../src/testing/index.js';
+import type { TestUser } from '../../src/testing/index.js';
+import { capturingBridge, PUBLIC, type CapturingBridge } from './helpers.js';
 
-const PUBLIC = 'https://bridge.example.org';
 const DAY = 24 * 3600 * 1000;
-
-function capturing(): { plugin: BridgePlugin; ctx: () => PluginContext } {
-  let saved: PluginContext | undefined;
-  return { plugin: { name: 'capture', capabilities: {}, async start(ctx) { saved = ctx; } }, ctx: () => saved! };
-}
 
 async function errcodeOf(res: Response): Promise<string> {
   return String((await res.json() as { errcode?: unknown }).errcode);
 }
 
 describe('media links: signed expiry and filename', () => {
-  let t: TestBridge;
+  let b: CapturingBridge;
   let alice: TestUser;
-  let ctx: () => PluginContext;
-  const local = (link: string | undefined) => link!.replace(PUBLIC, t.bridge.url);
+  const local = (link: string | undefined) => b.local(link);
+  const ctx = () => b.ctx;
 
   before(async () => {
-    const c = capturing();
-    ctx = c.ctx;
-    t = await TestBridge.start(c.plugin, { config: { bridge: { publicUrl: PUBLIC, mediaLinkTtlSeconds: 3600 } } });
-    alice = await t.user('alice');
+    b = await capturingBridge({ config: { bridge: { publicUrl: PUBLIC, mediaLinkTtlSeconds: 3600 } } });
+    alice = await b.t.user('alice');
   });
-  after(async () => t.stop());
+  after(async () => b.t.stop());
 
   it('signs an expiry into every link (bridge.mediaLinkTtlSeconds) and refuses the link after it', async () => {
     const mxc = await alice.client.upload('hello', 'text/plain', 'hello.txt');
@@ -40,11 +32,11 @@ describe('media links: signed expiry and filename', () => {
     assert.match(String(fresh.headers.get('cache-control')), /max-age=(3[0-5]\d\d|3600)\b/, 'no cache outlives the link');
 
     // The same bridge's key, made eight days ago with the default week: expired now.
-    const old = new MediaLinks(t.registration.as_token, t.bridge.url, { now: () => Date.now() - 8 * DAY });
+    const old = new MediaLinks(b.t.registration.as_token, b.t.bridge.url, { now: () => Date.now() - 8 * DAY });
     const expired = await fetch(old.url(mxc, 'hello.txt')!);
     assert.equal(expired.status, 403);
     assert.equal(await errcodeOf(expired), 'M_FORBIDDEN');
-    const stillGood = new MediaLinks(t.registration.as_token, t.bridge.url, { now: () => Date.now() - 6 * DAY });
+    const stillGood = new MediaLinks(b.t.registration.as_token, b.t.bridge.url, { now: () => Date.now() - 6 * DAY });
     assert.equal((await fetch(stillGood.url(mxc, 'hello.txt')!)).status, 200, 'six days old: within the week');
   });
 

@@ -3,19 +3,10 @@ import { createServer } from 'node:http';
 import { HomeserverClient, MediaTooLargeError } from '../../src/homeserver/index.js';
 import { MediaApi } from '../../src/homeserver/api/media.js';
 import { MediaLinks } from '../../src/media/index.js';
-import type { BridgePlugin, PluginContext } from '../../src/plugin/contract.js';
+import type { PluginContext } from '../../src/plugin/contract.js';
 import { TestBridge, type TestUser } from '../../src/testing/index.js';
 
-const PUBLIC = 'https://bridge.example.org';
-
-/** A plugin that only keeps its context, to reach `ctx.media` as a bridge would. */
-function capturing(): { plugin: BridgePlugin; ctx: () => PluginContext } {
-  let saved: PluginContext | undefined;
-  return {
-    plugin: { name: 'capture', capabilities: {}, async start(ctx) { saved = ctx; } },
-    ctx: () => saved!,
-  };
-}
+import { capturing, PUBLIC } from './helpers.js';
 
 async function get(url: string): Promise<{ status: number; headers: Headers; body: Buffer }> {
   const res = await fetch(url);

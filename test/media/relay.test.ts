@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import type { BridgePlugin, PluginContext } from '../../src/plugin/contract.js';
-import { TestBridge, type TestUser } from '../../src/testing/index.js';
+import type { TestBridge, TestUser } from '../../src/testing/index.js';
+import { capturingBridge, PUBLIC, type CapturingBridge } from './helpers.js';
 
-const PUBLIC = 'https://bridge.example.org';
 const MiB = 1024 * 1024;
-
-function capturing(): { plugin: BridgePlugin; ctx: () => PluginContext } {
-  let saved: PluginContext | undefined;
-  return { plugin: { name: 'capture', capabilities: {}, async start(ctx) { saved = ctx; } }, ctx: () => saved! };
-}
 
 /** Reads a response to its end, keeping only the count (as a browser saving to disk would). */
 async function drain(res: Response): Promise<number> {
@@ -23,16 +17,16 @@ const relayFolders = async () => (await readdir(tmpdir())).filter((name) => name
 
 describe('media links: one homeserver download per media, streamed, with a cap on requests', function () {
   this.timeout(60_000);
+  let b: CapturingBridge;
   let t: TestBridge;
   let alice: TestUser;
-  let ctx: () => PluginContext;
-  const local = (link: string | undefined) => link!.replace(PUBLIC, t.bridge.url);
+  const local = (link: string | undefined) => b.local(link);
+  const ctx = () => b.ctx;
   const downloadsOf = (mxc: string) => t.hs.requests.filter((r) => r.method === 'GET' && r.path.includes(`/media/download/${mxc.slice('mxc://'.length)}`)).length;
 
   before(async () => {
-    const c = capturing();
-    ctx = c.ctx;
-    t = await TestBridge.start(c.plugin, { config: { bridge: { publicUrl: PUBLIC, mediaMaxBytes: 40 * MiB, mediaMaxConcurrent: 12 } } });
+    b = await capturingBridge({ config: { bridge: { publicUrl: PUBLIC, mediaMaxBytes: 40 * MiB, mediaMaxConcurrent: 12 } } });
+    t = b.t;
     alice = await t.user('alice');
   });
   after(async () => t.stop());
@@ -85,18 +79,18 @@ describe('media links: one homeserver download per media, streamed, with a cap o
   });
 
   it('cuts off a reader that stops reading when the bridge stops, and removes its files', async () => {
-    const c = capturing();
     const before = await relayFolders();
-    const other = await TestBridge.start(c.plugin, { config: { bridge: { publicUrl: PUBLIC, mediaMaxBytes: 40 * MiB } } });
+    const started = await capturingBridge({ config: { bridge: { publicUrl: PUBLIC, mediaMaxBytes: 40 * MiB } } });
+    const other = started.t;
     const bob = await other.user('bob');
     const mxc = await bob.client.upload(Buffer.alloc(8 * MiB, 1), 'application/octet-stream');
-    const res = await fetch(c.ctx().media.url(mxc)!.replace(PUBLIC, other.bridge.url));
+    const res = await fetch(started.local(started.ctx.media.url(mxc)));
     assert.equal(res.status, 200);
     assert.equal(await relayFolders(), before + 1, 'the download went to a temporary folder');
     // The body is never read: stop must not wait for it.
-    const started = Date.now();
+    const stopping = Date.now();
     await other.stop();
-    assert.ok(Date.now() - started < 5_000, 'stopped promptly');
+    assert.ok(Date.now() - stopping < 5_000, 'stopped promptly');
     assert.equal(await relayFolders(), before, 'the temporary folder is gone');
     await res.body?.cancel().catch(() => undefined);
   });

@@ -4,9 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { createWebhookPlugin } from '../../../bridges/webhook/index.js';
 import type { RoomEvent } from '../../../src/events/types.js';
 import { OutboundFetchError } from '../../../src/net/index.js';
-import type { PluginContext } from '../../../src/plugin/contract.js';
-import { TestBridge } from '../../../src/testing/index.js';
 import { BotHarness } from '../../bot/harness.js';
+import { capturingBridge } from '../../media/helpers.js';
 import { createHook, post } from './helpers.js';
 
 /** A server on the bridge's own host holding something only the host should see. */
@@ -56,16 +55,10 @@ describe('webhook bridge: avatar_url cannot reach the bridge\'s own network (SSR
 });
 
 describe('plugins: ctx.media.fetchRemote is the guarded fetcher, with the operator\'s outbound config', () => {
-  async function contextOf(config: Parameters<typeof TestBridge.start>[1]): Promise<{ ctx: PluginContext; bridge: TestBridge }> {
-    let saved: PluginContext | undefined;
-    const bridge = await TestBridge.start({ name: 'capture', capabilities: {}, async start(ctx) { saved = ctx; } }, config);
-    return { ctx: saved!, bridge };
-  }
-
   it('refuses a loopback URL (and a redirect to one) by default, and fetches it with outbound.allowPrivateTargets', async () => {
     const secret = await secretServer('plugin-secret');
-    const guarded = await contextOf({});
-    const open = await contextOf({ config: { outbound: { allowPrivateTargets: true } } });
+    const guarded = await capturingBridge();
+    const open = await capturingBridge({ config: { outbound: { allowPrivateTargets: true } } });
     try {
       for (const path of ['/secret', '/redirect']) {
         await assert.rejects(guarded.ctx.media.fetchRemote(`${secret.url}${path}`), (err: unknown) => err instanceof OutboundFetchError && err.reason === 'private');
@@ -74,8 +67,8 @@ describe('plugins: ctx.media.fetchRemote is the guarded fetcher, with the operat
       const fetched = await open.ctx.media.fetchRemote(`${secret.url}/redirect`);
       assert.equal(fetched.data.toString(), 'plugin-secret', 'the operator opted in');
     } finally {
-      await guarded.bridge.stop();
-      await open.bridge.stop();
+      await guarded.t.stop();
+      await open.t.stop();
       await secret.close();
     }
   });
