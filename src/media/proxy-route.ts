@@ -1,4 +1,6 @@
 import { Router } from '@koa/router';
+import type { ReadStream } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import type Koa from 'koa';
 import type { Logger } from '../log/logger.js';
 import { MatrixError, MediaTooLargeError } from '../homeserver/index.js';
@@ -7,6 +9,8 @@ import type { MediaRelayCache } from './relay-cache.js';
 
 /** Types a browser may show inline from the bridge's origin; anything else is a download. */
 const INLINE = /^(image\/(png|jpeg|gif|webp|avif|bmp)|audio\/[\w.+-]+|video\/[\w.+-]+|text\/plain)(;|$)/i;
+
+const DEFAULT_IDLE_MS = 30_000;
 
 /** Longest a browser or proxy may cache an answer; never past the link's expiry. */
 const MAX_CACHE_SECONDS = 7 * 24 * 3600;
@@ -17,6 +21,8 @@ export interface MediaProxyOptions {
   readonly maxBytes: number;
   /** Requests served at once (downloading or streaming); more are answered 429. */
   readonly maxConcurrent: number;
+  /** A reader that takes nothing for this long is cut off, so it cannot hold a slot forever (default 30 s). */
+  readonly idleMs?: number;
   readonly logger: Logger;
 }
 
@@ -62,6 +68,7 @@ export function mediaProxyRoutes(options: MediaProxyOptions): Koa.Middleware[] {
       const maxAge = Math.max(0, Math.min(MAX_CACHE_SECONDS, Math.floor((verdict.expiresAt - Date.now()) / 1000)));
       ctx.status = 200;
       ctx.body = stream;
+      cutOffWhenIdle(stream, ctx.res, options.idleMs ?? DEFAULT_IDLE_MS);
       ctx.length = media.size;
       ctx.set('Content-Type', inline ? media.contentType : 'application/octet-stream');
       ctx.set('Content-Disposition', `${inline ? 'inline' : 'attachment'}${name ? `; filename*=UTF-8''${encodeURIComponent(name)}` : ''}`);
@@ -77,4 +84,18 @@ export function mediaProxyRoutes(options: MediaProxyOptions): Koa.Middleware[] {
     }
   });
   return [router.routes() as Koa.Middleware, router.allowedMethods() as Koa.Middleware];
+}
+
+/**
+ * Ends the answer when its reader has taken nothing for `idleMs` (the file stream waits on a
+ * full socket): a client that opens links and stops reading would otherwise keep its slots.
+ */
+function cutOffWhenIdle(stream: ReadStream, res: ServerResponse, idleMs: number): void {
+  let seen = -1;
+  const check = setInterval(() => {
+    if (stream.bytesRead === seen) res.destroy();
+    seen = stream.bytesRead;
+  }, idleMs);
+  check.unref();
+  res.once('close', () => clearInterval(check));
 }
