@@ -64,7 +64,8 @@ export async function fetchGuarded(url: string, options: GuardedFetchOptions): P
       if (status >= 300 && status < 400 && location !== undefined) {
         response.destroy();
         if (hop >= maxRedirects) throw new OutboundFetchError('redirect', `too many redirects (more than ${maxRedirects})`);
-        current = new URL(location, target).href;
+        current = URL.canParse(location, target.href) ? new URL(location, target).href : '';
+        if (current === '') throw new OutboundFetchError('redirect', 'the redirect points to something that is not a URL');
         continue;
       }
       if (status < 200 || status >= 300) {

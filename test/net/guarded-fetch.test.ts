@@ -82,6 +82,8 @@ describe('net: the guarded fetcher', function () {
       assert.equal(secret.connections, 0, 'the redirect never reached the secret');
       target = 'file:///etc/passwd';
       await refusal(fetchGuarded(`${redirector.url}/a`, options), 'url');
+      target = 'http://[::1';
+      await refusal(fetchGuarded(`${redirector.url}/a`, options), 'redirect');
       target = `${redirector.url}/again`;
       const err = await refusal(fetchGuarded(`${redirector.url}/a`, { ...options, maxRedirects: 2 }), 'redirect');
       assert.match(err.message, /too many redirects/);
