@@ -33,20 +33,30 @@ export interface StartBridgeOptions {
   readonly readyCacheMs?: number;
 }
 
+/**
+ * A bridge that `startBridge` started. The parts marked internal are for bridgekit's own
+ * tests; they are left out of the published type declarations.
+ */
 export interface RunningBridge {
+  /** Where the homeserver reaches the bridge (`appservice.bind`:`port`). */
   readonly url: string;
   readonly port: number;
   /** The metrics listener (`/metrics`, `/health`, `/ready`), when `metrics.enabled`. */
   readonly metricsUrl?: string;
-  readonly store: Store;
-  readonly mirror: Mirror;
-  readonly inbox: Inbox;
-  readonly api: HomeserverApi;
-  readonly puppets: Puppets;
-  /** The bridge bot: `makeRoomAdmin`, `managementRoom`. */
-  readonly bot: BotCommands;
   /** Stops accepting, lets running handlers finish, stops the plugin, closes the store. */
   stop(): Promise<void>;
+  /** @internal */
+  readonly store: Store;
+  /** @internal */
+  readonly mirror: Mirror;
+  /** @internal */
+  readonly inbox: Inbox;
+  /** @internal */
+  readonly api: HomeserverApi;
+  /** @internal */
+  readonly puppets: Puppets;
+  /** @internal The bridge bot: `makeRoomAdmin`, `managementRoom`. */
+  readonly bot: BotCommands;
 }
 
 /**

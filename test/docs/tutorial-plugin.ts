@@ -2,7 +2,7 @@
  * The bridge built in docs/writing-a-plugin.md, kept as code so the tutorial is tested.
  * It bridges "Chatter", a tiny in-memory chat network, to Matrix.
  */
-import type { BridgePlugin, PluginContext } from '../../src/index.js';
+import type { BridgePlugin, PluginContext } from 'matrix-bridgekit';
 
 /** The remote network: channels of messages, and listeners for new ones. */
 export class Chatter {
