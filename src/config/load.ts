@@ -26,7 +26,7 @@ export function validateConfig(raw: unknown, source: string, baseDir: string): B
   const config = result.data;
   config.appservice.registration = resolve(baseDir, config.appservice.registration);
   config.store.path = resolve(baseDir, config.store.path);
-  return config;
+  return { ...config, configDir: baseDir };
 }
 
 export async function loadConfig(path: string): Promise<BridgeConfig> {

@@ -68,7 +68,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   const logger = options.logger ?? createLogger({ level: config.logging.level });
   const registration = options.registration ?? await loadRegistration(config.appservice.registration, config);
   const namespaces = new Namespaces(registration, config.homeserver.domain);
-  const plugin = options.plugin ?? await loadPlugin(config.bridge.plugin);
+  const plugin = options.plugin ?? await loadPlugin(config.bridge.plugin, config.configDir);
   const pluginConfig = await validatePluginConfig(plugin, config.bridge.config);
   const pluginLog = logger.child({ plugin: plugin.name });
 
