@@ -20,6 +20,7 @@ import { MemberRooms } from '../plugin/remote/member-rooms.js';
 import { queryHandlersFor } from '../plugin/queries.js';
 import { BotCommands } from '../bot/commands.js';
 import { BridgeMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
+import { watchHomeserver } from './homeserver-watch.js';
 
 export interface StartBridgeOptions {
   readonly config: BridgeConfig;
@@ -31,6 +32,11 @@ export interface StartBridgeOptions {
   readonly presenceRefreshMs?: number;
   /** How long `/ready` reuses a homeserver probe (default 5 s). */
   readonly readyCacheMs?: number;
+  /**
+   * Ask the homeserver this often and warn in the log while it does not answer (and when it
+   * answers again). Off unless set; `bridgekit run` sets 30 s.
+   */
+  readonly watchHomeserverMs?: number;
 }
 
 /**
@@ -165,12 +171,16 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     throw e;
   }
   logger.info({ url: server.url, metrics: metricsServer?.url, plugin: plugin.name, appservice: registration.id }, 'bridge listening');
+  const watch = options.watchHomeserverMs
+    ? watchHomeserver({ url: config.homeserver.url, logger, intervalMs: options.watchHomeserverMs })
+    : undefined;
   // The homeserver may still be starting: register the bot in the background, retrying.
   void puppets.bot.ensureRegistered().catch((err: unknown) => logger.warn({ err }, 'could not register the bot yet; will try again on first use'));
 
   return {
     url: server.url, port: server.port, metricsUrl: metricsServer?.url, store, mirror, inbox, api, puppets, bot: commands,
     async stop() {
+      watch?.stop();
       await server.close();
       await metricsServer?.close();
       await inbox.stop(config.inbox.shutdownTimeoutMs);
