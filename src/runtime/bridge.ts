@@ -1,6 +1,6 @@
 import type { BridgeConfig } from '../config/index.js';
 import { createAppserviceApp, listen, type RunningServer } from '../appservice/index.js';
-import { HomeserverApi } from '../homeserver/index.js';
+import { HomeserverApi, MatrixError } from '../homeserver/index.js';
 import { Inbox, type ItemHandler } from '../inbox/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { Mirror } from '../mirror/index.js';
@@ -174,8 +174,12 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   const watch = options.watchHomeserverMs
     ? watchHomeserver({ url: config.homeserver.url, logger, intervalMs: options.watchHomeserverMs })
     : undefined;
-  // The homeserver may still be starting: register the bot in the background, retrying.
-  void puppets.bot.ensureRegistered().catch((err: unknown) => logger.warn({ err }, 'could not register the bot yet; will try again on first use'));
+  // The homeserver may still be starting: register the bot in the background (Registrar
+  // says why); a failure to reach the homeserver is tried again when the bot first acts.
+  void puppets.bot.ensureRegistered().catch((err: unknown) => logger.warn({ err, bot: puppets.bot.userId },
+    err instanceof MatrixError
+      ? 'the homeserver refused to register the bot; it acts through the as_token without a profile'
+      : 'could not register the bot yet (homeserver unreachable); tried again when the bot first acts'));
 
   return {
     url: server.url, port: server.port, metricsUrl: metricsServer?.url, store, mirror, inbox, api, puppets, bot: commands,
