@@ -53,34 +53,22 @@ describe('cli: messages a person can act on', function () {
     if (registered) assert.equal(bridgekit(['generate-registration', '-c', 'config.yaml'], dir.path).code, 0);
   }
 
-  it('a port already taken: one line naming the port and the key, and the plugin never starts', async () => {
-    const port = await freePort();
-    const taken = await listenOn(port);
-    try {
-      await writeConfig(config({ appservicePort: port }));
-      const res = bridgekit(['run', '-c', 'config.yaml'], dir.path);
-      assert.equal(res.code, 1);
-      assert.equal(res.stderr,
-        `bridgekit run: port ${port} is already in use, on 127.0.0.1:${port} (appservice.port in config.yaml): stop what listens there, or set appservice.port to a free port\n`);
-      assert.equal(res.stdout, '', 'no "echo bot ready" or any other line');
-    } finally {
-      taken.close();
-    }
-  });
-
-  it('the metrics port taken names metrics.port', async () => {
-    const port = await freePort();
-    const taken = await listenOn(port);
-    try {
-      await writeConfig(config({ metricsPort: port }));
-      const res = bridgekit(['run', '-c', 'config.yaml'], dir.path);
-      assert.equal(res.code, 1);
-      assert.equal(res.stderr,
-        `bridgekit run: port ${port} is already in use, on 127.0.0.1:${port} (metrics.port in config.yaml): stop what listens there, or set metrics.port to a free port\n`);
-    } finally {
-      taken.close();
-    }
-  });
+  for (const key of ['appservice.port', 'metrics.port'] as const) {
+    it(`${key} already taken: one line naming the port and the key, and the plugin never starts`, async () => {
+      const port = await freePort();
+      const taken = await listenOn(port);
+      try {
+        await writeConfig(config(key === 'appservice.port' ? { appservicePort: port } : { metricsPort: port }));
+        const res = bridgekit(['run', '-c', 'config.yaml'], dir.path);
+        assert.equal(res.code, 1);
+        assert.equal(res.stderr,
+          `bridgekit run: port ${port} is already in use, on 127.0.0.1:${port} (${key} in config.yaml): stop what listens there, or set ${key} to a free port\n`);
+        assert.equal(res.stdout, '', 'no "echo bot ready" or any other line');
+      } finally {
+        taken.close();
+      }
+    });
+  }
 
   it('a port refused while the bridge starts (after the check) gets the same words; a privileged port says so', () => {
     const parsed = validateConfig(config({ appservicePort: 80 }), 'config.yaml', '/srv/bridge');
