@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { apiReport, unexportedTypes } from './report.js';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { apiReport, ROOT, unexportedTypes } from './report.js';
 import { formatReport, REPORT_FILE } from './update.js';
 
 const HOW_TO_UPDATE = [
@@ -31,5 +32,20 @@ describe('the public API report (api/exports.json)', function () {
     for (const needed of ['definePlugin', 'startBridge', 'loadConfig', 'ConfigError', 'TokenBucket', 'isMatrixError']) {
       assert.equal(typeof root[needed], 'function', `${needed} is public`);
     }
+  });
+
+  it('is all the bridges in bridges/ use of bridgekit (no deep imports into src/)', async () => {
+    const deep: string[] = [];
+    for (const entry of await readdir(join(ROOT, 'bridges'), { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+      const path = join(entry.parentPath, entry.name);
+      const source = await readFile(path, 'utf8');
+      for (const [, specifier] of source.matchAll(/\bfrom\s+'([^']+)'/g)) {
+        if (/(^|\/)src\//.test(specifier!) || specifier!.startsWith('matrix-bridgekit/') && specifier !== 'matrix-bridgekit/testing') {
+          deep.push(`${relative(ROOT, path)}: ${specifier}`);
+        }
+      }
+    }
+    assert.deepEqual(deep, [], 'a bridge imports from matrix-bridgekit only; export what it needs from src/index.ts instead');
   });
 });
