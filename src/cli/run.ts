@@ -28,7 +28,9 @@ anything received and not yet handled is handled on the next start.
     const config = await loadConfig(command.configPath);
     await checkPortsFree(config);
     const logger = createLogger({ level: config.logging.level });
-    const bridge = await startBridge({ config, logger, watchHomeserverMs: HOMESERVER_WATCH_MS }).catch((err: unknown) => {
+    const bridge = await startBridge({ config, logger, watchHomeserverMs: HOMESERVER_WATCH_MS }).catch(async (err: unknown) => {
+      // The log is buffered: write what it holds first, so the error is the last word.
+      await new Promise<void>((resolve) => logger.flush(() => resolve()));
       throw portProblem(err, config) ?? err;
     });
     exitOnSignals(() => bridge.stop(), logger);

@@ -70,6 +70,27 @@ describe('cli: messages a person can act on', function () {
     });
   }
 
+  it('a port taken once the check passed (here by the plugin itself): the same words, after what the log held', async () => {
+    const port = await freePort();
+    // A plugin that says it is ready, then takes the bridge's own port, as a racing program would.
+    await writeFile(join(dir.path, 'squatter.js'), [
+      "import { createServer } from 'node:net';",
+      'let server;',
+      "export default { name: 'squatter', capabilities: {}, async start(ctx) {",
+      "  ctx.logger.info('squatter ready');",
+      "  server = createServer(); await new Promise((resolve) => server.listen(ctx.config.port, '127.0.0.1', resolve));",
+      '}, async stop() { server?.close(); } };',
+    ].join('\n'));
+    await writeConfig({ ...config({ appservicePort: port }), bridge: { plugin: './squatter.js', config: { port } } });
+    // One stream, as a terminal shows it: the error must be the last line.
+    const res = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" run -c config.yaml 2>&1`], { cwd: dir.path, encoding: 'utf8', timeout: 20_000 });
+    assert.equal(res.status, 1);
+    const lines = res.stdout.trimEnd().split('\n');
+    assert.equal(lines.at(-1),
+      `bridgekit run: port ${port} is already in use, on 127.0.0.1:${port} (appservice.port in config.yaml): stop what listens there, or set appservice.port to a free port`);
+    assert.match(lines.slice(0, -1).join('\n'), /squatter ready/, 'the log came out before the error');
+  });
+
   it('a port refused while the bridge starts (after the check) gets the same words; a privileged port says so', () => {
     const parsed = validateConfig(config({ appservicePort: 80 }), 'config.yaml', '/srv/bridge');
     assert.equal(portProblem(Object.assign(new Error('listen EACCES'), { code: 'EACCES', port: 80 }), parsed)?.message,
