@@ -8,8 +8,13 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing ngircd for the IRC bridge's tests" >&2
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends ngircd >/dev/null
-  # Debian may start the packaged service; the tests do not use it.
-  (service ngircd stop || pkill -x ngircd || true) >/dev/null 2>&1
+  # Debian may start the packaged service; the tests do not use it. Stop that service only,
+  # through its own init (its pid file), never processes by name: another ngircd may be someone's.
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet ngircd 2>/dev/null; then
+    systemctl stop ngircd || true
+  elif [ -x /etc/init.d/ngircd ]; then
+    /etc/init.d/ngircd stop >/dev/null 2>&1 || true
+  fi
   exit 0
 fi
 echo "the IRC bridge's tests need ngircd: install it (Debian: apt-get install ngircd) and run npm test again" >&2

@@ -1,23 +1,62 @@
-export * from './events/index.js';
-export * from './store/index.js';
-export * from './config/index.js';
-export * from './registration/index.js';
-export { createLogger, silentLogger, type Logger } from './log/logger.js';
-export * from './homeserver/index.js';
-// The plugin contract and the bot's command types: what bridges/ build against.
+/**
+ * matrix-bridgekit: what a bridge author builds and runs against. Everything else is
+ * internal and may change in any release. This list is checked by test/api (the committed
+ * report is api/exports.json): keep it grouped by topic, and add to the group you touch.
+ */
+
+// ── The plugin contract (src/plugin/contract.ts) ─────────────────────────────────────────
 export { definePlugin } from './plugin/contract.js';
 export type { BridgePlugin, PluginContext, HandlerScope, Capabilities, Capability } from './plugin/contract.js';
-export type { BotCommand, CommandInvocation } from './bot/command.js';
+export type { StandardSchemaV1, StandardResult, StandardIssue } from './plugin/standard-schema.js';
+
+// ── Matrix → remote: what the handlers receive ───────────────────────────────────────────
 export type {
-  RemoteEvent, RemoteUser, RemoteChannel, PushResult,
-  MatrixMessage, MatrixEdit, MatrixReaction, MatrixRedaction, MembershipChange, StateChange, PresenceUpdate,
+  MatrixMessage, MatrixEdit, MatrixReaction, MatrixRedaction, MembershipChange, StateChange,
+  TypingUpdate, ReceiptUpdate, PresenceUpdate,
 } from './plugin/contract.js';
+export type { JsonObject, RoomEvent, StateEvent } from './events/types.js';
+
+// ── Remote → Matrix: what `ctx.remote.push` takes ────────────────────────────────────────
+export type { RemoteEvent, RemoteUser, RemoteChannel, RemoteMedia, InChannel, PushResult } from './plugin/remote-events.js';
+
+// ── Services in the context: rooms, puppets, mappings, storage, HTTP, media ──────────────
 export type { PluginRoomView, PluginPuppet, PluginPuppets } from './plugin/services.js';
+export type { MemberInfo, SpaceLink, RoomVersionRules, RedactionRules } from './mirror/index.js';
+export type { PowerLevels, Membership, Verdict, GrantAnswer } from './mirror/index.js';
+export type {
+  RequestControls, JoinOptions, ReasonOptions, SendOptions, MessageOptions, MediaUpload, MediaData, RedactOptions,
+  StateOptions, RoomProfile, ReceiptOptions, Typing, TypingOptions, CreateRoomOptions, SpaceLinkOptions, InitialState,
+  MessageContent, HtmlText, Mentions, ThreadTarget, MediaKind, MediaInfo, Location,
+} from './puppets/index.js';
+export type { Presence, Visibility } from './homeserver/index.js';
+export type { Mappings } from './plugin/mappings.js';
 export type { KeyValue } from './plugin/kv.js';
 export type { PluginHttp, PluginRequest, PluginResponse, PluginRouteHandler, PluginRouteOptions } from './plugin/http.js';
+export type { MediaDownload } from './homeserver/index.js';
+export { NotAPuppetError, PermissionDenied, type PermissionDeniedInit } from './puppets/errors.js';
+
+// ── Bot commands ─────────────────────────────────────────────────────────────────────────
+export type { BotCommand, CommandInvocation } from './bot/command.js';
 export { RoomAdminRefused, type RoomAdminResult } from './bot/room-admin.js';
-export * from './mirror/index.js';
+
+// ── Running a bridge from your own program (`bridgekit run` does the same) ───────────────
+export { startBridge, type StartBridgeOptions, type RunningBridge } from './runtime/bridge.js';
+export { loadConfig, validateConfig, ConfigError } from './config/index.js';
+export type { BridgeConfig, BridgeConfigInput } from './config/index.js';
+export { loadRegistration, buildRegistration, writeRegistration, type Registration } from './registration/index.js';
+export { createLogger, silentLogger, type Logger, type LoggerOptions } from './log/logger.js';
+
+// ── Errors a homeserver call can throw ───────────────────────────────────────────────────
+export {
+  HomeserverRequestError, MatrixError, RequestTimeoutError, NetworkError, ResponseFormatError, MediaTooLargeError,
+  isMatrixError, isRequestTimeout, isOutcomeUnknown,
+} from './homeserver/index.js';
+
+// ── Helpers for bridges ──────────────────────────────────────────────────────────────────
 export { TokenBucket } from './util/token-bucket.js';
-// The one way to reach URLs that people outside the operator choose.
-export * from './net/index.js';
-export type { Mentions } from './puppets/content/text.js';
+export { parseMxc } from './homeserver/index.js';
+
+// ── Fetching URLs that people outside the operator choose (SSRF guard) ───────────────────
+export { fetchGuarded, type GuardedFetchOptions, type GuardedResponse } from './net/index.js';
+export { guardedLookup, refusedTarget, classifyAddress, isPublicAddress, type AddressClass } from './net/index.js';
+export { OutboundFetchError, PrivateTargetError, PRIVATE_TARGET, type OutboundFetchReason } from './net/index.js';

@@ -98,8 +98,13 @@ export class BotCommands {
       { prefix: this.options.config.prefix, prefixOptional: inManagementRoom },
     );
     if (!line) return false;
+    const botUserId = this.options.puppets.bot.userId;
     // Where the bot is not (a portal only ghosts are in), a command is just a message.
-    if (await room.membership(this.options.puppets.bot.userId) !== 'join') return false;
+    if (await room.membership(botUserId) !== 'join') return false;
+    // In a shared room a word the bot does not know is someone else's (the plugin's `!hello`,
+    // another bot's): it goes on as a message. "Unknown command" is only for a management
+    // room, or a message that mentions the bot.
+    if (!this.runner.knows(line.name) && !inManagementRoom && !message.mentions?.userIds.includes(botUserId)) return false;
     await this.runner.run({ line, message, room, scope, inManagementRoom });
     return true;
   }

@@ -48,6 +48,11 @@ export class CommandRunner {
     }
   }
 
+  /** `help`, or a command the plugin declared. */
+  knows(name: string): boolean {
+    return name === HELP_NAME || this.byName.has(name);
+  }
+
   async run(source: CommandSource): Promise<void> {
     const { line, message } = source;
     const replier = new Replier(this.options.bot, message);

@@ -11,13 +11,25 @@ export interface ParsedCommand {
   readonly positionals: readonly string[];
 }
 
-/** Parses a command's arguments; unknown flags become a UsageError naming the command. */
+/** Parses a command's arguments; a bad flag becomes a UsageError naming the command and where help is. */
 export function parseCommandArgs(command: string, argv: string[], options: Options): ParsedCommand {
   try {
     return parseArgs({ args: argv, options: { ...options, ...helpOption }, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError(`bridgekit ${command}: ${(e as Error).message}\nTry 'bridgekit ${command} --help'.`);
+    throw new UsageError(`bridgekit ${command}: ${argumentProblem(e as Error & { code?: string })}\n${seeHelp(command)}`);
   }
+}
+
+export const seeHelp = (command: string): string =>
+  `See 'bridgekit ${command} --help' for its options, 'bridgekit --help' for every command.`;
+
+/** parseArgs's words, without its advice on positionals (which ends on an unbalanced quote). */
+function argumentProblem(e: Error & { code?: string }): string {
+  const unknown = /^Unknown option '([^']+)'/.exec(e.message);
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) return `unknown option ${unknown[1]}`;
+  const missing = /^Option '(.+) <value>' argument missing/.exec(e.message);
+  if (missing) return `option ${missing[1]} needs a value`;
+  return e.message.replace(/\.$/, '');
 }
 
 /**
@@ -39,7 +51,7 @@ export function parseConfigCommand(
 
 export function requireConfigPath(command: string, value: string | boolean | undefined): string {
   if (typeof value !== 'string' || value === '') {
-    throw new UsageError(`bridgekit ${command}: missing -c <config.yaml>\nTry 'bridgekit ${command} --help'.`);
+    throw new UsageError(`bridgekit ${command}: missing -c <config.yaml>\n${seeHelp(command)}`);
   }
   return value;
 }

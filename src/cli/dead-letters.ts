@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { loadConfig } from '../config/index.js';
 import { DeadLetters, readNextSeq } from '../inbox/index.js';
 import type { DeadLetter } from '../inbox/index.js';
@@ -60,6 +61,11 @@ Works on the store while the bridge is stopped.`,
       return n;
     }) : undefined;
     const config = await loadConfig(requireConfigPath(this.name, values['config']));
+    // Opening would create an empty store: say there is none instead.
+    if (!existsSync(config.store.path)) {
+      out(`0 dead letter(s): there is no store at ${config.store.path} (store.path) yet; the bridge has not run with this config`);
+      return 0;
+    }
     const store = await openStoppedStore(config.store.path);
     try {
       if (action === 'list') {

@@ -43,7 +43,7 @@ export async function checkConfig(path: string): Promise<{ result: CheckResult; 
     return { result: fail(name, e instanceof ConfigError ? e.message.replace(/\n\s*/g, '; ') : firstLine(e), `fix ${path} (every key is listed in config.example.yaml)`) };
   }
   try {
-    const plugin = await loadPlugin(config.bridge.plugin);
+    const plugin = await loadPlugin(config.bridge.plugin, config.configDir);
     await validatePluginConfig(plugin, config.bridge.config);
     return { result: pass(name, `${resolve(path)} (plugin ${plugin.name})`), config };
   } catch (e) {

@@ -27,6 +27,10 @@ function help(): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     '  --version  print the version',
+    '',
+    'exit codes: 0 done (or stopped by SIGTERM/SIGINT); 1 something to fix in the command,',
+    '            the config, the registration, a port or the store (the message says what);',
+    '            2 an unexpected error (a bug: the stack trace is printed, please report it)',
   ].join('\n');
 }
 

@@ -4,6 +4,10 @@ import { startBridge } from '../runtime/bridge.js';
 import { exitOnSignals } from '../runtime/signals.js';
 import { parseConfigCommand } from './args.js';
 import type { Command } from './command.js';
+import { checkPortsFree, portProblem } from './ports.js';
+
+/** How often `run` asks an unreachable homeserver again, and says so. */
+const HOMESERVER_WATCH_MS = 30_000;
 
 export const runCommand: Command = {
   name: 'run',
@@ -11,17 +15,24 @@ export const runCommand: Command = {
   usage: `bridgekit run -c config.yaml
 
 Starts the bridge: opens the Level store, loads the plugin (bridge.plugin), and listens
-for the homeserver on appservice.bind:appservice.port. Stops cleanly on SIGTERM/SIGINT;
+for the homeserver on appservice.bind:appservice.port. While the homeserver does not
+answer, says so in the log every ${HOMESERVER_WATCH_MS / 1000} s. Stops cleanly on SIGTERM/SIGINT;
 anything received and not yet handled is handled on the next start.
 
   -c, --config   the bridge config (required)`,
 
+  // A thin wrapper over startBridge: a program of your own can do the same (see README).
   async run(argv) {
     const command = parseConfigCommand(this, argv);
     if (!command) return 0;
     const config = await loadConfig(command.configPath);
+    await checkPortsFree(config);
     const logger = createLogger({ level: config.logging.level });
-    const bridge = await startBridge({ config, logger });
+    const bridge = await startBridge({ config, logger, watchHomeserverMs: HOMESERVER_WATCH_MS }).catch(async (err: unknown) => {
+      // The log is buffered: write what it holds first, so the error is the last word.
+      await new Promise<void>((resolve) => logger.flush(() => resolve()));
+      throw portProblem(err, config) ?? err;
+    });
     exitOnSignals(() => bridge.stop(), logger);
     // Keep running until a signal stops the process.
     return new Promise<number>(() => {});

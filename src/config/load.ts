@@ -15,8 +15,18 @@ export async function readYamlFile(path: string, what: string): Promise<unknown>
   try {
     return parseYaml(text);
   } catch (err) {
-    throw new ConfigError(`${what} ${path}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    throw new ConfigError(`${what} ${path}: not valid YAML: ${yamlProblem(err as Error)}`);
   }
+}
+
+/**
+ * The parser's message whole: "… at line 3, column 1" and the lines it points into,
+ * indented under it (the parser ends its first line on a colon that introduces them).
+ */
+function yamlProblem(err: Error): string {
+  const [first = '', ...rest] = err.message.replace(/\n+$/, '').split('\n');
+  const excerpt = rest.filter((line, i) => i > 0 || line !== '').map((line) => `  ${line}`);
+  return [first.replace(/:$/, ''), ...excerpt].join('\n');
 }
 
 /** Validates an already-parsed config; relative paths are resolved against `baseDir`. */
@@ -26,10 +36,10 @@ export function validateConfig(raw: unknown, source: string, baseDir: string): B
   const config = result.data;
   config.appservice.registration = resolve(baseDir, config.appservice.registration);
   config.store.path = resolve(baseDir, config.store.path);
-  return config;
+  return { ...config, configDir: baseDir };
 }
 
 export async function loadConfig(path: string): Promise<BridgeConfig> {
   const raw = await readYamlFile(path, 'config');
-  return validateConfig(raw, path, dirname(resolve(path)));
+  return { ...validateConfig(raw, path, dirname(resolve(path))), configFile: path };
 }

@@ -117,6 +117,11 @@ export const configSchema = z.strictObject({
   }, { error: 'must be a mapping' }).prefault({}),
 }, { error: 'must be a mapping' });
 
-export type BridgeConfig = z.infer<typeof configSchema>;
+export type BridgeConfig = z.infer<typeof configSchema> & {
+  /** The config file's folder: relative paths and `bridge.plugin` resolve from it (set by validateConfig). */
+  readonly configDir?: string;
+  /** The config file as it was named (set by loadConfig), for messages that say what to run. */
+  readonly configFile?: string;
+};
 /** The config as written in YAML, before defaults are applied. */
 export type BridgeConfigInput = z.input<typeof configSchema>;

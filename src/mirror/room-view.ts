@@ -122,7 +122,7 @@ export class RoomView {
   /** The m.space.parent links that count (the parent lists this room, or the sender could). */
   spaceParents(): Promise<SpaceLink[]> { return roomSpaces(this.ms, this.roomId, this.parents).parents(); }
 
-  /** An engine-ready AuthState with the memberships of `users` loaded; undefined without a create event. */
+  /** @internal An engine-ready AuthState with the memberships of `users` loaded; undefined without a create event. */
   async authState(users: Iterable<string>, extra: readonly (readonly [string, string])[] = []): Promise<AuthState | undefined> {
     const wanted = [...new Set([...users, ...this.creators, ...this.powerLevels.users.keys()])];
     const events = await this.ms.getStates(this.roomId, 'm.room.member', wanted);

@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { resolve as resolveModule } from 'import-meta-resolve';
 import { ConfigError } from '../config/index.js';
 import type { BridgePlugin } from './contract.js';
 import type { StandardIssue } from './standard-schema.js';
@@ -13,16 +15,44 @@ function isPlugin(value: unknown): value is BridgePlugin<unknown> {
     && typeof v.start === 'function' && typeof v.capabilities === 'object' && v.capabilities !== null;
 }
 
+const isPath = (name: string): boolean => isAbsolute(name) || /^\.\.?([/\\]|$)/.test(name);
+
 /**
- * Loads `bridge.plugin`: a folder of bridges/ (`echo`), or a package name or path that
- * default-exports a plugin.
+ * Where `bridge.plugin` is, the way Node finds modules: a path (`./dist/index.js`) is
+ * relative to the config file's folder; a folder of bridgekit's bridges/ (`echo`) is
+ * bridgekit's own; anything else is a package, looked up from the config file's folder
+ * (its node_modules, or the project itself by its own name), then from the working directory.
  */
-export async function loadPlugin(name: string): Promise<BridgePlugin<unknown>> {
+export function pluginUrl(name: string, configDir: string = process.cwd()): string {
+  if (isPath(name)) {
+    const path = resolve(configDir, name);
+    if (!existsSync(path)) throw new ConfigError(`bridge.plugin: ${path} does not exist (a relative path is relative to the config file's folder, ${configDir})`);
+    return pathToFileURL(path).href;
+  }
   const local = `${BRIDGES_DIR}${name}/index.js`;
-  const specifier = /^[a-z0-9-]+$/.test(name) && existsSync(local) ? pathToFileURL(local).href : name;
+  if (/^[a-z0-9-]+$/.test(name) && existsSync(local)) return pathToFileURL(local).href;
+  const from = [...new Set([configDir, process.cwd()])];
+  for (const dir of from) {
+    try {
+      return resolveModule(name, pathToFileURL(`${dir}/`).href);
+    } catch {
+      // Not found from here: try the next folder.
+    }
+  }
+  throw new ConfigError(
+    `bridge.plugin: cannot find the package '${name}' from ${from.join(' or ')}; `
+    + `install it there (npm install ${name}), or give a path such as ./dist/index.js`,
+  );
+}
+
+/**
+ * Loads `bridge.plugin` (see pluginUrl); the module's default export (or `plugin`) is the plugin.
+ */
+export async function loadPlugin(name: string, configDir?: string): Promise<BridgePlugin<unknown>> {
+  const url = pluginUrl(name, configDir);
   let mod: { default?: unknown; plugin?: unknown };
   try {
-    mod = (await import(specifier)) as { default?: unknown; plugin?: unknown };
+    mod = (await import(url)) as { default?: unknown; plugin?: unknown };
   } catch (e) {
     throw new ConfigError(`bridge.plugin: cannot load '${name}' (${(e as Error).message.split('\n')[0]})`);
   }

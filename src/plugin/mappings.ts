@@ -4,17 +4,17 @@ import type { UnitOfWork } from '../inbox/index.js';
 /**
  * Remote ↔ Matrix links, persisted: channel ↔ portal room and remote message ↔ event (for
  * replies, edits, reactions and redactions). Ghost ids need no table: see GhostIds.
- * Writes take an optional unit of work, to commit with the event being handled.
+ * This is the plugin's view (`ctx.mappings`); each write is durable when it resolves.
  */
 export interface Mappings {
   roomForChannel(channelId: string): Promise<string | undefined>;
   channelForRoom(roomId: string): Promise<string | undefined>;
-  linkChannel(channelId: string, roomId: string, work?: UnitOfWork): Promise<void>;
-  unlinkChannel(channelId: string, work?: UnitOfWork): Promise<void>;
+  linkChannel(channelId: string, roomId: string): Promise<void>;
+  unlinkChannel(channelId: string): Promise<void>;
 
   eventForRemote(roomId: string, remoteId: string): Promise<string | undefined>;
   remoteForEvent(eventId: string): Promise<{ roomId: string; remoteId: string } | undefined>;
-  linkMessage(roomId: string, remoteId: string, eventId: string, work?: UnitOfWork): Promise<void>;
+  linkMessage(roomId: string, remoteId: string, eventId: string): Promise<void>;
 }
 
 type Value = string | { roomId: string; remoteId: string };
@@ -26,6 +26,7 @@ const key = {
   event: (eventId: string) => `event>${eventId}`,
 };
 
+/** The stored mappings; inside bridgekit a write may join a unit of work, to commit with the event being handled. */
 export class StoredMappings implements Mappings {
   /** `afterLink` runs once a channel is linked to a room (e.g. to index its members). */
   constructor(private readonly section: Section<Value>, private readonly afterLink?: (roomId: string) => Promise<void>) {}

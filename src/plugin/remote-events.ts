@@ -35,7 +35,7 @@ export interface RemoteMedia {
   readonly durationMs?: number;
 }
 
-interface InChannel {
+export interface InChannel {
   readonly channel: RemoteChannel;
   readonly sender: RemoteUser;
   /** When it happened on the remote side (ms since epoch); sent as `?ts=`. */

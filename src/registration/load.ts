@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { BridgeConfig } from '../config/index.js';
 import { ConfigError, configErrorFrom, readYamlFile } from '../config/index.js';
 import { registrationSchema, type Registration } from './schema.js';
@@ -26,6 +27,12 @@ export function checkAgreesWithConfig(registration: Registration, config: Bridge
 }
 
 export async function loadRegistration(path: string, config?: BridgeConfig): Promise<Registration> {
+  if (!existsSync(path)) {
+    throw new ConfigError(
+      `registration ${path} does not exist (appservice.registration): write it with `
+      + `'bridgekit generate-registration -c ${config?.configFile ?? '<config.yaml>'}', then add it to the homeserver's app_service_config_files`,
+    );
+  }
   const registration = validateRegistration(await readYamlFile(path, 'registration'), path);
   if (config) checkAgreesWithConfig(registration, config, path);
   return registration;

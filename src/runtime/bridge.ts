@@ -1,6 +1,6 @@
 import type { BridgeConfig } from '../config/index.js';
 import { createAppserviceApp, listen, type RunningServer } from '../appservice/index.js';
-import { HomeserverApi } from '../homeserver/index.js';
+import { HomeserverApi, MatrixError } from '../homeserver/index.js';
 import { Inbox, type ItemHandler } from '../inbox/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { Mirror } from '../mirror/index.js';
@@ -21,6 +21,7 @@ import { MemberRooms } from '../plugin/remote/member-rooms.js';
 import { queryHandlersFor } from '../plugin/queries.js';
 import { BotCommands } from '../bot/commands.js';
 import { BridgeMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
+import { watchHomeserver } from './homeserver-watch.js';
 
 /** How long a relayed media file is reused for more link requests (short: quarantined media stops soon). */
 const MEDIA_KEEP_MS = 5 * 60_000;
@@ -35,22 +36,37 @@ export interface StartBridgeOptions {
   readonly presenceRefreshMs?: number;
   /** How long `/ready` reuses a homeserver probe (default 5 s). */
   readonly readyCacheMs?: number;
+  /**
+   * Ask the homeserver this often and warn in the log while it does not answer (and when it
+   * answers again). Off unless set; `bridgekit run` sets 30 s.
+   */
+  readonly watchHomeserverMs?: number;
 }
 
+/**
+ * A bridge that `startBridge` started. The parts marked internal are for bridgekit's own
+ * tests; they are left out of the published type declarations.
+ */
 export interface RunningBridge {
+  /** Where the homeserver reaches the bridge (`appservice.bind`:`port`). */
   readonly url: string;
   readonly port: number;
   /** The metrics listener (`/metrics`, `/health`, `/ready`), when `metrics.enabled`. */
   readonly metricsUrl?: string;
-  readonly store: Store;
-  readonly mirror: Mirror;
-  readonly inbox: Inbox;
-  readonly api: HomeserverApi;
-  readonly puppets: Puppets;
-  /** The bridge bot: `makeRoomAdmin`, `managementRoom`. */
-  readonly bot: BotCommands;
   /** Stops accepting, lets running handlers finish, stops the plugin, closes the store. */
   stop(): Promise<void>;
+  /** @internal */
+  readonly store: Store;
+  /** @internal */
+  readonly mirror: Mirror;
+  /** @internal */
+  readonly inbox: Inbox;
+  /** @internal */
+  readonly api: HomeserverApi;
+  /** @internal */
+  readonly puppets: Puppets;
+  /** @internal The bridge bot: `makeRoomAdmin`, `managementRoom`. */
+  readonly bot: BotCommands;
 }
 
 /**
@@ -62,7 +78,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   const logger = options.logger ?? createLogger({ level: config.logging.level });
   const registration = options.registration ?? await loadRegistration(config.appservice.registration, config);
   const namespaces = new Namespaces(registration, config.homeserver.domain);
-  const plugin = options.plugin ?? await loadPlugin(config.bridge.plugin);
+  const plugin = options.plugin ?? await loadPlugin(config.bridge.plugin, config.configDir);
   const pluginConfig = await validatePluginConfig(plugin, config.bridge.config);
   const pluginLog = logger.child({ plugin: plugin.name });
 
@@ -169,12 +185,20 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     throw e;
   }
   logger.info({ url: server.url, metrics: metricsServer?.url, plugin: plugin.name, appservice: registration.id }, 'bridge listening');
-  // The homeserver may still be starting: register the bot in the background, retrying.
-  void puppets.bot.ensureRegistered().catch((err: unknown) => logger.warn({ err }, 'could not register the bot yet; will try again on first use'));
+  const watch = options.watchHomeserverMs
+    ? watchHomeserver({ url: config.homeserver.url, logger, intervalMs: options.watchHomeserverMs })
+    : undefined;
+  // The homeserver may still be starting: register the bot in the background (Registrar
+  // says why); a failure to reach the homeserver is tried again when the bot first acts.
+  void puppets.bot.ensureRegistered().catch((err: unknown) => logger.warn({ err, bot: puppets.bot.userId },
+    err instanceof MatrixError
+      ? 'the homeserver refused to register the bot; it acts through the as_token without a profile'
+      : 'could not register the bot yet (homeserver unreachable); tried again when the bot first acts'));
 
   return {
     url: server.url, port: server.port, metricsUrl: metricsServer?.url, store, mirror, inbox, api, puppets, bot: commands,
     async stop() {
+      watch?.stop();
       // Media readers are cut off (a client that stops reading must not hold up shutdown).
       const closing = server.close();
       await mediaRelay.close();

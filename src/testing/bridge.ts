@@ -33,8 +33,15 @@ export class TestBridge {
     private readonly launch: () => Promise<RunningBridge>,
   ) {}
 
+  /** @internal The running bridge's parts, for bridgekit's own tests. */
   get bridge(): RunningBridge {
     return this.running;
+  }
+
+  /** Waits until the homeserver has pushed everything it has and the bridge has handled it. */
+  async settled(timeoutMs = 10_000): Promise<void> {
+    await this.hs.waitForPushIdle(timeoutMs);
+    await this.running.inbox.drained();
   }
 
   /** Stops the bridge and starts a new one on the same store and homeserver (a bridge restart). */

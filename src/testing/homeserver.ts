@@ -12,6 +12,7 @@ import { mirrorAuthorizer } from './room-auth.js';
 import { buildApp, Listener } from './server.js';
 import { TestClient } from './test-client.js';
 import { waitUntil } from './wait.js';
+import type { PresenceValue } from './users.js';
 
 export interface TestHomeserverOptions {
   /** Default `localhost`. */
@@ -147,7 +148,7 @@ export class TestHomeserver {
   }
 
   /** Profile and presence of a local user, or undefined. */
-  user(userId: string): { displayname?: string; avatarUrl?: string; presence: string; statusMsg?: string } | undefined {
+  user(userId: string): { displayname?: string; avatarUrl?: string; presence: PresenceValue; statusMsg?: string } | undefined {
     const user = this.core.users.get(userId);
     if (!user) return undefined;
     return {

@@ -8,5 +8,6 @@ export type { TransactionAttempt, EphemeralKey } from './appservice-pusher.js';
 export type { AppserviceOutcome } from './appservice-api.js';
 export type { RateLimitFault, ErrorFault, DelayFault, RequestMatch, RequestRecord } from './faults.js';
 export type { Membership } from './room.js';
+export type { PresenceValue } from './users.js';
 export { waitUntil } from './wait.js';
 export { TestBridge, type TestBridgeOptions } from './bridge.js';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { JsonObject, RoomEvent } from '../events/types.js';
 import { requestJson, type HttpJsonResponse } from './http-json.js';
+import type { PresenceValue } from './users.js';
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -138,7 +139,7 @@ export class TestClient {
     await this.request('POST', `${room(roomId)}/receipt/${encodeURIComponent(receiptType)}/${encodeURIComponent(eventId)}`, {});
   }
 
-  async presence(presence: 'online' | 'offline' | 'unavailable', statusMsg?: string): Promise<void> {
+  async presence(presence: PresenceValue, statusMsg?: string): Promise<void> {
     const userId = await this.whoami();
     await this.request('PUT', `/_matrix/client/v3/presence/${encodeURIComponent(userId)}/status`, { presence, status_msg: statusMsg });
   }

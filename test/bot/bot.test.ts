@@ -187,3 +187,43 @@ describe('bridge bot (end to end through the test homeserver)', function () {
     });
   });
 });
+
+describe('bridge bot: words it does not know, in a shared room', function () {
+  this.timeout(30_000);
+  const seen: string[] = [];
+  let h: BotHarness;
+  let alice: TestUser;
+
+  before(async () => {
+    // A plugin that wants `!hello` as an ordinary message, and declares one command of its own.
+    const listener: BridgePlugin<unknown> = {
+      name: 'listener',
+      capabilities: { messages: true },
+      commands: [{ name: 'status', summary: 'says ok', run: (invocation) => invocation.reply('ok') }],
+      async start() {},
+      async onMessage(message) { seen.push(message.body); },
+    };
+    h = await BotHarness.start(listener);
+    alice = await h.user('alice');
+  });
+  after(async () => h.stop());
+
+  it('go to the plugin as messages, unanswered; the bot\'s and the plugin\'s commands are still the bot\'s', async () => {
+    const roomId = await h.roomWithBot(alice);
+    const hello = await h.send(alice, roomId, '!hello world');
+    assert.equal(bodyOf(await h.ask(alice, roomId, '!status')), 'ok');
+    assert.match(bodyOf(await h.ask(alice, roomId, '!help')), /!status/);
+    await h.settle();
+    assert.deepEqual(seen, ['!hello world'], 'the plugin saw !hello, and not the commands');
+    assert.deepEqual(h.replies(roomId, hello), [], 'no "Unknown command" in a shared room');
+  });
+
+  it('are answered as unknown when the message mentions the bot, and in a management room', async () => {
+    const roomId = await h.roomWithBot(alice);
+    const addressed = await alice.client.sendEvent(roomId, 'm.room.message', { msgtype: 'm.text', body: '!hello', 'm.mentions': { user_ids: [BOT] } });
+    assert.equal(bodyOf(await h.reply(roomId, addressed)), 'Unknown command "hello". Send !help for the list of commands.');
+    const management = await h.bridge.bot.managementRoom(alice.userId);
+    await alice.client.join(management);
+    assert.equal(bodyOf(await h.ask(alice, management, '!hello')), 'Unknown command "hello". Send !help for the list of commands.');
+  });
+});

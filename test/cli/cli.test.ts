@@ -79,7 +79,7 @@ describe('cli', () => {
     assert.match(res.stderr, /unknown command 'frobnicate'/);
     const flag = bridgekit(['generate-registration', '--nope']);
     assert.equal(flag.code, 1);
-    assert.match(flag.stderr, /Try 'bridgekit generate-registration --help'/);
+    assert.match(flag.stderr, /See 'bridgekit generate-registration --help'/);
   });
 
   it('lists, replays and drops dead letters on a stopped bridge\'s store', async () => {

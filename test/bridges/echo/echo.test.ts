@@ -122,7 +122,9 @@ describe('echo bridge (end to end through the test homeserver)', function () {
 
   it('answers an unknown command, and help lists every command with usage and level', async () => {
     const roomId = await h.roomWithBot(alice);
-    assert.equal(bodyOf(await h.ask(alice, roomId, '!frobnicate now')), 'Unknown command "frobnicate". Send !help for the list of commands.');
+    // Addressed to the bot (m.mentions): in a shared room, only then is an unknown word answered.
+    const addressed = await alice.client.sendEvent(roomId, 'm.room.message', { msgtype: 'm.text', body: '!frobnicate now', 'm.mentions': { user_ids: [BOT] } });
+    assert.equal(bodyOf(await h.reply(roomId, addressed)), 'Unknown command "frobnicate". Send !help for the list of commands.');
     const help = await h.ask(alice, roomId, '!help');
     const text = bodyOf(help);
     for (const line of ['!help', '!echo <text>', '!ping', '!whoami', '!op <user> <level>', '!makeadmin <user>']) assert.ok(text.includes(line), `help lists ${line}`);
