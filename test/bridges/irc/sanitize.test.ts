@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { htmlToIrc } from '../../../bridges/irc/formatting.js';
 import { renderEdit, renderMessage } from '../../../bridges/irc/render.js';
+import { graphemes } from '../../../bridges/irc/irc-style.js';
 import { cleanLine, cleanText } from '../../../bridges/irc/sanitize.js';
 import { splitText } from '../../../bridges/irc/split.js';
 import { formatLine } from '../../../bridges/irc/wire.js';
@@ -30,9 +31,9 @@ describe('IRC bridge: control characters from Matrix', () => {
   });
 
   it('splits no \\x01, CR, LF or NUL onto any line, whatever the input', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ maxLength: 20 }), (text, prefix) => {
+    fc.assert(fc.property(fc.string({ unit: fc.constantFrom('a', ' ', '\x01', '\r', '\n', '\0', '\x02', '\x03', '4', 'é', '👍'), maxLength: 200 }), fc.string({ maxLength: 20 }), (text, prefix) => {
       for (const line of splitText(text, 120, Infinity, cleanLine(prefix)).lines) assert.ok(!/[\x01\r\n\0]/.test(line), JSON.stringify(line));
-    }), { numRuns: 60 });
+    }), { numRuns: 200 });
   });
 
   it('the wire refuses \\x01 anywhere but the bridge\'s own ACTION', () => {
@@ -40,5 +41,23 @@ describe('IRC bridge: control characters from Matrix', () => {
     assert.throws(() => formatLine('PRIVMSG', ['#a', '\x01DCC SEND x 1 2 3\x01']), /may not contain \\x01/);
     assert.throws(() => formatLine('PRIVMSG', ['#a', '\x01ACTION a\x01\x01PING 1\x01']), /may not contain \\x01/);
     assert.throws(() => formatLine('TOPIC', ['#a', 'x\x01VERSION\x01']), /may not contain \\x01/);
+  });
+});
+
+describe('IRC bridge: splitting long messages', () => {
+  it('segments graphemes in chunks exactly as the whole string would be', () => {
+    const seg = new Intl.Segmenter('en', { granularity: 'grapheme' });
+    const piece = fc.constantFrom('a', ' ', 'e\u0301', '\u0301', '👍🏽', '👨‍👩‍👧', '\u200d', '🇫🇷', '🇩', '\u0600', '字', 'ก', 'ำ', 'x'.repeat(300), '\u0301'.repeat(700));
+    fc.assert(fc.property(fc.array(piece, { maxLength: 60 }), (pieces) => {
+      const text = pieces.join('');
+      assert.deepEqual([...graphemes(text)], Array.from(seg.segment(text), (s) => s.segment));
+    }), { numRuns: 200 });
+  });
+
+  it('splits a 64 KiB message in well under a second (it took seconds, quadratic in the length)', () => {
+    const started = Date.now();
+    const { lines } = splitText('word '.repeat(13_000), 400);
+    assert.ok(lines.length > 100);
+    assert.ok(Date.now() - started < 1_000, `${Date.now() - started} ms`);
   });
 });
