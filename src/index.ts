@@ -17,5 +17,6 @@ export type { KeyValue } from './plugin/kv.js';
 export type { PluginHttp, PluginRequest, PluginResponse, PluginRouteHandler, PluginRouteOptions } from './plugin/http.js';
 export { RoomAdminRefused, type RoomAdminResult } from './bot/room-admin.js';
 export * from './mirror/index.js';
+export * from './format/index.js';
 export { TokenBucket } from './util/token-bucket.js';
 export type { Mentions } from './puppets/content/text.js';

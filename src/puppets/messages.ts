@@ -1,4 +1,5 @@
 import type { JsonObject } from '../events/types.js';
+import { withSanitizedHtml } from '../format/index.js';
 import { controlsOf, type PuppetContext, type RequestControls } from './context.js';
 import { locationContent, type Location } from './content/location.js';
 import { mediaContent, mediaKindOf, type MediaInfo, type MediaKind } from './content/media.js';
@@ -127,7 +128,9 @@ export class Messages {
   }
 
   private async sendChecked(roomId: string, type: string, content: JsonObject, options: SendOptions): Promise<string> {
-    const eventId = await this.ctx.api.events.send(roomId, type, content, {
+    // HTML goes out only as the spec's safe subset, whoever built it (a webhook, IRC, a plugin).
+    const safe = type === 'm.room.message' ? withSanitizedHtml(content) : content;
+    const eventId = await this.ctx.api.events.send(roomId, type, safe, {
       asUser: this.userId,
       ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
       ...(options.ts !== undefined ? { ts: options.ts } : {}),

@@ -1,0 +1,1 @@
+export { sanitizeMatrixHtml, withSanitizedHtml, MATRIX_HTML_TAGS } from './sanitize-html.js';
