@@ -115,15 +115,17 @@ describe('echo bridge (end to end through the test homeserver)', function () {
   });
 
   it('makeRoomAdmin from any command asks the rule for the sender: a plugin cannot skip it', async () => {
-    const roomId = await h.roomWithBot(alice, { power_level_content_override: { users: { [alice.userId]: 100, [BOT]: 100, [bob.userId]: 50 } } });
+    const carol = '@carol:localhost';
+    const roomId = await h.roomWithBot(alice, { power_level_content_override: { users: { [alice.userId]: 100, [BOT]: 100, [carol]: 75, [bob.userId]: 50 } } });
     await alice.client.invite(roomId, bob.userId);
     await bob.client.join(roomId);
     await h.waitForMembership(roomId, bob.userId, 'join');
-    // !makeadmin needs 100, so ask the framework directly as a command would, for bob.
-    const result = await h.bridge.bot.grantPowerLevel(roomId, alice.userId, 0, bob.userId);
+    // The bot could demote carol; bob, for whom a command would ask, could not.
+    const result = await h.bridge.bot.grantPowerLevel(roomId, carol, 0, bob.userId);
     assert.equal(result.granted, false);
-    assert.match(result.granted ? '' : result.reason, /cannot change the level of @alice:localhost, who is at 100/);
-    assert.equal((h.hs.stateEvent(roomId, 'm.room.power_levels')?.content['users'] as JsonObject)[alice.userId], 100);
+    assert.match(result.granted ? '' : result.reason, /cannot change the level of @carol:localhost, who is at 75/);
+    assert.equal((h.hs.stateEvent(roomId, 'm.room.power_levels')?.content['users'] as JsonObject)[carol], 75);
+    assert.equal((await h.bridge.bot.grantPowerLevel(roomId, carol, 0)).granted, true, 'the bridge itself may');
   });
 
   it('!makeadmin raises a user to 100 through the bot when the bot has the power', async () => {
