@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { htmlToIrc } from '../../../bridges/irc/formatting.js';
 import { renderEdit, renderMessage } from '../../../bridges/irc/render.js';
 import { graphemes } from '../../../bridges/irc/irc-style.js';
+import { isValidChannel } from '../../../bridges/irc/nicks.js';
 import { cleanLine, cleanText } from '../../../bridges/irc/sanitize.js';
 import { splitText } from '../../../bridges/irc/split.js';
 import { formatLine } from '../../../bridges/irc/wire.js';
@@ -34,6 +35,11 @@ describe('IRC bridge: control characters from Matrix', () => {
     fc.assert(fc.property(fc.string({ unit: fc.constantFrom('a', ' ', '\x01', '\r', '\n', '\0', '\x02', '\x03', '4', 'é', '👍'), maxLength: 200 }), fc.string({ maxLength: 20 }), (text, prefix) => {
       for (const line of splitText(text, 120, Infinity, cleanLine(prefix)).lines) assert.ok(!/[\x01\r\n\0]/.test(line), JSON.stringify(line));
     }), { numRuns: 200 });
+  });
+
+  it('a channel name (from !irc join) has no control character', () => {
+    for (const bad of ['#a\x01b', '#a\0', '#a\x07', '#a\x02b', '#a\x7f']) assert.equal(isValidChannel(bad), false, JSON.stringify(bad));
+    assert.equal(isValidChannel('#ok-channel'), true);
   });
 
   it('the wire refuses \\x01 anywhere but the bridge\'s own ACTION', () => {
