@@ -23,6 +23,7 @@ export type { RemoteEvent, RemoteUser, RemoteChannel, RemoteMedia, InChannel, Pu
 export type { PluginRoomView, PluginPuppet, PluginPuppets } from './plugin/services.js';
 export type { MemberInfo, SpaceLink, RoomVersionRules, RedactionRules } from './mirror/index.js';
 export type { PowerLevels, Membership, Verdict, GrantAnswer } from './mirror/index.js';
+export type { RoomQuestions } from './mirror/room-questions.js';
 export type {
   RequestControls, JoinOptions, ReasonOptions, SendOptions, MessageOptions, MediaUpload, MediaData, RedactOptions,
   StateOptions, RoomProfile, ReceiptOptions, Typing, TypingOptions, CreateRoomOptions, SpaceLinkOptions, InitialState,
@@ -55,6 +56,10 @@ export {
 // ── Helpers for bridges ──────────────────────────────────────────────────────────────────
 export { TokenBucket } from './util/token-bucket.js';
 export { parseMxc } from './homeserver/index.js';
+
+// ── Formatting: HTML from remote networks, display names ─────────────────────────────────
+export { sanitizeMatrixHtml, withSanitizedHtml, MATRIX_HTML_TAGS } from './format/index.js';
+export { cleanDisplayName, comparableName, MAX_DISPLAY_NAME } from './format/index.js';
 
 // ── Fetching URLs that people outside the operator choose (SSRF guard) ───────────────────
 export { fetchGuarded, type GuardedFetchOptions, type GuardedResponse } from './net/index.js';

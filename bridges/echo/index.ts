@@ -5,7 +5,8 @@
  *   !echo <text>         answers with <text>, formatting kept
  *   !ping                answers with the round-trip time
  *   !whoami              your power level in the room, as the bridge sees it
- *   !op <user> <level>   raises a user up to your own level (needs power level 50)
+ *   !op <user> <level>   sets a user's level: up to your own, and only for users below
+ *                        you (needs power level 50)
  *   !makeadmin <user>    raises a user to 100 (needs 100, or being in bot.admins: the
  *                        way a homeserver admin takes over a room they sit at 0 in)
  *   !help                lists the commands
@@ -61,7 +62,7 @@ const whoami: BotCommand = {
 
 const op: BotCommand = {
   name: 'op',
-  summary: 'gives a user a power level, up to your own',
+  summary: 'sets the power level of a user below you, up to your own',
   usage: '<user> <level>',
   powerLevel: MODERATOR,
   minArgs: 2,
@@ -72,10 +73,15 @@ const op: BotCommand = {
       await invocation.reply(`${invocation.usage} (a user ID and a whole number, e.g. @alice:example.org 50)`);
       return;
     }
-    // The bot may hold more power than the sender: it must not lend it out.
-    if (level > invocation.senderLevel && !invocation.bridgeAdmin) {
-      await invocation.reply(`You cannot give power level ${level}: yours is ${levelText(invocation.senderLevel)}.`);
-      return;
+    // The bot may hold more power than the sender: it must not lend it out. The room's rule
+    // for the sender decides (raise above their own level, or change someone at or above it:
+    // no); makeRoomAdmin asks it again, so no other command can skip it.
+    if (!invocation.bridgeAdmin) {
+      const verdict = await invocation.room.canSetUserLevel(invocation.sender, target, level);
+      if (!verdict.allowed) {
+        await invocation.reply(`You cannot do that: ${verdict.reason}.`);
+        return;
+      }
     }
     await raise(invocation, target, level);
   },

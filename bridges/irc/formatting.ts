@@ -5,6 +5,7 @@
  */
 import { codeOfColor, colorOfCode } from './colors.js';
 import { escapeHtml, tokenize } from './html.js';
+import { cleanLine, cleanText } from './sanitize.js';
 import {
   atoms, BOLD, COLOR, ITALIC, MONOSPACE, plainStyle, RESET, STRIKE, stripFormatting, UNDERLINE, type Style,
 } from './irc-style.js';
@@ -117,7 +118,9 @@ export function htmlToIrc(html: string, nickOf: (userId: string) => string | und
   for (const token of tokenize(html)) {
     if (token.type === 'text') {
       if (skipping > 0) continue;
-      const text = pre > 0 ? token.text : token.text.replace(/\s*\n\s*/g, ' ');
+      // The text as the sender wrote it (entities such as `&#1;` decoded): no control characters.
+      const clean = cleanText(token.text);
+      const text = pre > 0 ? clean : clean.replace(/\s*\n\s*/g, ' ');
       const lines = text.split('\n');
       lines.forEach((line, i) => {
         if (i > 0) {
@@ -142,7 +145,7 @@ export function htmlToIrc(html: string, nickOf: (userId: string) => string | und
         continue;
       }
       if (name === 'img') {
-        write(token.attrs.get('alt') ?? token.attrs.get('title') ?? '');
+        write(cleanLine(token.attrs.get('alt') ?? token.attrs.get('title') ?? ''));
         continue;
       }
       if (BLOCKS.has(name)) newline();
@@ -161,7 +164,7 @@ export function htmlToIrc(html: string, nickOf: (userId: string) => string | und
         name,
         ...(toggle ? { toggle } : {}),
         ...(color !== undefined ? { color } : {}),
-        ...(href !== undefined ? { href, hrefTextStart: out.length } : {}),
+        ...(href !== undefined ? { href: cleanLine(href), hrefTextStart: out.length } : {}),
         ...(name === 'blockquote' ? { quote: true } : {}),
         ...(name === 'ul' || name === 'ol' ? { list: { ordered: name === 'ol', next: Number.isSafeInteger(start) ? start : 1 } } : {}),
       });

@@ -63,7 +63,7 @@ export function nickCandidate(base: string, attempt: number, maxLength: number):
   return `${base.slice(0, Math.max(1, maxLength - suffix.length))}${suffix}`;
 }
 
-/** Channel names: a type prefix (`#&+!`), then no space, comma, BEL or colon. */
+/** Channel names: a type prefix (`#&+!`), then no space, comma, colon or control character (BEL, NUL, CTCP's \x01 …). */
 export function isValidChannel(name: string, maxLength = 50): boolean {
-  return name.length >= 2 && name.length <= maxLength && /^[#&+!][^\s,\x07:]+$/.test(name);
+  return name.length >= 2 && name.length <= maxLength && /^[#&+!][^\s,:\x00-\x1f\x7f]+$/.test(name);
 }

@@ -9,6 +9,7 @@ import type { Core } from './core.js';
 import { nickFromTemplate, sameNick } from './nicks.js';
 import type { Outbound } from './outbound.js';
 import { dmChannelId } from './portals.js';
+import { cleanLine } from './sanitize.js';
 
 export class Membership {
   constructor(private readonly core: Core, private readonly outbound: Outbound) {}
@@ -63,7 +64,7 @@ export class Membership {
       await this.outbound.notice(change.roomId, scope, `${nick} was not removed from ${channel} on IRC: neither you nor the bridge is a channel operator there.`, 'not-op');
       return;
     }
-    const reason = change.reason ?? `by ${await this.outboundName(room, change.sender)} on Matrix`;
+    const reason = cleanLine(change.reason ?? `by ${await this.outboundName(room, change.sender)} on Matrix`);
     const lines: Array<readonly [string, ...string[]]> = [];
     if (change.membership === 'ban') lines.push(['MODE', channel, '+b', `${nick}!*@*`]);
     lines.push(['KICK', channel, nick, reason]);

@@ -17,6 +17,7 @@ import { Membership } from './outbound-membership.js';
 import { parseDm } from './portals.js';
 import { lineBudget, mediaLink, quoteFromFallback, renderEdit, renderMessage, stripReplyFallback, type Rendered } from './render.js';
 import { IrcRefused } from './send-queue.js';
+import { cleanLine } from './sanitize.js';
 import { splitText } from './split.js';
 
 /** Where a portal's messages go on IRC. */
@@ -150,7 +151,7 @@ export class Outbound {
 
   private async topic(change: StateChange, channel: string, room: PluginRoomView, scope: HandlerScope): Promise<void> {
     const raw = change.content['topic'];
-    const topic = (typeof raw === 'string' ? raw : '').replace(/\s*\n\s*/g, ' ').trim();
+    const topic = cleanLine(typeof raw === 'string' ? raw : '');
     if (this.core.channels.get(channel)?.topic === topic) return; // IRC has it already (e.g. it came from there)
     const own = await this.connectionOf(change.sender, room);
     const bot = this.core.connections.bot;
@@ -197,7 +198,8 @@ export class Outbound {
     if (this.core.config.mode === 'relay') return;
     const connection = this.core.connections.existing(update.userId);
     if (!connection) return;
-    const away = update.presence === 'online' ? undefined : update.statusMsg || (update.presence === 'offline' ? 'offline' : 'away');
+    const status = update.statusMsg !== undefined ? cleanLine(update.statusMsg) : '';
+    const away = update.presence === 'online' ? undefined : status || (update.presence === 'offline' ? 'offline' : 'away');
     // Kept by the connection and applied on (re)connection when it cannot go out now.
     await connection.setAway(away).catch(() => undefined);
   }
@@ -208,8 +210,9 @@ export class Outbound {
 }
 
 export async function displayName(room: PluginRoomView, userId: string): Promise<string> {
+  // Sent to IRC as the relay prefix and as a connection's realname: one line, no control characters.
   const member = await room.member(userId);
-  return member?.displayname?.trim() || userId.slice(1).split(':')[0] || userId;
+  return cleanLine(member?.displayname ?? '') || cleanLine(userId.slice(1).split(':')[0] ?? '') || cleanLine(userId);
 }
 
 function levels(content: Record<string, unknown> | undefined): { users: Map<string, number>; fallback: number } {

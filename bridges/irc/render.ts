@@ -9,6 +9,7 @@
  */
 import type { MatrixEdit, MatrixMessage } from 'matrix-bridgekit';
 import { htmlToIrc } from './formatting.js';
+import { cleanLine, cleanText } from './sanitize.js';
 import type { RecentMessage } from './recent.js';
 
 export interface Rendered {
@@ -37,14 +38,14 @@ export function quoteFromFallback(body: string): { sender: string; text: string 
 }
 
 function shorten(text: string, max: number): string {
-  const line = (text.split('\n').find((l) => l.trim() !== '') ?? '').trim();
+  const line = cleanLine(text.split('\n').find((l) => l.trim() !== '') ?? '');
   const chars = [...line];
   return chars.length <= max ? line : `${chars.slice(0, max - 1).join('')}…`;
 }
 
 function textOf(body: string, html: string | undefined, isReply: boolean, nickOf: RenderOptions['nickOf']): string {
   if (html !== undefined) return htmlToIrc(html, nickOf);
-  return isReply ? stripReplyFallback(body) : body;
+  return cleanText(isReply ? stripReplyFallback(body) : body);
 }
 
 export interface RenderOptions {
@@ -63,19 +64,19 @@ export function renderMessage(message: MatrixMessage, options: RenderOptions): R
   if (message.media) {
     const url = options.mediaUrl(message.media.url, message.media.filename) ?? message.media.url;
     const label = message.body.trim() !== '' ? message.body.trim() : message.media.filename ?? 'file';
-    text = `${label.split('\n')[0]}: ${url}`;
+    text = `${cleanLine(label.split('\n')[0] ?? '')}: ${cleanLine(url)}`;
   } else {
     text = textOf(message.body, message.html, message.replyTo !== undefined, options.nickOf);
   }
   if (message.replyTo !== undefined && options.quote) {
-    text = `${options.quote.nick}: > ${shorten(options.quote.text, QUOTE_CHARS)}\n${text}`;
+    text = `${cleanLine(options.quote.nick)}: > ${shorten(options.quote.text, QUOTE_CHARS)}\n${text}`;
   }
   return { command, action, text };
 }
 
 export function renderEdit(edit: MatrixEdit, nickOf?: RenderOptions['nickOf']): Rendered {
   const body = edit.body.startsWith(' * ') ? edit.body.slice(3) : edit.body;
-  const text = edit.html !== undefined ? htmlToIrc(edit.html, nickOf) : body;
+  const text = edit.html !== undefined ? htmlToIrc(edit.html, nickOf) : cleanText(body);
   return { command: edit.msgtype === 'm.notice' ? 'NOTICE' : 'PRIVMSG', action: edit.msgtype === 'm.emote', text: `* ${text}` };
 }
 

@@ -32,7 +32,8 @@ export function splitText(text: string, maxBytes: number, maxLines = Infinity, p
   const out: string[] = [];
   let style = plainStyle();
   for (const rawLine of text.split(/\r\n|\n|\r/)) {
-    const line = atoms(rawLine.replace(/[\0\r\n]/g, ''));
+    // The last guard before the wire: no NUL, no line break, no CTCP delimiter in any line.
+    const line = atoms(rawLine.replace(/[\0\r\n\x01]/g, ''));
     let i = 0;
     while (i < line.length) {
       const opening = styleCodes(style);

@@ -68,11 +68,19 @@ export function toLine(message: unknown): IrcLine | undefined {
   };
 }
 
-/** A line to send: `params` joined by spaces, the last one as the trailing parameter. Refuses CR, LF and NUL. */
+/** The one CTCP the bridge sends: an emote, `\x01ACTION text\x01` with no other `\x01`. */
+const ACTION = /^\x01ACTION [^\x01]*\x01$/;
+
+/**
+ * A line to send: `params` joined by spaces, the last one as the trailing parameter.
+ * Refuses CR, LF and NUL, and `\x01` anywhere but an ACTION: text reaching here has been
+ * cleaned (sanitize.ts), so one of them means a path that was not, and it fails loudly.
+ */
 export function formatLine(command: string, params: readonly string[]): string {
   if (!/^[A-Za-z]+$/.test(command)) throw new Error(`not an IRC command: ${command}`);
   params.forEach((p, i) => {
     if (/[\r\n\0]/.test(p)) throw new Error('an IRC parameter may not contain CR, LF or NUL');
+    if (p.includes('\x01') && !(i === params.length - 1 && ACTION.test(p))) throw new Error('an IRC parameter may not contain \\x01 (CTCP) except the bridge\'s own ACTION');
     if (i < params.length - 1 && (p === '' || p.includes(' ') || p.startsWith(':'))) throw new Error(`bad middle IRC parameter: ${JSON.stringify(p)}`);
   });
   const last = params[params.length - 1];

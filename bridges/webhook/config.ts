@@ -10,6 +10,11 @@ export const webhookConfigSchema = z.object({
     /** Messages a hook may post at once, then `perMinute` (429 M_LIMIT_EXCEEDED beyond). */
     burst: count(20),
     perMinute: count(60),
+    /**
+     * Added to a hook's `username` when it equals the display name, user ID or localpart of
+     * someone in the room, so a hook cannot pass for a person ('' turns the marking off).
+     */
+    impersonationSuffix: z.string({ error: 'must be a string' }).max(32, 'must be at most 32 characters').default(' (webhook)'),
   }, { error: 'must be a mapping' }).prefault({}),
   outbound: z.object({
     /** Allow targets on loopback, private or link-local addresses (refused by default). */

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Logger, PluginContext, PluginRequest, PluginResponse, RemoteEvent } from 'matrix-bridgekit';
 import type { HookRecord, Hooks } from './hooks.js';
 import { parseInboundBody } from './inbound-body.js';
+import { webhookDisplayName } from './sender-name.js';
 
 /** The remote channel a hook's room is known by: the room itself, linked, never a new portal. */
 export const channelOf = (roomId: string) => `room:${roomId}`;
@@ -18,6 +19,11 @@ export interface InboundDeps {
   readonly rateLimit: (hookId: string) => number;
   readonly remote: PluginContext['remote'];
   readonly mappings: PluginContext['mappings'];
+  /** The mirror's view of a room (its members, for names that would pass for one). */
+  readonly room: PluginContext['room'];
+  readonly ghosts: PluginContext['ghosts'];
+  /** Marks a username that matches a member's name (`inbound.impersonationSuffix`). */
+  readonly impersonationSuffix: string;
   readonly logger: Logger;
 }
 
@@ -66,7 +72,7 @@ function inbound(deps: InboundDeps): (req: PluginRequest) => Promise<PluginRespo
       text: body.text,
       ...(body.html !== undefined ? { html: body.html } : {}),
       ...(body.msgtype !== undefined ? { msgtype: body.msgtype } : {}),
-      ...(body.username !== undefined ? { sender: ghostFor(hook, body.username, body.avatar_url) } : {}),
+      ...(body.username !== undefined ? { sender: await ghostFor(deps, hook, body.username, body.avatar_url) } : {}),
     };
     try {
       await ensureLinked(deps.mappings, hook.roomId);
@@ -85,10 +91,13 @@ function inbound(deps: InboundDeps): (req: PluginRequest) => Promise<PluginRespo
   };
 }
 
-function ghostFor(hook: HookRecord, username: string, avatarUrl: string | undefined) {
+async function ghostFor(deps: InboundDeps, hook: HookRecord, username: string, avatarUrl: string | undefined) {
   const readable = Buffer.byteLength(username, 'utf8') <= MAX_READABLE_NAME_BYTES;
   const name = readable ? username : `~${hashOf(username)}`;
-  return { id: `${hook.hookId}:${name}`, displayName: username, ...(avatarUrl !== undefined ? { avatarUrl } : {}) };
+  const id = `${hook.hookId}:${name}`;
+  const isGhost = (userId: string) => deps.ghosts.remoteUserId(userId) !== undefined;
+  const displayName = await webhookDisplayName(await deps.room(hook.roomId), username, isGhost, deps.impersonationSuffix);
+  return { id, displayName, ...(avatarUrl !== undefined ? { avatarUrl } : {}) };
 }
 
 function hashOf(text: string): string {

@@ -68,7 +68,10 @@ export function createWebhookPlugin(): BridgePlugin<WebhookConfig> {
       };
       const worker = new DeliveryWorker(ctx.kv, ctx.config.outbound, ctx.logger, post);
       const rateLimit = hookRateLimit(ctx.config.inbound.burst, 60_000 / ctx.config.inbound.perMinute);
-      ctx.http.route('POST', '/hooks/:secret', inboundRoute({ hooks, rateLimit, remote: ctx.remote, mappings: ctx.mappings, logger: ctx.logger }), {
+      ctx.http.route('POST', '/hooks/:secret', inboundRoute({
+        hooks, rateLimit, remote: ctx.remote, mappings: ctx.mappings, logger: ctx.logger,
+        room: (roomId) => ctx.room(roomId), ghosts: ctx.ghosts, impersonationSuffix: ctx.config.inbound.impersonationSuffix,
+      }), {
         maxBodyBytes: ctx.config.inbound.maxBodyBytes,
       });
       running = { worker, mediaLink: (mxc, filename) => ctx.media.url(mxc, filename), commands: { hooks, kv: ctx.kv, bot: ctx.bot, mappings: ctx.mappings, baseUrl: ctx.http.baseUrl, allowPrivateTargets } };

@@ -33,9 +33,11 @@ export interface CommandInvocation {
    */
   reply(text: string, html?: string): Promise<void>;
   /**
-   * Raises `target` to `level` in this room, acting as a user the bridge controls (the bot or
-   * a joined ghost) that may. A refusal is a result, not an error: its `reason` is meant
-   * for the person who asked.
+   * Sets `target` to `level` in this room, acting as a user the bridge controls (the bot or
+   * a joined ghost) that may, and only when the sender could make that change themselves
+   * (they outrank the target's current level, unless it is their own, and `level` is at
+   * most theirs; `bot.admins` are exempt). A refusal is a result, not an error: its
+   * `reason` is meant for the person who asked.
    */
   makeRoomAdmin(target: string, level: number): Promise<RoomAdminResult>;
 }

@@ -78,9 +78,9 @@ export class BotCommands {
     return this.admin.makeRoomAdmin(roomId, target, level);
   }
 
-  /** As `makeRoomAdmin`, with a refusal as a result. */
-  grantPowerLevel(roomId: string, target: string, level: number): Promise<RoomAdminResult> {
-    return this.admin.grant(roomId, target, level);
+  /** As `makeRoomAdmin`, with a refusal as a result; with `onBehalfOf`, only a change that user could make. */
+  grantPowerLevel(roomId: string, target: string, level: number, onBehalfOf?: string): Promise<RoomAdminResult> {
+    return this.admin.grant(roomId, target, level, onBehalfOf);
   }
 
   /** The user's management room (a direct room with the bot), created on first use. */

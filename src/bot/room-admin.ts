@@ -50,11 +50,23 @@ export class RoomAdmin {
     return result;
   }
 
-  /** As `makeRoomAdmin`, with a refusal as a result instead of an error. */
-  async grant(roomId: string, target: string, level = 100): Promise<RoomAdminResult> {
+  /**
+   * As `makeRoomAdmin`, with a refusal as a result instead of an error. With `onBehalfOf`
+   * (the person a command acts for), the change must also be one that person could make
+   * themselves — the homeserver's rule for a power-levels change — since the bridge's users
+   * may hold more power than they do.
+   */
+  async grant(roomId: string, target: string, level = 100, onBehalfOf?: string): Promise<RoomAdminResult> {
     if (!Number.isSafeInteger(level)) throw new RangeError(`power level must be an integer, not ${level}`);
     const room = await this.judgeable(roomId);
     if (!room) return { granted: false, reason: `the bridge does not know the state of room ${roomId} yet`, refusals: [], holders: [] };
+    if (onBehalfOf !== undefined) {
+      const own = await room.canSetUserLevel(onBehalfOf, target, level);
+      if (!own.allowed) {
+        this.options.logger.info({ roomId, target, level, sender: onBehalfOf, rule: own.rule }, 'power level change refused: the sender could not make it');
+        return { granted: false, reason: own.reason, refusals: [{ user: onBehalfOf, verdict: own }], holders: [] };
+      }
+    }
     const controlled = await this.controlledIn(room);
     const answer = await room.whoCanGrant(target, level, controlled);
     if (!answer.possible) {

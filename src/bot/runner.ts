@@ -103,7 +103,8 @@ export class CommandRunner {
       usage,
       inManagementRoom: source.inManagementRoom,
       reply,
-      makeRoomAdmin: (target, level) => this.options.admin.grant(message.roomId, target, level),
+      // For the sender: only a change they could make themselves (bridge admins excepted).
+      makeRoomAdmin: (target, level) => this.options.admin.grant(message.roomId, target, level, bridgeAdmin ? undefined : message.sender),
     };
     try {
       await command.run(invocation);

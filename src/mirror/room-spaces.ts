@@ -31,7 +31,7 @@ export function roomSpaces(ms: MirrorStore, roomId: string, lookup: ParentLookup
         if (!parent) continue;
         const child = await parent.stateEvent('m.space.child', roomId);
         const listed = child !== undefined && spaceLink(roomId, child.sender, child.content, 'child') !== undefined;
-        if (listed || (await parent.canSendState(link.sender, 'm.space.child', roomId)).allowed) out.push(link);
+        if (listed || (await parent.authRules.canSendState(link.sender, 'm.space.child', roomId)).allowed) out.push(link);
       }
       return out;
     },

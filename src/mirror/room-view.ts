@@ -1,16 +1,12 @@
 import type { JsonObject, RoomEvent } from '../events/types.js';
-import {
-  canBan, canChangeMembership, canChangePowerLevels, canInvite, canJoin, canKick, canKnock, canLeave,
-  canNotify, canRedact, canSendMessage, canSendState, canUnban,
-} from './auth/can.js';
 import { creatorsOf, roomTypeOf } from './auth/creators.js';
 import { whoCanGrant, type GrantAnswer } from './auth/grant.js';
 import { resolvePowerLevels, type PowerLevels } from './auth/levels.js';
 import { powerLevelIn, roomAuth } from './auth/power.js';
-import type { AuthState, Membership, StateEntry, Verdict } from './auth/types.js';
-import { deny } from './auth/verdict.js';
+import type { AuthState, Membership, StateEntry } from './auth/types.js';
 import { entryAuthState } from './entry-auth.js';
 import { membershipOfEvent, type MirrorStore, type RoomEntry } from './mirror-store.js';
+import { AuthRulesQuestions, RoomQuestions } from './room-questions.js';
 import { roomSpaces, type ParentLookup } from './room-spaces.js';
 import type { SpaceLink } from './spaces.js';
 import { roomVersionOf, roomVersionRules, type RoomVersionRules } from './versions.js';
@@ -24,20 +20,18 @@ export interface MemberInfo {
   readonly event: RoomEvent;
 }
 
-/** Refusal used when the mirror lacks the room's create event and so cannot judge. */
-const NOT_HYDRATED = 'bridgekit mirror: room state unknown';
-
 /**
  * The plugin-facing view of one room. Summary fields (version, power levels, name …) are
  * a snapshot taken when the view was made; members and other state are read from disk.
  */
-export class RoomView {
+export class RoomView extends RoomQuestions {
   readonly version: string;
   readonly rules: RoomVersionRules;
   readonly creators: readonly string[];
   readonly powerLevels: PowerLevels;
 
   constructor(private readonly ms: MirrorStore, private readonly entry: RoomEntry, private readonly parents: ParentLookup) {
+    super();
     const create = entry.summary.get('m.room.create');
     this.version = roomVersionOf(create?.content);
     this.rules = roomVersionRules(this.version);
@@ -46,6 +40,8 @@ export class RoomView {
   }
 
   get roomId(): string { return this.entry.roomId; }
+  /** The same `can…` questions answered by the auth rules alone (an event from federation); the view's own predict the endpoints. */
+  get authRules(): RoomQuestions { return new AuthRulesQuestions(this); }
   /** Whether the mirror holds the room's full state (fetched, or seen from creation). */
   get hydrated(): boolean { return this.entry.record.hydrated; }
   get type(): string | undefined { const c = this.entry.summary.get('m.room.create'); return c ? roomTypeOf(c) : undefined; }
@@ -136,26 +132,6 @@ export class RoomView {
     return entryAuthState(this.entry, memberships, entries);
   }
 
-  canSendMessage(user: string, type: string): Promise<Verdict> { return this.judge([user], (s) => canSendMessage(s, user, type)); }
-  canSendState(user: string, type: string, stateKey = '', content?: JsonObject): Promise<Verdict> {
-    const users = [user, ...(type === 'm.room.member' ? [stateKey] : []), ...viaOf(content)];
-    return this.judge(users, (s) => canSendState(s, user, type, stateKey, content), tpiOf(content));
-  }
-  canChangeMembership(sender: string, target: string, membership: Membership, content: JsonObject = {}): Promise<Verdict> {
-    return this.judge([sender, target, ...viaOf(content)], (s) => canChangeMembership(s, sender, target, membership, content), tpiOf(content));
-  }
-  canInvite(sender: string, target: string): Promise<Verdict> { return this.judge([sender, target], (s) => canInvite(s, sender, target)); }
-  canKick(sender: string, target: string): Promise<Verdict> { return this.judge([sender, target], (s) => canKick(s, sender, target)); }
-  canBan(sender: string, target: string): Promise<Verdict> { return this.judge([sender, target], (s) => canBan(s, sender, target)); }
-  canUnban(sender: string, target: string): Promise<Verdict> { return this.judge([sender, target], (s) => canUnban(s, sender, target)); }
-  canJoin(user: string, content: JsonObject = {}): Promise<Verdict> { return this.judge([user, ...viaOf(content)], (s) => canJoin(s, user, content)); }
-  canKnock(user: string): Promise<Verdict> { return this.judge([user], (s) => canKnock(s, user)); }
-  canLeave(user: string): Promise<Verdict> { return this.judge([user], (s) => canLeave(s, user)); }
-  /** Redact an event sent by `eventSender`. */
-  canRedact(user: string, eventSender: string): Promise<Verdict> { return this.judge([user], (s) => canRedact(s, user, eventSender)); }
-  canChangePowerLevels(user: string, next: JsonObject): Promise<Verdict> { return this.judge([user], (s) => canChangePowerLevels(s, user, next)); }
-  canNotify(user: string, key = 'room'): Promise<Verdict> { return this.judge([user], (s) => canNotify(s, user, key)); }
-
   /** Which of `controlled` (the bridge's bot and puppets) could raise `target` to `level`. */
   async whoCanGrant(target: string, level: number, controlled: readonly string[]): Promise<GrantAnswer> {
     const state = await this.authState([target, ...controlled]);
@@ -163,12 +139,6 @@ export class RoomView {
       return { possible: false, reason: `the mirror does not know room ${this.roomId}'s state yet`, refusals: [], holders: [] };
     }
     return whoCanGrant(state, target, level, controlled);
-  }
-
-  private async judge(users: string[], question: (state: AuthState) => Verdict, extra: (readonly [string, string])[] = []): Promise<Verdict> {
-    const state = await this.authState(users, extra);
-    if (!state) return deny(NOT_HYDRATED, `the mirror does not know room ${this.roomId}'s create event, so it cannot judge`);
-    return question(state);
   }
 
   private content(type: string): JsonObject | undefined {
@@ -192,16 +162,4 @@ function toMember(event: RoomEvent | undefined): MemberInfo | undefined {
     ...(typeof avatarUrl === 'string' ? { avatarUrl } : {}),
     event,
   };
-}
-
-function viaOf(content: JsonObject | undefined): string[] {
-  const via = content?.['join_authorised_via_users_server'];
-  return typeof via === 'string' ? [via] : [];
-}
-
-function tpiOf(content: JsonObject | undefined): (readonly [string, string])[] {
-  const invite = content?.['third_party_invite'];
-  const signed = typeof invite === 'object' && invite !== null ? (invite as JsonObject)['signed'] : undefined;
-  const token = typeof signed === 'object' && signed !== null ? (signed as JsonObject)['token'] : undefined;
-  return typeof token === 'string' ? [['m.room.third_party_invite', token]] : [];
 }

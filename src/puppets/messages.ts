@@ -1,4 +1,5 @@
 import type { JsonObject } from '../events/types.js';
+import { withSanitizedHtml } from '../format/index.js';
 import { controlsOf, type PuppetContext, type RequestControls } from './context.js';
 import { locationContent, type Location } from './content/location.js';
 import { mediaContent, mediaKindOf, type MediaInfo, type MediaKind } from './content/media.js';
@@ -55,8 +56,10 @@ export class Messages {
 
   /** Sends any message event; returns its event id. */
   async send(roomId: string, type: string, content: JsonObject, options: SendOptions = {}): Promise<string> {
-    await this.ctx.permissions.sendMessage(this.userId, roomId, type);
-    return this.sendChecked(roomId, type, content, options);
+    // HTML goes out only as the spec's safe subset, whoever built it (a webhook, IRC, a plugin).
+    const safe = type === 'm.room.message' ? withSanitizedHtml(content) : content;
+    await this.ctx.permissions.sendMessage(this.userId, roomId, type, safe);
+    return this.sendChecked(roomId, type, safe, options);
   }
 
   /** Sends an `m.room.message` with the reply, thread and external URL the options give. */
@@ -95,7 +98,7 @@ export class Messages {
       ...(media.captionHtml !== undefined ? { captionHtml: media.captionHtml } : {}),
       info: { mimetype: media.contentType, size: media.data.byteLength, ...media.info },
     }, options.externalUrl === undefined ? {} : { externalUrl: options.externalUrl });
-    return this.sendChecked(roomId, 'm.room.message', withMentions(withRelations(content, options), options.mentions), options);
+    return this.sendChecked(roomId, 'm.room.message', withSanitizedHtml(withMentions(withRelations(content, options), options.mentions)), options);
   }
 
   sendLocation(roomId: string, location: Location, options: MessageOptions = {}): Promise<string> {

@@ -70,8 +70,9 @@ export class Permissions {
     return view ? view.membership(userId) : undefined;
   }
 
-  sendMessage(userId: string, roomId: string, type: string): Promise<void> {
-    return this.check({ userId, roomId, action: `send ${type}`, ask: (s) => canSendMessage(s, userId, type) });
+  /** With `content`, also what the endpoint refuses whatever the levels (size, content shape). */
+  sendMessage(userId: string, roomId: string, type: string, content?: JsonObject): Promise<void> {
+    return this.check({ userId, roomId, action: `send ${type}`, ask: (s) => canSendMessage(s, userId, type, content) });
   }
 
   sendState(userId: string, roomId: string, type: string, stateKey: string, content: JsonObject): Promise<void> {

@@ -1,6 +1,6 @@
 import type { JsonObject, RoomEvent } from '../events/types.js';
 import {
-  authorizeEvent, canRedact, isMembership, redactEvent, redactsOf,
+  authorizeEvent, authRules, isMembership, redactEvent, redactsOf,
   type AuthState, type Membership, type ProposedEvent, type StateEntry, type Verdict,
 } from '../mirror/index.js';
 import type { Room } from './room.js';
@@ -81,7 +81,7 @@ export const mirrorAuthorizer: RoomAuthorizer = {
     // redact level to redact someone else's event.
     const targetId = redactsOf(event);
     const target = targetId === undefined ? undefined : room.event(targetId);
-    return target ? toVerdict(canRedact(state, event.sender, target.sender)) : toVerdict(verdict);
+    return target ? toVerdict(authRules.canRedact(state, event.sender, target.sender)) : toVerdict(verdict);
   },
   redact(event, roomVersion, redactedBecause) {
     return redactEvent(event, roomVersion, redactedBecause);

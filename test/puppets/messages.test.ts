@@ -122,6 +122,19 @@ describe('puppets: messages', () => {
     assert.deepEqual(h.requestsSince(mark).filter((r) => !r.path.includes('/register')), []);
   });
 
+  it('refuses a message the endpoint would refuse whatever the levels (over 65536 bytes) before any request', async () => {
+    const alice = h.puppets.get(ALICE_PUPPET);
+    const mark = h.mark();
+    await assert.rejects(alice.sendText(roomId, 'x'.repeat(70_000)), (err: unknown) => {
+      assert.ok(err instanceof PermissionDenied);
+      assert.match(err.rule, /Size limits/);
+      return true;
+    });
+    assert.deepEqual(h.requestsSince(mark).filter((r) => !r.path.includes('/register')), []);
+    const sent = await alice.sendHtml(roomId, { body: 'b', html: '<b onclick="x()">b</b><script>y()</script>' });
+    assert.equal(event(sent).content['formatted_body'], '<b>b</b>', 'HTML is sanitised on the way out');
+  });
+
   it('refuses sends to a room the mirror cannot judge under the `refuse` policy, and asks the homeserver otherwise', async () => {
     const carol = await h.hs.registerUser('carol');
     const unknown = await carol.client.createRoom({ preset: 'public_chat' });

@@ -2,6 +2,7 @@ import type { JsonObject } from '../../events/types.js';
 import { canChangePowerLevels } from './can.js';
 import { powerLevelIn, roomAuth, type RoomAuth } from './power.js';
 import type { AuthState, Verdict } from './types.js';
+import { userLevelContent } from './user-level.js';
 import { formatLevel } from './verdict.js';
 
 export type Refusal = Extract<Verdict, { allowed: false }>;
@@ -35,7 +36,7 @@ export function whoCanGrant(state: AuthState, target: string, level: number, con
   if (current === level || (auth.rules.privilegedCreators && auth.creators.includes(target))) {
     return { possible: true, grantors: [], content: undefined, unchanged: true };
   }
-  const content = grantContent(auth, target, level);
+  const content = userLevelContent(auth, target, level);
   const refusals: { user: string; verdict: Refusal }[] = [];
   const grantors: string[] = [];
   for (const user of controlled) {
@@ -53,17 +54,6 @@ export function whoCanGrant(state: AuthState, target: string, level: number, con
     ? `the bridge controls no user in this room, so it cannot raise ${target} to ${formatLevel(level)}.${instead}`
     : `none of the bridge's users can raise ${target} to ${formatLevel(level)}: ${who}.${instead}`;
   return { possible: false, reason, refusals, holders };
-}
-
-/** The current power levels with `target` set to `level`; with none yet, the implicit creator 100 is kept. */
-function grantContent(auth: RoomAuth, target: string, level: number): JsonObject {
-  const current = auth.state.powerLevels;
-  const users: JsonObject = {};
-  const existing = current?.['users'];
-  if (existing && typeof existing === 'object' && !Array.isArray(existing)) Object.assign(users, existing);
-  else if (!current && !auth.rules.privilegedCreators) for (const creator of auth.creators) users[creator] = 100;
-  users[target] = level;
-  return { ...(current ?? {}), users };
 }
 
 /** Joined users whose level reaches `level`: creators and those listed in `users`. */

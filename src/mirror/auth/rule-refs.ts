@@ -97,3 +97,23 @@ export const CsRules = {
   spaceChild: 'client-server "Spaces": m.space.child needs a via',
   spaceParent: 'client-server "Spaces": m.space.parent validity',
 } as const;
+
+/**
+ * Citations of what the client-server endpoints refuse on top of the auth rules: the spec's
+ * endpoint text where it says so, else the homeserver code that does it (Synapse
+ * `handlers/room_member.py`, `handlers/message.py`, `events/validator.py`, `event_auth.py`).
+ * A refusal whose rule starts with "client-server endpoint" is one of these; the auth rules'
+ * refusals start with "vN auth rule".
+ */
+export const EndpointRules = {
+  kickTarget: 'client-server endpoint POST /kick: the target must be joined, invited or knocking (Synapse handlers/room_member.py "The target user is not in the room")',
+  integerLevels: 'client-server endpoint m.room.power_levels: integer values only, in every room version (Synapse events/validator.py POWER_LEVELS_SCHEMA)',
+  redactCreate: 'client-server endpoint redact: m.room.create cannot be redacted (Synapse handlers/message.py)',
+  redactServerAcl: 'client-server endpoint redact: m.room.server_acl cannot be redacted (Synapse handlers/message.py)',
+  eventSize: 'client-server "Size limits": an event is at most 65536 bytes; type, state_key and sender at most 255 bytes (Synapse event_auth.py)',
+  content: 'client-server endpoint event content (Synapse events/validator.py)',
+  memberProfile: 'client-server endpoint m.room.member: displayname at most 256, avatar_url at most 1000 characters (Synapse handlers/room_member.py)',
+  serverAcl: 'client-server endpoint m.room.server_acl: may not deny the sender\'s own server (Synapse events/validator.py)',
+  mentions: 'client-server m.mentions: user_ids an array of strings, room a boolean (Synapse events/validator.py MENTIONS_SCHEMA)',
+  retention: 'client-server endpoint m.room.retention: integer lifetimes, min at most max (Synapse events/validator.py)',
+} as const;

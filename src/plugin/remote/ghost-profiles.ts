@@ -1,3 +1,4 @@
+import { cleanDisplayName } from '../../format/index.js';
 import type { Logger } from '../../log/logger.js';
 import type { Mirror } from '../../mirror/index.js';
 import type { Puppet, Puppets, RoomProfile } from '../../puppets/index.js';
@@ -39,7 +40,9 @@ export class GhostProfiles {
   constructor(private readonly deps: GhostProfilesDeps) {}
 
   /** Applies `user`'s name and avatar to the ghost when they changed; no request otherwise. */
-  async apply(ghostId: string, user: RemoteUser): Promise<void> {
+  async apply(ghostId: string, remote: RemoteUser): Promise<void> {
+    // A remote name is untrusted: no hidden or reversing characters, within the homeserver's limit.
+    const user = remote.displayName === undefined ? remote : { ...remote, displayName: cleanDisplayName(remote.displayName) || remote.id };
     const before = await this.deps.records.ghost(ghostId);
     const nameChanged = user.displayName !== undefined && user.displayName !== before.displayName;
     const avatarChanged = user.avatarUrl !== undefined && user.avatarUrl !== before.avatarSource && !this.recentlyFailed(user.avatarUrl);

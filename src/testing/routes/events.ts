@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import { z } from 'zod';
 import type { JsonObject } from '../../events/types.js';
 import type { HomeserverCore } from '../core.js';
+import { checkClientRedaction, checkClientSend } from '../endpoint-checks.js';
 import { MatrixError, notFound } from '../errors.js';
 import { toClientEvent } from '../event-format.js';
 import { authenticate, txnScope } from '../requester.js';
@@ -23,6 +24,7 @@ export function eventRoutes(core: HomeserverCore): Router {
     const key = `${txnScope(requester)}\u0000${ctx.path}`;
     ctx.body = await core.txnCache.run(key, () => {
       const room = core.rooms.require(param(ctx, 'roomId'));
+      checkClientSend(param(ctx, 'eventType'), requester.userId, content);
       const event = core.rooms.send(room, { type: param(ctx, 'eventType'), sender: requester.userId, content, ts: requester.ts });
       return { event_id: event.event_id };
     });
@@ -34,6 +36,7 @@ export function eventRoutes(core: HomeserverCore): Router {
     const room = core.rooms.require(param(ctx, 'roomId'));
     const type = param(ctx, 'eventType');
     const stateKey = optionalParam(ctx, 'stateKey') ?? '';
+    checkClientSend(type, requester.userId, content, stateKey);
     ctx.body = { event_id: sendStateDeduplicated(core, room, requester.userId, type, stateKey, content, requester.ts) };
   });
 
@@ -74,6 +77,7 @@ export function eventRoutes(core: HomeserverCore): Router {
     ctx.body = await core.txnCache.run(key, () => {
       const room = core.rooms.require(param(ctx, 'roomId'));
       const target = param(ctx, 'eventId');
+      checkClientRedaction(room, target);
       // Both places, as Synapse 1.94 sends it for v10 (top level) and v11+ (content).
       const content: JsonObject = { redacts: target };
       if (reason !== undefined) content['reason'] = reason;

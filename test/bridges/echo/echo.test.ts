@@ -83,8 +83,49 @@ describe('echo bridge (end to end through the test homeserver)', function () {
     assert.equal(users[bob.userId], 50, 'the change kept the levels set before it');
 
     // The bot holds 100, bob 50: the bot does not lend bob more than his own.
-    assert.match(bodyOf(await h.ask(bob, roomId, '!op @carol:localhost 100')), /cannot give power level 100: yours is 50/);
+    assert.match(bodyOf(await h.ask(bob, roomId, '!op @erin:localhost 100')), /^You cannot do that: @bob:localhost \(50\) cannot grant @erin:localhost power level 100, above their own/);
     assert.match(bodyOf(await h.ask(bob, roomId, '!op carol 50')), /^Usage: !op <user> <level>/);
+  });
+
+  it('!op refuses a moderator who would demote or change someone at or above them (carol 75, mallory 50, bot 100)', async () => {
+    const mallory = await h.user('mallory');
+    const carol = await h.user('carol');
+    const dave = await h.user('dave');
+    const roomId = await h.roomWithBot(alice, {
+      power_level_content_override: { users: { [alice.userId]: 100, [BOT]: 100, [carol.userId]: 75, [mallory.userId]: 50, [dave.userId]: 50 } },
+    });
+    for (const user of [mallory, carol, dave]) {
+      await alice.client.invite(roomId, user.userId);
+      await user.client.join(roomId);
+      await h.waitForMembership(roomId, user.userId, 'join');
+    }
+    const levels = () => h.hs.stateEvent(roomId, 'm.room.power_levels')?.content['users'] as JsonObject;
+
+    const demote = bodyOf(await h.ask(mallory, roomId, `!op ${carol.userId} 0`));
+    assert.match(demote, /^You cannot do that: @mallory:localhost \(50\) cannot change the level of @carol:localhost, who is at 75/);
+    assert.equal(levels()[carol.userId], 75, 'carol keeps her level');
+    // An equal is not below: the homeserver refuses it too.
+    assert.match(bodyOf(await h.ask(mallory, roomId, `!op ${dave.userId} 0`)), /cannot change the level of @dave:localhost, who is at 50/);
+    assert.equal(levels()[dave.userId], 50);
+
+    // Below her, up to her own level, and her own level downwards: allowed.
+    assert.equal(bodyOf(await h.ask(mallory, roomId, `!op ${bob.userId} 50`)), `${bob.userId} now has power level 50.`);
+    assert.equal(bodyOf(await h.ask(mallory, roomId, `!op ${mallory.userId} 40`)), `${mallory.userId} now has power level 40.`);
+    assert.equal(levels()[mallory.userId], 40);
+  });
+
+  it('makeRoomAdmin from any command asks the rule for the sender: a plugin cannot skip it', async () => {
+    const carol = '@carol:localhost';
+    const roomId = await h.roomWithBot(alice, { power_level_content_override: { users: { [alice.userId]: 100, [BOT]: 100, [carol]: 75, [bob.userId]: 50 } } });
+    await alice.client.invite(roomId, bob.userId);
+    await bob.client.join(roomId);
+    await h.waitForMembership(roomId, bob.userId, 'join');
+    // The bot could demote carol; bob, for whom a command would ask, could not.
+    const result = await h.bridge.bot.grantPowerLevel(roomId, carol, 0, bob.userId);
+    assert.equal(result.granted, false);
+    assert.match(result.granted ? '' : result.reason, /cannot change the level of @carol:localhost, who is at 75/);
+    assert.equal((h.hs.stateEvent(roomId, 'm.room.power_levels')?.content['users'] as JsonObject)[carol], 75);
+    assert.equal((await h.bridge.bot.grantPowerLevel(roomId, carol, 0)).granted, true, 'the bridge itself may');
   });
 
   it('!makeadmin raises a user to 100 through the bot when the bot has the power', async () => {
