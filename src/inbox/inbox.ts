@@ -43,10 +43,20 @@ export interface InboxHooks {
 
 /** Why a transaction cannot be taken now; the homeserver should retry it later. */
 export class InboxUnavailable extends Error {
-  constructor(message: string, readonly retryAfterMs: number) {
-    super(message);
+  constructor(message: string, readonly retryAfterMs: number, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
     this.name = 'InboxUnavailable';
   }
+}
+
+/** A failure of Level itself (abstract-level's errors carry a `LEVEL_` code). */
+function isStoreError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('LEVEL_');
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
 }
 
 /**
@@ -64,6 +74,7 @@ export class Inbox {
     private readonly journal: Journal,
     private readonly committer: Committer,
     private readonly dispatcher: Dispatcher<JournaledItem>,
+    private readonly acks: AckQueue,
     store: Store,
     private readonly options: InboxOptions,
     private readonly logger: Logger,
@@ -81,8 +92,12 @@ export class Inbox {
       onPruneError: (err) => logger.warn({ err }, 'deleting an expired dedupe generation failed; the next start retries'),
     });
     let inbox: Inbox | undefined;
-    const acks = new AckQueue(committer, (count) => inbox!.settled(count), (err, entries) => {
-      logger.error({ err, items: entries.length }, 'could not record acknowledgements; those items will be handled again after a restart');
+    const acks = new AckQueue(committer, {
+      durable: (count) => inbox!.settled(count),
+      failed: (err, entries, retryInMs) => {
+        logger.error({ err, items: entries.length, retryInMs }, 'could not record acknowledgements (the store cannot write); writing them again shortly');
+      },
+      recovered: (failures) => logger.warn({ failedWrites: failures }, 'the store writes again: acknowledgements recorded'),
     });
     // A failed write undoes its acknowledgement in memory (synchronously, see Committer),
     // so that no later progress record claims the item.
@@ -99,7 +114,7 @@ export class Inbox {
         inbox!.settled();
       },
     }, opts, logger);
-    inbox = new Inbox(journal, committer, dispatcher, store, opts, logger);
+    inbox = new Inbox(journal, committer, dispatcher, acks, store, opts, logger);
     return inbox;
   }
 
@@ -134,7 +149,14 @@ export class Inbox {
       throw new InboxUnavailable(`The bridge has ${this.outstanding} items waiting to be handled; retry later`, 1_000);
     }
     if (!raw) ({ txn, raw } = bodyOf(txn));
-    const result = await this.journal.accept(txnId, txn, raw);
+    let result: AcceptResult & { entries: JournaledItem[] };
+    try {
+      result = await this.journal.accept(txnId, txn, raw);
+    } catch (err) {
+      // Not journaled: the homeserver keeps the transaction and sends it again.
+      if (isStoreError(err)) throw new InboxUnavailable(`The bridge cannot write to its store (${firstLine(err)}); retry later`, 5_000, err);
+      throw err;
+    }
     for (const entry of result.entries) this.enqueue(entry);
     return result;
   }
@@ -163,8 +185,13 @@ export class Inbox {
     clearInterval(this.pruneTimer);
     const finished = await this.dispatcher.stop(timeoutMs);
     if (!finished) this.logger.warn({ timeoutMs }, 'handlers still running at shutdown; their items stay journaled');
+    this.acks.stop();
     // Let the last acknowledgements reach the store.
-    await this.committer.commit([]);
+    try {
+      await this.committer.commit([]);
+    } catch (err) {
+      this.logger.error({ err }, 'the last acknowledgements could not be written; those items are handled again at the next start');
+    }
     return finished;
   }
 

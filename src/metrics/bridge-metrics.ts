@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { TransactionSink } from '../appservice/index.js';
 import type { InboundItem } from '../events/types.js';
 import type { ResponseInfo, RetryWaitInfo } from '../homeserver/index.js';
@@ -11,6 +11,8 @@ export interface MetricSources {
   readonly deadLetters: () => Promise<number>;
   readonly mirrorRooms: () => Promise<number>;
   readonly mirrorCachedRooms: () => number;
+  /** The store's write health: failing now, and failed batches since it opened. */
+  readonly storeWrites?: () => { readonly failing: boolean; readonly failedBatches: number };
 }
 
 export interface BridgeMetricsOptions {
@@ -120,6 +122,14 @@ export class BridgeMetrics {
     new Gauge({
       name: 'bridgekit_mirror_rooms', help: 'Rooms the mirror holds', registers: [r],
       async collect() { await setFrom(this, sources()?.mirrorRooms); },
+    });
+    new Gauge({
+      name: 'bridgekit_store_write_failing', help: 'Whether the store\'s writes are failing now (1: disk full or read-only; /ready says 503)', registers: [r],
+      collect() { this.set(sources()?.storeWrites?.().failing ? 1 : 0); },
+    });
+    new Counter({
+      name: 'bridgekit_store_write_failures_total', help: 'Store batches that failed to write since the bridge started', registers: [r],
+      collect() { this.reset(); this.inc(sources()?.storeWrites?.().failedBatches ?? 0); },
     });
     new Gauge({
       name: 'bridgekit_mirror_cached_rooms', help: 'Rooms whose summaries the mirror holds in memory (bounded)', registers: [r],

@@ -43,6 +43,9 @@ export const Sections = {
   puppetsUploads: 'puppets.uploads',
   /** puppets: the profile last set per puppet (avatar hash, displayname). */
   puppetsProfiles: 'puppets.profiles',
-  /** cli: `bridgekit doctor` writes and deletes one key here to prove the store is writable. */
+  /**
+   * cli: `bridgekit doctor` writes and deletes one key here to prove the store is writable;
+   * the store itself probes with key `ready` while its writes are failing.
+   */
   doctorProbe: 'doctor.probe',
 } as const;

@@ -1,5 +1,7 @@
 import { Level } from 'level';
 import type { AbstractBatchOperation, AbstractSublevel } from 'abstract-level';
+import { Sections } from './layout.js';
+import { WriteHealth } from './write-health.js';
 
 /** A put for `Store.rawBatch`: the key with its section's prefix, the value already JSON. */
 export interface RawPut { readonly type: 'put'; readonly key: string; readonly value: string; readonly valueEncoding: 'utf8' }
@@ -33,6 +35,9 @@ export interface StoreOptions {
  */
 const SYNC = { sync: true } as const;
 
+/** How often `writeProblem` may probe a failing store. */
+const PROBE_INTERVAL_MS = 1_000;
+
 export const DEFAULT_CACHE_BYTES = 2 * 1024 * 1024;
 export const DEFAULT_WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
 
@@ -46,6 +51,9 @@ export class Store {
   /** Writes asked for while a batch is being written: they go as the next batch. */
   private waiting: Array<{ ops: readonly WriteOp[]; resolve: () => void; reject: (err: unknown) => void }> = [];
   private writing = false;
+  /** Whether writes go through; `writeProblem` probes a failing store. */
+  readonly health = new WriteHealth();
+  private lastProbe = 0;
 
   private constructor(readonly db: Level<string, unknown>, private readonly sync: boolean) {}
 
@@ -116,11 +124,32 @@ export class Store {
   }
 
   /**
+   * Why the store cannot write (one line naming the file and the OS error), or undefined
+   * when it can. While writes are failing, a probe write (at most one a second) finds out
+   * whether the fault has cleared, even when nothing else is writing.
+   */
+  async writeProblem(now = Date.now()): Promise<string | undefined> {
+    if (!this.health.failing) return undefined;
+    if (now - this.lastProbe >= PROBE_INTERVAL_MS) {
+      this.lastProbe = now;
+      const probe = this.section<number>(Sections.doctorProbe);
+      await this.write([put(probe, 'ready', now), del(probe, 'ready')]).catch(() => undefined);
+    }
+    return this.health.problem;
+  }
+
+  /**
    * Level's batch, fsynced when `sync` is on. Any options object sends it down a slow path
    * (it copies the options per operation): one is passed only when it changes something.
    */
-  private batch(ops: Array<AbstractBatchOperation<Level<string, unknown>, string, unknown>>): Promise<void> {
-    return this.sync ? this.db.batch(ops, SYNC) : this.db.batch(ops);
+  private async batch(ops: Array<AbstractBatchOperation<Level<string, unknown>, string, unknown>>): Promise<void> {
+    try {
+      await (this.sync ? this.db.batch(ops, SYNC) : this.db.batch(ops));
+    } catch (err) {
+      this.health.failed(err);
+      throw err;
+    }
+    if (this.health.failing) this.health.succeeded();
   }
 
   async close(): Promise<void> {

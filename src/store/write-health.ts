@@ -1,0 +1,34 @@
+/**
+ * Whether the store's writes are going through: the first failure of a run of them, until
+ * a write succeeds again. A failing disk (full, read-only, gone) shows here, so that
+ * `/ready` can say so and recovery is noticed the moment a write lands.
+ */
+export class WriteHealth {
+  private failure: { readonly error: unknown; readonly since: number; failures: number } | undefined;
+  /** Every failed batch since the store opened (for the metric). */
+  failedBatches = 0;
+
+  failed(error: unknown): void {
+    this.failedBatches++;
+    if (this.failure) this.failure.failures++;
+    else this.failure = { error, since: Date.now(), failures: 1 };
+  }
+
+  /** A write landed: the store writes again. Returns the run of failures it ended, if any. */
+  succeeded(): { readonly since: number; readonly failures: number } | undefined {
+    const ended = this.failure;
+    this.failure = undefined;
+    return ended;
+  }
+
+  get failing(): boolean {
+    return this.failure !== undefined;
+  }
+
+  /** Why writes fail, one line (LevelDB's message names the file and the OS error), or undefined. */
+  get problem(): string | undefined {
+    if (!this.failure) return undefined;
+    const { error } = this.failure;
+    return (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  }
+}
