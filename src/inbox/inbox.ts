@@ -1,6 +1,7 @@
 import type { Logger } from '../log/logger.js';
 import type { InboundItem, Transaction } from '../events/types.js';
 import type { Store } from '../store/index.js';
+import { ACKED_MARK_FILE, AckedMark } from './acked-mark.js';
 import { AckQueue } from './acks.js';
 import { Committer } from './committer.js';
 import { DeadLetters } from './dead-letters.js';
@@ -8,7 +9,10 @@ import { Dispatcher, type ItemHandler } from './dispatcher.js';
 import { hashId, type IdHash } from './id-hash.js';
 import { Journal, type AcceptResult } from './journal.js';
 import type { JournaledItem } from './progress.js';
+import { checkJournalIntegrity, describeLoss } from './integrity.js';
 import { bodyOf } from './record.js';
+import { inboxSections } from './sections.js';
+import { put } from '../store/index.js';
 
 export interface InboxOptions {
   readonly maxBacklog: number;
@@ -39,6 +43,8 @@ export const defaultInboxOptions: InboxOptions = {
 export interface InboxHooks {
   /** An item became a dead letter (its last attempt failed and the letter is stored). */
   readonly onDeadLetter?: (item: InboundItem) => void;
+  /** At open: items answered 200 in an earlier run are missing from the journal (see `integrity.ts`). */
+  readonly onLostItems?: (count: number) => void;
 }
 
 /** Why a transaction cannot be taken now; the homeserver should retry it later. */
@@ -75,6 +81,7 @@ export class Inbox {
     private readonly committer: Committer,
     private readonly dispatcher: Dispatcher<JournaledItem>,
     private readonly acks: AckQueue,
+    private readonly mark: AckedMark,
     store: Store,
     private readonly options: InboxOptions,
     private readonly logger: Logger,
@@ -90,6 +97,10 @@ export class Inbox {
       maxIds: opts.dedupeMaxIds,
       hash: opts.hashId ?? hashId,
       onPruneError: (err) => logger.warn({ err }, 'deleting an expired dedupe generation failed; the next start retries'),
+    });
+    await noticeLostItems(store, journal, logger, hooks);
+    const mark = new AckedMark(store.location, journal.next, (err) => {
+      logger.warn({ err }, `could not write ${ACKED_MARK_FILE} (the high-water mark that detects a damaged journal); trying again`);
     });
     let inbox: Inbox | undefined;
     const acks = new AckQueue(committer, {
@@ -114,7 +125,7 @@ export class Inbox {
         inbox!.settled();
       },
     }, opts, logger);
-    inbox = new Inbox(journal, committer, dispatcher, acks, store, opts, logger);
+    inbox = new Inbox(journal, committer, dispatcher, acks, mark, store, opts, logger);
     return inbox;
   }
 
@@ -157,6 +168,8 @@ export class Inbox {
       if (isStoreError(err)) throw new InboxUnavailable(`The bridge cannot write to its store (${firstLine(err)}); retry later`, 5_000, err);
       throw err;
     }
+    const last = result.entries[result.entries.length - 1];
+    if (last) this.mark.advance(last.seq + 1);
     for (const entry of result.entries) this.enqueue(entry);
     return result;
   }
@@ -192,6 +205,7 @@ export class Inbox {
     } catch (err) {
       this.logger.error({ err }, 'the last acknowledgements could not be written; those items are handled again at the next start');
     }
+    await this.mark.flush();
     return finished;
   }
 
@@ -208,4 +222,28 @@ export class Inbox {
       for (const resolve of waiters) resolve();
     }
   }
+}
+
+/**
+ * Compares the journal with its high-water mark and says loudly when transactions answered
+ * 200 are gone. The bridge goes on (the loss has happened; refusing to start would not
+ * bring the items back and would stop the bridge for everyone): the loss is logged at
+ * error, counted in a metric, recorded in the store for `bridgekit doctor`, and the lost
+ * sequence numbers are never handed out again.
+ */
+async function noticeLostItems(store: Store, journal: Journal, logger: Logger, hooks: InboxHooks): Promise<void> {
+  const report = await checkJournalIntegrity(store, journal.next);
+  if (report.unreadable) logger.warn({ problem: report.unreadable }, `${ACKED_MARK_FILE} could not be read; it is written again from the journal`);
+  const { loss } = report;
+  if (!loss) return;
+  logger.error({ lostItems: loss.count, fromSeq: loss.fromSeq, toSeq: loss.toSeq, store: store.location },
+    `${describeLoss(loss)}. They cannot be recovered from this store; set store.sync: true to make a machine crash unable to lose them`);
+  hooks.onLostItems?.(loss.count);
+  journal.skipTo(loss.toSeq);
+  const { meta } = inboxSections(store);
+  await store.write([
+    put(meta, 'nextSeq', loss.toSeq),
+    put(meta, 'lostItems', (report.earlier?.items ?? 0) + loss.count),
+    put(meta, 'lostAt', Date.now()),
+  ]);
 }

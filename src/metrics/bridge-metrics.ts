@@ -68,6 +68,7 @@ export class BridgeMetrics {
   private readonly duplicates: Tally;
   private readonly deadLettered: Tally;
   private readonly presenceSent: Tally;
+  private readonly lostItems: Gauge;
   private readonly rateLimitWaits: BoundedSeries<Tally>;
   private readonly rateLimitWaitSeconds: Tally;
   private readonly handlers: BoundedSeries<HandlerSeries>;
@@ -122,6 +123,11 @@ export class BridgeMetrics {
     new Gauge({
       name: 'bridgekit_mirror_rooms', help: 'Rooms the mirror holds', registers: [r],
       async collect() { await setFrom(this, sources()?.mirrorRooms); },
+    });
+    this.lostItems = new Gauge({
+      name: 'bridgekit_journal_lost_items',
+      help: 'Items answered 200 before this start that were missing from the journal when it opened (its write-ahead log lost writes); 0 is the only good value',
+      registers: [r],
     });
     new Gauge({
       name: 'bridgekit_store_write_failing', help: 'Whether the store\'s writes are failing now (1: disk full or read-only; /ready says 503)', registers: [r],
@@ -180,6 +186,7 @@ export class BridgeMetrics {
 
   readonly inboxHooks: InboxHooks = {
     onDeadLetter: () => { this.deadLettered.value++; },
+    onLostItems: (count) => { this.lostItems.set(count); },
   };
 
   /** For HomeserverClientOptions.onResponse. */

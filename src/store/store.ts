@@ -1,6 +1,7 @@
 import { Level } from 'level';
 import type { AbstractBatchOperation, AbstractSublevel } from 'abstract-level';
 import { Sections } from './layout.js';
+import { describeOpenFailure } from './open-error.js';
 import { WriteHealth } from './write-health.js';
 
 /** A put for `Store.rawBatch`: the key with its section's prefix, the value already JSON. */
@@ -63,7 +64,11 @@ export class Store {
       cacheSize: options.cacheBytes ?? DEFAULT_CACHE_BYTES,
       writeBufferSize: options.writeBufferBytes ?? DEFAULT_WRITE_BUFFER_BYTES,
     });
-    await db.open();
+    try {
+      await db.open();
+    } catch (err) {
+      throw describeOpenFailure(path, err);
+    }
     return new Store(db, options.sync ?? false);
   }
 

@@ -90,9 +90,9 @@ export class OpsHarness {
     return new OpsHarness(hs, validateConfig(input, 'test', dir.path), registration, dir, options);
   }
 
-  async startBridge(): Promise<RunningBridge> {
+  async startBridge(logger = silentLogger()): Promise<RunningBridge> {
     this.bridge = await startBridge({
-      config: this.config, plugin: opsPlugin(this.gate), registration: this.registration, logger: silentLogger(),
+      config: this.config, plugin: opsPlugin(this.gate), registration: this.registration, logger,
       ...(this.options.readyCacheMs !== undefined ? { readyCacheMs: this.options.readyCacheMs } : {}),
     });
     return this.bridge;
