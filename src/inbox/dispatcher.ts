@@ -1,5 +1,6 @@
 import type { Logger } from '../log/logger.js';
 import type { InboundItem } from '../events/types.js';
+import { isStackOverflow } from '../json/index.js';
 import type { WriteOp } from '../store/index.js';
 import { describeItem, laneOf, type JournalEntry } from './entries.js';
 import { UnitOfWork } from './unit-of-work.js';
@@ -224,7 +225,8 @@ export class Dispatcher<E extends JournalEntry = JournalEntry> {
    */
   private async failed(lane: Lane<E>, ctx: Context<E>, err: unknown): Promise<boolean> {
     const { entry, attempt } = ctx;
-    if (attempt >= this.options.maxAttempts) {
+    // Too deep for the stack (untrusted JSON walked by recursion): the same every time, so no retries.
+    if (attempt >= this.options.maxAttempts || isStackOverflow(err)) {
       ctx.logger.error({ err, attempt }, 'handler failed for the last time: item moved to the dead letters');
       try {
         await this.settler.dead(entry, attempt, err);

@@ -12,7 +12,7 @@ import type { JournaledItem } from './progress.js';
 import { checkJournalIntegrity, describeLoss } from './integrity.js';
 import { bodyOf } from './record.js';
 import { inboxSections } from './sections.js';
-import { put } from '../store/index.js';
+import { isStoreError, put } from '../store/index.js';
 
 export interface InboxOptions {
   readonly maxBacklog: number;
@@ -53,12 +53,6 @@ export class InboxUnavailable extends Error {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'InboxUnavailable';
   }
-}
-
-/** A failure of Level itself (abstract-level's errors carry a `LEVEL_` code). */
-function isStoreError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && code.startsWith('LEVEL_');
 }
 
 function firstLine(err: unknown): string {

@@ -1,8 +1,9 @@
 import { Level } from 'level';
 import type { AbstractBatchOperation, AbstractSublevel } from 'abstract-level';
+import { stringifyJson } from '../json/index.js';
 import { Sections } from './layout.js';
 import { describeOpenFailure } from './open-error.js';
-import { WriteHealth } from './write-health.js';
+import { WriteHealth, isStoreError } from './write-health.js';
 
 /** A put for `Store.rawBatch`: the key with its section's prefix, the value already JSON. */
 export interface RawPut { readonly type: 'put'; readonly key: string; readonly value: string; readonly valueEncoding: 'utf8' }
@@ -36,6 +37,17 @@ export interface StoreOptions {
  */
 const SYNC = { sync: true } as const;
 
+/**
+ * Level's `json` encoding, except that a value nested too deep for `JSON.stringify`
+ * (anything a homeserver or a remote network sent) is still written, not refused.
+ */
+const JSON_VALUES = {
+  name: 'bridgekit-json',
+  format: 'utf8' as const,
+  encode: (value: unknown): string => stringifyJson(value),
+  decode: (text: string): unknown => JSON.parse(text) as unknown,
+};
+
 /** How often `writeProblem` may probe a failing store. */
 const PROBE_INTERVAL_MS = 1_000;
 
@@ -60,7 +72,7 @@ export class Store {
 
   static async open(path: string, options: StoreOptions = {}): Promise<Store> {
     const db = new Level<string, unknown>(path, {
-      valueEncoding: 'json',
+      valueEncoding: JSON_VALUES,
       cacheSize: options.cacheBytes ?? DEFAULT_CACHE_BYTES,
       writeBufferSize: options.writeBufferBytes ?? DEFAULT_WRITE_BUFFER_BYTES,
     });
@@ -79,7 +91,7 @@ export class Store {
   section<V>(name: string): Section<V> {
     let section = this.sections.get(name);
     if (!section) {
-      section = this.db.sublevel<string, unknown>(name, { valueEncoding: 'json' });
+      section = this.db.sublevel<string, unknown>(name, { valueEncoding: JSON_VALUES });
       this.sections.set(name, section);
     }
     return section as unknown as Section<V>;
@@ -151,7 +163,8 @@ export class Store {
     try {
       await (this.sync ? this.db.batch(ops, SYNC) : this.db.batch(ops));
     } catch (err) {
-      this.health.failed(err);
+      // A value that would not encode is the caller's bug, not the disk's.
+      if (isStoreError(err)) this.health.failed(err);
       throw err;
     }
     if (this.health.failing) this.health.succeeded();

@@ -1,3 +1,9 @@
+/** A failure of Level itself (a disk error, a closed store): abstract-level's errors carry a `LEVEL_` code. */
+export function isStoreError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('LEVEL_');
+}
+
 /**
  * Whether the store's writes are going through: the first failure of a run of them, until
  * a write succeeds again. A failing disk (full, read-only, gone) shows here, so that
