@@ -45,8 +45,10 @@ describe('runtime: the store\'s disk fills up, then has room again', function ()
     assert.equal(await h.push('warm', { events: [makeEvent(ROOM)] }), 200);
     await bridge.inbox.drained();
     const events = Array.from({ length: 20 }, () => makeEvent(ROOM, { type: 'org.example.block', content: { block: true } }));
-    assert.equal(await h.push('blocked', { events }), 200);
-    assert.equal(bridge.inbox.backlog, 20);
+    // Behind them in the room, a state event: the mirror writes it, during the fault.
+    const stateEvent = makeEvent(ROOM, { type: 'org.example.state', state_key: '', content: { note: 'written after the disk had room' } });
+    assert.equal(await h.push('blocked', { events: [...events, stateEvent] }), 200);
+    assert.equal(bridge.inbox.backlog, 21);
     assert.equal((await ready()).status, 200);
 
     const ballast = await fillDisk(mnt);
@@ -59,7 +61,7 @@ describe('runtime: the store\'s disk fills up, then has room again', function ()
     h.gate.release();
     // The handlers finish; their acknowledgements cannot be written.
     await new Promise((r) => setTimeout(r, 500));
-    assert.equal(bridge.inbox.backlog, 20, 'nothing counts as handled while its acknowledgement is not on disk');
+    assert.equal(bridge.inbox.backlog, 21, 'nothing counts as handled while its acknowledgement is not on disk');
     const during = await ready();
     assert.equal(during.status, 503);
     assert.match(during.body.reason ?? '', /the store cannot write: .*No space left on device/);
@@ -73,7 +75,9 @@ describe('runtime: the store\'s disk fills up, then has room again', function ()
     void bridge.inbox.drained().then(() => { drained = true; });
     await waitUntil(() => drained || undefined, 15_000, 'the inbox to drain once the disk has room');
     assert.equal(bridge.inbox.backlog, 0);
-    assert.equal(await bridge.inbox.deadLetters.count(), 0, 'handled once, not dead-lettered');
+    assert.equal(await bridge.inbox.deadLetters.count(), 0, 'the store\'s fault used up no attempts: nothing dead-lettered');
+    const stored = await (await bridge.mirror.room(ROOM))?.stateEvent('org.example.state');
+    assert.equal(stored?.event_id, stateEvent.event_id, 'the state event is in the mirror');
     await waitUntil(async () => ((await ready()).status === 200) || undefined, 5_000, '/ready to say 200 again');
     assert.equal(await h.push('after', { events: [makeEvent(ROOM)] }), 200);
     await bridge.inbox.drained();
