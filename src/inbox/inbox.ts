@@ -12,7 +12,7 @@ import type { JournaledItem } from './progress.js';
 import { checkJournalIntegrity, describeLoss } from './integrity.js';
 import { bodyOf } from './record.js';
 import { inboxSections } from './sections.js';
-import { isStoreError, put } from '../store/index.js';
+import { errorLine, isStoreError, put } from '../store/index.js';
 
 export interface InboxOptions {
   readonly maxBacklog: number;
@@ -53,10 +53,6 @@ export class InboxUnavailable extends Error {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'InboxUnavailable';
   }
-}
-
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
 }
 
 /**
@@ -159,7 +155,7 @@ export class Inbox {
       result = await this.journal.accept(txnId, txn, raw);
     } catch (err) {
       // Not journaled: the homeserver keeps the transaction and sends it again.
-      if (isStoreError(err)) throw new InboxUnavailable(`The bridge cannot write to its store (${firstLine(err)}); retry later`, 5_000, err);
+      if (isStoreError(err)) throw new InboxUnavailable(`The bridge cannot write to its store (${errorLine(err)}); retry later`, 5_000, err);
       throw err;
     }
     const last = result.entries[result.entries.length - 1];

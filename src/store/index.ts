@@ -3,4 +3,4 @@ export type { Section, WriteOp, StoreOptions, RawPut } from './store.js';
 export { Sections } from './layout.js';
 export { StoreOpenError, describeOpenFailure } from './open-error.js';
 export type { StoreOpenProblem } from './open-error.js';
-export { isStoreError } from './write-health.js';
+export { isStoreError, errorLine } from './write-health.js';

@@ -1,3 +1,8 @@
+/** The first line of an error's message (Level's messages name the file and the OS error there). */
+export function errorLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+}
+
 /** A failure of Level itself (a disk error, a closed store): abstract-level's errors carry a `LEVEL_` code. */
 export function isStoreError(err: unknown): boolean {
   const code = (err as { code?: unknown } | undefined)?.code;
@@ -34,7 +39,6 @@ export class WriteHealth {
   /** Why writes fail, one line (LevelDB's message names the file and the OS error), or undefined. */
   get problem(): string | undefined {
     if (!this.failure) return undefined;
-    const { error } = this.failure;
-    return (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    return errorLine(this.failure.error);
   }
 }
