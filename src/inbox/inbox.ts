@@ -1,6 +1,6 @@
 import type { Logger } from '../log/logger.js';
 import type { InboundItem, Transaction } from '../events/types.js';
-import type { Store } from '../store/index.js';
+import { errorLine, isStoreError, type Store } from '../store/index.js';
 import { ACKED_MARK_FILE, AckedMark } from './acked-mark.js';
 import { AckQueue } from './acks.js';
 import { Committer } from './committer.js';
@@ -9,10 +9,8 @@ import { Dispatcher, type ItemHandler } from './dispatcher.js';
 import { hashId, type IdHash } from './id-hash.js';
 import { Journal, type AcceptResult } from './journal.js';
 import type { JournaledItem } from './progress.js';
-import { checkJournalIntegrity, describeLoss } from './integrity.js';
+import { noticeLostItems } from './integrity.js';
 import { bodyOf } from './record.js';
-import { inboxSections } from './sections.js';
-import { errorLine, isStoreError, put } from '../store/index.js';
 
 export interface InboxOptions {
   readonly maxBacklog: number;
@@ -188,6 +186,9 @@ export class Inbox {
     clearInterval(this.pruneTimer);
     const finished = await this.dispatcher.stop(timeoutMs);
     if (!finished) this.logger.warn({ timeoutMs }, 'handlers still running at shutdown; their items stay journaled');
+    if (this.acks.waiting > 0) {
+      this.logger.warn({ items: this.acks.waiting }, 'acknowledgements still unwritten at stop (the store cannot write); those items are handled again at the next start');
+    }
     this.acks.stop();
     // Let the last acknowledgements reach the store.
     try {
@@ -212,28 +213,4 @@ export class Inbox {
       for (const resolve of waiters) resolve();
     }
   }
-}
-
-/**
- * Compares the journal with its high-water mark and says loudly when transactions answered
- * 200 are gone. The bridge goes on (the loss has happened; refusing to start would not
- * bring the items back and would stop the bridge for everyone): the loss is logged at
- * error, counted in a metric, recorded in the store for `bridgekit doctor`, and the lost
- * sequence numbers are never handed out again.
- */
-async function noticeLostItems(store: Store, journal: Journal, logger: Logger, hooks: InboxHooks): Promise<void> {
-  const report = await checkJournalIntegrity(store, journal.next);
-  if (report.unreadable) logger.warn({ problem: report.unreadable }, `${ACKED_MARK_FILE} could not be read; it is written again from the journal`);
-  const { loss } = report;
-  if (!loss) return;
-  logger.error({ lostItems: loss.count, fromSeq: loss.fromSeq, toSeq: loss.toSeq, store: store.location },
-    `${describeLoss(loss)}. They cannot be recovered from this store; set store.sync: true to make a machine crash unable to lose them`);
-  hooks.onLostItems?.(loss.count);
-  journal.skipTo(loss.toSeq);
-  const { meta } = inboxSections(store);
-  await store.write([
-    put(meta, 'nextSeq', loss.toSeq),
-    put(meta, 'lostItems', (report.earlier?.items ?? 0) + loss.count),
-    put(meta, 'lostAt', Date.now()),
-  ]);
 }

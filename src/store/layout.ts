@@ -21,7 +21,10 @@ export const Sections = {
   dedupe: 'inbox.dedupe',
   /** inbox: items whose handler kept failing. key: zero-padded sequence number of the item. */
   deadLetters: 'inbox.dead-letters',
-  /** inbox: counters (`nextSeq`, the next free sequence number). */
+  /**
+   * inbox: counters: `nextSeq` (the next free sequence number); `lostItems`, `lostAt` (items
+   * answered 200 found missing at a start, in total, and when last: see `inbox/integrity.ts`).
+   */
   inboxMeta: 'inbox.meta',
   /** mirror: per-room summary (version, creators, power levels, counts). */
   mirrorRooms: 'mirror.rooms',
