@@ -21,7 +21,7 @@ async function newestLog(storePath: string): Promise<string> {
   return join(storePath, logs[logs.length - 1]!);
 }
 
-describe('store integrity: a write-ahead log that lost acknowledged writes', function () {
+describe('cli: store problems (a damaged write-ahead log, a damaged or busy store)', function () {
   this.timeout(60_000);
   let h: OpsHarness;
   beforeEach(async () => { h = await OpsHarness.start({ metrics: true }); });
@@ -65,6 +65,20 @@ describe('store integrity: a write-ahead log that lost acknowledged writes', fun
 
     const later = await bridgekit(['doctor', '-c', h.configPath], h.dir.path);
     assert.match(line(later.stdout, 'journal intact'), /^! journal intact: .*6 item\(s\) answered 200 were found missing at a start on \d{4}-/);
+  });
+
+  it('doctor and run name a damaged store (truncated CURRENT) and the fix', async () => {
+    await h.startBridge();
+    await h.stopBridge();
+    await truncate(join(h.config.store.path, 'CURRENT'), 0);
+    const doctor = await bridgekit(['doctor', '-c', h.configPath], h.dir.path);
+    assert.equal(doctor.code, 1);
+    assert.match(line(doctor.stdout, 'store writable'),
+      new RegExp(`^✘ store writable: ${h.config.store.path} is damaged \\(Corruption: CURRENT file does not end with newline\\) — restore the folder from a backup`));
+    assert.match(line(doctor.stdout, 'journal intact'), /^- journal intact: skipped \(the store must open first\)/);
+    const run = await bridgekit(['run', '-c', h.configPath], h.dir.path);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, new RegExp(`^bridgekit: the store ${h.config.store.path} is damaged \\(Corruption: CURRENT file does not end with newline\\): restore the folder from a backup`));
   });
 
   it('a second `bridgekit run` on the same store says the store is in use, in one line', async () => {
