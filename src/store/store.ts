@@ -3,6 +3,7 @@ import type { AbstractBatchOperation, AbstractSublevel } from 'abstract-level';
 import { stringifyJson } from '../json/index.js';
 import { Sections } from './layout.js';
 import { describeOpenFailure } from './open-error.js';
+import { StoreRecovery } from './recovery.js';
 import { WriteHealth, isStoreError } from './write-health.js';
 
 /** A put for `Store.rawBatch`: the key with its section's prefix, the value already JSON. */
@@ -67,8 +68,12 @@ export class Store {
   /** Whether writes go through; `writeProblem` probes a failing store. */
   readonly health = new WriteHealth();
   private lastProbe = 0;
+  private recovery: StoreRecovery | undefined;
+  private closing = false;
+  /** Told when the store was reopened to clear a failure LevelDB keeps until then (for the log). */
+  onReopened: ((cause: string) => void) | undefined;
 
-  private constructor(readonly db: Level<string, unknown>, private readonly sync: boolean) {}
+  private constructor(readonly db: Level<string, unknown>, private readonly sync: boolean, private readonly writeBufferBytes: number) {}
 
   static async open(path: string, options: StoreOptions = {}): Promise<Store> {
     const db = new Level<string, unknown>(path, {
@@ -81,7 +86,7 @@ export class Store {
     } catch (err) {
       throw describeOpenFailure(path, err);
     }
-    return new Store(db, options.sync ?? false);
+    return new Store(db, options.sync ?? false, options.writeBufferBytes ?? DEFAULT_WRITE_BUFFER_BYTES);
   }
 
   get location(): string {
@@ -95,6 +100,16 @@ export class Store {
       this.sections.set(name, section);
     }
     return section as unknown as Section<V>;
+  }
+
+  /** A section whose values are bytes, written as given (the inbox journal's records). */
+  bytesSection(name: string): Section<Buffer> {
+    let section = this.sections.get(name);
+    if (!section) {
+      section = this.db.sublevel<string, Buffer>(name, { valueEncoding: 'buffer' }) as unknown as Section<unknown>;
+      this.sections.set(name, section);
+    }
+    return section as unknown as Section<Buffer>;
   }
 
   /**
@@ -147,12 +162,15 @@ export class Store {
    */
   async writeProblem(now = Date.now()): Promise<string | undefined> {
     if (!this.health.failing) return undefined;
-    if (now - this.lastProbe >= PROBE_INTERVAL_MS) {
-      this.lastProbe = now;
-      const probe = this.section<number>(Sections.doctorProbe);
-      await this.write([put(probe, 'ready', now), del(probe, 'ready')]).catch(() => undefined);
-    }
+    if (now - this.lastProbe >= PROBE_INTERVAL_MS) await this.probeWrite(now);
     return this.health.problem;
+  }
+
+  /** Writes (and deletes) one key: a success ends a run of failures (see `health`). */
+  async probeWrite(now = Date.now()): Promise<void> {
+    this.lastProbe = now;
+    const probe = this.section<number>(Sections.doctorProbe);
+    await this.write([put(probe, 'ready', now), del(probe, 'ready')]).catch(() => undefined);
   }
 
   /**
@@ -164,13 +182,39 @@ export class Store {
       await (this.sync ? this.db.batch(ops, SYNC) : this.db.batch(ops));
     } catch (err) {
       // A value that would not encode is the caller's bug, not the disk's.
-      if (isStoreError(err)) this.health.failed(err);
+      if (isStoreError(err)) {
+        this.health.failed(err);
+        this.recovery ??= new StoreRecovery(this, () => this.reopen(), this.writeBufferBytes * 2);
+      }
       throw err;
     }
     if (this.health.failing) this.health.succeeded();
   }
 
+  /**
+   * Closes and opens the database in place, sections too: the only way out of a failure
+   * LevelDB keeps once it happened (a compaction that failed on a full disk fails every
+   * later write, even after space is freed). Operations during it fail like any store
+   * failure, and are retried as such.
+   */
+  private async reopen(): Promise<void> {
+    if (this.closing) return;
+    const cause = this.health.problem ?? 'unknown';
+    if (this.db.status === 'open') await this.db.close();
+    await this.db.open();
+    for (const section of this.sections.values()) await section.open();
+    this.onReopened?.(cause);
+  }
+
+  /** Called by the recovery loop when the store writes again, or is closing. */
+  recovered(): void {
+    this.recovery?.stop();
+    this.recovery = undefined;
+  }
+
   async close(): Promise<void> {
+    this.closing = true;
+    this.recovered();
     await this.db.close();
   }
 }

@@ -10,19 +10,24 @@ export function isStoreError(err: unknown): boolean {
 }
 
 /**
- * Whether the store's writes are going through: the first failure of a run of them, until
- * a write succeeds again. A failing disk (full, read-only, gone) shows here, so that
+ * Whether the store's writes are going through: a run of failures, until a write succeeds
+ * again. A failing disk (full, read-only, gone) shows here, so that
  * `/ready` can say so and recovery is noticed the moment a write lands.
  */
 export class WriteHealth {
-  private failure: { readonly error: unknown; readonly since: number; failures: number } | undefined;
+  /** `error`: the latest failure (what LevelDB says now); `since`: when the run began. */
+  private failure: { error: unknown; readonly since: number; failures: number } | undefined;
   /** Every failed batch since the store opened (for the metric). */
   failedBatches = 0;
 
   failed(error: unknown): void {
     this.failedBatches++;
-    if (this.failure) this.failure.failures++;
-    else this.failure = { error, since: Date.now(), failures: 1 };
+    if (this.failure) {
+      this.failure.failures++;
+      this.failure.error = error;
+    } else {
+      this.failure = { error, since: Date.now(), failures: 1 };
+    }
   }
 
   /** A write landed: the store writes again. Returns the run of failures it ended, if any. */
