@@ -7,7 +7,7 @@ import { silentLogger } from '../log/logger.js';
 import { probeVersions } from '../metrics/index.js';
 import { loadPlugin, validatePluginConfig } from '../plugin/loader.js';
 import { loadRegistration, validateRegistration, type Registration } from '../registration/index.js';
-import { Sections, Store } from '../store/index.js';
+import { Sections, Store, StoreOpenError } from '../store/index.js';
 import { isStoreLocked } from './store-access.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
@@ -155,8 +155,8 @@ export async function checkStore(config: BridgeConfig): Promise<CheckResult> {
     store = await Store.open(path);
   } catch (e) {
     if (isStoreLocked(e)) return pass(name, `${path} is held by the running bridge (it has it open for writing; not probed)`);
-    const code = (e as { cause?: { code?: string } }).cause?.code ?? (e as { code?: string }).code ?? 'unknown';
-    return fail(name, `${path}: cannot open (${code}: ${firstLine(e)})`, 'check the permissions of store.path and that it holds a bridgekit Level store');
+    if (e instanceof StoreOpenError) return fail(name, `${path} ${e.detail}`, e.advice);
+    return fail(name, `${path}: cannot open (${firstLine(e)})`, 'check the permissions of store.path and that it holds a bridgekit Level store');
   }
   try {
     const probe = store.section<number>(Sections.doctorProbe);

@@ -3,6 +3,7 @@ import type { Command } from './command.js';
 import {
   checkBot, checkConfig, checkHomeserver, checkRegistration, checkStore, doctorApi, skip, type CheckResult, type CheckStatus,
 } from './doctor-checks.js';
+import { checkJournal } from './doctor-journal.js';
 import { checkPing } from './doctor-ping.js';
 import { out } from './output.js';
 
@@ -25,7 +26,7 @@ async function diagnose(configPath: string): Promise<CheckResult[]> {
   const { result: configResult, config } = await checkConfig(configPath);
   report(configResult);
   if (!config) {
-    for (const name of ['registration matches the config', 'homeserver reachable', 'bot registered', 'ping round trip', 'store writable']) {
+    for (const name of ['registration matches the config', 'homeserver reachable', 'bot registered', 'ping round trip', 'store writable', 'journal intact']) {
       report(skip(name, 'the config must load first'));
     }
     return results;
@@ -46,12 +47,13 @@ async function diagnose(configPath: string): Promise<CheckResult[]> {
     report(await checkPing(config, registration, api));
   }
   report(await checkStore(config));
+  report(await checkJournal(config));
   return results;
 }
 
 export const doctor: Command = {
   name: 'doctor',
-  summary: 'check config, registration, homeserver, bot, ping round trip and store',
+  summary: 'check config, registration, homeserver, bot, ping round trip, store and journal',
   usage: `bridgekit doctor -c config.yaml
 
 Checks, each with a pass (✔) or fail (✘) line and what to do about a failure:
@@ -61,6 +63,7 @@ Checks, each with a pass (✔) or fail (✘) line and what to do about a failure
   bot registered                   whoami as the bot with the as_token
   ping round trip                  the homeserver calls the bridge's /_matrix/app/v1/ping
   store writable                   the Level store opens and takes a write
+  journal intact                   no transaction answered 200 is missing from the journal
 
 Run it with or without the bridge: when appservice.port is free, doctor answers the
 ping itself on a temporary listener; when the bridge holds the store, that counts as

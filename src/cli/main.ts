@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/index.js';
+import { StoreOpenError } from '../store/index.js';
 import type { Command } from './command.js';
 import { deadLetters } from './dead-letters.js';
 import { doctor } from './doctor.js';
@@ -54,6 +55,9 @@ main(process.argv.slice(2)).then(
   (e: unknown) => {
     if (e instanceof ConfigError || e instanceof UsageError) {
       err(e.message);
+      process.exitCode = 1;
+    } else if (e instanceof StoreOpenError) {
+      err(`bridgekit: ${e.message}`);
       process.exitCode = 1;
     } else {
       err(`bridgekit: ${(e as Error)?.stack ?? String(e)}`);

@@ -1,3 +1,4 @@
+import { stringifyJson } from '../json/index.js';
 import type { EphemeralEvent, RoomEvent, ToDeviceMessage, Transaction } from './types.js';
 import {
   ShapeError, isObject, optionalArray, optionalString, requireId, requireObject, requireString,
@@ -72,8 +73,9 @@ function collect<T>(
   for (const key of keys) {
     optionalArray(obj, key, 'body').forEach((item, i) => {
       const parsed = parse(item, `${key}[${i}]`);
-      // The same item under both keys is one item, not two.
-      const fingerprint = JSON.stringify(item);
+      // The same item under both keys is one item, not two. stringifyJson: any depth is
+      // written (JSON.stringify throws past a few thousand levels, and that was a 500).
+      const fingerprint = stringifyJson(item);
       if (seen.has(fingerprint)) return;
       seen.add(fingerprint);
       out.push(parsed);

@@ -1,4 +1,5 @@
 import type { Logger } from '../log/logger.js';
+import { stringifyJson } from '../json/index.js';
 import { silentLogger } from '../log/logger.js';
 import { ShapeError, isObject } from '../events/validate.js';
 import type { JsonObject } from '../events/types.js';
@@ -213,7 +214,7 @@ export class HomeserverClient {
 
 function bodyOf(method: string, options: RequestOptions<unknown>): string | Uint8Array | undefined {
   if (options.rawBody) return options.rawBody.data;
-  if (options.body !== undefined) return JSON.stringify(options.body);
+  if (options.body !== undefined) return stringifyJson(options.body);
   return method === 'POST' || method === 'PUT' ? '{}' : undefined;
 }
 

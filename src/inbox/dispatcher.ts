@@ -1,6 +1,7 @@
 import type { Logger } from '../log/logger.js';
 import type { InboundItem } from '../events/types.js';
-import type { WriteOp } from '../store/index.js';
+import { isStackOverflow } from '../json/index.js';
+import { isStoreError, type WriteOp } from '../store/index.js';
 import { describeItem, laneOf, type JournalEntry } from './entries.js';
 import { UnitOfWork } from './unit-of-work.js';
 
@@ -47,6 +48,8 @@ interface Lane<E extends JournalEntry> {
   waiting: boolean;
   /** Idle and kept for reuse (counted in `parked`). */
   parked: boolean;
+  /** Retries in a row because the store could not write (they use up no attempts). */
+  storeWaits: number;
   retryTimer?: NodeJS.Timeout;
 }
 
@@ -113,7 +116,7 @@ export class Dispatcher<E extends JournalEntry = JournalEntry> {
     const key = laneOf(entry.item);
     let lane = this.lanes.get(key);
     if (!lane) {
-      lane = { queue: [], attempts: 0, running: false, waiting: false, parked: false };
+      lane = { queue: [], attempts: 0, running: false, waiting: false, parked: false, storeWaits: 0 };
       this.lanes.set(key, lane);
     }
     if (lane.parked) {
@@ -191,6 +194,7 @@ export class Dispatcher<E extends JournalEntry = JournalEntry> {
         }
         lane.queue.shift();
         lane.attempts = 0;
+        lane.storeWaits = 0;
         handled++;
       }
     } finally {
@@ -224,7 +228,17 @@ export class Dispatcher<E extends JournalEntry = JournalEntry> {
    */
   private async failed(lane: Lane<E>, ctx: Context<E>, err: unknown): Promise<boolean> {
     const { entry, attempt } = ctx;
-    if (attempt >= this.options.maxAttempts) {
+    if (isStoreError(err)) {
+      // The store could not write (disk full, read-only): not the item's fault, so it uses up
+      // no attempt and never becomes a dead letter for it; the lane waits for the store.
+      lane.attempts--;
+      const delay = this.backoff(++lane.storeWaits);
+      ctx.logger.warn({ err, retryInMs: delay }, 'the store could not write; this room waits and tries again');
+      this.retryLater(lane, delay);
+      return false;
+    }
+    // Too deep for the stack (untrusted JSON walked by recursion): the same every time, so no retries.
+    if (attempt >= this.options.maxAttempts || isStackOverflow(err)) {
       ctx.logger.error({ err, attempt }, 'handler failed for the last time: item moved to the dead letters');
       try {
         await this.settler.dead(entry, attempt, err);
@@ -235,11 +249,19 @@ export class Dispatcher<E extends JournalEntry = JournalEntry> {
     } else {
       ctx.logger.warn({ err, attempt }, 'handler failed; will retry');
     }
-    const delay = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** (attempt - 1));
+    this.retryLater(lane, this.backoff(attempt));
+    return false;
+  }
+
+  /** Capped exponential backoff: the `n`th retry in a row. */
+  private backoff(n: number): number {
+    return Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** Math.min(n - 1, 30));
+  }
+
+  private retryLater(lane: Lane<E>, delay: number): void {
     lane.retryTimer = setTimeout(() => {
       lane.retryTimer = undefined;
       this.schedule(lane);
     }, delay);
-    return false;
   }
 }

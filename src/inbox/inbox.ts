@@ -1,6 +1,7 @@
 import type { Logger } from '../log/logger.js';
 import type { InboundItem, Transaction } from '../events/types.js';
-import type { Store } from '../store/index.js';
+import { errorLine, isStoreError, type Store } from '../store/index.js';
+import { ACKED_MARK_FILE, AckedMark } from './acked-mark.js';
 import { AckQueue } from './acks.js';
 import { Committer } from './committer.js';
 import { DeadLetters } from './dead-letters.js';
@@ -8,6 +9,7 @@ import { Dispatcher, type ItemHandler } from './dispatcher.js';
 import { hashId, type IdHash } from './id-hash.js';
 import { Journal, type AcceptResult } from './journal.js';
 import type { JournaledItem } from './progress.js';
+import { noticeLostItems } from './integrity.js';
 import { bodyOf } from './record.js';
 
 export interface InboxOptions {
@@ -39,12 +41,14 @@ export const defaultInboxOptions: InboxOptions = {
 export interface InboxHooks {
   /** An item became a dead letter (its last attempt failed and the letter is stored). */
   readonly onDeadLetter?: (item: InboundItem) => void;
+  /** At open: items answered 200 in an earlier run are missing from the journal (see `integrity.ts`). */
+  readonly onLostItems?: (count: number) => void;
 }
 
 /** Why a transaction cannot be taken now; the homeserver should retry it later. */
 export class InboxUnavailable extends Error {
-  constructor(message: string, readonly retryAfterMs: number) {
-    super(message);
+  constructor(message: string, readonly retryAfterMs: number, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
     this.name = 'InboxUnavailable';
   }
 }
@@ -64,6 +68,8 @@ export class Inbox {
     private readonly journal: Journal,
     private readonly committer: Committer,
     private readonly dispatcher: Dispatcher<JournaledItem>,
+    private readonly acks: AckQueue,
+    private readonly mark: AckedMark,
     store: Store,
     private readonly options: InboxOptions,
     private readonly logger: Logger,
@@ -80,9 +86,17 @@ export class Inbox {
       hash: opts.hashId ?? hashId,
       onPruneError: (err) => logger.warn({ err }, 'deleting an expired dedupe generation failed; the next start retries'),
     });
+    await noticeLostItems(store, journal, logger, hooks);
+    const mark = new AckedMark(store.location, journal.next, (err) => {
+      logger.warn({ err }, `could not write ${ACKED_MARK_FILE} (the high-water mark that detects a damaged journal); trying again`);
+    });
     let inbox: Inbox | undefined;
-    const acks = new AckQueue(committer, (count) => inbox!.settled(count), (err, entries) => {
-      logger.error({ err, items: entries.length }, 'could not record acknowledgements; those items will be handled again after a restart');
+    const acks = new AckQueue(committer, {
+      durable: (count) => inbox!.settled(count),
+      failed: (err, entries, retryInMs) => {
+        logger.error({ err, items: entries.length, retryInMs }, 'could not record acknowledgements (the store cannot write); writing them again shortly');
+      },
+      recovered: (failures) => logger.warn({ failedWrites: failures }, 'the store writes again: acknowledgements recorded'),
     });
     // A failed write undoes its acknowledgement in memory (synchronously, see Committer),
     // so that no later progress record claims the item.
@@ -99,7 +113,7 @@ export class Inbox {
         inbox!.settled();
       },
     }, opts, logger);
-    inbox = new Inbox(journal, committer, dispatcher, store, opts, logger);
+    inbox = new Inbox(journal, committer, dispatcher, acks, mark, store, opts, logger);
     return inbox;
   }
 
@@ -134,7 +148,16 @@ export class Inbox {
       throw new InboxUnavailable(`The bridge has ${this.outstanding} items waiting to be handled; retry later`, 1_000);
     }
     if (!raw) ({ txn, raw } = bodyOf(txn));
-    const result = await this.journal.accept(txnId, txn, raw);
+    let result: AcceptResult & { entries: JournaledItem[] };
+    try {
+      result = await this.journal.accept(txnId, txn, raw);
+    } catch (err) {
+      // Not journaled: the homeserver keeps the transaction and sends it again.
+      if (isStoreError(err)) throw new InboxUnavailable(`The bridge cannot write to its store (${errorLine(err)}); retry later`, 5_000, err);
+      throw err;
+    }
+    const last = result.entries[result.entries.length - 1];
+    if (last) this.mark.advance(last.seq + 1);
     for (const entry of result.entries) this.enqueue(entry);
     return result;
   }
@@ -163,8 +186,17 @@ export class Inbox {
     clearInterval(this.pruneTimer);
     const finished = await this.dispatcher.stop(timeoutMs);
     if (!finished) this.logger.warn({ timeoutMs }, 'handlers still running at shutdown; their items stay journaled');
+    if (this.acks.waiting > 0) {
+      this.logger.warn({ items: this.acks.waiting }, 'acknowledgements still unwritten at stop (the store cannot write); those items are handled again at the next start');
+    }
+    this.acks.stop();
     // Let the last acknowledgements reach the store.
-    await this.committer.commit([]);
+    try {
+      await this.committer.commit([]);
+    } catch (err) {
+      this.logger.error({ err }, 'the last acknowledgements could not be written; those items are handled again at the next start');
+    }
+    await this.mark.flush();
     return finished;
   }
 

@@ -98,6 +98,19 @@ export class Journal {
     return { entries: journaledItems(seq, key, txnId, now, items, skip, [], this.sections), duplicates: dups.length };
   }
 
+  /** The next free sequence number. */
+  get next(): number {
+    return this.nextSeq;
+  }
+
+  /**
+   * Never hands out a number below `seq` again: numbers a lost write had used stay
+   * unused, so that nothing recorded elsewhere under them (dead letters, logs) is confused.
+   */
+  skipTo(seq: number): void {
+    this.nextSeq = Math.max(this.nextSeq, seq);
+  }
+
   /** Hands out the next sequence number (for items re-entering the journal, e.g. replays). */
   takeSeq(): number {
     return this.nextSeq++;

@@ -1,4 +1,5 @@
 import { parseTransaction } from '../events/index.js';
+import { stringifyJson } from '../json/index.js';
 import type { InboundItem, Transaction } from '../events/types.js';
 
 /**
@@ -67,11 +68,11 @@ export function singleItemBody(item: InboundItem): Buffer {
   const body = item.kind === 'event' ? { events: [item.event] }
     : item.kind === 'ephemeral' ? { events: [], ephemeral: [item.event] }
     : { events: [], to_device: [item.message] };
-  return Buffer.from(JSON.stringify(body), 'utf8');
+  return Buffer.from(stringifyJson(body), 'utf8');
 }
 
 /** A body for a transaction handed over without its bytes; parsed back so indexes agree. */
 export function bodyOf(txn: Transaction): { txn: Transaction; raw: Buffer } {
-  const raw = Buffer.from(JSON.stringify({ events: txn.events, ephemeral: txn.ephemeral, to_device: txn.toDevice }), 'utf8');
+  const raw = Buffer.from(stringifyJson({ events: txn.events, ephemeral: txn.ephemeral, to_device: txn.toDevice }), 'utf8');
   return { txn: parseTransaction(JSON.parse(raw.toString('utf8'))), raw };
 }

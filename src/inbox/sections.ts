@@ -18,7 +18,7 @@ export function inboxSections(store: Store): InboxSections {
   let sections = opened.get(store);
   if (!sections) {
     sections = {
-      journal: store.db.sublevel<string, Buffer>(Sections.journal, { valueEncoding: 'buffer' }) as Section<Buffer>,
+      journal: store.bytesSection(Sections.journal),
       progress: store.section(Sections.inboxProgress),
       dedupe: store.section(Sections.dedupe),
       deadLetters: store.section(Sections.deadLetters),

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { TransactionSink } from '../appservice/index.js';
 import type { InboundItem } from '../events/types.js';
 import type { ResponseInfo, RetryWaitInfo } from '../homeserver/index.js';
@@ -11,6 +11,8 @@ export interface MetricSources {
   readonly deadLetters: () => Promise<number>;
   readonly mirrorRooms: () => Promise<number>;
   readonly mirrorCachedRooms: () => number;
+  /** The store's write health: failing now, and failed batches since it opened. */
+  readonly storeWrites?: () => { readonly failing: boolean; readonly failedBatches: number };
 }
 
 export interface BridgeMetricsOptions {
@@ -66,6 +68,7 @@ export class BridgeMetrics {
   private readonly duplicates: Tally;
   private readonly deadLettered: Tally;
   private readonly presenceSent: Tally;
+  private readonly lostItems: Gauge;
   private readonly rateLimitWaits: BoundedSeries<Tally>;
   private readonly rateLimitWaitSeconds: Tally;
   private readonly handlers: BoundedSeries<HandlerSeries>;
@@ -121,6 +124,19 @@ export class BridgeMetrics {
       name: 'bridgekit_mirror_rooms', help: 'Rooms the mirror holds', registers: [r],
       async collect() { await setFrom(this, sources()?.mirrorRooms); },
     });
+    this.lostItems = new Gauge({
+      name: 'bridgekit_journal_lost_items',
+      help: 'Items answered 200 before this start that were missing from the journal when it opened (its write-ahead log lost writes); 0 is the only good value',
+      registers: [r],
+    });
+    new Gauge({
+      name: 'bridgekit_store_write_failing', help: 'Whether the store\'s writes are failing now (1: disk full or read-only; /ready says 503)', registers: [r],
+      collect() { this.set(sources()?.storeWrites?.().failing ? 1 : 0); },
+    });
+    new Counter({
+      name: 'bridgekit_store_write_failures_total', help: 'Store batches that failed to write since the bridge started', registers: [r],
+      collect() { this.reset(); this.inc(sources()?.storeWrites?.().failedBatches ?? 0); },
+    });
     new Gauge({
       name: 'bridgekit_mirror_cached_rooms', help: 'Rooms whose summaries the mirror holds in memory (bounded)', registers: [r],
       collect() { this.set(sources()?.mirrorCachedRooms() ?? 0); },
@@ -170,6 +186,7 @@ export class BridgeMetrics {
 
   readonly inboxHooks: InboxHooks = {
     onDeadLetter: () => { this.deadLettered.value++; },
+    onLostItems: (count) => { this.lostItems.set(count); },
   };
 
   /** For HomeserverClientOptions.onResponse. */

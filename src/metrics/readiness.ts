@@ -1,6 +1,8 @@
 export interface ReadinessOptions {
   /** Whether the store is open. */
   readonly storeOpen: () => boolean;
+  /** Why the store cannot write (disk full, read-only), or undefined when it can. */
+  readonly storeWriteProblem?: () => Promise<string | undefined>;
   /** Asks the homeserver something cheap; throws when it does not answer. */
   readonly homeserver: () => Promise<unknown>;
   /** How long a homeserver answer (or failure) is reused; default 5 s, so scrapes do not hammer it. */
@@ -9,7 +11,7 @@ export interface ReadinessOptions {
 
 export type ReadyAnswer = { readonly ready: true } | { readonly ready: false; readonly reason: string };
 
-/** `/ready`: the store is open and the homeserver answered `/versions` recently. */
+/** `/ready`: the store is open and writes, and the homeserver answered `/versions` recently. */
 export class Readiness {
   private last: { readonly at: number; readonly error: string | undefined } | undefined;
   private inFlight: Promise<string | undefined> | undefined;
@@ -21,6 +23,8 @@ export class Readiness {
 
   async check(): Promise<ReadyAnswer> {
     if (!this.options.storeOpen()) return { ready: false, reason: 'the store is not open' };
+    const storeProblem = await this.options.storeWriteProblem?.();
+    if (storeProblem !== undefined) return { ready: false, reason: `the store cannot write: ${storeProblem}` };
     const error = await this.homeserverError();
     return error === undefined ? { ready: true } : { ready: false, reason: `the homeserver did not answer /versions: ${error}` };
   }

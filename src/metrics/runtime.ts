@@ -42,9 +42,11 @@ export function startMetricsServer(options: MetricsRuntimeOptions): Promise<Metr
     deadLetters: shared(() => inbox.deadLetters.count()),
     mirrorRooms: shared(() => countKeys(store, MirrorSections.rooms)),
     mirrorCachedRooms: () => options.mirror.cachedRooms,
+    storeWrites: () => store.health,
   });
   const readiness = new Readiness({
     storeOpen: () => store.db.status === 'open',
+    storeWriteProblem: () => store.writeProblem(),
     homeserver: () => probeVersions(options.homeserverUrl, 3_000),
     ...(options.readyCacheMs !== undefined ? { cacheMs: options.readyCacheMs } : {}),
   });

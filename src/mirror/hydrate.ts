@@ -1,4 +1,5 @@
 import type { RoomEvent, StateEvent } from '../events/types.js';
+import { stringifyJson } from '../json/index.js';
 import { isObject } from '../events/validate.js';
 import type { Logger } from '../log/logger.js';
 import { put, type RawPut } from '../store/index.js';
@@ -12,7 +13,7 @@ import { membershipOfEvent, toStored, type MirrorStore } from './mirror-store.js
  * because the per-operation work of sublevel batches dominated hydrating large rooms.
  */
 function rawPut(key: string, value: unknown): RawPut {
-  return { type: 'put', key, value: JSON.stringify(value), valueEncoding: 'utf8' };
+  return { type: 'put', key, value: stringifyJson(value), valueEncoding: 'utf8' };
 }
 
 /** Writes per batch while hydrating: large enough to be fast, small enough to bound memory. */

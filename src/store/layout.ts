@@ -21,7 +21,10 @@ export const Sections = {
   dedupe: 'inbox.dedupe',
   /** inbox: items whose handler kept failing. key: zero-padded sequence number of the item. */
   deadLetters: 'inbox.dead-letters',
-  /** inbox: counters (`nextSeq`, the next free sequence number). */
+  /**
+   * inbox: counters: `nextSeq` (the next free sequence number); `lostItems`, `lostAt` (items
+   * answered 200 found missing at a start, in total, and when last: see `inbox/integrity.ts`).
+   */
   inboxMeta: 'inbox.meta',
   /** mirror: per-room summary (version, creators, power levels, counts). */
   mirrorRooms: 'mirror.rooms',
@@ -43,6 +46,9 @@ export const Sections = {
   puppetsUploads: 'puppets.uploads',
   /** puppets: the profile last set per puppet (avatar hash, displayname). */
   puppetsProfiles: 'puppets.profiles',
-  /** cli: `bridgekit doctor` writes and deletes one key here to prove the store is writable. */
+  /**
+   * cli: `bridgekit doctor` writes and deletes one key here to prove the store is writable;
+   * the store itself probes with key `ready` while its writes are failing.
+   */
   doctorProbe: 'doctor.probe',
 } as const;

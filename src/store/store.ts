@@ -1,5 +1,10 @@
 import { Level } from 'level';
 import type { AbstractBatchOperation, AbstractSublevel } from 'abstract-level';
+import { stringifyJson } from '../json/index.js';
+import { Sections } from './layout.js';
+import { describeOpenFailure } from './open-error.js';
+import { StoreRecovery } from './recovery.js';
+import { WriteHealth, isStoreError } from './write-health.js';
 
 /** A put for `Store.rawBatch`: the key with its section's prefix, the value already JSON. */
 export interface RawPut { readonly type: 'put'; readonly key: string; readonly value: string; readonly valueEncoding: 'utf8' }
@@ -33,6 +38,20 @@ export interface StoreOptions {
  */
 const SYNC = { sync: true } as const;
 
+/**
+ * Level's `json` encoding, except that a value nested too deep for `JSON.stringify`
+ * (anything a homeserver or a remote network sent) is still written, not refused.
+ */
+const JSON_VALUES = {
+  name: 'bridgekit-json',
+  format: 'utf8' as const,
+  encode: (value: unknown): string => stringifyJson(value),
+  decode: (text: string): unknown => JSON.parse(text) as unknown,
+};
+
+/** How often `writeProblem` may probe a failing store. */
+const PROBE_INTERVAL_MS = 1_000;
+
 export const DEFAULT_CACHE_BYTES = 2 * 1024 * 1024;
 export const DEFAULT_WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
 
@@ -46,17 +65,28 @@ export class Store {
   /** Writes asked for while a batch is being written: they go as the next batch. */
   private waiting: Array<{ ops: readonly WriteOp[]; resolve: () => void; reject: (err: unknown) => void }> = [];
   private writing = false;
+  /** Whether writes go through; `writeProblem` probes a failing store. */
+  readonly health = new WriteHealth();
+  private lastProbe = 0;
+  private recovery: StoreRecovery | undefined;
+  private closing = false;
+  /** Told when the store was reopened to clear a failure LevelDB keeps until then (for the log). */
+  onReopened: ((cause: string) => void) | undefined;
 
-  private constructor(readonly db: Level<string, unknown>, private readonly sync: boolean) {}
+  private constructor(readonly db: Level<string, unknown>, private readonly sync: boolean, private readonly writeBufferBytes: number) {}
 
   static async open(path: string, options: StoreOptions = {}): Promise<Store> {
     const db = new Level<string, unknown>(path, {
-      valueEncoding: 'json',
+      valueEncoding: JSON_VALUES,
       cacheSize: options.cacheBytes ?? DEFAULT_CACHE_BYTES,
       writeBufferSize: options.writeBufferBytes ?? DEFAULT_WRITE_BUFFER_BYTES,
     });
-    await db.open();
-    return new Store(db, options.sync ?? false);
+    try {
+      await db.open();
+    } catch (err) {
+      throw describeOpenFailure(path, err);
+    }
+    return new Store(db, options.sync ?? false, options.writeBufferBytes ?? DEFAULT_WRITE_BUFFER_BYTES);
   }
 
   get location(): string {
@@ -66,10 +96,20 @@ export class Store {
   section<V>(name: string): Section<V> {
     let section = this.sections.get(name);
     if (!section) {
-      section = this.db.sublevel<string, unknown>(name, { valueEncoding: 'json' });
+      section = this.db.sublevel<string, unknown>(name, { valueEncoding: JSON_VALUES });
       this.sections.set(name, section);
     }
     return section as unknown as Section<V>;
+  }
+
+  /** A section whose values are bytes, written as given (the inbox journal's records). */
+  bytesSection(name: string): Section<Buffer> {
+    let section = this.sections.get(name);
+    if (!section) {
+      section = this.db.sublevel<string, Buffer>(name, { valueEncoding: 'buffer' }) as unknown as Section<unknown>;
+      this.sections.set(name, section);
+    }
+    return section as unknown as Section<Buffer>;
   }
 
   /**
@@ -116,14 +156,65 @@ export class Store {
   }
 
   /**
+   * Why the store cannot write (one line naming the file and the OS error), or undefined
+   * when it can. While writes are failing, a probe write (at most one a second) finds out
+   * whether the fault has cleared, even when nothing else is writing.
+   */
+  async writeProblem(now = Date.now()): Promise<string | undefined> {
+    if (!this.health.failing) return undefined;
+    if (now - this.lastProbe >= PROBE_INTERVAL_MS) await this.probeWrite(now);
+    return this.health.problem;
+  }
+
+  /** Writes (and deletes) one key: a success ends a run of failures (see `health`). */
+  async probeWrite(now = Date.now()): Promise<void> {
+    this.lastProbe = now;
+    const probe = this.section<number>(Sections.doctorProbe);
+    await this.write([put(probe, 'ready', now), del(probe, 'ready')]).catch(() => undefined);
+  }
+
+  /**
    * Level's batch, fsynced when `sync` is on. Any options object sends it down a slow path
    * (it copies the options per operation): one is passed only when it changes something.
    */
-  private batch(ops: Array<AbstractBatchOperation<Level<string, unknown>, string, unknown>>): Promise<void> {
-    return this.sync ? this.db.batch(ops, SYNC) : this.db.batch(ops);
+  private async batch(ops: Array<AbstractBatchOperation<Level<string, unknown>, string, unknown>>): Promise<void> {
+    try {
+      await (this.sync ? this.db.batch(ops, SYNC) : this.db.batch(ops));
+    } catch (err) {
+      // A value that would not encode is the caller's bug, not the disk's.
+      if (isStoreError(err)) {
+        this.health.failed(err);
+        this.recovery ??= new StoreRecovery(this, () => this.reopen(), this.writeBufferBytes * 2);
+      }
+      throw err;
+    }
+    if (this.health.failing) this.health.succeeded();
+  }
+
+  /**
+   * Closes and opens the database in place, sections too: the only way out of a failure
+   * LevelDB keeps once it happened (a compaction that failed on a full disk fails every
+   * later write, even after space is freed). Operations during it fail like any store
+   * failure, and are retried as such.
+   */
+  private async reopen(): Promise<void> {
+    if (this.closing) return;
+    const cause = this.health.problem ?? 'unknown';
+    if (this.db.status === 'open') await this.db.close();
+    await this.db.open();
+    for (const section of this.sections.values()) await section.open();
+    this.onReopened?.(cause);
+  }
+
+  /** Called by the recovery loop when the store writes again, or is closing. */
+  recovered(): void {
+    this.recovery?.stop();
+    this.recovery = undefined;
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    this.recovered();
     await this.db.close();
   }
 }

@@ -74,7 +74,7 @@ describe('inbox: the committer', () => {
     // a's acknowledgement (with the handler's writes) fails; b and c are acknowledged after.
     const { store, batches } = fakeStore((ops) => ops.some((op) => op.type === 'put' && op.key === 'effect-of-a' && op.value === '1'));
     const committer = new Committer(store);
-    const acks = new AckQueue(committer, () => {}, () => {});
+    const acks = new AckQueue(committer, { durable: () => {}, failed: () => {}, recovered: () => {} });
     const failed = committer.commit([...a!.txn.ack(a!.index), put(section, 'effect-of-a', '1')], () => a!.txn.unack(a!.index));
     await assert.rejects(failed, /disk full/);
     acks.add(b!);
@@ -88,5 +88,28 @@ describe('inbox: the committer', () => {
       { type: 'del', key: '0000000000000100' },
       { type: 'put', key: 'effect-of-a', value: '2' },
     ]);
+  });
+
+  it('writes acknowledgements again after a failed write, until the store takes them', async () => {
+    const items: InboundItem[] = [0, 1].map(() => ({ kind: 'event', event: makeEvent('!r:localhost') }));
+    const [a, b] = journaledItems(200, '0000000000000200', 't', 1, items, undefined, [], inboxSections(real));
+    let failing = 2;
+    const { store, batches } = fakeStore(() => failing-- > 0);
+    const committer = new Committer(store);
+    const seen: string[] = [];
+    let durable = 0;
+    const acks = new AckQueue(committer, {
+      durable: (count) => { durable += count; },
+      failed: (_err, entries, retryInMs) => seen.push(`failed ${entries.length} retry in ${retryInMs}`),
+      recovered: (failures) => seen.push(`recovered after ${failures}`),
+    });
+    acks.add(a!);
+    acks.add(b!);
+    const deadline = Date.now() + 5_000;
+    while (durable < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(durable, 2, 'both acknowledgements became durable');
+    assert.deepEqual(seen, ['failed 2 retry in 100', 'failed 2 retry in 200', 'recovered after 2']);
+    assert.deepEqual(batches, [[{ type: 'del', key: '0000000000000200' }]], 'the transaction ends in one write');
+    assert.equal(acks.waiting, 0);
   });
 });

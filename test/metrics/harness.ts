@@ -42,6 +42,8 @@ export interface OpsHarnessOptions {
   /** Turn the metrics listener on (port 0). */
   readonly metrics?: boolean;
   readonly readyCacheMs?: number;
+  /** Where the store goes (default `data` in the harness's folder). */
+  readonly storePath?: string;
 }
 
 /**
@@ -74,7 +76,7 @@ export class OpsHarness {
         id: 'ops-test', url: `http://127.0.0.1:${port}`, bind: '127.0.0.1', port,
         registration: 'registration.yaml', bot: 'opsbot', prefix: '_ops_',
       },
-      store: { path: 'data' },
+      store: { path: options.storePath ?? 'data' },
       bridge: { plugin: 'echo' },
       inbox: { retryBaseMs: 10, retryMaxMs: 20, maxAttempts: 2 },
       ...(options.metrics ? { metrics: { enabled: true, port: 0 } } : {}),
@@ -88,9 +90,9 @@ export class OpsHarness {
     return new OpsHarness(hs, validateConfig(input, 'test', dir.path), registration, dir, options);
   }
 
-  async startBridge(): Promise<RunningBridge> {
+  async startBridge(logger = silentLogger()): Promise<RunningBridge> {
     this.bridge = await startBridge({
-      config: this.config, plugin: opsPlugin(this.gate), registration: this.registration, logger: silentLogger(),
+      config: this.config, plugin: opsPlugin(this.gate), registration: this.registration, logger,
       ...(this.options.readyCacheMs !== undefined ? { readyCacheMs: this.options.readyCacheMs } : {}),
     });
     return this.bridge;

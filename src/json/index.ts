@@ -1,0 +1,1 @@
+export { stringifyJson, isStackOverflow } from './stringify.js';
