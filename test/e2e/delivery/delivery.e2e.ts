@@ -138,4 +138,30 @@ describe('delivery from Synapse', function () {
     assert.ok((carrying[1]?.at ?? 0) - (carrying[0]?.at ?? 0) >= 1_500, 'Synapse waited (about 2 s) before retrying');
     assert.equal(recording.messages.find((m) => m.eventId === id)?.attempt, 1, 'handled on the first attempt, not again');
   });
+
+  it('typing, receipts and presence come under 1.94\'s unstable MSC2409 key and reach the plugin; a private receipt does not', async () => {
+    const { user, roomId } = await roomOf('ephemeral');
+    const link = await user.say(roomId, '!link');
+    await user.waitForReply(roomId, link, bridge.botUserId);
+    const from = proxy.transactions().length;
+
+    await user.client.typing(roomId, true);
+    await eventually(() => recording.typing.some((t) => t.roomId === roomId && t.userIds.includes(user.userId)), 'typing to reach the plugin');
+
+    const privately = await user.say(roomId, 'read privately');
+    await user.client.receipt(roomId, privately, 'm.read.private');
+    const publicly = await user.say(roomId, 'read publicly');
+    await user.client.receipt(roomId, publicly, 'm.read');
+    await eventually(() => recording.receipts.some((r) => r.roomId === roomId && r.receipts.some((x) => x.eventId === publicly && x.userId === user.userId)), 'the public receipt to reach the plugin');
+
+    await user.client.presence('unavailable', 'at lunch');
+    await eventually(() => recording.presence.some((p) => p.userId === user.userId && p.presence === 'unavailable' && p.statusMsg === 'at lunch'), 'presence to reach the plugin');
+
+    const pushed = proxy.transactions().slice(from);
+    const ephemeral = pushed.flatMap((t) => (t.body['de.sorunome.msc2409.ephemeral'] as Array<{ type: string; content: unknown }> | undefined) ?? []);
+    assert.deepEqual([...new Set(ephemeral.map((e) => e.type))].sort(), ['m.presence', 'm.receipt', 'm.typing']);
+    assert.ok(pushed.every((t) => !('ephemeral' in t.body)), 'Synapse 1.94 sends no stable `ephemeral` key');
+    assert.ok(JSON.stringify(ephemeral).includes('m.read.private'), 'Synapse did push the private receipt');
+    assert.ok(!recording.receipts.some((r) => r.receipts.some((x) => x.eventId === privately)), 'the plugin never saw it');
+  });
 });
