@@ -1,6 +1,9 @@
 import type { JsonObject, RoomEvent } from '../../../src/events/types.js';
 import { TestClientError, type TestClient } from '../../../src/testing/index.js';
+import { inReplyTo } from '../../bot/harness.js';
 import { eventually, sleep, E2E_WAIT_MS } from './wait.js';
+
+export { inReplyTo, bodyOf } from '../../bot/harness.js';
 
 /**
  * A person on the homeserver under test, acting through its client-server API with their
@@ -77,19 +80,4 @@ export class E2eUser {
   powerLevels(roomId: string): Promise<JsonObject> {
     return this.client.getState(roomId, 'm.room.power_levels');
   }
-}
-
-/** The event an event replies to (`m.relates_to.m.in_reply_to.event_id`). */
-export function inReplyTo(event: RoomEvent): string | undefined {
-  const relates = event.content['m.relates_to'];
-  if (typeof relates !== 'object' || relates === null) return undefined;
-  const reply = (relates as JsonObject)['m.in_reply_to'];
-  if (typeof reply !== 'object' || reply === null) return undefined;
-  const id = (reply as JsonObject)['event_id'];
-  return typeof id === 'string' ? id : undefined;
-}
-
-/** A message's body. */
-export function bodyOf(event: RoomEvent): string {
-  return String(event.content['body'] ?? '');
 }
