@@ -15,6 +15,7 @@ export type {
   TypingUpdate, ReceiptUpdate, PresenceUpdate,
 } from './plugin/contract.js';
 export type { JsonObject, RoomEvent, StateEvent } from './events/types.js';
+export type { StrippedStateEvent } from './events/invite-state.js';
 
 // ── Remote → Matrix: what `ctx.remote.push` takes ────────────────────────────────────────
 export type { RemoteEvent, RemoteUser, RemoteChannel, RemoteMedia, InChannel, PushResult } from './plugin/remote-events.js';

@@ -5,6 +5,7 @@ import { exitOnSignals } from '../runtime/signals.js';
 import { parseConfigCommand } from './args.js';
 import type { Command } from './command.js';
 import { checkPortsFree, portProblem } from './ports.js';
+import { assertStoreOpens } from './store-access.js';
 
 /** How often `run` asks an unreachable homeserver again, and says so. */
 const HOMESERVER_WATCH_MS = 30_000;
@@ -26,6 +27,7 @@ anything received and not yet handled is handled on the next start.
     const command = parseConfigCommand(this, argv);
     if (!command) return 0;
     const config = await loadConfig(command.configPath);
+    await assertStoreOpens(config.store.path);
     await checkPortsFree(config);
     const logger = createLogger({ level: config.logging.level });
     const bridge = await startBridge({ config, logger, watchHomeserverMs: HOMESERVER_WATCH_MS }).catch(async (err: unknown) => {

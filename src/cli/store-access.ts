@@ -16,3 +16,12 @@ export async function openStoppedStore(path: string): Promise<Store> {
     throw e;
   }
 }
+
+/**
+ * Opens and closes the store once, so that a second `run` on the same store is told so
+ * (one line, StoreOpenError) before the port the first run holds is found taken.
+ */
+export async function assertStoreOpens(path: string): Promise<void> {
+  const store = await Store.open(path);
+  await store.close();
+}
