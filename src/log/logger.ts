@@ -46,8 +46,3 @@ function stdout(): DestinationStream {
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
-
-/** Strips `access_token` from a URL before it is logged (legacy homeservers send it there). */
-export function redactUrl(url: string): string {
-  return url.replace(/([?&]access_token=)[^&]*/g, '$1[redacted]');
-}

@@ -1,3 +1,4 @@
+import type Koa from 'koa';
 import type { BridgeConfig } from '../config/index.js';
 import { createAppserviceApp, listen, type RunningServer } from '../appservice/index.js';
 import { HomeserverApi } from '../homeserver/index.js';
@@ -31,6 +32,11 @@ export interface StartBridgeOptions {
   readonly presenceRefreshMs?: number;
   /** How long `/ready` reuses a homeserver probe (default 5 s). */
   readonly readyCacheMs?: number;
+  /**
+   * Koa middleware in front of every route of the bridge's listener, homeserver
+   * transactions included: an IP allowlist, request logging, tracing.
+   */
+  readonly middleware?: readonly Koa.Middleware[];
 }
 
 export interface RunningBridge {
@@ -130,6 +136,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       handlers: queryHandlersFor({ plugin, ghosts, remote, logger: pluginLog }),
       maxBodyBytes: config.appservice.maxBodyBytes,
       logger: logger.child({ component: 'appservice' }),
+      middleware: options.middleware,
       extraRoutes: [
         ...(mediaLinks.enabled ? mediaProxyRoutes({ links: mediaLinks, api, maxBytes: config.bridge.mediaMaxBytes, logger: logger.child({ component: 'media' }) }) : []),
         ...http.middleware(),
