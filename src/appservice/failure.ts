@@ -26,7 +26,7 @@ const APPSERVICE_PATH = /^(?:\/_matrix\/app\/v1)?\/(?:transactions|users|rooms|t
  * media link) may carry a secret in its path (a webhook's URL is its secret) and any query
  * may (`access_token`, a media link's `sig`), so: the route template the router matched
  * when there is one (`/bridge/webhook/hooks/:secret`), else the appservice API's path as it
- * is, else only the first two segments; query values never.
+ * is, else only its first segment; query values never.
  */
 export function loggablePath(url: string | undefined, matchedRoute?: unknown): string {
   const raw = url ?? '';
@@ -36,7 +36,7 @@ export function loggablePath(url: string | undefined, matchedRoute?: unknown): s
   if (typeof matchedRoute === 'string') return matchedRoute + query;
   if (APPSERVICE_PATH.test(path)) return path + query;
   const segments = path.split('/');
-  return (segments.length > 3 ? `${segments.slice(0, 3).join('/')}/…` : path) + query;
+  return (segments.length > 2 ? `/${segments[1]}/…` : path) + query;
 }
 
 /** `?a=[redacted]&b=[redacted]`: which parameters came, not what they said. */
