@@ -43,7 +43,8 @@ import type { BridgeLoadResult } from './bridge-homeserver.js';
 import { ensurePeersInstalled, installedVersion, PEER_PACKAGES, type PeerPackage } from './peers.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+/** BENCH_BRIDGEKIT_CLI: another build's `dist/src/cli/main.js` (to compare with a branch). */
+const CLI = process.env['BENCH_BRIDGEKIT_CLI'] ?? join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const TICKS_PER_SECOND = 100; // Linux USER_HZ, the unit of /proc/<pid>/stat's times
 
 interface Row {

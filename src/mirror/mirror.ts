@@ -34,6 +34,9 @@ export interface MirrorOptions {
   readonly hydrateRetryMs?: number;
 }
 
+/** What `apply` returns when it has nothing to wait for. */
+const DONE: Promise<void> = Promise.resolve();
+
 /**
  * The room mirror: every room event passes through `apply` (in room order) before a
  * plugin sees it, so that `room(roomId)` answers with the room as it stands. The
@@ -54,6 +57,8 @@ export class Mirror {
   /** Bumped when a room's state is replaced or dropped, so that stale background work stops. */
   private readonly generations = new Map<string, number>();
   private closed = false;
+  private readonly views = new WeakMap<RoomEntry, RoomView>();
+  private readonly lookup = (roomId: string) => this.room(roomId);
 
   constructor(options: MirrorOptions) {
     this.ms = new MirrorStore(options.store);
@@ -71,6 +76,12 @@ export class Mirror {
    */
   apply(event: RoomEvent, options: ApplyOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the mirror is closed'));
+    // Most events are messages in a room the mirror holds, with nothing of that room
+    // queued: they change nothing but the room's place in the cache (which `get` renews).
+    if (!isStateEvent(event) && event.type !== 'm.room.redaction' && !this.queue.busy(event.room_id)
+      && this.cache.get(event.room_id)?.record.hydrated === true) {
+      return DONE;
+    }
     return this.queue.run(event.room_id, async () => {
       const { entry: known, fetchedNow } = await this.knownOrHydrated(event.room_id, event);
       let entry = known;
@@ -144,8 +155,14 @@ export class Mirror {
     this.cache.clear();
   }
 
+  /** One view per entry: entries are replaced, never changed, so the view's snapshot stays true. */
   private view(entry: RoomEntry): RoomView {
-    return new RoomView(this.ms, entry, (id) => this.room(id));
+    let view = this.views.get(entry);
+    if (!view) {
+      view = new RoomView(this.ms, entry, this.lookup);
+      this.views.set(entry, view);
+    }
+    return view;
   }
 
   private async entry(roomId: string): Promise<RoomEntry | undefined> {
