@@ -129,7 +129,7 @@ async function runBridgekit(perTxn: number, loadArgs: string[]): Promise<Row> {
     'appservice:', '  id: benchbridge', `  url: http://127.0.0.1:${port}`, '  bind: 127.0.0.1', `  port: ${port}`,
     `  registration: ${join(dir, 'registration.yaml')}`, '  bot: echobot', '  prefix: _echo_',
     'store:', `  path: ${join(dir, 'data')}`, 'bridge:', '  plugin: echo', '  config: {}',
-    'bot:', '  prefix: "!"', 'metrics:', '  enabled: false', 'logging:', `  level: ${process.env['BENCH_LOG_LEVEL'] ?? 'info'}`, '',
+    'bot:', '  prefix: "!"', 'metrics:', '  enabled: true', '  port: 0', 'logging:', `  level: ${process.env['BENCH_LOG_LEVEL'] ?? 'info'}`, '',
   ].join('\n'));
   const nodeArgs: string[] = [];
   if (process.env['BENCH_PROFILE'] === '1') {
