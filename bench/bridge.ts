@@ -32,7 +32,7 @@
  * Results: the table on stdout, bench/results/bridge-latest.json and bridge-latest.md.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -77,6 +77,23 @@ function procStats(pid: number): { cpuMicros: number; peakRssMb: number } {
   const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
   const hwm = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return { cpuMicros: (ticks / TICKS_PER_SECOND) * 1e6, peakRssMb: Number(hwm?.[1] ?? 0) / 1024 };
+}
+
+/** CPU µs per thread name, the main thread apart (Node 20 names most of its threads `node`), from /proc/<pid>/task. */
+function threadCpu(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '#');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const micros = ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND) * 1e6;
+      byName.set(name, (byName.get(name) ?? 0) + micros);
+    } catch {
+      // the thread ended in between
+    }
+  }
+  return byName;
 }
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {
@@ -141,8 +158,12 @@ async function runBridgekit(perTxn: number, loadArgs: string[]): Promise<Row> {
   try {
     await waitForPort(port, 30_000);
     const before = procStats(bridge.pid!);
+    const threadsBefore = threadCpu(bridge.pid!);
     const load = await hs.start(port);
     const after = procStats(bridge.pid!);
+    const threads = [...threadCpu(bridge.pid!)].map(([name, micros]) => [name, (micros - (threadsBefore.get(name) ?? 0)) / load.events] as const)
+      .filter(([, perEvent]) => perEvent >= 0.05).sort((a, b) => b[1] - a[1]);
+    console.log(`    bridgekit CPU µs/event by thread: ${threads.map(([name, perEvent]) => `${name} ${perEvent.toFixed(1)}`).join(', ')}`);
     return {
       server: 'bridgekit', perTxn, round: 0, load, events: load.events, eventsPerSec: load.events / (load.elapsedMs / 1000),
       p50Ms: load.p50Ms, p99Ms: load.p99Ms, cpuUsPerEvent: (after.cpuMicros - before.cpuMicros) / load.events,
@@ -232,15 +253,44 @@ async function main(): Promise<void> {
     return [r.server, String(r.perTxn), fmt(r.events), fmt(r.eventsPerSec), bare ? `${(r.eventsPerSec! / bare.eventsPerSec!).toFixed(2)}×` : '-',
       fmt(r.p50Ms, 2), fmt(r.p99Ms, 2), bare ? `${(r.p99Ms! / bare.p99Ms!).toFixed(2)}×` : '-', fmt(r.cpuUsPerEvent, 1), fmt(r.peakRssMb), fmt(r.refusals), r.check ?? ''];
   });
+  const summary = rounds > 1 ? medians(rows, bareOf) : [];
   const meanLoad = loads.reduce((a, b) => a + b, 0) / loads.length;
   const versions = PEER_PACKAGES.map((p) => `${p} ${installedVersion(p) ?? '(missing)'}`).join(', ');
   const note = `${cpus().length} CPUs, Node ${process.version}, 1-min load average ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} `
     + `(mean ${meanLoad.toFixed(2)}) during the run; ${versions}.`;
-  console.log(`\n${table([header, ...lines])}\n${note}`);
+  const summaryHeader = ['server', 'ev/txn', 'rounds', 'events/s', '× bare', 'p99 × bare', 'CPU µs/ev', '× bare CPU', 'peak RSS MB', '503s'];
+  console.log(`\n${table([header, ...lines])}\n${summary.length > 0 ? `\nmedians of the rounds (ratios taken within each round):\n${table([summaryHeader, ...summary])}\n` : ''}${note}`);
   const results = join(ROOT, 'bench', 'results');
   mkdirSync(results, { recursive: true });
   writeFileSync(join(results, 'bridge-latest.json'), JSON.stringify({ date: new Date().toISOString(), note, rows }, null, 2));
-  writeFileSync(join(results, 'bridge-latest.md'), `### Whole bridge\n\n${markdownTable([header, ...lines])}\n\n${note}\n`);
+  const medianMd = summary.length > 0 ? `Medians of the ${rounds} rounds (ratios taken within each round):\n\n${markdownTable([summaryHeader, ...summary])}\n\n` : '';
+  writeFileSync(join(results, 'bridge-latest.md'), `### Whole bridge\n\n${markdownTable([header, ...lines])}\n\n${medianMd}${note}\n`);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Per server and size, the median of each figure over the rounds, ratios to bare taken within each round. */
+function medians(rows: Row[], bareOf: (row: Row) => Row | undefined): string[][] {
+  const out: string[][] = [];
+  const keys = [...new Set(rows.map((r) => `${r.perTxn}\u0000${r.server}`))];
+  for (const key of keys) {
+    const [perTxn, server] = key.split('\u0000') as [string, string];
+    const done = rows.filter((r) => r.server === server && String(r.perTxn) === perTxn && r.eventsPerSec !== undefined);
+    if (done.length === 0) continue;
+    const ratio = (f: (r: Row, bare: Row) => number) => {
+      const values = done.flatMap((r) => { const bare = bareOf(r); return bare ? [f(r, bare)] : []; });
+      return values.length > 0 ? `${median(values).toFixed(2)}×` : '-';
+    };
+    out.push([server, perTxn, String(done.length), fmt(median(done.map((r) => r.eventsPerSec!))),
+      ratio((r, b) => r.eventsPerSec! / b.eventsPerSec!), ratio((r, b) => r.p99Ms! / b.p99Ms!),
+      fmt(median(done.map((r) => r.cpuUsPerEvent!)), 1), ratio((r, b) => r.cpuUsPerEvent! / b.cpuUsPerEvent!),
+      fmt(median(done.map((r) => r.peakRssMb!))), fmt(median(done.map((r) => r.refusals!)))]);
+  }
+  return out;
 }
 
 main().catch((err: unknown) => {
