@@ -1,4 +1,5 @@
 import type { Logger } from '../log/logger.js';
+import { redactedQuery } from '../log/urls.js';
 import { InboxUnavailable } from '../inbox/index.js';
 import { MatrixHttpError, errcodeForStatus } from './errors.js';
 
@@ -32,18 +33,11 @@ export function loggablePath(url: string | undefined, matchedRoute?: unknown): s
   const raw = url ?? '';
   const q = raw.search(/[?#]/);
   const path = q < 0 ? raw : raw.slice(0, q);
-  const query = q < 0 || raw[q] === '#' ? '' : queryNames(raw.slice(q + 1));
+  const query = q < 0 || raw[q] === '#' ? '' : redactedQuery(raw.slice(q + 1));
   if (typeof matchedRoute === 'string') return matchedRoute + query;
   if (APPSERVICE_PATH.test(path)) return path + query;
   const segments = path.split('/');
   return (segments.length > 2 ? `/${segments[1]}/…` : path) + query;
-}
-
-/** `?a=[redacted]&b=[redacted]`: which parameters came, not what they said. */
-function queryNames(query: string): string {
-  const names: string[] = [];
-  for (const [name] of new URLSearchParams(query.split('#')[0])) names.push(`${encodeURIComponent(name)}=[redacted]`);
-  return names.length > 0 ? `?${names.join('&')}` : '';
 }
 
 export interface FailedRequest {

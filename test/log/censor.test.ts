@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { censorSecrets, createLogger } from '../../src/log/logger.js';
+import { loggableUrl } from '../../src/log/urls.js';
 
 describe('log: secrets censored by key', () => {
   it('censors secret keys at the top level and two levels down, copying only what changes', () => {
@@ -32,5 +33,13 @@ describe('log: secrets censored by key', () => {
     assert.equal(lines.length, 2);
     assert.ok(lines.every((line) => !line.includes('s3cret')), lines.join(''));
     assert.ok(lines[0]!.includes('[redacted]'));
+  });
+});
+
+describe('log: URLs someone else gave', () => {
+  it('keeps origin and path, drops credentials and fragment, and every query value', () => {
+    assert.equal(loggableUrl('https://user:pw@cdn.example/a/b.png?ex=1&hm=s3cret#x'), 'https://cdn.example/a/b.png?ex=[redacted]&hm=[redacted]');
+    assert.equal(loggableUrl('mxc://hs/abc'), 'mxc://hs/abc');
+    assert.equal(loggableUrl('not a url s3cret'), '(not a URL)');
   });
 });
