@@ -9,6 +9,7 @@ import { Lru } from '../util/lru.js';
 import { MirrorStore, type RoomEntry } from './mirror-store.js';
 import { KeyedQueue } from './room-queue.js';
 import { RoomView } from './room-view.js';
+import { StateKeys } from './state-keys.js';
 
 export interface ApplyOptions {
   /**
@@ -206,8 +207,10 @@ export class Mirror {
 
   private async fresh(roomId: string, hydrated: boolean): Promise<RoomEntry> {
     const record = emptyRecord(hydrated);
+    // A fetch that died midway can leave state behind without a record: then keys are unknown.
+    const stored = await this.ms.hasState(roomId);
     await this.ms.store.write([this.ms.putRecord(roomId, record)]);
-    const entry: RoomEntry = { roomId, record, summary: new Map() };
+    const entry: RoomEntry = stored ? { roomId, record, summary: new Map() } : { roomId, record, summary: new Map(), stateKeys: new StateKeys() };
     this.cache.set(roomId, entry);
     return entry;
   }
@@ -232,8 +235,10 @@ export class Mirror {
     await writeFullState(this.ms, roomId, usable, this.logger);
     this.failedFetches.delete(roomId);
     this.startIndexing(roomId, usable);
-    const entry = await this.ms.loadRoom(roomId);
-    if (!entry) throw new Error(`room ${roomId} vanished while hydrating`);
+    const loaded = await this.ms.loadRoom(roomId);
+    if (!loaded) throw new Error(`room ${roomId} vanished while hydrating`);
+    // writeFullState cleared the room first: what it wrote is all the room has.
+    const entry: RoomEntry = { ...loaded, stateKeys: new StateKeys(usable) };
     this.cache.set(roomId, entry);
     this.logger.info({ roomId, stateEvents: entry.record.stateCount, ms: Date.now() - started }, 'mirror: room hydrated');
     return entry;
