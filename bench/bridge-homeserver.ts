@@ -41,6 +41,8 @@ export interface BridgeLoadResult {
   transactions: number;
   p50Ms: number;
   p99Ms: number;
+  /** p99 of the transactions in the second half of the run only (start-up excluded: first state fetches, JIT). */
+  p99SecondHalfMs: number;
   /** Answers other than 200 (503s for backpressure), each retried. */
   refusals: number;
   statuses: Record<string, number>;
@@ -205,8 +207,10 @@ async function push(port: number): Promise<BridgeLoadResult> {
   const elapsedMs = performance.now() - started;
   agent.destroy();
   const sorted = Float64Array.from(latencies).sort();
+  const secondHalf = Float64Array.from(latencies.slice(Math.floor(latencies.length / 2))).sort();
   return {
     elapsedMs, ackedMs, events: acked, transactions: latencies.length, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99),
+    p99SecondHalfMs: percentile(secondHalf, 99),
     refusals, statuses, echoes: echoed.size, unknownRequests, sends,
   };
 }

@@ -234,6 +234,7 @@ async function main(): Promise<void> {
           const row = server === 'bridgekit' ? await runBridgekit(perTxn, loadArgs) : await runCounting(server, perTxn, loadArgs);
           rows.push({ ...row, round });
           const unknown = Object.entries(row.load?.unknownRequests ?? {});
+          if (row.load) console.log(`    p99 of the second half of the run: ${row.load.p99SecondHalfMs.toFixed(1)} ms`);
           if (unknown.length > 0) console.log(`    calls the stand-in did not know: ${unknown.map(([k, n]) => `${k} ×${n}`).join(', ')}`);
         } catch (err) {
           console.log(`    failed: ${(err as Error).message.split('\n')[0]}`);
