@@ -4,13 +4,13 @@ import type { Logger } from '../log/logger.js';
 import type { Namespaces, Registration } from '../registration/index.js';
 import { hsTokenCheck, requireHsToken } from './auth.js';
 import { unrecognized } from './errors.js';
-import { withTransactionFastPath } from './fast-path.js';
-import { logFailure, toMatrixError } from './failure.js';
+import { FailureLog, toMatrixError } from './failure.js';
 import type { QueryHandlers } from './handlers.js';
 import { aliasQueryRoute, userQueryRoute } from './routes/queries.js';
 import { lookupRoute, protocolRoute } from './routes/thirdparty.js';
 import { pingRoute } from './routes/ping.js';
-import { transactionHandler, type TransactionHandler, type TransactionSink } from './routes/transactions.js';
+import { transactionRoute, type TransactionSink } from './routes/transactions.js';
+import { answerError } from './reply.js';
 
 export interface AppserviceOptions {
   readonly registration: Registration;
@@ -19,22 +19,18 @@ export interface AppserviceOptions {
   readonly handlers?: QueryHandlers;
   readonly maxBodyBytes?: number;
   readonly logger: Logger;
+  /**
+   * Middleware in front of every route, transactions included (an IP allowlist, request
+   * logging, tracing), inside the error boundary: what it throws is answered as a spec
+   * error. A failed transaction is answered by its route, so `ctx.status` after `next()`
+   * is the final one.
+   */
+  readonly middleware?: readonly Koa.Middleware[];
   /** More routes on the same listener (plugin HTTP routes); they do their own auth. */
   readonly extraRoutes?: Koa.Middleware[];
 }
 
 const V1 = '/_matrix/app/v1';
-
-/** Koa with the transaction fast path in front: whatever serves the app (`listen`, tests) gets both. */
-class AppserviceApp extends Koa {
-  constructor(private readonly transactions: TransactionHandler) {
-    super();
-  }
-
-  override callback(): ReturnType<Koa['callback']> {
-    return withTransactionFastPath(this.transactions, super.callback());
-  }
-}
 
 /**
  * The homeserver-facing Koa app: every route of the application service API (and the
@@ -46,16 +42,12 @@ export function createAppserviceApp(options: AppserviceOptions): Koa {
   const handlers = options.handlers ?? {};
   const limit = options.maxBodyBytes ?? 16 * 1024 * 1024;
   const auth = requireHsToken(registration.hs_token);
-  const handleTransaction = transactionHandler(sink, limit, hsTokenCheck(registration.hs_token), logger);
+  const failures = new FailureLog(logger);
+  const transactions = transactionRoute({ sink, maxBodyBytes: limit, checkToken: hsTokenCheck(registration.hs_token), logger, failures });
 
   const router = new Router();
-  // PUT transactions are answered in front of Koa (fast-path.ts). The router keeps the route,
-  // with the same handler, so that other methods get 405 and spellings the fast path does
-  // not match (case, trailing slash) are still served.
-  const transactions: Koa.Middleware = (ctx) => {
-    ctx.respond = false;
-    return handleTransaction(ctx.req, ctx.res, String(ctx['params'].txnId));
-  };
+  // Transactions are matched before the router (one regular expression, see
+  // transactionRoute); the router keeps the route so that other methods get 405.
   const users = userQueryRoute(handlers, namespaces, logger);
   const aliases = aliasQueryRoute(handlers, namespaces, logger);
   router.put(`${V1}/transactions/:txnId`, transactions);
@@ -72,8 +64,10 @@ export function createAppserviceApp(options: AppserviceOptions): Koa {
   router.get('/users/:userId', auth, users);
   router.get('/rooms/:roomAlias', auth, aliases);
 
-  const app = new AppserviceApp(handleTransaction);
-  app.use(errorBoundary(logger));
+  const app = new Koa();
+  app.use(errorBoundary(failures));
+  for (const middleware of options.middleware ?? []) app.use(middleware);
+  app.use(transactions);
   app.use(router.routes());
   for (const middleware of options.extraRoutes ?? []) app.use(middleware);
   app.use(router.allowedMethods({
@@ -87,7 +81,7 @@ export function createAppserviceApp(options: AppserviceOptions): Koa {
 }
 
 /** Turns every failure into a spec error body; unexpected ones are logged, never leaked. */
-function errorBoundary(logger: Logger): Koa.Middleware {
+function errorBoundary(failures: FailureLog): Koa.Middleware {
   return async (ctx, next) => {
     try {
       await next();
@@ -95,10 +89,8 @@ function errorBoundary(logger: Logger): Koa.Middleware {
       if (ctx.status === 404 && ctx.body === undefined && ctx.respond !== false) throw unrecognized(404, 'Unrecognized request');
     } catch (err) {
       const error = toMatrixError(err);
-      logFailure(logger, err, error, ctx.method, ctx.url);
-      ctx.status = error.status;
-      ctx.body = error.body;
-      for (const [name, value] of Object.entries(error.extra.headers ?? {})) ctx.set(name, value);
+      failures.failed(err, error, { method: ctx.method, url: ctx.url, matchedRoute: ctx['_matchedRoute'] });
+      answerError(ctx, error);
     }
   };
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
-import { notJson, tooLarge, badJson } from './errors.js';
+import { notJson, tooLarge, badJson, requestAborted } from './errors.js';
 
 /**
  * Reads the raw request body, refusing more than `limit` bytes (413) before buffering it.
@@ -15,7 +15,7 @@ export function readRequestBody(req: IncomingMessage, limit: number): Promise<Bu
     const chunks: Buffer[] = [];
     let size = 0;
     const stop = () => {
-      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onError);
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
@@ -31,13 +31,12 @@ export function readRequestBody(req: IncomingMessage, limit: number): Promise<Bu
       stop();
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     };
-    const onError = (err: Error) => {
+    // An error on the request, or a close before 'end': the client went away mid-body.
+    const onError = () => {
       stop();
-      reject(err);
+      reject(requestAborted());
     };
-    // Closed before 'end': the client went away mid-body.
-    const onClose = () => onError(new Error('The request was aborted before its body was complete'));
-    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onError);
   });
 }
 

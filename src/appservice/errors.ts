@@ -29,6 +29,9 @@ export const notJson = (why: string) => new MatrixHttpError(400, 'M_NOT_JSON', `
 export const badJson = (why: string) => new MatrixHttpError(400, 'M_BAD_JSON', why);
 export const missingParam = (name: string) =>
   new MatrixHttpError(400, 'M_MISSING_PARAM', `Missing query parameter '${name}'`);
+/** The client closed the connection before its body was complete: nothing can be answered, nothing is wrong here. */
+export const requestAborted = () =>
+  new MatrixHttpError(400, 'M_UNKNOWN', 'The request was aborted before its body was complete');
 export const tooLarge = (limit: number) =>
   new MatrixHttpError(413, 'M_TOO_LARGE', `Request body is larger than ${limit} bytes`);
 

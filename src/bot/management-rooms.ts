@@ -24,17 +24,39 @@ export interface ManagementRoomsOptions {
 
 /**
  * One direct room per user with the bot (`is_direct`), where commands need no prefix.
- * Remembered in the store both ways (user → room, room → user).
+ * Remembered in the store both ways (user → room, room → user). The room → user side is
+ * also held in memory (one entry per user who has a management room), read from the store
+ * on first use: every message asks whether its room is one, and that may not cost a read.
  */
 export class ManagementRooms {
   /** Creations under way, so that two calls for one user make one room. */
   private readonly creating = new Map<string, Promise<string>>();
+  /** room → user, as stored; loaded once. */
+  private owners: Promise<Map<string, string>> | undefined;
 
   constructor(private readonly options: ManagementRoomsOptions) {}
 
   /** The user whose management room this is, if it is one. */
   async ownerOf(roomId: string): Promise<string | undefined> {
-    return this.options.section.get(roomKey(roomId));
+    return (await this.ownersByRoom()).get(roomId);
+  }
+
+  private ownersByRoom(): Promise<Map<string, string>> {
+    if (!this.owners) {
+      this.owners = this.loadOwners();
+      // A failed read is not kept: the next call reads again.
+      this.owners.catch(() => { this.owners = undefined; });
+    }
+    return this.owners;
+  }
+
+  private async loadOwners(): Promise<Map<string, string>> {
+    const owners = new Map<string, string>();
+    const prefix = roomKey('');
+    for await (const [key, userId] of this.options.section.iterator({ gte: prefix, lt: `${prefix}\uffff` })) {
+      owners.set(key.slice(prefix.length), userId);
+    }
+    return owners;
   }
 
   /** The user's management room, created (and the user invited) when they have none in use. */
@@ -81,7 +103,9 @@ export class ManagementRooms {
     if (owner === undefined) return;
     const ops: Array<{ type: 'del'; key: string }> = [{ type: 'del', key: roomKey(roomId) }];
     if (await this.options.section.get(userKey(owner)) === roomId) ops.push({ type: 'del', key: userKey(owner) });
+    const owners = await this.ownersByRoom();
     await this.options.section.batch(ops);
+    owners.delete(roomId);
     this.options.logger.info({ roomId, userId: owner }, 'management room forgotten');
   }
 
@@ -110,10 +134,14 @@ export class ManagementRooms {
 
   private async remember(userId: string, roomId: string): Promise<void> {
     const previous = await this.options.section.get(userKey(userId));
+    const owners = await this.ownersByRoom();
+    const dropsPrevious = previous !== undefined && previous !== roomId;
     await this.options.section.batch([
-      ...(previous !== undefined && previous !== roomId ? [{ type: 'del' as const, key: roomKey(previous) }] : []),
+      ...(dropsPrevious ? [{ type: 'del' as const, key: roomKey(previous) }] : []),
       { type: 'put', key: userKey(userId), value: roomId },
       { type: 'put', key: roomKey(roomId), value: userId },
     ]);
+    if (dropsPrevious) owners.delete(previous);
+    owners.set(roomId, userId);
   }
 }

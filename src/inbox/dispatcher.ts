@@ -1,4 +1,5 @@
 import type { Logger } from '../log/logger.js';
+import { lazyChild } from '../log/lazy-child.js';
 import type { InboundItem } from '../events/types.js';
 import { isStackOverflow } from '../json/index.js';
 import { isStoreError, type WriteOp } from '../store/index.js';
@@ -70,10 +71,13 @@ class Context<E extends JournalEntry> implements HandlerContext {
     return (this.unit ??= new UnitOfWork());
   }
 
-  /** A child logger costs more than most handlers: made only when something logs. */
+  /**
+   * A child logger costs more than most handlers: made only when something writes a line
+   * at a level that is on (see lazyChild).
+   */
   get logger(): Logger {
     const { entry } = this;
-    return (this.itemLogger ??= this.base.child({ seq: entry.seq, txnId: entry.txnId, ...describeItem(entry.item) }));
+    return (this.itemLogger ??= lazyChild(this.base, () => ({ seq: entry.seq, txnId: entry.txnId, ...describeItem(entry.item) })));
   }
 
   get ops(): readonly WriteOp[] {

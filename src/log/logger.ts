@@ -3,15 +3,51 @@ import { pino, type Logger, type LevelWithSilent, type DestinationStream } from 
 export type { Logger };
 
 /**
- * Paths whose values never reach a log line. Tokens travel in registrations, configs,
- * request headers and query strings; pino removes them wherever they appear at these paths.
+ * Keys whose values never reach a log line, wherever they appear in a logged object: at
+ * its top level, or up to two levels down (`registration.hs_token`, `req.headers.authorization`).
+ * Tokens travel in registrations, configs, request headers and query strings.
  */
-export const REDACTED_PATHS = [
-  'as_token', 'hs_token', 'access_token', 'token', 'secret', 'password',
-  '*.as_token', '*.hs_token', '*.access_token', '*.token', '*.secret', '*.password',
-  'headers.authorization', '*.headers.authorization', 'req.headers.authorization',
-  'registration.as_token', 'registration.hs_token',
+export const SECRET_KEYS: ReadonlySet<string> = new Set(['as_token', 'hs_token', 'access_token', 'token', 'secret', 'password', 'authorization']);
+const CENSOR = '[redacted]';
+
+/**
+ * The same keys for pino's own redaction, without wildcards (a wildcard path made pino copy
+ * every logged object): it covers what `censorSecrets` cannot reach, a child logger's
+ * bindings (pino applies formatters only to the root's).
+ */
+const REDACTED_PATHS = [
+  ...SECRET_KEYS, 'headers.authorization', 'req.headers.authorization', 'registration.as_token', 'registration.hs_token',
 ];
+/** How deep below the top level secrets are looked for. */
+const SECRET_DEPTH = 2;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * `obj` with every value at a `SECRET_KEYS` key censored; copies only the objects it
+ * changes (most lines have no secret: they cost one look at each key). Run on every line.
+ * It replaces pino's wildcard redaction paths (`*.token`), which copied the whole object
+ * on every line: about 10 µs a line, more than the rest of the line.
+ */
+export function censorSecrets(obj: Record<string, unknown>, depth = 0): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const key in obj) {
+    if (!Object.prototype.hasOwnProperty.call(obj, key)) continue;
+    const value = obj[key];
+    let next = value;
+    if (SECRET_KEYS.has(key)) next = value === undefined ? value : CENSOR;
+    else if (depth < SECRET_DEPTH && isPlainObject(value)) next = censorSecrets(value, depth + 1);
+    if (next !== value) {
+      out ??= { ...obj };
+      out[key] = next;
+    }
+  }
+  return out ?? obj;
+}
 
 export interface LoggerOptions {
   readonly level?: LevelWithSilent;
@@ -22,7 +58,8 @@ export function createLogger(options: LoggerOptions = {}, destination?: Destinat
   const settings = {
     name: options.name ?? 'bridgekit',
     level: options.level ?? 'info',
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    redact: { paths: REDACTED_PATHS, censor: CENSOR },
+    formatters: { log: censorSecrets },
   };
   return pino(settings, destination ?? stdout());
 }
@@ -45,9 +82,4 @@ function stdout(): DestinationStream {
 /** A logger that writes nothing, for tests and embedding. */
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
-}
-
-/** Strips `access_token` from a URL before it is logged (legacy homeservers send it there). */
-export function redactUrl(url: string): string {
-  return url.replace(/([?&]access_token=)[^&]*/g, '$1[redacted]');
 }

@@ -2,7 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { TransactionSink } from '../appservice/index.js';
 import type { InboundItem } from '../events/types.js';
 import type { ResponseInfo, RetryWaitInfo } from '../homeserver/index.js';
-import type { InboxHooks, ItemHandler } from '../inbox/index.js';
+import { InboxUnavailable, type InboxHooks, type ItemHandler } from '../inbox/index.js';
 import { BoundedSeries, TallyCounter, type Tally } from './tally.js';
 
 /** Where the gauges read their values at scrape time (nothing is tracked per event for them). */
@@ -80,7 +80,7 @@ export class BridgeMetrics {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: r });
 
     this.transactions = new TallyCounter(r, 'bridgekit_transactions_received_total', 'Transactions the homeserver pushed (PUT /transactions), retries included').series();
-    this.rejected = new TallyCounter(r, 'bridgekit_transactions_rejected_total', 'Transactions answered 503 (backlog full, starting or stopping); the homeserver retries them').series();
+    this.rejected = new TallyCounter(r, 'bridgekit_transactions_rejected_total', 'Transactions refused with 503 for backpressure (backlog full, starting or stopping); the homeserver retries them').series();
     const events = new TallyCounter(r, 'bridgekit_events_received_total', 'Items in transactions the inbox took, by kind, duplicates included', ['kind']);
     this.received = { event: events.series({ kind: 'event' }), ephemeral: events.series({ kind: 'ephemeral' }), toDevice: events.series({ kind: 'to_device' }) };
     this.duplicates = new TallyCounter(r, 'bridgekit_duplicates_dropped_total', 'Items dropped as already seen (a retried or overlapping transaction)').series();
@@ -161,7 +161,7 @@ export class BridgeMetrics {
           this.duplicates.value += result.duplicates;
           return result;
         } catch (err) {
-          this.rejected.value++;
+          if (err instanceof InboxUnavailable) this.rejected.value++;
           throw err;
         }
       },

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log/logger.js';
 import type { Readiness } from './readiness.js';
+import { loggablePath } from '../appservice/failure.js';
 
 export interface MetricsServerOptions {
   readonly registry: Registry;
@@ -49,7 +50,7 @@ export async function serveMetrics(options: MetricsServerOptions): Promise<Metri
   };
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      logger.error({ err, path: req.url }, 'metrics request failed');
+      logger.error({ err, path: loggablePath(req.url) }, 'metrics request failed');
       if (!res.headersSent) json(res, 500, { error: 'internal error' });
       else res.destroy();
     });

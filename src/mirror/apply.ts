@@ -16,7 +16,10 @@ export async function applyStateEvent(ms: MirrorStore, entry: RoomEntry, event: 
   const { roomId } = entry;
   const [seen, old] = await Promise.all([
     firstDelivery ? undefined : ms.eventLocation(roomId, event.event_id),
-    isSummaryState(event.type, event.state_key) ? entry.summary.get(event.type) : ms.getState(roomId, event.type, event.state_key),
+    isSummaryState(event.type, event.state_key) ? entry.summary.get(event.type)
+      // A key the room certainly does not have (a new member, mostly) has no previous event to read.
+      : entry.stateKeys?.mayHave(event.type, event.state_key) === false ? undefined
+        : ms.getState(roomId, event.type, event.state_key),
   ]);
   // Seen before, or the current state already (the index of a fetched state may still be filling).
   if (seen !== undefined || old?.event_id === event.event_id) return entry;
@@ -52,6 +55,8 @@ async function replaceState(ms: MirrorStore, entry: RoomEntry, event: StateEvent
       ? shiftCounts(entry.record.counts, membershipOfEvent(old), membershipOfEvent(event))
       : entry.record.counts,
   };
+  // Before the write: the set may hold more than is stored, never less.
+  entry.stateKeys?.add(event.type, event.state_key);
   await ms.store.write([...ms.putState(roomId, event), ms.putRecord(roomId, record)]);
   let summary = entry.summary;
   if (isSummaryState(event.type, event.state_key)) {
@@ -59,7 +64,7 @@ async function replaceState(ms: MirrorStore, entry: RoomEntry, event: StateEvent
     next.set(event.type, event);
     summary = next;
   }
-  return { roomId, record, summary };
+  return entry.stateKeys ? { roomId, record, summary, stateKeys: entry.stateKeys } : { roomId, record, summary };
 }
 
 function redactionTakesEffect(entry: RoomEntry, redaction: RoomEvent, original: RoomEvent): boolean {

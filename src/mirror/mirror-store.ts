@@ -1,6 +1,7 @@
 import type { RoomEvent } from '../events/types.js';
 import { put, type Section, type Store, type WriteOp } from '../store/store.js';
 import { isMembership, type Membership } from './auth/types.js';
+import type { StateKeys } from './state-keys.js';
 import {
   MirrorSections, SUMMARY_TYPES, eventKeyOf, roomRange, stateKeyOf, type RoomRecord,
 } from './layout.js';
@@ -14,6 +15,8 @@ export interface RoomEntry {
   readonly record: RoomRecord;
   /** Summary-type state events by type (state key ""). */
   readonly summary: ReadonlyMap<string, RoomEvent>;
+  /** For a room this process saw whole: which state keys are stored (see StateKeys); else unknown. */
+  readonly stateKeys?: StateKeys;
 }
 
 /** The mirror's typed access to its sections of the Level store. */
@@ -40,6 +43,12 @@ export class MirrorStore {
       if (event !== undefined && type !== undefined) summary.set(type, event);
     });
     return { roomId, record, summary };
+  }
+
+  /** Whether any state event of the room is stored (one step of an iterator). */
+  async hasState(roomId: string): Promise<boolean> {
+    for await (const _ of this.state.keys({ ...roomRange(roomId), limit: 1 })) return true;
+    return false;
   }
 
   getState(roomId: string, type: string, stateKey: string): Promise<RoomEvent | undefined> {

@@ -9,6 +9,7 @@ import { Lru } from '../util/lru.js';
 import { MirrorStore, type RoomEntry } from './mirror-store.js';
 import { KeyedQueue } from './room-queue.js';
 import { RoomView } from './room-view.js';
+import { StateKeys } from './state-keys.js';
 
 export interface ApplyOptions {
   /**
@@ -40,6 +41,9 @@ export interface MirrorOptions {
   readonly isOwnUser?: (userId: string) => boolean;
 }
 
+/** What `apply` returns when it has nothing to wait for. */
+const DONE: Promise<void> = Promise.resolve();
+
 /**
  * The room mirror: every room event passes through `apply` (in room order) before a
  * plugin sees it, so that `room(roomId)` answers with the room as it stands. The
@@ -61,6 +65,8 @@ export class Mirror {
   /** Bumped when a room's state is replaced or dropped, so that stale background work stops. */
   private readonly generations = new Map<string, number>();
   private closed = false;
+  private readonly views = new WeakMap<RoomEntry, RoomView>();
+  private readonly lookup = (roomId: string) => this.room(roomId);
 
   constructor(options: MirrorOptions) {
     this.ms = new MirrorStore(options.store);
@@ -79,6 +85,12 @@ export class Mirror {
    */
   apply(event: RoomEvent, options: ApplyOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the mirror is closed'));
+    // Most events are messages in a room the mirror holds, with nothing of that room
+    // queued: they change nothing but the room's place in the cache (which `get` renews).
+    if (!isStateEvent(event) && event.type !== 'm.room.redaction' && !this.queue.busy(event.room_id)
+      && this.cache.get(event.room_id)?.record.hydrated === true) {
+      return DONE;
+    }
     return this.queue.run(event.room_id, async () => {
       const { entry: known, fetchedNow } = await this.knownOrHydrated(event.room_id, event);
       let entry = known;
@@ -152,8 +164,14 @@ export class Mirror {
     this.cache.clear();
   }
 
+  /** One view per entry: entries are replaced, never changed, so the view's snapshot stays true. */
   private view(entry: RoomEntry): RoomView {
-    return new RoomView(this.ms, entry, (id) => this.room(id));
+    let view = this.views.get(entry);
+    if (!view) {
+      view = new RoomView(this.ms, entry, this.lookup);
+      this.views.set(entry, view);
+    }
+    return view;
   }
 
   private async entry(roomId: string): Promise<RoomEntry | undefined> {
@@ -206,8 +224,10 @@ export class Mirror {
 
   private async fresh(roomId: string, hydrated: boolean): Promise<RoomEntry> {
     const record = emptyRecord(hydrated);
+    // A fetch that died midway can leave state behind without a record: then keys are unknown.
+    const stored = await this.ms.hasState(roomId);
     await this.ms.store.write([this.ms.putRecord(roomId, record)]);
-    const entry: RoomEntry = { roomId, record, summary: new Map() };
+    const entry: RoomEntry = stored ? { roomId, record, summary: new Map() } : { roomId, record, summary: new Map(), stateKeys: new StateKeys() };
     this.cache.set(roomId, entry);
     return entry;
   }
@@ -232,8 +252,10 @@ export class Mirror {
     await writeFullState(this.ms, roomId, usable, this.logger);
     this.unreadable.delete(roomId);
     this.startIndexing(roomId, usable);
-    const entry = await this.ms.loadRoom(roomId);
-    if (!entry) throw new Error(`room ${roomId} vanished while hydrating`);
+    const loaded = await this.ms.loadRoom(roomId);
+    if (!loaded) throw new Error(`room ${roomId} vanished while hydrating`);
+    // writeFullState cleared the room first: what it wrote is all the room has.
+    const entry: RoomEntry = { ...loaded, stateKeys: new StateKeys(usable) };
     this.cache.set(roomId, entry);
     this.logger.info({ roomId, stateEvents: entry.record.stateCount, ms: Date.now() - started }, 'mirror: room hydrated');
     return entry;

@@ -1,9 +1,12 @@
 import type { Capabilities, Capability } from './contract.js';
 import type { MatrixMessage } from './matrix-events.js';
 
+const TEXT: readonly Capability[] = ['messages'];
+const FILE: readonly Capability[] = ['messages', 'media'];
+
 /** The capability a message needs: files need `media` on top of `messages`. */
-export function capabilitiesForMessage(message: MatrixMessage): Capability[] {
-  return message.media ? ['messages', 'media'] : ['messages'];
+export function capabilitiesForMessage(message: MatrixMessage): readonly Capability[] {
+  return message.media ? FILE : TEXT;
 }
 
 export function missing(capabilities: Capabilities, needed: readonly Capability[]): Capability | undefined {

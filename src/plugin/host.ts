@@ -38,13 +38,7 @@ export class PluginHost {
   constructor(private readonly deps: PluginHostDeps) {}
 
   async handle(item: InboundItem, ctx: HandlerContext): Promise<void> {
-    const scope: HandlerScope = {
-      logger: ctx.logger,
-      kv: new TransactionalKeyValue(this.deps.kvSection, ctx.work),
-      idempotencyKey: item.kind === 'event' ? item.event.event_id : `${ctx.entry.txnId}:${ctx.entry.seq}`,
-      attempt: ctx.attempt,
-      lastAttempt: ctx.lastAttempt,
-    };
+    const scope = new EventScope(ctx, this.deps.kvSection);
     if (item.kind === 'event') {
       // Before anything can return early: the index must see every member event, ours too.
       await this.deps.memberRooms.observe(item.event);
@@ -68,7 +62,8 @@ export class PluginHost {
       case 'message': {
         const m = classified.value;
         if (!await this.allowed(capabilitiesForMessage(m), room, event, scope)) return;
-        const plain = {
+        // Most messages are neither replies nor in threads: they go as they are.
+        const plain = m.replyTo === undefined && m.thread === undefined ? m : {
           ...m,
           replyTo: plugin.capabilities.replies && m.replyTo ? { ...m.replyTo, remoteId: await this.remoteId(m.replyTo.eventId) } : undefined,
           thread: plugin.capabilities.threads && m.thread ? { ...m.thread, remoteRootId: await this.remoteId(m.thread.rootId) } : undefined,
@@ -141,5 +136,36 @@ export class PluginHost {
 
   private async target(eventId: string): Promise<{ eventId: string; remoteId?: string }> {
     return { eventId, remoteId: await this.remoteId(eventId) };
+  }
+}
+
+/**
+ * What a handler of the plugin gets with an event. Made for every item, so lazy: the
+ * item's logger and key-value view exist only if the plugin (or the bot) uses them.
+ */
+class EventScope implements HandlerScope {
+  private kvView: TransactionalKeyValue | undefined;
+
+  constructor(private readonly ctx: HandlerContext, private readonly kvSection: Section<unknown>) {}
+
+  get logger(): Logger {
+    return this.ctx.logger;
+  }
+
+  get kv(): TransactionalKeyValue {
+    return (this.kvView ??= new TransactionalKeyValue(this.kvSection, this.ctx.work));
+  }
+
+  get idempotencyKey(): string {
+    const { entry } = this.ctx;
+    return entry.item.kind === 'event' ? entry.item.event.event_id : `${entry.txnId}:${entry.seq}`;
+  }
+
+  get attempt(): number {
+    return this.ctx.attempt;
+  }
+
+  get lastAttempt(): boolean {
+    return this.ctx.lastAttempt;
   }
 }

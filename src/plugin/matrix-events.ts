@@ -132,39 +132,56 @@ function asMembership(value: unknown): Membership | undefined {
   return isMembership(value) ? value : undefined;
 }
 
+/**
+ * A message or an edit. Runs for nearly every event a bridge gets: the values are built
+ * once as plain literals (no intermediate objects, no spreads).
+ */
 function classifyMessage(event: RoomEvent): ClassifiedEvent {
   const content = event.content;
   const rel = relation(content);
-  const base = { event, roomId: event.room_id, eventId: event.event_id, sender: event.sender };
-  if (rel?.['rel_type'] === 'm.replace' && typeof rel['event_id'] === 'string') {
-    const next = isObject(content['m.new_content']) ? content['m.new_content'] : content;
+  if (rel !== undefined && rel['rel_type'] === 'm.replace' && typeof rel['event_id'] === 'string') {
+    const newContent = content['m.new_content'];
+    const next = isObject(newContent) ? newContent : content;
     return {
       kind: 'edit',
-      value: { ...base, target: { eventId: rel['event_id'] }, msgtype: str(next['msgtype']) ?? 'm.text', body: str(next['body']) ?? '', html: htmlOf(next) },
+      value: {
+        event, roomId: event.room_id, eventId: event.event_id, sender: event.sender,
+        target: { eventId: rel['event_id'] }, msgtype: str(next['msgtype']) ?? 'm.text', body: str(next['body']) ?? '', html: htmlOf(next),
+      },
     };
   }
   const msgtype = event.type === 'm.sticker' ? 'm.sticker' : str(content['msgtype']) ?? 'm.text';
-  const url = str(content['url']);
-  const inReplyTo = isObject(rel?.['m.in_reply_to']) ? str(rel['m.in_reply_to']['event_id']) : undefined;
-  const isThread = rel?.['rel_type'] === 'm.thread' && typeof rel['event_id'] === 'string';
-  // In a thread, an in_reply_to marked as falling back is not a real reply.
-  const realReply = inReplyTo && !(isThread && rel?.['is_falling_back'] === true);
+  let replyTo: MatrixMessage['replyTo'];
+  let thread: MatrixMessage['thread'];
+  if (rel !== undefined) {
+    const inReplyTo = rel['m.in_reply_to'];
+    const replyId = isObject(inReplyTo) ? str(inReplyTo['event_id']) : undefined;
+    const isThread = rel['rel_type'] === 'm.thread' && typeof rel['event_id'] === 'string';
+    // In a thread, an in_reply_to marked as falling back is not a real reply.
+    if (replyId && !(isThread && rel['is_falling_back'] === true)) replyTo = { eventId: replyId };
+    if (isThread) thread = { rootId: rel['event_id'] as string };
+  }
   return {
     kind: 'message',
     value: {
-      ...base,
+      event, roomId: event.room_id, eventId: event.event_id, sender: event.sender,
       ts: event.origin_server_ts,
       msgtype,
       body: str(content['body']) ?? '',
       html: htmlOf(content),
-      media: (MEDIA_TYPES.has(msgtype) || msgtype === 'm.sticker') && url
-        ? { url, info: isObject(content['info']) ? content['info'] : undefined, filename: str(content['filename']) ?? str(content['body']) }
-        : undefined,
-      replyTo: realReply ? { eventId: inReplyTo } : undefined,
-      thread: isThread ? { rootId: rel['event_id'] as string } : undefined,
+      media: msgtype === 'm.text' ? undefined : mediaOf(content, msgtype),
+      replyTo,
+      thread,
       mentions: mentionsOf(content),
     },
   };
+}
+
+/** The file of m.image, m.file, m.audio, m.video and stickers, when it has a URL. */
+function mediaOf(content: JsonObject, msgtype: string): MatrixMessage['media'] {
+  const url = str(content['url']);
+  if (!url || !(MEDIA_TYPES.has(msgtype) || msgtype === 'm.sticker')) return undefined;
+  return { url, info: isObject(content['info']) ? content['info'] : undefined, filename: str(content['filename']) ?? str(content['body']) };
 }
 
 /** `m.mentions` as sent; user ids that are not strings are left out. */
@@ -177,7 +194,6 @@ function mentionsOf(content: JsonObject): MatrixMessage['mentions'] {
 
 /** Sorts a room event by meaning. Pure: the host adds remote ids afterwards. */
 export function classify(event: RoomEvent): ClassifiedEvent {
-  const base = { event, roomId: event.room_id, eventId: event.event_id, sender: event.sender };
   if (event.state_key !== undefined) {
     if (event.type === 'm.room.member') {
       const membership = asMembership(event.content['membership']);
@@ -206,14 +222,14 @@ export function classify(event: RoomEvent): ClassifiedEvent {
     case 'm.reaction': {
       const rel = relation(event.content);
       if (rel?.['rel_type'] === 'm.annotation' && typeof rel['event_id'] === 'string' && typeof rel['key'] === 'string') {
-        return { kind: 'reaction', value: { ...base, target: { eventId: rel['event_id'] }, key: rel['key'] } };
+        return { kind: 'reaction', value: { event, roomId: event.room_id, eventId: event.event_id, sender: event.sender, target: { eventId: rel['event_id'] }, key: rel['key'] } };
       }
       return { kind: 'other', value: event };
     }
     case 'm.room.redaction': {
       // Top-level `redacts` up to v10, `content.redacts` from v11.
       const target = event.redacts ?? str(event.content['redacts']);
-      if (target) return { kind: 'redaction', value: { ...base, target: { eventId: target }, reason: str(event.content['reason']) } };
+      if (target) return { kind: 'redaction', value: { event, roomId: event.room_id, eventId: event.event_id, sender: event.sender, target: { eventId: target }, reason: str(event.content['reason']) } };
       return { kind: 'other', value: event };
     }
     default:

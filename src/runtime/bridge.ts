@@ -1,3 +1,4 @@
+import type Koa from 'koa';
 import type { BridgeConfig } from '../config/index.js';
 import { createAppserviceApp, listen, type RunningServer } from '../appservice/index.js';
 import { HomeserverApi, MatrixError } from '../homeserver/index.js';
@@ -41,6 +42,11 @@ export interface StartBridgeOptions {
    * answers again). Off unless set; `bridgekit run` sets 30 s.
    */
   readonly watchHomeserverMs?: number;
+  /**
+   * Koa middleware in front of every route of the bridge's listener, homeserver
+   * transactions included: an IP allowlist, request logging, tracing.
+   */
+  readonly middleware?: readonly Koa.Middleware[];
 }
 
 /**
@@ -160,6 +166,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       handlers: queryHandlersFor({ plugin, ghosts, remote, logger: pluginLog }),
       maxBodyBytes: config.appservice.maxBodyBytes,
       logger: logger.child({ component: 'appservice' }),
+      middleware: options.middleware,
       extraRoutes: [
         ...(mediaLinks.enabled ? mediaProxyRoutes({
           links: mediaLinks, relay: mediaRelay, maxBytes: config.bridge.mediaMaxBytes,

@@ -171,10 +171,7 @@ describe('fuzz: HTTP surfaces a stranger can reach', function () {
     assert.ok(logs.length > 0, 'the bridge logged at trace');
     for (const [what, needle] of [['hook secret', secret], ['media signature', new URL(signedLink, PUBLIC).searchParams.get('sig')!]] as const) {
       assert.ok(needle.length >= 20, what);
-      // The endpoint's own request logging (component `appservice`: 405 lines with the URL,
-      // `aborted` errors with the URL) is issue 16 defect 4, fixed on its own branch; once that
-      // is merged this filter goes and the fuzz guards it too. Every other component is held here.
-      const leaked = logs.filter((line) => line.includes(needle) && !line.includes('"component":"appservice"'));
+      const leaked = logs.filter((line) => line.includes(needle));
       assert.deepEqual(leaked.map((l) => l.slice(0, 300)), [], `the ${what} never reaches a log line`);
     }
   }

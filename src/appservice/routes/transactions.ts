@@ -1,12 +1,13 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type Koa from 'koa';
 import type { Logger } from '../../log/logger.js';
 import type { Transaction } from '../../events/types.js';
 import { parseTransaction, ShapeError } from '../../events/index.js';
 import type { AcceptResult } from '../../inbox/index.js';
 import { badJson } from '../errors.js';
 import { parseJsonBody, readRequestBody } from '../body.js';
-import { logFailure, toMatrixError } from '../failure.js';
-import { sendEmptyObject, sendError } from '../reply.js';
+import { toMatrixError, type FailureLog } from '../failure.js';
+import { answerError } from '../reply.js';
 
 /** Where transactions go: the durable inbox, or anything that keeps its promise. */
 export interface TransactionSink {
@@ -17,8 +18,22 @@ export interface TransactionSink {
   accept(txnId: string, txn: Transaction, raw?: Uint8Array): Promise<AcceptResult>;
 }
 
-/** Answers one transaction request; never throws (every failure is answered as a spec error). */
-export type TransactionHandler = (req: IncomingMessage, res: ServerResponse, txnId: string) => Promise<void>;
+/**
+ * `/_matrix/app/v1/transactions/{txnId}` or the legacy `/transactions/{txnId}`, as the
+ * router would match them (any case, an optional trailing slash, with or without a query).
+ */
+const TRANSACTION_PATH = /^(?:\/_matrix\/app\/v1)?\/transactions\/([^/?#]+)\/?(?:[?#]|$)/i;
+
+/** The txnId of a transaction URL; undefined for any other URL (or one that does not decode). */
+export function transactionIdOf(url: string): string | undefined {
+  const match = TRANSACTION_PATH.exec(url);
+  if (!match) return undefined;
+  try {
+    return decodeURIComponent(match[1]!);
+  } catch {
+    return undefined;
+  }
+}
 
 function parseBody(value: unknown): Transaction {
   try {
@@ -29,35 +44,55 @@ function parseBody(value: unknown): Transaction {
   }
 }
 
+/** The type Koa gives a JSON body; set by hand, Koa skips looking it up for every answer. */
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export interface TransactionRouteOptions {
+  readonly sink: TransactionSink;
+  readonly maxBodyBytes: number;
+  readonly checkToken: (req: IncomingMessage) => void;
+  readonly logger: Logger;
+  readonly failures: FailureLog;
+}
+
 /**
  * `PUT /_matrix/app/v1/transactions/{txnId}`: hs_token, body limit, JSON and shape checked,
- * answered 200 only after the sink made the events safe. On node:http's request and
- * response rather than Koa's context: it runs for every transaction (see fast-path.ts).
+ * answered 200 only after the sink made the events safe. A Koa middleware like every other
+ * route (a bridge author's middleware sees transactions), matched by one regular expression
+ * rather than the router: it runs for nearly every request. It answers its own failures
+ * (status and body set, nothing thrown), so middleware around it sees the final status.
  */
-export function transactionHandler(
-  sink: TransactionSink, maxBodyBytes: number, checkToken: (req: IncomingMessage) => void, logger: Logger,
-): TransactionHandler {
-  return async (req, res, txnId) => {
+export function transactionRoute(options: TransactionRouteOptions): Koa.Middleware {
+  const { sink, maxBodyBytes, checkToken, logger, failures } = options;
+  return async (ctx, next) => {
+    const txnId = ctx.method === 'PUT' ? transactionIdOf(ctx.url) : undefined;
+    if (txnId === undefined) return next();
     const started = performance.now();
     try {
-      checkToken(req);
-      const raw = await readRequestBody(req, maxBodyBytes);
+      checkToken(ctx.req);
+      const raw = await readRequestBody(ctx.req, maxBodyBytes);
       const txn = parseBody(parseJsonBody(raw));
       const result = await sink.accept(txnId, txn, raw);
-      sendEmptyObject(res);
-      // pino runs each logged value through its redaction: zero counts are left out (undefined).
-      logger.info({
-        txnId,
-        events: txn.events.length,
-        ephemeral: txn.ephemeral.length || undefined,
-        toDevice: txn.toDevice.length || undefined,
-        duplicates: result.duplicates || undefined,
-        ms: Math.round((performance.now() - started) * 100) / 100,
-      }, 'transaction journaled');
+      ctx.status = 200;
+      // `{}` as Koa would send an object, without the per-answer type lookup and stringify.
+      ctx.set('Content-Type', JSON_TYPE);
+      ctx.body = '{}';
+      failures.accepted();
+      if (logger.isLevelEnabled('info')) {
+        // pino runs each logged value through its redaction: zero counts are left out (undefined).
+        logger.info({
+          txnId,
+          events: txn.events.length,
+          ephemeral: txn.ephemeral.length || undefined,
+          toDevice: txn.toDevice.length || undefined,
+          duplicates: result.duplicates || undefined,
+          ms: Math.round((performance.now() - started) * 100) / 100,
+        }, 'transaction journaled');
+      }
     } catch (err) {
       const error = toMatrixError(err);
-      logFailure(logger, err, error, req.method, req.url);
-      sendError(res, error);
+      failures.failed(err, error, { method: ctx.method, url: ctx.url });
+      answerError(ctx, error);
     }
   };
 }

@@ -1,5 +1,6 @@
 import { cleanDisplayName } from '../../format/index.js';
 import type { Logger } from '../../log/logger.js';
+import { loggableUrl } from '../../log/urls.js';
 import type { Mirror } from '../../mirror/index.js';
 import type { Puppet, Puppets, RoomProfile } from '../../puppets/index.js';
 import type { Mappings } from '../mappings.js';
@@ -105,7 +106,7 @@ export class GhostProfiles {
       return image;
     } catch (err) {
       this.failedAvatars.set(source, Date.now());
-      this.deps.logger.warn({ err, userId: puppet.userId, avatarUrl: source }, 'could not set the ghost\'s avatar; keeping the old one');
+      this.deps.logger.warn({ err, userId: puppet.userId, avatarUrl: loggableUrl(source) }, 'could not set the ghost\'s avatar; keeping the old one');
       return undefined;
     }
   }

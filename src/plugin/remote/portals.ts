@@ -1,5 +1,6 @@
 import { MatrixError, type HomeserverApi } from '../../homeserver/index.js';
 import type { Logger } from '../../log/logger.js';
+import { loggableUrl } from '../../log/urls.js';
 import type { Mirror } from '../../mirror/index.js';
 import type { Puppets } from '../../puppets/index.js';
 import type { GhostIds } from '../ghost-ids.js';
@@ -112,7 +113,7 @@ export class Portals {
       await this.deps.records.setChannel(channel.id, { avatarSource: source, avatarMxc: mxc });
       return mxc;
     } catch (err) {
-      this.deps.logger.warn({ err, channelId: channel.id, avatarUrl: source }, 'could not fetch the channel avatar; leaving it out');
+      this.deps.logger.warn({ err, channelId: channel.id, avatarUrl: loggableUrl(source) }, 'could not fetch the channel avatar; leaving it out');
       return undefined;
     }
   }

@@ -1,0 +1,300 @@
+/**
+ * `npm run bench:bridge` (issue #18): a whole bridge at full speed. `bridgekit run` with the
+ * echo plugin (the real CLI, its own process, a fresh Level store, logging at info to
+ * /dev/null) against a stand-in homeserver in its own process (`bridge-homeserver.ts`)
+ * where the bot is joined in 100 rooms: 100,000 m.room.message events at 50 per transaction
+ * over 10 keep-alive connections, every 503 retried with the same txnId and body, done when
+ * every room's closing `!echo` is answered. Everything a user runs is in the path: endpoint
+ * (Koa), journal, dedupe, dispatcher, mirror (state fetched from the stand-in on the first
+ * event of each room), plugin host, bot commands, echo suppression, acknowledgements.
+ *
+ * Side by side in the same run, the same load from the same stand-in: a bare `node:http`
+ * server that acknowledges it (parse, count, 200), and matrix-appservice-bridge
+ * (`disableContext`) and matrix-bot-sdk delivering it to a counting handler (the peers of
+ * `npm run bench`, installed under bench/peers/; `bench/servers.ts`); for those, done is
+ * when their handler has counted every event. A second size (1 event per transaction, a
+ * quiet homeserver) compares latency.
+ *
+ * Reported per server: handled events/s (all events ÷ time to done), p50/p99 transaction
+ * latency (200 answers), server CPU µs per event (all its threads, start of load to done),
+ * peak RSS (the process's high-water mark), and how many transactions were refused (503).
+ *
+ * Environment (all optional):
+ *   BENCH_BRIDGE_SERVERS=bare,bridgekit,matrix-appservice-bridge+noContext,matrix-bot-sdk
+ *   BENCH_BRIDGE_SIZES=50,1          events per transaction, one scenario each
+ *   BENCH_BRIDGE_EVENTS=100000       events at 50 per transaction (and any size > 1)
+ *   BENCH_BRIDGE_EVENTS_SMALL=10000  events at 1 per transaction
+ *   BENCH_CONNECTIONS=10  BENCH_ROOMS=100
+ *   BENCH_BRIDGE_ROUNDS=1            rounds, the servers' order reversed every other round
+ *   BENCH_PROFILE=1                  the bridgekit child with --cpu-prof (bench/results/profiles/bridge-<size>ev.cpuprofile;
+ *                                    summarise with `node dist/bench/cpuprofile.js <file>`)
+ *   BENCH_LOG_LEVEL=info             bridgekit's logging.level
+ * Results: the table on stdout, bench/results/bridge-latest.json and bridge-latest.md.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, connect } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { env, finishChild, fmt, HS_TOKEN, markdownTable, ROOT, sleep, startChild, table } from './harness.js';
+import type { BridgeLoadResult } from './bridge-homeserver.js';
+import { ensurePeersInstalled, installedVersion, PEER_PACKAGES, type PeerPackage } from './peers.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** BENCH_BRIDGEKIT_CLI: another build's `dist/src/cli/main.js` (to compare with a branch). */
+const CLI = process.env['BENCH_BRIDGEKIT_CLI'] ?? join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const TICKS_PER_SECOND = 100; // Linux USER_HZ, the unit of /proc/<pid>/stat's times
+
+interface Row {
+  server: string;
+  perTxn: number;
+  round: number;
+  events?: number;
+  eventsPerSec?: number;
+  p50Ms?: number;
+  p99Ms?: number;
+  cpuUsPerEvent?: number;
+  peakRssMb?: number;
+  refusals?: number;
+  check?: string;
+  error?: string;
+  load?: BridgeLoadResult;
+}
+
+const freePort = () => new Promise<number>((ok, fail) => {
+  const server = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as { port: number };
+    server.close(() => ok(port));
+  }).on('error', fail);
+});
+
+/** CPU time (µs, all threads) and peak RSS (MB) of a process, from /proc. */
+function procStats(pid: number): { cpuMicros: number; peakRssMb: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
+  const hwm = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { cpuMicros: (ticks / TICKS_PER_SECOND) * 1e6, peakRssMb: Number(hwm?.[1] ?? 0) / 1024 };
+}
+
+/** CPU µs per thread name, the main thread apart (Node 20 names most of its threads `node`), from /proc/<pid>/task. */
+function threadCpu(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '#');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const micros = ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND) * 1e6;
+      byName.set(name, (byName.get(name) ?? 0) + micros);
+    } catch {
+      // the thread ended in between
+    }
+  }
+  return byName;
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const until = performance.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((ok) => {
+      const socket = connect(port, '127.0.0.1', () => { socket.destroy(); ok(true); }).on('error', () => ok(false));
+    });
+    if (open) return;
+    if (performance.now() > until) throw new Error(`nothing listening on ${port} after ${timeoutMs / 1000} s`);
+    await sleep(100);
+  }
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((ok) => child.once('exit', () => ok()));
+}
+
+/** The stand-in homeserver, listening; `start(port)` pushes the load there and resolves with what it measured. */
+async function standIn(args: string[]): Promise<{ url: string; start: (port: number) => Promise<BridgeLoadResult>; child: ChildProcess }> {
+  const child = fork(join(HERE, 'bridge-homeserver.js'), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((ok, fail) => {
+    child.once('message', (m: { type: string; port: number }) => (m.type === 'listening' ? ok(m.port) : fail(new Error('stand-in: no port'))));
+    child.once('exit', (code) => fail(new Error(`the stand-in homeserver exited with ${code}`)));
+  });
+  const start = (target: number) => new Promise<BridgeLoadResult>((ok, fail) => {
+    child.on('message', (m: { type: string; result?: BridgeLoadResult; error?: string }) => {
+      if (m.type === 'done') ok(m.result!);
+      if (m.type === 'failed') fail(new Error(m.error));
+    });
+    child.once('exit', (code) => fail(new Error(`the stand-in homeserver exited with ${code} before it was done`)));
+    child.send({ type: 'start', port: target });
+  });
+  return { url: `http://127.0.0.1:${port}`, start, child };
+}
+
+/** `bridgekit run` with the echo plugin, in a fresh directory, against the stand-in. */
+async function runBridgekit(perTxn: number, loadArgs: string[]): Promise<Row> {
+  const dir = await mkdtemp(join(tmpdir(), 'bridgekit-bench-bridge-'));
+  const hs = await standIn([...loadArgs, '--echo', '--bot', '@echobot:localhost']);
+  const port = await freePort();
+  writeFileSync(join(dir, 'registration.yaml'), [
+    'id: benchbridge', `url: http://127.0.0.1:${port}`, `as_token: bench-as-token-${process.pid}`, `hs_token: ${HS_TOKEN}`,
+    'sender_localpart: echobot', 'namespaces:', '  users: [{ exclusive: true, regex: "@_echo_.*:localhost" }]',
+    '  aliases: [{ exclusive: true, regex: "#_echo_.*:localhost" }]', '  rooms: []', 'rate_limited: false', '',
+  ].join('\n'));
+  writeFileSync(join(dir, 'config.yaml'), [
+    'homeserver:', `  url: ${hs.url}`, '  domain: localhost',
+    'appservice:', '  id: benchbridge', `  url: http://127.0.0.1:${port}`, '  bind: 127.0.0.1', `  port: ${port}`,
+    `  registration: ${join(dir, 'registration.yaml')}`, '  bot: echobot', '  prefix: _echo_',
+    'store:', `  path: ${join(dir, 'data')}`, 'bridge:', '  plugin: echo', '  config: {}',
+    'bot:', '  prefix: "!"', 'metrics:', '  enabled: true', '  port: 0', 'logging:', `  level: ${process.env['BENCH_LOG_LEVEL'] ?? 'info'}`, '',
+  ].join('\n'));
+  const nodeArgs: string[] = [];
+  if (process.env['BENCH_PROFILE'] === '1') {
+    const profiles = join(ROOT, 'bench', 'results', 'profiles');
+    mkdirSync(profiles, { recursive: true });
+    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profiles}`, `--cpu-prof-name=bridge-${perTxn}ev.cpuprofile`);
+  }
+  const bridge = spawn(process.execPath, [...nodeArgs, CLI, 'run', '-c', join(dir, 'config.yaml')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    await waitForPort(port, 30_000);
+    const before = procStats(bridge.pid!);
+    const threadsBefore = threadCpu(bridge.pid!);
+    const load = await hs.start(port);
+    const after = procStats(bridge.pid!);
+    const threads = [...threadCpu(bridge.pid!)].map(([name, micros]) => [name, (micros - (threadsBefore.get(name) ?? 0)) / load.events] as const)
+      .filter(([, perEvent]) => perEvent >= 0.05).sort((a, b) => b[1] - a[1]);
+    console.log(`    bridgekit CPU µs/event by thread: ${threads.map(([name, perEvent]) => `${name} ${perEvent.toFixed(1)}`).join(', ')}`);
+    return {
+      server: 'bridgekit', perTxn, round: 0, load, events: load.events, eventsPerSec: load.events / (load.elapsedMs / 1000),
+      p50Ms: load.p50Ms, p99Ms: load.p99Ms, cpuUsPerEvent: (after.cpuMicros - before.cpuMicros) / load.events,
+      peakRssMb: after.peakRssMb, refusals: load.refusals,
+      check: load.echoes === Number(arg(loadArgs, 'rooms')) ? `ok: ${load.echoes} rooms answered` : `${load.echoes} rooms answered`,
+    };
+  } finally {
+    bridge.kill('SIGTERM');
+    await exited(bridge);
+    hs.child.kill();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A server of bench/servers.ts (bare, a peer) under the same load; done when its handler counted every event. */
+async function runCounting(server: string, perTxn: number, loadArgs: string[]): Promise<Row> {
+  const { child, port } = await startChild(server, ['--mode', 'ingest']);
+  const hs = await standIn(loadArgs);
+  try {
+    child.send({ type: 'window-start' });
+    const load = await hs.start(port);
+    const stats = await finishChild(child, 90_000);
+    const seconds = (load.elapsedMs + (stats.drainMs ?? 0)) / 1000;
+    const counted = stats.handledDistinct ?? stats.accepted;
+    return {
+      server, perTxn, round: 0, load, events: load.events, eventsPerSec: counted / seconds, p50Ms: load.p50Ms, p99Ms: load.p99Ms,
+      cpuUsPerEvent: (stats.cpuMicrosToDrained ?? stats.cpuMicros) / load.events, peakRssMb: stats.peakRssMb, refusals: load.refusals,
+      check: counted === load.events && !stats.handledTwice ? `ok: ${counted} counted` : `counted ${counted}, twice ${stats.handledTwice ?? 0}`,
+    };
+  } finally {
+    hs.child.kill();
+    child.kill();
+    await exited(child);
+  }
+}
+
+function arg(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+function packageOf(server: string): PeerPackage | undefined {
+  return PEER_PACKAGES.find((p) => server === p || server.startsWith(`${p}+`));
+}
+
+async function main(): Promise<void> {
+  const servers = (process.env['BENCH_BRIDGE_SERVERS'] ?? 'bare,bridgekit,matrix-appservice-bridge+noContext,matrix-bot-sdk').split(',').map((s) => s.trim()).filter(Boolean);
+  const sizes = (process.env['BENCH_BRIDGE_SIZES'] ?? '50,1').split(',').map(Number).filter((n) => n >= 1);
+  const rounds = Math.max(1, env('BENCH_BRIDGE_ROUNDS', 1));
+  const connections = env('BENCH_CONNECTIONS', 10);
+  const rooms = env('BENCH_ROOMS', 100);
+  const peers = servers.map(packageOf).filter((p): p is PeerPackage => p !== undefined);
+  const unavailable = peers.length > 0 ? ensurePeersInstalled((line) => console.log(line)) : {} as Record<PeerPackage, string | undefined>;
+  const loads: number[] = [];
+  const sample = setInterval(() => loads.push(loadavg()[0]!), 5_000);
+  console.log(`bench:bridge — ${cpus().length} CPUs, Node ${process.version}, 1-min load ${loadavg()[0]!.toFixed(2)} at start; `
+    + `${connections} connections, ${rooms} rooms, sizes ${sizes.join(', ')} events/txn, ${rounds} round(s)`);
+  const rows: Row[] = [];
+  for (const perTxn of sizes) {
+    const events = perTxn === 1 ? env('BENCH_BRIDGE_EVENTS_SMALL', 10_000) : env('BENCH_BRIDGE_EVENTS', 100_000);
+    const loadArgs = ['--events', String(events), '--per-txn', String(perTxn), '--connections', String(connections), '--rooms', String(rooms)];
+    for (let round = 1; round <= rounds; round++) {
+      for (const server of round % 2 === 1 ? servers : [...servers].reverse()) {
+        const why = packageOf(server) ? unavailable[packageOf(server)!] : undefined;
+        if (why) { rows.push({ server, perTxn, round, error: why }); continue; }
+        console.log(`  ${server}, ${perTxn} event(s)/txn, ${events} events (round ${round}) ...`);
+        try {
+          const row = server === 'bridgekit' ? await runBridgekit(perTxn, loadArgs) : await runCounting(server, perTxn, loadArgs);
+          rows.push({ ...row, round });
+          const unknown = Object.entries(row.load?.unknownRequests ?? {});
+          if (row.load) console.log(`    p99 of the second half of the run: ${row.load.p99SecondHalfMs.toFixed(1)} ms`);
+          if (unknown.length > 0) console.log(`    calls the stand-in did not know: ${unknown.map(([k, n]) => `${k} ×${n}`).join(', ')}`);
+        } catch (err) {
+          console.log(`    failed: ${(err as Error).message.split('\n')[0]}`);
+          rows.push({ server, perTxn, round, error: (err as Error).message.split('\n')[0] });
+        }
+      }
+    }
+  }
+  clearInterval(sample);
+  loads.push(loadavg()[0]!);
+
+  const bareOf = (row: Row) => rows.find((r) => r.server === 'bare' && r.perTxn === row.perTxn && r.round === row.round && r.eventsPerSec);
+  const header = ['server', 'ev/txn', 'events', 'events/s', '× bare', 'p50 ms', 'p99 ms', 'p99 × bare', 'CPU µs/ev', 'peak RSS MB', '503s', 'check'];
+  const lines = rows.map((r) => {
+    if (r.error) return [r.server, String(r.perTxn), '-', '-', '-', '-', '-', '-', '-', '-', '-', `NOT RUN: ${r.error}`];
+    const bare = bareOf(r);
+    return [r.server, String(r.perTxn), fmt(r.events), fmt(r.eventsPerSec), bare ? `${(r.eventsPerSec! / bare.eventsPerSec!).toFixed(2)}×` : '-',
+      fmt(r.p50Ms, 2), fmt(r.p99Ms, 2), bare ? `${(r.p99Ms! / bare.p99Ms!).toFixed(2)}×` : '-', fmt(r.cpuUsPerEvent, 1), fmt(r.peakRssMb), fmt(r.refusals), r.check ?? ''];
+  });
+  const summary = rounds > 1 ? medians(rows, bareOf) : [];
+  const meanLoad = loads.reduce((a, b) => a + b, 0) / loads.length;
+  const versions = PEER_PACKAGES.map((p) => `${p} ${installedVersion(p) ?? '(missing)'}`).join(', ');
+  const note = `${cpus().length} CPUs, Node ${process.version}, 1-min load average ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} `
+    + `(mean ${meanLoad.toFixed(2)}) during the run; ${versions}.`;
+  const summaryHeader = ['server', 'ev/txn', 'rounds', 'events/s', '× bare', 'p99 × bare', 'CPU µs/ev', '× bare CPU', 'peak RSS MB', '503s'];
+  console.log(`\n${table([header, ...lines])}\n${summary.length > 0 ? `\nmedians of the rounds (ratios taken within each round):\n${table([summaryHeader, ...summary])}\n` : ''}${note}`);
+  const results = join(ROOT, 'bench', 'results');
+  mkdirSync(results, { recursive: true });
+  writeFileSync(join(results, 'bridge-latest.json'), JSON.stringify({ date: new Date().toISOString(), note, rows }, null, 2));
+  const medianMd = summary.length > 0 ? `Medians of the ${rounds} rounds (ratios taken within each round):\n\n${markdownTable([summaryHeader, ...summary])}\n\n` : '';
+  writeFileSync(join(results, 'bridge-latest.md'), `### Whole bridge\n\n${markdownTable([header, ...lines])}\n\n${medianMd}${note}\n`);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Per server and size, the median of each figure over the rounds, ratios to bare taken within each round. */
+function medians(rows: Row[], bareOf: (row: Row) => Row | undefined): string[][] {
+  const out: string[][] = [];
+  const keys = [...new Set(rows.map((r) => `${r.perTxn}\u0000${r.server}`))];
+  for (const key of keys) {
+    const [perTxn, server] = key.split('\u0000') as [string, string];
+    const done = rows.filter((r) => r.server === server && String(r.perTxn) === perTxn && r.eventsPerSec !== undefined);
+    if (done.length === 0) continue;
+    const ratio = (f: (r: Row, bare: Row) => number) => {
+      const values = done.flatMap((r) => { const bare = bareOf(r); return bare ? [f(r, bare)] : []; });
+      return values.length > 0 ? `${median(values).toFixed(2)}×` : '-';
+    };
+    out.push([server, perTxn, String(done.length), fmt(median(done.map((r) => r.eventsPerSec!))),
+      ratio((r, b) => r.eventsPerSec! / b.eventsPerSec!), ratio((r, b) => r.p99Ms! / b.p99Ms!),
+      fmt(median(done.map((r) => r.cpuUsPerEvent!)), 1), ratio((r, b) => r.cpuUsPerEvent! / b.cpuUsPerEvent!),
+      fmt(median(done.map((r) => r.peakRssMb!))), fmt(median(done.map((r) => r.refusals!)))]);
+  }
+  return out;
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,30 @@
+import { hashId } from '../inbox/id-hash.js';
+
+/** 30 bits: small integers, which a Set holds without a heap number each. */
+const HASH_RANGE = 0x40000000;
+
+const hashOf = (type: string, stateKey: string) => hashId(`${type}\u0000${stateKey}`) % HASH_RANGE;
+
+/**
+ * Which state keys a room has on disk, as hashes, for a room this process saw whole
+ * (fetched, or met through its create event with nothing stored before). A state event
+ * that sets a key whose hash is absent needs no read of the previous event: there is
+ * none. A hash present may be a collision, so that case reads as before. Always a
+ * superset of what is stored: a key is added before its write, and a failed write only
+ * costs a read later. About 20 bytes a key, bounded with the room cache that holds it.
+ */
+export class StateKeys {
+  private readonly hashes = new Set<number>();
+
+  constructor(keys: Iterable<{ readonly type: string; readonly state_key: string }> = []) {
+    for (const event of keys) this.add(event.type, event.state_key);
+  }
+
+  mayHave(type: string, stateKey: string): boolean {
+    return this.hashes.has(hashOf(type, stateKey));
+  }
+
+  add(type: string, stateKey: string): void {
+    this.hashes.add(hashOf(type, stateKey));
+  }
+}
