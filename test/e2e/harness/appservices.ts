@@ -20,6 +20,8 @@ export const APPSERVICES = {
   delivery: { slot: 2 },
   /** `rate_limited: true`: Synapse applies its message rate limits to this appservice's users. */
   ratelimited: { slot: 3, rateLimited: true },
+  /** The conformance suite's bare listener (test/conformance): no bridge, only what Synapse pushes. */
+  conformance: { slot: 4 },
 } as const satisfies Record<string, AppserviceSpec>;
 
 export interface AppserviceSpec {
