@@ -23,17 +23,30 @@ export function toClientEvent(stored: StoredEvent, now = Date.now()): RoomEvent 
 }
 
 /**
- * Appservice transaction format as Synapse 1.94 sends it: besides `unsigned`, the legacy
- * top-level `age`, `user_id`, `prev_content`, `replaces_state` and `invite_room_state`.
+ * An event as Synapse 1.94 serialises it, in appservice transactions and in the client API
+ * (`/event`, `/state`, `/members`): besides `unsigned`, the legacy top-level `age`,
+ * `user_id`, `prev_content`, `replaces_state`, `invite_room_state` and `redacted_because`.
+ * A redacted event's `unsigned` also says `redacted_by`, and the redaction in
+ * `redacted_because` is in this format too.
  */
-export function toAppserviceEvent(stored: StoredEvent, now = Date.now()): JsonObject {
+export function toSynapseEvent(stored: StoredEvent, now = Date.now()): JsonObject {
   const client = toClientEvent(stored, now);
-  const unsigned = client.unsigned ?? {};
+  const unsigned: JsonObject = { ...(client.unsigned ?? {}) };
+  const because = unsigned['redacted_because'];
+  if (isEvent(because)) {
+    unsigned['redacted_because'] = toSynapseEvent({ event: because, receivedAt: because.origin_server_ts }, now);
+    unsigned['redacted_by'] = because.event_id;
+  }
   const legacy: JsonObject = { age: unsigned['age'], user_id: client.sender };
-  for (const key of ['prev_content', 'replaces_state', 'invite_room_state']) {
+  for (const key of ['prev_content', 'replaces_state', 'invite_room_state', 'redacted_because']) {
     if (unsigned[key] !== undefined) legacy[key] = unsigned[key];
   }
-  return sortKeys({ ...client, ...legacy });
+  return sortKeys({ ...client, unsigned, ...legacy });
+}
+
+function isEvent(value: unknown): value is RoomEvent {
+  return typeof value === 'object' && value !== null && typeof (value as JsonObject)['event_id'] === 'string'
+    && typeof (value as JsonObject)['origin_server_ts'] === 'number';
 }
 
 /** Synapse serialises with sorted keys; keeping that order makes diffs against fixtures easy. */

@@ -72,6 +72,17 @@ export class Room {
     return [...this.memberships()].filter(([, m]) => m === 'join').map(([user]) => user);
   }
 
+  /** The room state just after `eventId` (a departed member sees the room as it was when they left). */
+  stateAfter(eventId: string): StoredEvent[] {
+    const state = new Map<string, StoredEvent>();
+    for (const stored of this.timeline) {
+      const stateKey = stored.event.state_key;
+      if (typeof stateKey === 'string') state.set(stateKeyOf(stored.event.type, stateKey), this.byId.get(stored.event.event_id) ?? stored);
+      if (stored.event.event_id === eventId) break;
+    }
+    return [...state.values()];
+  }
+
   /** Appends an already-authorised event and, for state, makes it current. */
   append(stored: StoredEvent): void {
     this.timeline.push(stored);

@@ -37,6 +37,8 @@ export function compareWithSynapse(synapse: Observations, testHomeserver: Observ
 }
 
 /** A readable list of differences for a failing assertion. */
-export function describeDifferences(list: readonly Difference[]): string {
-  return list.map((d) => `  ${d.path}\n    Synapse:         ${JSON.stringify(d.expected)}\n    test homeserver: ${JSON.stringify(d.actual)}`).join('\n');
+export function describeDifferences(list: readonly Difference[], names = { expected: 'Synapse', actual: 'test homeserver' }): string {
+  const width = Math.max(names.expected.length, names.actual.length) + 2;
+  const line = (name: string, value: unknown) => `    ${`${name}:`.padEnd(width)}${JSON.stringify(value)}`;
+  return list.map((d) => `  ${d.path}\n${line(names.expected, d.expected)}\n${line(names.actual, d.actual)}`).join('\n');
 }

@@ -46,6 +46,12 @@ export class Observer {
     this.record(label, this.rename(value));
   }
 
+  /** A list kept exactly (after naming ids), in sorted order: the order two servers list things in may differ. */
+  exactSet(label: string, values: readonly unknown[]): void {
+    const renamed = values.map((v) => this.rename(v));
+    this.record(label, renamed.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))));
+  }
+
   private record(label: string, value: unknown): void {
     if (label in this.observation) throw new Error(`observation "${label}" recorded twice`);
     this.observation[label] = value;

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { z } from 'zod';
 import type { HomeserverCore } from '../core.js';
-import { invalidParam, notFound } from '../errors.js';
+import { invalidParam, MatrixError, notFound } from '../errors.js';
 import { presenceEdu } from '../ephemeral.js';
 import { authenticate } from '../requester.js';
 import { readJson } from '../request-body.js';
@@ -9,7 +9,8 @@ import { CLIENT_V3, param, requireJoined, requireSelf } from './common.js';
 
 const typingBody = z.object({ typing: z.boolean(), timeout: z.number().int().nonnegative().optional() });
 const receiptBody = z.object({ thread_id: z.string().optional() });
-const presenceBody = z.object({ presence: z.enum(['online', 'offline', 'unavailable']), status_msg: z.string().optional() });
+const presenceBody = z.object({ presence: z.string(), status_msg: z.string().optional() });
+const PRESENCE_STATES = ['online', 'offline', 'unavailable'] as const;
 const RECEIPT_TYPES = ['m.read', 'm.read.private', 'm.fully_read'];
 
 /** Typing notifications, read receipts and presence. */
@@ -44,7 +45,10 @@ export function ephemeralRoutes(core: HomeserverCore): Router {
     const requester = authenticate(core, ctx);
     requireSelf(requester, param(ctx, 'userId'));
     const body = await readJson(ctx, presenceBody);
-    core.ephemeral.setPresence(requester.userId, body.presence, body.status_msg);
+    const presence = PRESENCE_STATES.find((state) => state === body.presence);
+    // Synapse 1.94: 400 M_UNKNOWN "Invalid presence state".
+    if (presence === undefined) throw new MatrixError(400, 'M_UNKNOWN', 'Invalid presence state');
+    core.ephemeral.setPresence(requester.userId, presence, body.status_msg);
     ctx.body = {};
   });
 

@@ -17,7 +17,14 @@ export async function synapseSubject(ctx: E2eContext): Promise<ConformanceSubjec
     listener,
     async createUser(name) {
       const user = await ctx.synapse.createUser(name);
-      return { userId: user.userId, accessToken: user.client.accessToken };
+      // The admin API's login token has no device; a person's client logs in with a password
+      // and gets one (whoami then says device_id), as the test homeserver's users have.
+      const login = await call(subject, undefined, 'POST', '/_matrix/client/v3/login', {
+        body: { type: 'm.login.password', identifier: { type: 'm.id.user', user: user.userId }, password: `pw-${localpartOf(user.userId)}` },
+      });
+      const token = (login.body as { access_token?: unknown }).access_token;
+      if (login.status !== 200 || typeof token !== 'string') throw new Error(`password login of ${user.userId} answered ${login.status}`);
+      return { userId: user.userId, accessToken: token };
     },
     async limitSends(user, roomId) {
       // One message a second, burst one: a send spends the burst, the next one is refused.
@@ -29,5 +36,31 @@ export async function synapseSubject(ctx: E2eContext): Promise<ConformanceSubjec
     },
     stop: () => listener.stop(),
   };
+  await ensureDelivering(ctx, subject);
   return subject;
+}
+
+/**
+ * Synapse marks an appservice down when a push fails (this listener was not running since
+ * the last run) and retries only after a backoff of up to minutes; a restart retries at
+ * once. So: a probe room made by the bot, and a restart when its events do not arrive soon.
+ */
+async function ensureDelivering(ctx: E2eContext, subject: ConformanceSubject): Promise<void> {
+  const probe = async (timeoutMs: number) => {
+    const created = await call(subject, subject.registration.as_token, 'POST', '/_matrix/client/v3/createRoom', { body: { name: 'conformance probe' } });
+    const roomId = (created.body as { room_id?: unknown }).room_id;
+    try {
+      await subject.listener.waitForEvent((e) => e['room_id'] === roomId, 'the probe room', timeoutMs);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (await probe(8_000)) return;
+  await ctx.synapse.restart();
+  if (!(await probe(30_000))) throw new Error('Synapse pushes nothing to the conformance listener, even after a restart');
+}
+
+function localpartOf(userId: string): string {
+  return userId.slice(1, userId.indexOf(':'));
 }
