@@ -12,14 +12,20 @@ type JsonRecord = Record<string, unknown>;
 
 /**
  * A bare appservice endpoint: records every `PUT /_matrix/app/v1/transactions/{txnId}`
- * (checking the hs_token), answers `{}`, and answers user and alias queries with 404.
+ * (checking the hs_token), answers `{}`, answers pings, and user and alias queries with 404.
  * No bridge logic, so what it records is exactly what the homeserver sent.
  */
 export class AppserviceListener {
-  private constructor(private readonly server: Server, readonly transactions: readonly PushedTransaction[]) {}
+  private constructor(
+    private readonly server: Server,
+    readonly transactions: readonly PushedTransaction[],
+    /** Every other request, as `METHOD /path` (user and alias queries, pings). */
+    readonly queries: readonly string[],
+  ) {}
 
   static async start(port: number, hsToken: string): Promise<AppserviceListener> {
     const transactions: PushedTransaction[] = [];
+    const queries: string[] = [];
     const server = createServer((req, res) => {
       void readBody(req).then((text) => {
         const url = new URL(req.url ?? '/', 'http://x');
@@ -33,6 +39,7 @@ export class AppserviceListener {
           transactions.push({ txnId: decodeURIComponent(txn[1]!), body: JSON.parse(text || '{}') as JsonRecord });
           return reply(200, {});
         }
+        queries.push(`${req.method} ${url.pathname}`);
         if (req.method === 'POST' && url.pathname === '/_matrix/app/v1/ping') return reply(200, {});
         return reply(404, { errcode: 'M_NOT_FOUND', error: 'nothing here' });
       });
@@ -41,7 +48,7 @@ export class AppserviceListener {
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => resolve());
     });
-    return new AppserviceListener(server, transactions);
+    return new AppserviceListener(server, transactions, queries);
   }
 
   get port(): number {

@@ -1,4 +1,5 @@
 import { account } from './account.js';
+import { appservice } from './appservice.js';
 import type { Scenario } from './common.js';
 import { directory } from './directory.js';
 import { media } from './media.js';
@@ -7,5 +8,5 @@ import { pushes, rateLimit } from './pushes.js';
 import { events, membership } from './rooms.js';
 
 /** Every conformance scenario, in the order they run. */
-export const SCENARIOS: readonly Scenario[] = [account, membership, events, profile, directory, media, pushes, rateLimit];
+export const SCENARIOS: readonly Scenario[] = [account, membership, events, profile, directory, media, pushes, appservice, rateLimit];
 export type { Scenario } from './common.js';
