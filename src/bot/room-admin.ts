@@ -58,7 +58,7 @@ export class RoomAdmin {
     const controlled = await this.controlledIn(room);
     const answer = await room.whoCanGrant(target, level, controlled);
     if (!answer.possible) {
-      this.options.logger.info({ roomId, target, level, reason: answer.reason }, 'make room admin refused');
+      this.options.logger.info({ roomId, target, powerLevel: level, reason: answer.reason }, 'make room admin refused');
       return { granted: false, reason: answer.reason, refusals: answer.refusals, holders: answer.holders };
     }
     const grantor = answer.grantors[0];
@@ -67,7 +67,7 @@ export class RoomAdmin {
     if (!content) return { granted: true, changed: false };
     // Through the puppet: judged again (with its own unechoed writes) before the request.
     await this.options.puppets.get(grantor).setState(roomId, 'm.room.power_levels', '', content);
-    this.options.logger.info({ roomId, target, level, grantor }, 'power level raised');
+    this.options.logger.info({ roomId, target, powerLevel: level, grantor }, 'power level raised');
     return { granted: true, grantor, changed: true };
   }
 

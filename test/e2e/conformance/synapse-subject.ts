@@ -2,7 +2,7 @@ import { AppserviceListener } from '../../conformance/listener.js';
 import type { ConformanceSubject } from '../../conformance/subject.js';
 import { roomPath, txnId } from '../../conformance/scenarios/common.js';
 import { call } from '../../conformance/subject.js';
-import type { E2eContext } from '../harness/index.js';
+import { ensureDelivering, type E2eContext } from '../harness/index.js';
 
 /** The e2e tier's Synapse as a conformance subject: appservice `conformance`, a bare listener on its port. */
 export async function synapseSubject(ctx: E2eContext): Promise<ConformanceSubject & { stop(): Promise<void> }> {
@@ -36,17 +36,13 @@ export async function synapseSubject(ctx: E2eContext): Promise<ConformanceSubjec
     },
     stop: () => listener.stop(),
   };
-  await ensureDelivering(ctx, subject);
+  await ensureListenerDelivering(ctx, subject);
   return subject;
 }
 
-/**
- * Synapse marks an appservice down when a push fails (this listener was not running since
- * the last run) and retries only after a backoff of up to minutes; a restart retries at
- * once. So: a probe room made by the bot, and a restart when its events do not arrive soon.
- */
-async function ensureDelivering(ctx: E2eContext, subject: ConformanceSubject): Promise<void> {
-  const probe = async (timeoutMs: number) => {
+/** A room made by the bot must reach the listener (see `ensureDelivering`). */
+function ensureListenerDelivering(ctx: E2eContext, subject: ConformanceSubject): Promise<void> {
+  return ensureDelivering(ctx.synapse, async (timeoutMs) => {
     const created = await call(subject, subject.registration.as_token, 'POST', '/_matrix/client/v3/createRoom', { body: { name: 'conformance probe' } });
     const roomId = (created.body as { room_id?: unknown }).room_id;
     try {
@@ -55,10 +51,7 @@ async function ensureDelivering(ctx: E2eContext, subject: ConformanceSubject): P
     } catch {
       return false;
     }
-  };
-  if (await probe(8_000)) return;
-  await ctx.synapse.restart();
-  if (!(await probe(30_000))) throw new Error('Synapse pushes nothing to the conformance listener, even after a restart');
+  });
 }
 
 function localpartOf(userId: string): string {
