@@ -7,9 +7,11 @@ import { validateConfig, type BridgeConfigInput } from '../../../src/config/inde
 import { createLogger, type Logger } from '../../../src/log/logger.js';
 import type { BridgePlugin } from '../../../src/plugin/contract.js';
 import { startBridge, type RunningBridge } from '../../../src/runtime/bridge.js';
-import type { TestBridgeOptions } from '../../../src/testing/index.js';
+import type { CreateRoomOptions, TestBridgeOptions } from '../../../src/testing/index.js';
 import type { E2eAppservice } from './appservices.js';
 import type { Synapse } from './synapse.js';
+import type { E2eUser } from './users.js';
+import { eventually } from './wait.js';
 
 /** One structured log line of the bridge under test. */
 export interface LogRecord {
@@ -54,6 +56,18 @@ export class E2eBridge {
 
   get bridge(): RunningBridge {
     return this.running;
+  }
+
+  /**
+   * A room made by `creator` (through the client API) with the bot invited, joined, and the
+   * bridge's mirror holding the room's full state.
+   */
+  async roomWithBot(creator: E2eUser, options: CreateRoomOptions = {}): Promise<string> {
+    const roomId = await creator.client.createRoom(options);
+    await creator.client.invite(roomId, this.botUserId);
+    await creator.waitForMembership(roomId, this.botUserId, 'join');
+    await eventually(async () => (await this.running.mirror.room(roomId))?.hydrated, `the bridge's mirror to hold ${roomId}`);
+    return roomId;
   }
 
   /** Log lines at `warn` or above. */
