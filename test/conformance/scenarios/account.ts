@@ -13,7 +13,7 @@ export const account: Scenario = {
     o.response('register a ghost (inhibit_login)', await register(ghost, { inhibit_login: true }));
     o.response('register the same ghost again', await register(ghost, { inhibit_login: true }));
     o.response('register outside the namespace', await register(unique('outsider'), { inhibit_login: true }));
-    o.response('register with an invalid localpart', await register(`${s.prefix}Not Valid`, { inhibit_login: true }));
+    o.response('register with an invalid localpart', await register(`${s.prefix}Not Valid ${unique('x')}`, { inhibit_login: true }));
     const withLogin = `${s.prefix}${unique('logged')}`;
     o.name(`@${withLogin}:${s.serverName}`, 'logged');
     o.response('register a ghost and log in', await register(withLogin));

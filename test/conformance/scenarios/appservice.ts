@@ -1,7 +1,5 @@
 import { enc } from '../subject.js';
-import { asAppservice, by, createRoom, CS, inviteAndJoin, person, registerGhost, roomPath, unique, type Scenario } from './common.js';
-
-const EPHEMERAL = 'de.sorunome.msc2409.ephemeral';
+import { asAppservice, by, createRoom, CS, inviteAndJoin, person, registerGhost, roomPath, unique, type Scenario, EPHEMERAL } from './common.js';
 
 /** What the homeserver asks of the appservice: ping, queries for unknown users and aliases, presence. */
 export const appservice: Scenario = {

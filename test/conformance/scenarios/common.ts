@@ -19,6 +19,9 @@ export function unique(label: string): string {
 
 export const CS = '/_matrix/client/v3';
 
+/** Where Synapse 1.94 puts EDUs in a transaction (MSC2409's unstable key). */
+export const EPHEMERAL = 'de.sorunome.msc2409.ephemeral';
+
 /** Who calls: a user's own token, or the appservice's token acting as `actAs` (`?user_id=`). */
 export interface Caller {
   readonly token: string;

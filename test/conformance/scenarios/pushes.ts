@@ -1,9 +1,7 @@
 import { enc } from '../subject.js';
-import { by, createRoom, CS, must, person, registerGhost, roomPath, say, txnId, type Scenario } from './common.js';
+import { by, createRoom, CS, must, person, registerGhost, roomPath, say, txnId, type Scenario, EPHEMERAL } from './common.js';
 
 type Pushed = Record<string, unknown>;
-const EPHEMERAL = 'de.sorunome.msc2409.ephemeral';
-
 /** The events a homeserver pushes to the appservice: which ones, and in what shape. */
 export const pushes: Scenario = {
   name: 'pushed events',
