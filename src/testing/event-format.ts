@@ -1,5 +1,6 @@
 import type { JsonObject, RoomEvent } from '../events/types.js';
 import type { Room, StoredEvent } from './room.js';
+import { txnScope, type Requester } from './requester.js';
 
 /** State types Synapse shares with invitees by default (`room_prejoin_state`). */
 const PREJOIN_STATE_TYPES = [
@@ -29,12 +30,14 @@ export function toClientEvent(stored: StoredEvent, now = Date.now()): RoomEvent 
  * A redacted event's `unsigned` also says `redacted_by`, and the redaction in
  * `redacted_because` is in this format too.
  */
-export function toSynapseEvent(stored: StoredEvent, now = Date.now()): JsonObject {
+export function toSynapseEvent(stored: StoredEvent, now = Date.now(), reader?: Reader): JsonObject {
   const client = toClientEvent(stored, now);
   const unsigned: JsonObject = { ...(client.unsigned ?? {}) };
+  if (reader && stored.txn && stored.txn.scope === reader.scope) unsigned['transaction_id'] = stored.txn.txnId;
   const because = unsigned['redacted_because'];
   if (isEvent(because)) {
-    unsigned['redacted_because'] = toSynapseEvent({ event: because, receivedAt: because.origin_server_ts }, now);
+    const redaction = reader?.stored(because.event_id) ?? { event: because, receivedAt: because.origin_server_ts };
+    unsigned['redacted_because'] = toSynapseEvent(redaction, now, reader);
     unsigned['redacted_by'] = because.event_id;
   }
   const legacy: JsonObject = { age: unsigned['age'], user_id: client.sender };
@@ -42,6 +45,16 @@ export function toSynapseEvent(stored: StoredEvent, now = Date.now()): JsonObjec
     if (unsigned[key] !== undefined) legacy[key] = unsigned[key];
   }
   return sortKeys({ ...client, unsigned, ...legacy });
+}
+
+/**
+ * Who reads an event through the client API: Synapse shows `unsigned.transaction_id` to
+ * the client that sent it (same user and device, or the appservice). `stored` finds the
+ * redaction a redacted event points to.
+ */
+export interface Reader {
+  readonly scope: string;
+  stored(eventId: string): StoredEvent | undefined;
 }
 
 function isEvent(value: unknown): value is RoomEvent {
@@ -52,4 +65,9 @@ function isEvent(value: unknown): value is RoomEvent {
 /** Synapse serialises with sorted keys; keeping that order makes diffs against fixtures easy. */
 function sortKeys(object: JsonObject): JsonObject {
   return Object.fromEntries(Object.keys(object).sort().map((key) => [key, object[key]]));
+}
+
+/** The reader of `room` that `requester` is. */
+export function readerOf(room: Room, requester: Requester): Reader {
+  return { scope: txnScope(requester), stored: (eventId) => room.stored(eventId) };
 }

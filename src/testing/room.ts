@@ -5,6 +5,14 @@ export interface StoredEvent {
   event: RoomEvent;
   /** Local clock at creation; `age` counts from here, not from a massaged `origin_server_ts`. */
   readonly receivedAt: number;
+  /** The client transaction that sent it, shown back (`unsigned.transaction_id`) to that client only. */
+  readonly txn?: SentWith;
+}
+
+/** Who sent an event through which txnId: `scope` is `txnScope(requester)`. */
+export interface SentWith {
+  readonly scope: string;
+  readonly txnId: string;
 }
 
 export type Membership = 'join' | 'invite' | 'leave' | 'ban' | 'knock';

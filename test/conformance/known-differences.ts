@@ -12,8 +12,6 @@ export interface KnownDifference {
 const AUTHENTICATED_MEDIA = 'Synapse 1.94 predates authenticated media (MSC3916, Synapse 1.107+): it answers 404 M_UNRECOGNIZED. '
   + 'The test homeserver serves it, as current homeservers do, so the bridge\'s preferred path is tested; '
   + 'the fallback to /_matrix/media/v3 on M_UNRECOGNIZED is what runs on 1.94.';
-const TRANSACTION_ID = 'Synapse puts unsigned.transaction_id on events read back by the access token that sent them; '
-  + 'the test homeserver does not remember which token sent an event. Bridges do not read it from /event.';
 
 export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   {
@@ -22,10 +20,6 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
       + '(@e2e_conformance_Not Valid:localhost, an invalid user ID); the test homeserver refuses it with M_INVALID_USERNAME, '
       + 'so a bridge that makes such localparts learns it in its tests rather than from other servers.',
   },
-  { path: 'events//event/body/unsigned/transaction_id', reason: TRANSACTION_ID },
-  { path: 'events//event after redaction/body/unsigned/transaction_id', reason: TRANSACTION_ID },
-  { path: 'events//event after redaction/body/redacted_because/unsigned/transaction_id', reason: TRANSACTION_ID },
-  { path: 'events//event after redaction/body/unsigned/redacted_because/unsigned/transaction_id', reason: TRANSACTION_ID },
   { path: 'media/authenticated download', reason: AUTHENTICATED_MEDIA },
   { path: 'media/authenticated download: bytes and type', reason: AUTHENTICATED_MEDIA },
   { path: 'media/authenticated download of unknown media', reason: AUTHENTICATED_MEDIA },

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { JsonObject } from '../../events/types.js';
 import type { HomeserverCore } from '../core.js';
 import { MatrixError, notFound } from '../errors.js';
-import { toSynapseEvent } from '../event-format.js';
+import { readerOf, toSynapseEvent } from '../event-format.js';
 import { authenticate, txnScope, type Requester } from '../requester.js';
 import { readJson } from '../request-body.js';
 import type { Room, StoredEvent } from '../room.js';
@@ -23,7 +23,8 @@ export function eventRoutes(core: HomeserverCore): Router {
     const key = `${txnScope(requester)}\u0000${ctx.path}`;
     ctx.body = await core.txnCache.run(key, () => {
       const room = core.rooms.require(param(ctx, 'roomId'));
-      const event = core.rooms.send(room, { type: param(ctx, 'eventType'), sender: requester.userId, content, ts: requester.ts });
+      const txn = { scope: txnScope(requester), txnId: param(ctx, 'txnId') };
+      const event = core.rooms.send(room, { type: param(ctx, 'eventType'), sender: requester.userId, content, ts: requester.ts, txn });
       return { event_id: event.event_id };
     });
   });
@@ -44,14 +45,15 @@ export function eventRoutes(core: HomeserverCore): Router {
     const stateKey = optionalParam(ctx, 'stateKey') ?? '';
     const stored = visibleState(room, requester).find((s) => s.event.type === type && s.event.state_key === stateKey);
     if (!stored) throw notFound('Event not found.');
-    ctx.body = ctx.query['format'] === 'event' ? toSynapseEvent(stored) : stored.event.content;
+    ctx.body = ctx.query['format'] === 'event' ? toSynapseEvent(stored, Date.now(), readerOf(room, requester)) : stored.event.content;
   });
 
   router.get('/rooms/:roomId/state', (ctx) => {
     const requester = authenticate(core, ctx);
     const room = core.rooms.require(param(ctx, 'roomId'));
     const now = Date.now();
-    ctx.body = visibleState(room, requester).map((stored) => toSynapseEvent(stored, now));
+    const reader = readerOf(room, requester);
+    ctx.body = visibleState(room, requester).map((stored) => toSynapseEvent(stored, now, reader));
   });
 
   router.get('/rooms/:roomId/event/:eventId', (ctx) => {
@@ -60,7 +62,7 @@ export function eventRoutes(core: HomeserverCore): Router {
     requireJoined(room, requester);
     const stored = room.stored(param(ctx, 'eventId'));
     if (!stored) throw notFound('Event not found.');
-    ctx.body = toSynapseEvent(stored);
+    ctx.body = toSynapseEvent(stored, Date.now(), readerOf(room, requester));
   });
 
   router.put('/rooms/:roomId/redact/:eventId/:txnId', async (ctx) => {
@@ -74,7 +76,8 @@ export function eventRoutes(core: HomeserverCore): Router {
       // Both places, as Synapse 1.94 sends it for v10 (top level) and v11+ (content).
       const content: JsonObject = { redacts: target };
       if (reason !== undefined) content['reason'] = reason;
-      const event = core.rooms.send(room, { type: 'm.room.redaction', sender: requester.userId, content, redacts: target, ts: requester.ts });
+      const txn = { scope: txnScope(requester), txnId: param(ctx, 'txnId') };
+      const event = core.rooms.send(room, { type: 'm.room.redaction', sender: requester.userId, content, redacts: target, ts: requester.ts, txn });
       return { event_id: event.event_id };
     });
   });

@@ -2,7 +2,7 @@ import Router, { type RouterContext } from '@koa/router';
 import { z } from 'zod';
 import type { HomeserverCore } from '../core.js';
 import { forbidden, MatrixError } from '../errors.js';
-import { toSynapseEvent } from '../event-format.js';
+import { readerOf, toSynapseEvent } from '../event-format.js';
 import { changeMembership, resolveRoom, userExistsOrAskAppservice } from '../membership.js';
 import { authenticate } from '../requester.js';
 import { readJson } from '../request-body.js';
@@ -79,6 +79,8 @@ export function roomRoutes(core: HomeserverCore): Router {
     const requester = authenticate(core, ctx);
     const room = core.rooms.require(param(ctx, 'roomId'));
     requireJoined(room, requester);
+    const now = Date.now();
+    const reader = readerOf(room, requester);
     const only = ctx.query['membership'];
     const not = ctx.query['not_membership'];
     const chunk = room.stateEvents()
@@ -87,7 +89,7 @@ export function roomRoutes(core: HomeserverCore): Router {
       .filter((event) => not === undefined || event.content['membership'] !== not)
       .map((event) => {
         const stored = room.stored(event.event_id);
-        return stored ? toSynapseEvent(stored) : event;
+        return stored ? toSynapseEvent(stored, now, reader) : event;
       });
     ctx.body = { chunk };
   });
