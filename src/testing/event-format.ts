@@ -71,3 +71,12 @@ function sortKeys(object: JsonObject): JsonObject {
 export function readerOf(room: Room, requester: Requester): Reader {
   return { scope: txnScope(requester), stored: (eventId) => room.stored(eventId) };
 }
+
+/**
+ * `GET …/state/{type}/{key}?format=event` as Synapse 1.94 answers it: the event's own
+ * fields without `event_id`, and `unsigned` holding only `age_ts`.
+ */
+export function toStateFormatEvent(stored: StoredEvent): JsonObject {
+  const { event_id: _eventId, unsigned: _unsigned, ...fields } = stored.event;
+  return sortKeys({ ...fields, unsigned: { age_ts: stored.receivedAt } });
+}

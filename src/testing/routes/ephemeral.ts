@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { z } from 'zod';
 import type { HomeserverCore } from '../core.js';
-import { invalidParam, MatrixError, notFound } from '../errors.js';
+import { MatrixError, notFound } from '../errors.js';
 import { presenceEdu } from '../ephemeral.js';
 import { authenticate } from '../requester.js';
 import { readJson } from '../request-body.js';
@@ -12,6 +12,7 @@ const receiptBody = z.object({ thread_id: z.string().optional() });
 const presenceBody = z.object({ presence: z.string(), status_msg: z.string().optional() });
 const PRESENCE_STATES = ['online', 'offline', 'unavailable'] as const;
 const RECEIPT_TYPES = ['m.read', 'm.read.private', 'm.fully_read'];
+const readMarkersBody = z.object({ 'm.fully_read': z.string().optional(), 'm.read': z.string().optional(), 'm.read.private': z.string().optional() });
 
 /** Typing notifications, read receipts and presence. */
 export function ephemeralRoutes(core: HomeserverCore): Router {
@@ -19,7 +20,8 @@ export function ephemeralRoutes(core: HomeserverCore): Router {
 
   router.put('/rooms/:roomId/typing/:userId', async (ctx) => {
     const requester = authenticate(core, ctx);
-    requireSelf(requester, param(ctx, 'userId'));
+    // Synapse 1.94: 400 (not 403) M_FORBIDDEN for someone else's typing.
+    if (requester.userId !== param(ctx, 'userId')) throw new MatrixError(400, 'M_FORBIDDEN', 'Cannot set another user\'s typing state');
     const body = await readJson(ctx, typingBody);
     const room = core.rooms.require(param(ctx, 'roomId'));
     requireJoined(room, requester);
@@ -31,13 +33,28 @@ export function ephemeralRoutes(core: HomeserverCore): Router {
     const requester = authenticate(core, ctx);
     const body = await readJson(ctx, receiptBody);
     const receiptType = param(ctx, 'receiptType');
-    if (!RECEIPT_TYPES.includes(receiptType)) throw invalidParam(`Receipt type must be one of ${RECEIPT_TYPES.join(', ')}`);
+    if (!RECEIPT_TYPES.includes(receiptType)) throw new MatrixError(400, 'M_UNKNOWN', `Receipt type must be one of ${RECEIPT_TYPES.join(', ')}`);
     const room = core.rooms.require(param(ctx, 'roomId'));
     requireJoined(room, requester);
     const eventId = param(ctx, 'eventId');
     if (!room.event(eventId)) throw notFound('Event not found');
     // m.fully_read is room account data, never an EDU.
     if (receiptType !== 'm.fully_read') core.ephemeral.receipt(room, requester.userId, receiptType, eventId, body.thread_id);
+    ctx.body = {};
+  });
+
+  // The fully-read marker is room account data (nothing to push); m.read / m.read.private are receipts.
+  router.post('/rooms/:roomId/read_markers', async (ctx) => {
+    const requester = authenticate(core, ctx);
+    const body = await readJson(ctx, readMarkersBody);
+    const room = core.rooms.require(param(ctx, 'roomId'));
+    requireJoined(room, requester);
+    for (const receiptType of ['m.fully_read', 'm.read', 'm.read.private'] as const) {
+      const eventId = body[receiptType];
+      if (eventId === undefined) continue;
+      if (!room.event(eventId)) throw notFound('Event not found');
+      if (receiptType !== 'm.fully_read') core.ephemeral.receipt(room, requester.userId, receiptType, eventId, undefined);
+    }
     ctx.body = {};
   });
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { JsonObject } from '../../events/types.js';
 import type { HomeserverCore } from '../core.js';
 import { MatrixError, notFound } from '../errors.js';
-import { readerOf, toSynapseEvent } from '../event-format.js';
+import { readerOf, toStateFormatEvent, toSynapseEvent } from '../event-format.js';
 import { authenticate, txnScope, type Requester } from '../requester.js';
 import { readJson } from '../request-body.js';
 import type { Room, StoredEvent } from '../room.js';
@@ -45,7 +45,7 @@ export function eventRoutes(core: HomeserverCore): Router {
     const stateKey = optionalParam(ctx, 'stateKey') ?? '';
     const stored = visibleState(room, requester).find((s) => s.event.type === type && s.event.state_key === stateKey);
     if (!stored) throw notFound('Event not found.');
-    ctx.body = ctx.query['format'] === 'event' ? toSynapseEvent(stored, Date.now(), readerOf(room, requester)) : stored.event.content;
+    ctx.body = ctx.query['format'] === 'event' ? toStateFormatEvent(stored) : stored.event.content;
   });
 
   router.get('/rooms/:roomId/state', (ctx) => {

@@ -23,6 +23,17 @@ export const appservice: Scenario = {
     const ghost = await registerGhost(s, o, 'ghost');
     await inviteAndJoin(s, alice, roomId, ghost);
     await by(s, alice, 'PUT', `${CS}/presence/${enc(alice.userId)}/status`, { body: { presence: 'online', status_msg: 'here' } });
+    const typingPath = roomPath(roomId, `typing/${enc(ghost.userId)}`);
+    o.response('typing', await by(s, ghost, 'PUT', typingPath, { body: { typing: true, timeout: 5_000 } }));
+    o.response('typing stopped', await by(s, ghost, 'PUT', typingPath, { body: { typing: false } }));
+    o.response('typing for another user', await by(s, alice, 'PUT', typingPath, { body: { typing: true, timeout: 5_000 } }));
+    o.response('typing without the typing key', await by(s, ghost, 'PUT', typingPath, { body: {} }));
+    const seen = await by(s, alice, 'PUT', roomPath(roomId, `send/m.room.message/${unique('t')}`), { body: { msgtype: 'm.text', body: 'read me' } });
+    const seenId = String((seen.body as { event_id?: unknown }).event_id);
+    o.response('receipt', await by(s, ghost, 'POST', roomPath(roomId, `receipt/m.read/${enc(seenId)}`), { body: {} }));
+    o.response('receipt of an unknown type', await by(s, ghost, 'POST', roomPath(roomId, `receipt/m.nope/${enc(seenId)}`), { body: {} }));
+    o.response('read markers', await by(s, ghost, 'POST', roomPath(roomId, 'read_markers'), { body: { 'm.fully_read': seenId, 'm.read': seenId } }));
+    o.response('state as an event (format=event)', await by(s, ghost, 'GET', roomPath(roomId, 'state/m.room.create/'), { query: { format: 'event' } }));
     o.value('presence of a user sharing a room', await s.listener.waitForEphemeral(EPHEMERAL, (e) => e['type'] === 'm.presence' && e['sender'] === alice.userId, 'the presence'));
   },
 };
