@@ -63,14 +63,14 @@ export class RoomAdmin {
     if (onBehalfOf !== undefined) {
       const own = await room.canSetUserLevel(onBehalfOf, target, level);
       if (!own.allowed) {
-        this.options.logger.info({ roomId, target, level, sender: onBehalfOf, rule: own.rule }, 'power level change refused: the sender could not make it');
+        this.options.logger.info({ roomId, target, powerLevel: level, sender: onBehalfOf, rule: own.rule }, 'power level change refused: the sender could not make it');
         return { granted: false, reason: own.reason, refusals: [{ user: onBehalfOf, verdict: own }], holders: [] };
       }
     }
     const controlled = await this.controlledIn(room);
     const answer = await room.whoCanGrant(target, level, controlled);
     if (!answer.possible) {
-      this.options.logger.info({ roomId, target, level, reason: answer.reason }, 'make room admin refused');
+      this.options.logger.info({ roomId, target, powerLevel: level, reason: answer.reason }, 'make room admin refused');
       return { granted: false, reason: answer.reason, refusals: answer.refusals, holders: answer.holders };
     }
     const grantor = answer.grantors[0];
@@ -79,7 +79,7 @@ export class RoomAdmin {
     if (!content) return { granted: true, changed: false };
     // Through the puppet: judged again (with its own unechoed writes) before the request.
     await this.options.puppets.get(grantor).setState(roomId, 'm.room.power_levels', '', content);
-    this.options.logger.info({ roomId, target, level, grantor }, 'power level raised');
+    this.options.logger.info({ roomId, target, powerLevel: level, grantor }, 'power level raised');
     return { granted: true, grantor, changed: true };
   }
 

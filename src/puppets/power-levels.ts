@@ -38,7 +38,7 @@ async function changePowerLevel(
   }
   if (answer.unchanged || !answer.content) return;
   await new StateWriter(ctx, bot).setChecked(roomId, 'm.room.power_levels', '', answer.content, options);
-  ctx.logger.info({ roomId, userId, level }, 'power level set by the bot');
+  ctx.logger.info({ roomId, userId, powerLevel: level }, 'power level set by the bot');
 }
 
 /** The judged room; when the mirror cannot judge it, one refetch of its state first (when the mirror can). */

@@ -1,7 +1,7 @@
 import type { JsonObject } from '../events/types.js';
 import type { Logger } from '../log/logger.js';
 import type { AppserviceApi, AppserviceOutcome } from './appservice-api.js';
-import { toAppserviceEvent } from './event-format.js';
+import { toSynapseEvent } from './event-format.js';
 import type { StoredEvent } from './room.js';
 
 export type EphemeralKey = 'unstable' | 'stable' | 'both';
@@ -172,7 +172,7 @@ export class AppservicePusher {
 
   private body(events: StoredEvent[], ephemeral: JsonObject[]): JsonObject {
     const now = Date.now();
-    const body: JsonObject = { events: events.map((stored) => toAppserviceEvent(stored, now)) };
+    const body: JsonObject = { events: events.map((stored) => toSynapseEvent(stored, now)) };
     if (this.options.pushEphemeral) {
       if (this.options.ephemeralKey !== 'stable') body['de.sorunome.msc2409.ephemeral'] = ephemeral;
       if (this.options.ephemeralKey !== 'unstable') body['ephemeral'] = ephemeral;

@@ -48,7 +48,7 @@ export class EphemeralService {
   setPresence(userId: string, presence: PresenceValue, statusMsg?: string): void {
     const user = this.core.users.get(userId);
     if (!user) return;
-    user.presence = { presence, statusMsg: statusMsg ?? user.presence.statusMsg, lastActiveTs: Date.now() };
+    user.presence = { presence, statusMsg, lastActiveTs: Date.now() };
     const link = this.core.appservice;
     if (link && link.api.hasUrl && link.interest.inPresenceOf(userId)) link.pusher.enqueueEphemeral(presenceEdu(userId, user.presence));
   }

@@ -1,6 +1,6 @@
 import type { JsonObject, RoomEvent } from '../events/types.js';
 import type { HomeserverCore } from './core.js';
-import { invalidParam, notFound } from './errors.js';
+import { invalidParam, MatrixError, notFound } from './errors.js';
 import { isRoomAlias } from './ids.js';
 import type { Membership, Room } from './room.js';
 
@@ -29,7 +29,10 @@ export async function userExistsOrAskAppservice(core: HomeserverCore, userId: st
 export async function resolveRoom(core: HomeserverCore, roomIdOrAlias: string): Promise<Room> {
   if (!isRoomAlias(roomIdOrAlias)) {
     if (!roomIdOrAlias.startsWith('!')) throw invalidParam(`${roomIdOrAlias} is not a legal room ID or alias`);
-    return core.rooms.require(roomIdOrAlias);
+    // Synapse would ask other servers for a room it does not know: 404 M_UNKNOWN "No known servers".
+    const room = core.rooms.get(roomIdOrAlias);
+    if (!room) throw new MatrixError(404, 'M_UNKNOWN', 'No known servers');
+    return room;
   }
   const roomId = await resolveAlias(core, roomIdOrAlias);
   if (!roomId) throw notFound(`Room alias ${roomIdOrAlias} not found`);

@@ -1,8 +1,9 @@
 import type { Context } from 'koa';
 import type { z } from 'zod';
-import { badJson, MatrixError, notJson } from './errors.js';
+import { badJson, MatrixError, missingParam, notJson } from './errors.js';
 
-const MAX_BODY_BYTES = 50 * 1024 * 1024;
+/** Synapse's default `max_upload_size`, also the limit of any request body here. */
+export const MAX_BODY_BYTES = 50 * 1024 * 1024;
 
 /** The request body as bytes (media uploads); refuses bodies over 50 MiB. */
 export async function readRawBody(ctx: Context): Promise<Buffer> {
@@ -35,7 +36,14 @@ export async function readJson<S extends z.ZodType>(ctx: Context, schema: S): Pr
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+    // A required top-level key that is absent: Synapse's assert_params_in_dict says M_MISSING_PARAM.
+    const key = issue?.path.length === 1 ? issue.path[0] : undefined;
+    if (typeof key === 'string' && isRecord(raw) && !(key in raw)) throw missingParam(`Missing params: ['${key}']`);
     throw badJson(`${where}${issue?.message ?? 'invalid body'}`);
   }
   return parsed.data;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

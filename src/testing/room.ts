@@ -5,6 +5,14 @@ export interface StoredEvent {
   event: RoomEvent;
   /** Local clock at creation; `age` counts from here, not from a massaged `origin_server_ts`. */
   readonly receivedAt: number;
+  /** The client transaction that sent it, shown back (`unsigned.transaction_id`) to that client only. */
+  readonly txn?: SentWith;
+}
+
+/** Who sent an event through which txnId: `scope` is `txnScope(requester)`. */
+export interface SentWith {
+  readonly scope: string;
+  readonly txnId: string;
 }
 
 export type Membership = 'join' | 'invite' | 'leave' | 'ban' | 'knock';
@@ -70,6 +78,17 @@ export class Room {
 
   joinedMembers(): string[] {
     return [...this.memberships()].filter(([, m]) => m === 'join').map(([user]) => user);
+  }
+
+  /** The room state just after `eventId` (a departed member sees the room as it was when they left). */
+  stateAfter(eventId: string): StoredEvent[] {
+    const state = new Map<string, StoredEvent>();
+    for (const stored of this.timeline) {
+      const stateKey = stored.event.state_key;
+      if (typeof stateKey === 'string') state.set(stateKeyOf(stored.event.type, stateKey), this.byId.get(stored.event.event_id) ?? stored);
+      if (stored.event.event_id === eventId) break;
+    }
+    return [...state.values()];
   }
 
   /** Appends an already-authorised event and, for state, makes it current. */

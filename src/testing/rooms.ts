@@ -1,7 +1,7 @@
 import type { JsonObject, RoomEvent } from '../events/types.js';
 import { forbidden, MatrixError, notFound } from './errors.js';
 import { newEventId, newLegacyRoomId, v12RoomIdFromCreateEventId } from './ids.js';
-import { Room, type StoredEvent } from './room.js';
+import { Room, type SentWith, type StoredEvent } from './room.js';
 import type { RoomAuthorizer } from './room-auth.js';
 import { strippedInviteState } from './event-format.js';
 
@@ -17,6 +17,8 @@ export interface EventDraft {
   readonly redacts?: string;
   /** `origin_server_ts` override: the appservice's `?ts=`. */
   readonly ts?: number;
+  /** The client transaction it came from (`PUT …/send|redact/…/{txnId}`). */
+  readonly txn?: SentWith;
 }
 
 export type EventListener = (room: Room, stored: StoredEvent) => void;
@@ -95,7 +97,7 @@ export class RoomRegistry {
     }
     const event = { ...base, event_id: newEventId(base), unsigned } as unknown as RoomEvent;
     this.admit(room, event);
-    this.commit(room, { event, receivedAt: now });
+    this.commit(room, draft.txn === undefined ? { event, receivedAt: now } : { event, receivedAt: now, txn: draft.txn });
     return event;
   }
 

@@ -29,7 +29,7 @@ export function accountRoutes(core: HomeserverCore): Router {
     const body = await readJson(ctx, registerBody);
     const viaAppservice = isAppserviceToken(core, accessTokenOf(ctx));
     if (viaAppservice && body.type !== 'm.login.application_service') {
-      throw new MatrixError(400, 'M_MISSING_PARAM', 'An appservice token must be used with type m.login.application_service');
+      throw new MatrixError(400, 'M_UNKNOWN', 'An appservice token must be used with type m.login.application_service');
     }
     if (!viaAppservice) {
       if (body.type === 'm.login.application_service') throw forbidden('Appservice registration needs the appservice token');

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { z } from 'zod';
 import type { HomeserverCore } from '../core.js';
-import { forbidden, invalidParam, MatrixError, notFound } from '../errors.js';
+import { exclusive, forbidden, invalidParam, MatrixError, notFound } from '../errors.js';
 import { isRoomAlias, splitId } from '../ids.js';
 import { resolveAlias } from '../membership.js';
 import { authenticate } from '../requester.js';
@@ -26,7 +26,7 @@ export function directoryRoutes(core: HomeserverCore): Router {
     const requester = authenticate(core, ctx);
     const alias = localAlias(param(ctx, 'alias'));
     const { room_id: roomId } = await readJson(ctx, aliasBody);
-    core.rooms.require(roomId);
+    if (!core.rooms.get(roomId)) throw new MatrixError(400, 'M_UNKNOWN', 'Room does not exist');
     if (core.directory.resolve(alias) !== undefined) throw new MatrixError(409, 'M_UNKNOWN', `Room alias ${alias} already exists`);
     checkAliasAvailable(core, requester, alias);
     core.directory.add(alias, roomId, requester.userId);
@@ -44,10 +44,17 @@ export function directoryRoutes(core: HomeserverCore): Router {
   router.delete('/directory/room/:alias', (ctx) => {
     const requester = authenticate(core, ctx);
     const alias = localAlias(param(ctx, 'alias'));
+    // Synapse 1.94: the appservice deletes any alias of its namespace (an unknown one too, 200)
+    // and nothing outside it (400 M_EXCLUSIVE), whoever created it.
+    if (requester.viaAppservice) {
+      if (core.appservice?.scope.inAliasNamespace(alias) !== true) throw exclusive('This application service has not reserved this kind of alias.');
+      core.directory.remove(alias);
+      ctx.body = {};
+      return;
+    }
     const creator = core.directory.creatorOf(alias);
     if (creator === undefined) throw notFound(`Room alias ${alias} not found`);
-    const appserviceOwnsIt = requester.viaAppservice && core.appservice?.scope.inAliasNamespace(alias) === true;
-    if (creator !== requester.userId && !appserviceOwnsIt) throw forbidden('You don\'t have permission to delete the alias.');
+    if (creator !== requester.userId) throw forbidden('You don\'t have permission to delete the alias.');
     core.directory.remove(alias);
     ctx.body = {};
   });

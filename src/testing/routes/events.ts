@@ -4,10 +4,10 @@ import type { JsonObject } from '../../events/types.js';
 import type { HomeserverCore } from '../core.js';
 import { checkClientRedaction, checkClientSend } from '../endpoint-checks.js';
 import { MatrixError, notFound } from '../errors.js';
-import { toClientEvent } from '../event-format.js';
-import { authenticate, txnScope } from '../requester.js';
+import { readerOf, toStateFormatEvent, toSynapseEvent } from '../event-format.js';
+import { authenticate, txnScope, type Requester } from '../requester.js';
 import { readJson } from '../request-body.js';
-import type { Room } from '../room.js';
+import type { Room, StoredEvent } from '../room.js';
 import { CLIENT_V3, jsonObject, optionalParam, param, requireJoined } from './common.js';
 
 const redactBody = z.object({ reason: z.string().optional() });
@@ -25,7 +25,8 @@ export function eventRoutes(core: HomeserverCore): Router {
     ctx.body = await core.txnCache.run(key, () => {
       const room = core.rooms.require(param(ctx, 'roomId'));
       checkClientSend(param(ctx, 'eventType'), requester.userId, content);
-      const event = core.rooms.send(room, { type: param(ctx, 'eventType'), sender: requester.userId, content, ts: requester.ts });
+      const txn = { scope: txnScope(requester), txnId: param(ctx, 'txnId') };
+      const event = core.rooms.send(room, { type: param(ctx, 'eventType'), sender: requester.userId, content, ts: requester.ts, txn });
       return { event_id: event.event_id };
     });
   });
@@ -43,22 +44,19 @@ export function eventRoutes(core: HomeserverCore): Router {
   router.get('/rooms/:roomId/state/:eventType{/:stateKey}', (ctx) => {
     const requester = authenticate(core, ctx);
     const room = core.rooms.require(param(ctx, 'roomId'));
-    requireJoined(room, requester);
-    const event = room.stateEvent(param(ctx, 'eventType'), optionalParam(ctx, 'stateKey') ?? '');
-    if (!event) throw notFound('Event not found.');
-    const stored = room.stored(event.event_id);
-    ctx.body = ctx.query['format'] === 'event' && stored ? toClientEvent(stored) : event.content;
+    const type = param(ctx, 'eventType');
+    const stateKey = optionalParam(ctx, 'stateKey') ?? '';
+    const stored = visibleState(room, requester).find((s) => s.event.type === type && s.event.state_key === stateKey);
+    if (!stored) throw notFound('Event not found.');
+    ctx.body = ctx.query['format'] === 'event' ? toStateFormatEvent(stored) : stored.event.content;
   });
 
   router.get('/rooms/:roomId/state', (ctx) => {
     const requester = authenticate(core, ctx);
     const room = core.rooms.require(param(ctx, 'roomId'));
-    requireJoined(room, requester);
     const now = Date.now();
-    ctx.body = room.stateEvents().flatMap((event) => {
-      const stored = room.stored(event.event_id);
-      return stored ? [toClientEvent(stored, now)] : [];
-    });
+    const reader = readerOf(room, requester);
+    ctx.body = visibleState(room, requester).map((stored) => toSynapseEvent(stored, now, reader));
   });
 
   router.get('/rooms/:roomId/event/:eventId', (ctx) => {
@@ -67,7 +65,7 @@ export function eventRoutes(core: HomeserverCore): Router {
     requireJoined(room, requester);
     const stored = room.stored(param(ctx, 'eventId'));
     if (!stored) throw notFound('Event not found.');
-    ctx.body = toClientEvent(stored);
+    ctx.body = toSynapseEvent(stored, Date.now(), readerOf(room, requester));
   });
 
   router.put('/rooms/:roomId/redact/:eventId/:txnId', async (ctx) => {
@@ -77,11 +75,13 @@ export function eventRoutes(core: HomeserverCore): Router {
     ctx.body = await core.txnCache.run(key, () => {
       const room = core.rooms.require(param(ctx, 'roomId'));
       const target = param(ctx, 'eventId');
+      if (!room.event(target)) throw notFound('Event not found.');
       checkClientRedaction(room, target);
       // Both places, as Synapse 1.94 sends it for v10 (top level) and v11+ (content).
       const content: JsonObject = { redacts: target };
       if (reason !== undefined) content['reason'] = reason;
-      const event = core.rooms.send(room, { type: 'm.room.redaction', sender: requester.userId, content, redacts: target, ts: requester.ts });
+      const txn = { scope: txnScope(requester), txnId: param(ctx, 'txnId') };
+      const event = core.rooms.send(room, { type: 'm.room.redaction', sender: requester.userId, content, redacts: target, ts: requester.ts, txn });
       return { event_id: event.event_id };
     });
   });
@@ -100,4 +100,20 @@ function sendStateDeduplicated(
   const current = room.stateEvent(type, stateKey);
   if (current && current.sender === sender && JSON.stringify(current.content) === JSON.stringify(content)) return current.event_id;
   return core.rooms.send(room, { type, sender, content, stateKey, ts }).event_id;
+}
+
+/**
+ * The state a requester may read: the current state while joined, the state as of their
+ * leave after they left (Synapse's `allow_departed_users`), nothing otherwise (403).
+ */
+function visibleState(room: Room, requester: Requester): StoredEvent[] {
+  if (room.membership(requester.userId) === 'leave') {
+    const leave = room.stateEvent('m.room.member', requester.userId);
+    if (leave) return room.stateAfter(leave.event_id);
+  }
+  requireJoined(room, requester);
+  return room.stateEvents().flatMap((event) => {
+    const stored = room.stored(event.event_id);
+    return stored ? [stored] : [];
+  });
 }

@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import type { HomeserverCore } from '../core.js';
 import { notFound } from '../errors.js';
 import { authenticate } from '../requester.js';
-import { readRawBody } from '../request-body.js';
+import { MAX_BODY_BYTES, readRawBody } from '../request-body.js';
 import { param } from './common.js';
 
 /** Upload into memory; download by `mxc://` parts (authenticated v1, and legacy v3 unless `legacyMedia` is off). */
@@ -18,10 +18,15 @@ export function mediaRoutes(core: HomeserverCore): Router {
     ctx.body = { content_uri: core.media.put({ content, contentType, filename }) };
   });
 
+  router.get('/_matrix/media/v3/config', (ctx) => {
+    authenticate(core, ctx);
+    ctx.body = { 'm.upload.size': MAX_BODY_BYTES };
+  });
+
   const download = (ctx: Context) => {
     const media = core.media.get(param(ctx, 'serverName'), param(ctx, 'mediaId'));
     if (!media) throw notFound('Media not found');
-    ctx.set('content-type', media.contentType);
+    ctx.set('content-type', withCharset(media.contentType));
     if (media.filename !== undefined) ctx.set('content-disposition', `inline; filename=${encodeURIComponent(media.filename)}`);
     ctx.body = media.content;
   };
@@ -36,4 +41,9 @@ export function mediaRoutes(core: HomeserverCore): Router {
   });
 
   return router;
+}
+
+/** Synapse 1.94 serves text without a charset as UTF-8 and says so. */
+function withCharset(contentType: string): string {
+  return /^text\//i.test(contentType) && !/;\s*charset=/i.test(contentType) ? `${contentType}; charset=UTF-8` : contentType;
 }

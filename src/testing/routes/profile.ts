@@ -1,11 +1,12 @@
 import Router from '@koa/router';
 import { z } from 'zod';
 import type { HomeserverCore } from '../core.js';
-import { notFound } from '../errors.js';
+import { badJson, MatrixError, notFound } from '../errors.js';
 import { announceProfileChange, userExistsOrAskAppservice } from '../membership.js';
 import { authenticate } from '../requester.js';
 import { readJson } from '../request-body.js';
-import { CLIENT_V3, param, requireSelf } from './common.js';
+import type { Requester } from '../requester.js';
+import { CLIENT_V3, param } from './common.js';
 
 const displaynameBody = z.object({ displayname: z.string().nullable().optional() });
 const avatarBody = z.object({ avatar_url: z.string().nullable().optional() });
@@ -40,8 +41,10 @@ export function profileRoutes(core: HomeserverCore): Router {
 
   router.put('/profile/:userId/displayname', async (ctx) => {
     const requester = authenticate(core, ctx);
-    requireSelf(requester, param(ctx, 'userId'));
-    const { displayname } = await readJson(ctx, displaynameBody);
+    requireOwnProfile(requester, param(ctx, 'userId'));
+    const body = await readJson(ctx, displaynameBody);
+    if (!('displayname' in body)) throw badJson('Missing key \'displayname\'');
+    const { displayname } = body;
     const user = core.users.get(requester.userId);
     if (user) user.displayname = displayname ?? undefined;
     announceProfileChange(core, requester.userId, requester.ts);
@@ -50,8 +53,10 @@ export function profileRoutes(core: HomeserverCore): Router {
 
   router.put('/profile/:userId/avatar_url', async (ctx) => {
     const requester = authenticate(core, ctx);
-    requireSelf(requester, param(ctx, 'userId'));
-    const { avatar_url: avatarUrl } = await readJson(ctx, avatarBody);
+    requireOwnProfile(requester, param(ctx, 'userId'));
+    const body = await readJson(ctx, avatarBody);
+    if (!('avatar_url' in body)) throw badJson('Missing key \'avatar_url\'');
+    const { avatar_url: avatarUrl } = body;
     const user = core.users.get(requester.userId);
     if (user) user.avatarUrl = avatarUrl ?? undefined;
     announceProfileChange(core, requester.userId, requester.ts);
@@ -59,4 +64,9 @@ export function profileRoutes(core: HomeserverCore): Router {
   });
 
   return router;
+}
+
+/** Synapse 1.94 refuses another user's profile with 400 (not 403) M_FORBIDDEN. */
+function requireOwnProfile(requester: Requester, userId: string): void {
+  if (requester.userId !== userId) throw new MatrixError(400, 'M_FORBIDDEN', 'Cannot set another user\'s profile');
 }

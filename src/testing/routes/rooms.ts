@@ -1,8 +1,8 @@
 import Router, { type RouterContext } from '@koa/router';
 import { z } from 'zod';
 import type { HomeserverCore } from '../core.js';
-import { forbidden } from '../errors.js';
-import { toClientEvent } from '../event-format.js';
+import { forbidden, MatrixError } from '../errors.js';
+import { readerOf, toSynapseEvent } from '../event-format.js';
 import { changeMembership, resolveRoom, userExistsOrAskAppservice } from '../membership.js';
 import { authenticate } from '../requester.js';
 import { readJson } from '../request-body.js';
@@ -19,8 +19,8 @@ export function roomRoutes(core: HomeserverCore): Router {
 
   router.post('/createRoom', async (ctx) => {
     const requester = authenticate(core, ctx);
-    const { room, alias } = await createRoom(core, requester, await readJson(ctx, createRoomBody));
-    ctx.body = alias === undefined ? { room_id: room.roomId } : { room_id: room.roomId, room_alias: alias };
+    const { room } = await createRoom(core, requester, await readJson(ctx, createRoomBody));
+    ctx.body = { room_id: room.roomId };
   });
 
   const join = async (ctx: RouterContext, roomIdOrAlias: string) => {
@@ -48,6 +48,8 @@ export function roomRoutes(core: HomeserverCore): Router {
       const { user_id: target, reason } = await readJson(ctx, targetBody);
       const room = core.rooms.require(param(ctx, 'roomId'));
       if (action === 'invite') await userExistsOrAskAppservice(core, target);
+      // Synapse checks a ban before the auth rules, with its own errcode.
+      if (action === 'invite' && room.membership(target) === 'ban') throw new MatrixError(403, 'M_BAD_STATE', `${target} is banned from the room`);
       // kick and unban are both "leave"; the auth engine needs them told apart from a self-leave.
       if (action === 'kick' && room.membership(target) !== 'join' && room.membership(target) !== 'invite') {
         throw forbidden(`${target} is not in the room`);
@@ -61,11 +63,14 @@ export function roomRoutes(core: HomeserverCore): Router {
   router.get('/rooms/:roomId/joined_members', (ctx) => {
     const requester = authenticate(core, ctx);
     const room = core.rooms.require(param(ctx, 'roomId'));
-    requireJoined(room, requester);
-    const joined: Record<string, { display_name?: unknown; avatar_url?: unknown }> = {};
+    // Synapse lets the appservice (its token, whoever it acts as) read the members of a room
+    // it is interested in, joined or not.
+    const appserviceMayRead = requester.viaAppservice && core.appservice?.interest.inRoom(room) === true;
+    if (!appserviceMayRead) requireJoined(room, requester);
+    const joined: Record<string, { display_name: unknown; avatar_url: unknown }> = {};
     for (const userId of room.joinedMembers()) {
       const content = room.stateEvent('m.room.member', userId)?.content ?? {};
-      joined[userId] = { display_name: content['displayname'], avatar_url: content['avatar_url'] };
+      joined[userId] = { display_name: content['displayname'] ?? null, avatar_url: content['avatar_url'] ?? null };
     }
     ctx.body = { joined };
   });
@@ -74,6 +79,8 @@ export function roomRoutes(core: HomeserverCore): Router {
     const requester = authenticate(core, ctx);
     const room = core.rooms.require(param(ctx, 'roomId'));
     requireJoined(room, requester);
+    const now = Date.now();
+    const reader = readerOf(room, requester);
     const only = ctx.query['membership'];
     const not = ctx.query['not_membership'];
     const chunk = room.stateEvents()
@@ -82,7 +89,7 @@ export function roomRoutes(core: HomeserverCore): Router {
       .filter((event) => not === undefined || event.content['membership'] !== not)
       .map((event) => {
         const stored = room.stored(event.event_id);
-        return stored ? toClientEvent(stored) : event;
+        return stored ? toSynapseEvent(stored, now, reader) : event;
       });
     ctx.body = { chunk };
   });

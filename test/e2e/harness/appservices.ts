@@ -20,6 +20,12 @@ export const APPSERVICES = {
   delivery: { slot: 2 },
   /** `rate_limited: true`: Synapse applies its message rate limits to this appservice's users. */
   ratelimited: { slot: 3, rateLimited: true },
+  /** The conformance suite's bare listener (test/conformance): no bridge, only what Synapse pushes. */
+  conformance: { slot: 4 },
+  /** The IRC bridge with a real ngircd (test/e2e/bridges/irc.e2e.ts). */
+  irc: { slot: 5 },
+  /** bridgekit's own features as a person meets them: make-room-admin, spaces, ghosts' profiles and presence. */
+  features: { slot: 6 },
 } as const satisfies Record<string, AppserviceSpec>;
 
 export interface AppserviceSpec {
