@@ -6,7 +6,8 @@ import {
 /**
  * What only a real homeserver shows about delivery: Synapse's txnIds start again at 1
  * after a restart, it queues while the bridge is down and retries with backoff (a restart
- * retries after 2 s), and it retries a transaction answered 5xx with the same txnId.
+ * retries after 2 s), and it retries a transaction answered 5xx, or not answered before its
+ * 60 s timeout, with the same txnId.
  * The bridge sits behind a proxy on its registered port, which records every transaction
  * Synapse pushes and can answer one 500 after the bridge took it.
  */
@@ -136,6 +137,26 @@ describe('delivery from Synapse', function () {
     assert.equal(carrying[0]?.bridgeStatus, 200, 'the bridge had taken it');
     assert.equal(carrying[1]?.txnId, carrying[0]?.txnId, 'the retry has the same txnId');
     assert.ok((carrying[1]?.at ?? 0) - (carrying[0]?.at ?? 0) >= 1_500, 'Synapse waited (about 2 s) before retrying');
+    assert.equal(recording.messages.find((m) => m.eventId === id)?.attempt, 1, 'handled on the first attempt, not again');
+  });
+
+  it('a transaction the bridge took but never answered: Synapse times out, retries the same txnId, the events are handled once', async function () {
+    this.timeout(180_000);
+    const { user, roomId } = await roomOf('timeout');
+    const marker = 'never answer me';
+    proxy.hangNextAfterForwarding((body) => JSON.stringify(body['events'] ?? []).includes(marker));
+    const from = proxy.transactions().length;
+    const id = await user.say(roomId, marker);
+    await eventually(() => proxy.transactions().slice(from).some((t) => t.status === 0), 'the first attempt held unanswered', 30_000);
+    const next = await user.say(roomId, 'sent while Synapse waits');
+    await handledOnceInOrder(roomId, [id], 30_000);
+    await handledOnceInOrder(roomId, [id, next], 150_000);
+    const carrying = proxy.transactions().slice(from).filter((t) => JSON.stringify(t.body['events'] ?? []).includes(id));
+    assert.ok(carrying.length >= 2, `the event came at least twice (got ${carrying.length})`);
+    assert.equal(carrying[0]?.status, 0, 'the first attempt was never answered');
+    assert.equal(carrying[0]?.bridgeStatus, 200, 'the bridge had taken it');
+    assert.equal(carrying[1]?.txnId, carrying[0]?.txnId, 'the retry has the same txnId');
+    assert.ok((carrying[1]?.at ?? 0) - (carrying[0]?.at ?? 0) >= 30_000, 'Synapse retried only after its own timeout');
     assert.equal(recording.messages.find((m) => m.eventId === id)?.attempt, 1, 'handled on the first attempt, not again');
   });
 

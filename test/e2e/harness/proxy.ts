@@ -24,6 +24,7 @@ const TXN = /\/transactions\/([^/?]+)/;
 export class TransactionProxy {
   readonly requests: ProxiedRequest[] = [];
   private failures: Array<(body: Record<string, unknown>) => boolean> = [];
+  private hangs: Array<(body: Record<string, unknown>) => boolean> = [];
 
   private constructor(private readonly server: Server, private readonly target: () => string) {}
 
@@ -46,6 +47,15 @@ export class TransactionProxy {
   /** The next transaction whose body matches `match` is forwarded, then answered 500. */
   failNextAfterForwarding(match: (body: Record<string, unknown>) => boolean = () => true): void {
     this.failures.push(match);
+  }
+
+  /**
+   * The next transaction whose body matches `match` is forwarded, then never answered: the
+   * homeserver gives up on its own timeout (60 s for Synapse 1.94) and retries. Recorded
+   * with status 0.
+   */
+  hangNextAfterForwarding(match: (body: Record<string, unknown>) => boolean = () => true): void {
+    this.hangs.push(match);
   }
 
   /** Transactions only (PUT …/transactions/{txnId}). */
@@ -73,6 +83,12 @@ export class TransactionProxy {
       forwarded = await forward(this.target(), req, raw);
     } catch {
       forwarded = { status: 502, text: '{"errcode":"M_UNKNOWN","error":"the bridge is not answering"}' };
+    }
+    const hangIndex = txnId === undefined ? -1 : this.hangs.findIndex((match) => match(body));
+    if (hangIndex >= 0) {
+      this.hangs.splice(hangIndex, 1);
+      this.requests.push({ method: req.method ?? 'GET', path, txnId: decodeURIComponent(txnId!), body, status: 0, bridgeStatus: forwarded.status, at: Date.now() });
+      return new Promise(() => { /* never answered: close() ends the connection */ });
     }
     const failIndex = txnId === undefined ? -1 : this.failures.findIndex((match) => match(body));
     const answer = failIndex >= 0 ? { status: 500, text: '{"errcode":"M_UNKNOWN","error":"failed on purpose by the test proxy"}' } : forwarded;
