@@ -1,3 +1,4 @@
 export * from './types.js';
 export { ShapeError } from './validate.js';
 export { parseRoomEvent, parseEphemeralEvent, parseToDeviceMessage, parseTransaction } from './parse.js';
+export { parseDeviceChanges } from './device-changes.js';
