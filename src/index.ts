@@ -10,7 +10,7 @@ export type { BridgePlugin, PluginContext, HandlerScope, Capabilities, Capabilit
 export type { BotCommand, CommandInvocation } from './bot/command.js';
 export type {
   RemoteEvent, RemoteUser, RemoteChannel, PushResult,
-  MatrixMessage, MatrixEdit, MatrixReaction, MatrixRedaction, MembershipChange, StateChange, PresenceUpdate,
+  MatrixMessage, EncryptionInfo, UndecryptableEvent, MatrixEdit, MatrixReaction, MatrixRedaction, MembershipChange, StateChange, PresenceUpdate,
 } from './plugin/contract.js';
 export type { PluginRoomView, PluginPuppet, PluginPuppets } from './plugin/services.js';
 export type { KeyValue } from './plugin/kv.js';

@@ -80,6 +80,12 @@ export class IdbLevelPersister {
     return this.schemas.size > 0;
   }
 
+  /** True when a database whose name (without the prefix) starts with `name` was restored. */
+  has(name: string): boolean {
+    for (const db of this.schemas.keys()) if (db.startsWith(name)) return true;
+    return false;
+  }
+
   /** Resolves when every transaction committed so far is written; rejects once a write failed. */
   async flushed(): Promise<void> {
     await this.tail;
