@@ -52,7 +52,9 @@ export class BotMembership {
       return;
     }
     await this.options.bot.ensureJoined(roomId);
-    log.info('bot joined on invite');
+    // The room's name, from the invite's stripped state: the full state is read only now.
+    const name = change.inviteState?.find((e) => e.type === 'm.room.name' && e.state_key === '')?.content['name'];
+    log.info({ roomName: typeof name === 'string' ? name : undefined }, 'bot joined on invite');
     await this.hydrate(roomId, log);
     if (change.event.content['is_direct'] === true) await this.options.managementRooms.adopt(inviter, roomId);
   }

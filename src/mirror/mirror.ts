@@ -32,6 +32,12 @@ export interface MirrorOptions {
   readonly fetchState?: (roomId: string) => Promise<RoomEvent[]>;
   /** After a failed fetch, how long before a room's next event tries again (default 60 s). */
   readonly hydrateRetryMs?: number;
+  /**
+   * The bridge's own users (bot, ghosts). An invite of one of them into a room the mirror
+   * does not hold is no time to fetch: an invited user may not read the state (Synapse
+   * answers 403), so the mirror waits for a join, as after a failed fetch.
+   */
+  readonly isOwnUser?: (userId: string) => boolean;
 }
 
 /**
@@ -47,8 +53,9 @@ export class Mirror {
   private readonly queue = new KeyedQueue();
   private readonly fetchState: ((roomId: string) => Promise<RoomEvent[]>) | undefined;
   private readonly retryMs: number;
-  /** Rooms whose last fetch failed, and when. */
-  private readonly failedFetches = new Map<string, number>();
+  /** Rooms whose state could not be read (the last fetch failed, or the bridge is only invited), and since when. */
+  private readonly unreadable = new Map<string, number>();
+  private readonly isOwnUser: (userId: string) => boolean;
   /** Event-index writes running in the background after a fetch, per room. */
   private readonly indexing = new Map<string, Promise<void>>();
   /** Bumped when a room's state is replaced or dropped, so that stale background work stops. */
@@ -61,6 +68,7 @@ export class Mirror {
     this.cache = new Lru(options.cacheRooms ?? 1_000);
     this.fetchState = options.fetchState;
     this.retryMs = options.hydrateRetryMs ?? 60_000;
+    this.isOwnUser = options.isOwnUser ?? (() => false);
   }
 
   /**
@@ -115,7 +123,7 @@ export class Mirror {
   forget(roomId: string): Promise<void> {
     return this.queue.run(roomId, async () => {
       this.cache.delete(roomId);
-      this.failedFetches.delete(roomId);
+      this.unreadable.delete(roomId);
       this.bumpGeneration(roomId);
       await this.indexing.get(roomId);
       await this.ms.deleteRoom(roomId);
@@ -167,6 +175,10 @@ export class Mirror {
     if (entry && (entry.record.hydrated || !this.shouldRetry(roomId, event))) return { entry, fetchedNow: false };
     // A room first met through its create event is seen from its start: nothing to fetch.
     if (!entry && event.type === 'm.room.create' && event.state_key === '') return { entry: await this.fresh(roomId, true), fetchedNow: false };
+    if (this.invitesOwnUser(event)) {
+      this.unreadable.set(roomId, Date.now());
+      return { entry: entry ?? await this.fresh(roomId, false), fetchedNow: false };
+    }
     if (this.fetchState) {
       const hydrated = await this.hydrate(roomId, { rethrow: false });
       if (hydrated) return { entry: hydrated, fetchedNow: true };
@@ -175,16 +187,21 @@ export class Mirror {
   }
 
   /**
-   * Whether to fetch a room's state now. After a failed fetch, wait `retryMs` — except
-   * when someone joins: a fetch usually failed because the bridge was only invited, and a
-   * join (typically the bridge's own) is when it starts to work.
+   * Whether to fetch a room's state now. After a failed fetch (or an invite of the bridge's
+   * own user), wait `retryMs` — except when someone joins: a fetch usually fails because
+   * the bridge is only invited, and a join (typically the bridge's own) is when it works.
    */
   private shouldRetry(roomId: string, event: RoomEvent): boolean {
     if (!this.fetchState) return false;
-    const failedAt = this.failedFetches.get(roomId);
+    const failedAt = this.unreadable.get(roomId);
     if (failedAt === undefined) return true;
     const isJoin = event.type === 'm.room.member' && event.content['membership'] === 'join';
     return isJoin || Date.now() - failedAt >= this.retryMs;
+  }
+
+  private invitesOwnUser(event: RoomEvent): boolean {
+    return event.type === 'm.room.member' && event.content['membership'] === 'invite'
+      && event.state_key !== undefined && this.isOwnUser(event.state_key);
   }
 
   private async fresh(roomId: string, hydrated: boolean): Promise<RoomEntry> {
@@ -203,7 +220,7 @@ export class Mirror {
     try {
       events = await fetchState(roomId);
     } catch (err) {
-      this.failedFetches.set(roomId, Date.now());
+      this.unreadable.set(roomId, Date.now());
       this.logger.warn({ roomId, err }, 'mirror: fetching room state failed; the room stays unhydrated');
       if (rethrow) throw err;
       return undefined;
@@ -213,7 +230,7 @@ export class Mirror {
     await this.indexing.get(roomId);
     const usable = usableStateEvents(events, roomId, this.logger);
     await writeFullState(this.ms, roomId, usable, this.logger);
-    this.failedFetches.delete(roomId);
+    this.unreadable.delete(roomId);
     this.startIndexing(roomId, usable);
     const entry = await this.ms.loadRoom(roomId);
     if (!entry) throw new Error(`room ${roomId} vanished while hydrating`);

@@ -1,4 +1,5 @@
 import type { JsonObject, RoomEvent, EphemeralEvent } from '../events/types.js';
+import { inviteStateOf, type StrippedStateEvent } from '../events/invite-state.js';
 import { isObject } from '../events/validate.js';
 import { isMembership, type Membership } from '../mirror/index.js';
 
@@ -83,6 +84,11 @@ export interface MembershipChange {
   readonly previous?: Membership;
   readonly displayName?: string;
   readonly reason?: string;
+  /**
+   * For an invite: the stripped state it carries (room name, create event, join rules…),
+   * all an invited user may read of the room before joining.
+   */
+  readonly inviteState?: readonly StrippedStateEvent[];
 }
 
 export interface StateChange {
@@ -207,6 +213,7 @@ export function classify(event: RoomEvent): ClassifiedEvent {
             previous: asMembership(previousContent(event)?.['membership']),
             displayName: str(event.content['displayname']),
             reason: str(event.content['reason']),
+            inviteState: membership === 'invite' ? inviteStateOf(event) : undefined,
           },
         };
       }

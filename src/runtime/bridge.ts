@@ -69,7 +69,10 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     baseUrl: config.homeserver.url, domain: config.homeserver.domain, store, logger,
     ...(metrics ? { onResponse: metrics.onResponse, onRetryWait: metrics.onRetryWait } : {}),
   });
-  const mirror = new Mirror({ store, logger: logger.child({ component: 'mirror' }), fetchState: api.rooms.stateFetcher() });
+  const mirror = new Mirror({
+    store, logger: logger.child({ component: 'mirror' }), fetchState: api.rooms.stateFetcher(),
+    isOwnUser: (userId) => namespaces.isControlledUser(userId),
+  });
   const puppets = new Puppets({ api, mirror, namespaces, store, logger });
   // A linked room's members are indexed at once (for presence and profile relay), also
   // when the plugin links a room it did not create.
