@@ -181,16 +181,17 @@ export class CryptoService {
    */
   async encrypt(roomId: string, type: string, content: JsonObject, encryption: JsonObject, historyVisibility?: string): Promise<JsonObject> {
     return this.inRoom(roomId, async () => {
-      const users = (await this.options.members(roomId)).map((u) => new wasm.UserId(u));
-      await this.machine.updateTrackedUsers(users);
+      const members = await this.options.members(roomId);
+      // The bindings take the ids they are given (they are freed after the call): new ones each time.
+      const users = () => members.map((u) => new wasm.UserId(u));
+      await this.machine.updateTrackedUsers(users());
       await this.flushOutgoing();
-      const claim = await this.machine.getMissingSessions(users);
+      const claim = await this.machine.getMissingSessions(users());
       if (claim) await this.sendNow(claim);
-      const room = new wasm.RoomId(roomId);
-      for (const request of await this.machine.shareRoomKey(room, users, encryptionSettingsFor(encryption, historyVisibility))) {
+      for (const request of await this.machine.shareRoomKey(new wasm.RoomId(roomId), users(), encryptionSettingsFor(encryption, historyVisibility))) {
         await this.sendNow(request);
       }
-      const encrypted = await this.machine.encryptRoomEvent(room, type, JSON.stringify(content));
+      const encrypted = await this.machine.encryptRoomEvent(new wasm.RoomId(roomId), type, JSON.stringify(content));
       await this.persister.flushed();
       return JSON.parse(encrypted) as JsonObject;
     });

@@ -20,11 +20,14 @@ export const APPSERVICES = {
   delivery: { slot: 2 },
   /** `rate_limited: true`: Synapse applies its message rate limits to this appservice's users. */
   ratelimited: { slot: 3, rateLimited: true },
+  /** End-to-end encryption: MSC3202 device data in its transactions (`org.matrix.msc3202: true`). */
+  encrypted: { slot: 4, encryption: true },
 } as const satisfies Record<string, AppserviceSpec>;
 
 export interface AppserviceSpec {
   readonly slot: number;
   readonly rateLimited?: boolean;
+  readonly encryption?: boolean;
 }
 
 export type AppserviceName = keyof typeof APPSERVICES;
@@ -57,6 +60,7 @@ function describe(name: AppserviceName, port: number, serverName: string): Omit<
     rate_limited: spec.rateLimited === true,
     receive_ephemeral: true,
     'de.sorunome.msc2409.push_ephemeral': true,
+    ...(spec.encryption === true ? { 'org.matrix.msc3202': true } : {}),
   };
 }
 

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import echo from '../../../bridges/echo/index.js';
+import { E2eBridge, e2e, eventually, type E2eContext } from '../harness/index.js';
+import { EncryptingClient } from './js-sdk-client.js';
+
+/** The harness's users have the password `pw-<localpart>`. */
+function passwordOf(userId: string): string {
+  return `pw-${userId.slice(1, userId.indexOf(':'))}`;
+}
+
+/**
+ * The echo bot in encrypted rooms on Synapse 1.94, against matrix-js-sdk's Rust crypto as
+ * the person: the bot must read what is sent to it and the client must decrypt its answers.
+ */
+describe('encryption: the echo bot in an encrypted room, with a real encrypting client', function () {
+  let ctx: E2eContext;
+  let bot: E2eBridge;
+  const clients: EncryptingClient[] = [];
+
+  before(async () => {
+    ctx = await e2e();
+    bot = await E2eBridge.start(ctx.synapse, ctx.appservice('encrypted'), echo, { config: { encryption: { enabled: true, keyWaitSeconds: 5 } } });
+  });
+  after(async () => {
+    for (const c of clients) c.stop();
+    await bot?.stop();
+  });
+
+  async function person(name: string): Promise<EncryptingClient> {
+    const user = await ctx.synapse.createUser(name);
+    const client = await EncryptingClient.login(ctx.synapse.url, user.userId, passwordOf(user.userId));
+    clients.push(client);
+    return client;
+  }
+
+  /** An encrypted room made by `alice`, the bot invited and joined, as both sides see it. */
+  async function encryptedRoomWithBot(alice: EncryptingClient, name: string): Promise<string> {
+    const roomId = await alice.createEncryptedRoom(name);
+    await alice.client.invite(roomId, bot.botUserId);
+    await eventually(async () => (await bot.bridge.mirror.room(roomId))?.hydrated, 'the bridge to hold the room');
+    await eventually(() => alice.client.getRoom(roomId)?.getMember(bot.botUserId)?.membership === 'join', 'alice to see the bot joined');
+    return roomId;
+  }
+
+  it('reads !echo sent encrypted and answers encrypted; the client decrypts the answer', async () => {
+    const alice = await person('alice');
+    const roomId = await encryptedRoomWithBot(alice, 'encrypted echo');
+    const started = performance.now();
+    await alice.say(roomId, '!echo secret hello');
+    const answer = await alice.waitForDecrypted(roomId, bot.botUserId, (b) => b === 'secret hello', 'the bot\'s decrypted answer');
+    const ms = performance.now() - started;
+    assert.equal(answer.isEncrypted(), true, 'the answer was sent encrypted');
+    assert.equal(answer.getWireType(), 'm.room.encrypted');
+    assert.deepEqual(bot.warnings().map((l) => l.msg), [], 'no warning');
+    console.log(`      encrypted round trip (first message, sessions set up): ${ms.toFixed(0)} ms`);
+  });
+
+  /** Sends `!echo <text>` and waits for the answer; returns the answer and the round trip in ms. */
+  async function echoRound(alice: EncryptingClient, roomId: string, text: string): Promise<{ ms: number; encrypted: boolean }> {
+    const started = performance.now();
+    await alice.say(roomId, `!echo ${text}`);
+    const answer = await alice.waitForDecrypted(roomId, bot.botUserId, (b) => b === text, `the answer "${text}"`);
+    return { ms: performance.now() - started, encrypted: answer.isEncrypted() };
+  }
+
+  it('keeps reading and writing across a restart of the bridge (the sessions came back from its store)', async () => {
+    const alice = await person('alice');
+    const roomId = await encryptedRoomWithBot(alice, 'restart');
+    assert.equal((await echoRound(alice, roomId, 'before restart')).encrypted, true);
+    const device = bot.logs.filter((l) => l.msg === 'end-to-end encryption ready').at(-1)?.['deviceId'];
+    await bot.restart();
+    const after = bot.logs.filter((l) => l.msg === 'end-to-end encryption ready').at(-1);
+    assert.equal(after?.['restored'], true, 'the crypto store was restored');
+    assert.equal(after?.['deviceId'], device, 'the same device');
+    // Alice's Megolm session is the one from before the restart: only the restored store holds its key.
+    assert.equal((await echoRound(alice, roomId, 'after restart')).encrypted, true);
+    assert.equal(alice.undecryptableFrom(roomId, bot.botUserId), 0, 'alice could read everything the bot said');
+    assert.deepEqual(bot.warnings().map((l) => l.msg), [], 'no warning');
+  });
+
+  it('works in a room that becomes encrypted after the bot joined; measures plaintext vs encrypted round trips', async () => {
+    const alice = await person('alice');
+    const { room_id: roomId } = await alice.client.createRoom({ name: 'later encrypted' });
+    await alice.client.invite(roomId, bot.botUserId);
+    await eventually(async () => (await bot.bridge.mirror.room(roomId))?.hydrated, 'the bridge to hold the room');
+    await eventually(() => alice.client.getRoom(roomId)?.getMember(bot.botUserId)?.membership === 'join', 'alice to see the bot joined');
+    const plain: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const round = await echoRound(alice, roomId, `plain ${i}`);
+      assert.equal(round.encrypted, false);
+      plain.push(round.ms);
+    }
+    await alice.client.sendStateEvent(roomId, 'm.room.encryption' as never, { algorithm: 'm.megolm.v1.aes-sha2' } as never, '');
+    await eventually(async () => (await bot.bridge.mirror.room(roomId))?.encrypted, 'the bridge to see the room encrypted');
+    await eventually(async () => alice.client.getCrypto()!.isEncryptionEnabledInRoom(roomId), 'alice to see the room encrypted');
+    const sealed: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const round = await echoRound(alice, roomId, `sealed ${i}`);
+      assert.equal(round.encrypted, true, 'the bot encrypts once the room is encrypted');
+      sealed.push(round.ms);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    console.log(`      echo round trip, median of 5: plaintext ${median(plain).toFixed(0)} ms, encrypted ${median(sealed).toFixed(0)} ms (first encrypted ${sealed[0]!.toFixed(0)} ms)`);
+    assert.deepEqual(bot.warnings().map((l) => l.msg), [], 'no warning');
+  });
+});
