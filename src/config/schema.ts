@@ -105,6 +105,8 @@ export const configSchema = z.strictObject({
     require: z.boolean({ error: 'must be true or false' }).default(false),
     /** How long a message waits for its room key before it is passed on as undecryptable. */
     keyWaitSeconds: positiveInt.default(10),
+    /** When the crypto store was lost: make a new device (logged as an error) instead of refusing to start. */
+    newDeviceIfStoreLost: z.boolean({ error: 'must be true or false' }).default(false),
   }, { error: 'must be a mapping' }).prefault({}),
   logging: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {

@@ -62,7 +62,8 @@ export async function checkIdentity(
       `The crypto store of ${record.userId} (device ${record.deviceId}, identity key ${record.curve25519}) is missing or was replaced `
       + `(${restored ? `it now holds identity key ${keys.curve25519}` : 'nothing was found to restore'}). `
       + 'Encrypted rooms would see a new, unverified identity and old messages could not be read. '
-      + 'Restore the store from a backup, or, to start over with a new device on purpose, run `bridgekit crypto reset` (see docs/encryption.md).',
+      + 'Restore the store from a backup; or, to start over with a new device on purpose, start once with '
+      + '`encryption.newDeviceIfStoreLost: true` (docs/encryption.md, "Losing the crypto store").',
     );
   }
   return record;

@@ -5,7 +5,7 @@ import { isObject } from '../events/validate.js';
 import type { HomeserverClient } from '../homeserver/client.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/index.js';
-import { checkIdentity, ensureDevice, type DeviceRecord } from './device.js';
+import { CryptoStoreLost, checkIdentity, ensureDevice, type DeviceRecord } from './device.js';
 import { encryptionSettingsFor } from './encryption-settings.js';
 import { installIndexedDb } from './idb/globals.js';
 import { IdbLevelPersister } from './idb/persister.js';
@@ -23,6 +23,8 @@ export interface CryptoServiceOptions {
   readonly keyWaitMs: number;
   /** Who should be able to read what is sent to a room: its joined and invited members. */
   readonly members: (roomId: string) => Promise<string[]>;
+  /** On a lost crypto store, make a new device (said loudly) instead of refusing to start. */
+  readonly newDeviceIfStoreLost?: boolean;
 }
 
 /** What became of an `m.room.encrypted` event. */
@@ -63,14 +65,27 @@ export class CryptoService {
     const persister = await IdbLevelPersister.open(options.store, sections, factory, prefix);
     let machine: wasm.OlmMachine | undefined;
     try {
-      const record = await ensureDevice(sections.devices, options.client, options.userId);
-      const storeName = `${record.userId}|${record.deviceId}`;
-      const restored = persister.has(storeName);
-      machine = await wasm.OlmMachine.initialize(new wasm.UserId(record.userId), new wasm.DeviceId(record.deviceId), prefix + storeName);
-      const keys = { curve25519: machine.identityKeys.curve25519.toBase64(), ed25519: machine.identityKeys.ed25519.toBase64() };
-      const device = await checkIdentity(sections.devices, record, keys, restored);
+      const open = async () => {
+        const record = await ensureDevice(sections.devices, options.client, options.userId);
+        const storeName = `${record.userId}|${record.deviceId}`;
+        const restored = persister.has(storeName);
+        machine = await wasm.OlmMachine.initialize(new wasm.UserId(record.userId), new wasm.DeviceId(record.deviceId), prefix + storeName);
+        const keys = { curve25519: machine.identityKeys.curve25519.toBase64(), ed25519: machine.identityKeys.ed25519.toBase64() };
+        return { device: await checkIdentity(sections.devices, record, keys, restored), keys, restored };
+      };
+      let opened: Awaited<ReturnType<typeof open>>;
+      try {
+        opened = await open();
+      } catch (err) {
+        if (!(err instanceof CryptoStoreLost) || !options.newDeviceIfStoreLost) throw err;
+        options.logger.error({ err }, 'the crypto store was lost: making a NEW device as configured (encryption.newDeviceIfStoreLost); users will see a new, unverified session');
+        machine?.close();
+        await sections.devices.del(options.userId);
+        opened = await open();
+      }
+      const { device, keys, restored } = opened;
       await persister.flushed();
-      const service = new CryptoService(machine, persister, device, options);
+      const service = new CryptoService(machine!, persister, device, options);
       options.logger.info({ userId: device.userId, deviceId: device.deviceId, curve25519: keys.curve25519, restored }, 'end-to-end encryption ready');
       await service.flushOutgoing();
       return service;

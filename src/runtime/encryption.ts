@@ -53,6 +53,7 @@ export class BridgeEncryption {
       userId: deps.api.client.botUserId,
       logger: deps.logger,
       keyWaitMs: deps.config.keyWaitSeconds * 1000,
+      newDeviceIfStoreLost: deps.config.newDeviceIfStoreLost,
       members: (roomId) => joinedAndInvited(deps.mirror, roomId),
     });
     const encryption = new BridgeEncryption(crypto, deps);
