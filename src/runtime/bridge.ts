@@ -86,6 +86,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   const remote = new RemotePipeline({
     puppets, mirror, mappings, ghosts, api, store, memberRooms, logger: pluginLog,
     presenceRefreshMs: options.presenceRefreshMs ?? config.bridge.presenceRefreshSeconds * 1000,
+    encryptNewPortals: config.encryption.enabled && config.encryption.default,
   });
   const commands = new BotCommands({
     plugin, puppets, mirror, namespaces, config: config.bot, logger: pluginLog,

@@ -31,6 +31,8 @@ export interface RemotePipelineOptions {
   readonly logger: Logger;
   /** How often a ghost's `online`/`unavailable` presence is re-sent (default 60 s). */
   readonly presenceRefreshMs?: number;
+  /** New portals are created end-to-end encrypted (`encryption.default`). */
+  readonly encryptNewPortals?: boolean;
 }
 
 /** Kinds that need an existing portal: what they refer to cannot be anywhere else. */
@@ -54,7 +56,7 @@ export class RemotePipeline {
   constructor(private readonly options: RemotePipelineOptions) {
     const { puppets, mirror, mappings, ghosts, api, memberRooms, logger } = options;
     const records = new RemoteRecords(options.store);
-    this.portals = new Portals({ puppets, api, mirror, mappings, ghosts, records, logger });
+    this.portals = new Portals({ puppets, api, mirror, mappings, ghosts, records, logger, encryptNewPortals: options.encryptNewPortals });
     this.profiles = new GhostProfiles({ puppets, mirror, mappings, memberRooms, records, logger });
     this.presence = new PresenceRelay(puppets, logger, options.presenceRefreshMs);
     this.messages = new RemoteMessages({ puppets, mappings, logger });
