@@ -54,15 +54,27 @@ export class CryptoService {
     private readonly persister: IdbLevelPersister,
     readonly device: DeviceRecord,
     private readonly options: CryptoServiceOptions,
+    /** The persister is this machine's own (not shared): closing the machine closes it. */
+    private readonly ownsPersister: boolean,
   ) {}
 
-  static async start(options: CryptoServiceOptions): Promise<CryptoService> {
+  /** Opens the shared persistence (restoring every stored database) for `CryptoService.start`. */
+  static async openPersistence(store: Store): Promise<IdbLevelPersister> {
     await wasm.initAsync();
     const factory = await installIndexedDb();
-    const sections = cryptoSections(options.store);
     // A fresh prefix per start: an earlier bridge in this process keeps its own databases.
     const prefix = `bridgekit-${process.pid}-${++instances}-${randomBytes(4).toString('hex')}/`;
-    const persister = await IdbLevelPersister.open(options.store, sections, factory, prefix);
+    return IdbLevelPersister.open(store, cryptoSections(store), factory, prefix);
+  }
+
+  /**
+   * Starts the machine of `options.userId`'s device (made on first use), its state in
+   * `persister` (shared by every user's machine); without one, opens its own.
+   */
+  static async start(options: CryptoServiceOptions, shared?: IdbLevelPersister): Promise<CryptoService> {
+    const persister = shared ?? await CryptoService.openPersistence(options.store);
+    const sections = cryptoSections(options.store);
+    const prefix = persister.prefix;
     let machine: wasm.OlmMachine | undefined;
     try {
       const open = async () => {
@@ -85,13 +97,13 @@ export class CryptoService {
       }
       const { device, keys, restored } = opened;
       await persister.flushed();
-      const service = new CryptoService(machine!, persister, device, options);
+      const service = new CryptoService(machine!, persister, device, options, shared === undefined);
       options.logger.info({ userId: device.userId, deviceId: device.deviceId, curve25519: keys.curve25519, restored }, 'end-to-end encryption ready');
       await service.flushOutgoing();
       return service;
     } catch (err) {
       machine?.close();
-      await persister.close().catch(() => undefined);
+      if (!shared) await persister.close().catch(() => undefined);
       throw err;
     }
   }
@@ -231,6 +243,7 @@ export class CryptoService {
     await this.outgoing?.catch(() => undefined);
     await Promise.all([...this.roomLocks.values()]);
     this.machine.close();
-    await this.persister.close();
+    if (this.ownsPersister) await this.persister.close();
+    else await this.persister.flushed();
   }
 }

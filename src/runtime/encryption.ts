@@ -1,5 +1,5 @@
 import type { BridgeConfig } from '../config/index.js';
-import { CryptoService } from '../crypto/index.js';
+import { CryptoUsers } from '../crypto/index.js';
 import type { RoomEvent } from '../events/types.js';
 import type { HomeserverApi } from '../homeserver/index.js';
 import type { SendEncryptor } from '../homeserver/api/events.js';
@@ -44,25 +44,24 @@ async function joinedAndInvited(mirror: Mirror, roomId: string): Promise<string[
  * encryptor every send goes through.
  */
 export class BridgeEncryption {
-  private constructor(private readonly crypto: CryptoService, private readonly deps: EncryptionDeps) {}
+  private constructor(private readonly users: CryptoUsers, private readonly deps: EncryptionDeps) {}
 
   static async start(deps: EncryptionDeps): Promise<BridgeEncryption> {
-    const crypto = await CryptoService.start({
+    const users = await CryptoUsers.start({
       store: deps.store,
       client: deps.api.client,
-      userId: deps.api.client.botUserId,
       logger: deps.logger,
       keyWaitMs: deps.config.keyWaitSeconds * 1000,
       newDeviceIfStoreLost: deps.config.newDeviceIfStoreLost,
       members: (roomId) => joinedAndInvited(deps.mirror, roomId),
-    });
-    const encryption = new BridgeEncryption(crypto, deps);
+    }, deps.api.client.botUserId);
+    const encryption = new BridgeEncryption(users, deps);
     deps.api.events.useEncryptor(encryption.encryptor);
     return encryption;
   }
 
   get deviceId(): string {
-    return this.crypto.device.deviceId;
+    return this.users.bot.device.deviceId;
   }
 
   /**
@@ -72,8 +71,8 @@ export class BridgeEncryption {
    */
   handler(next: EventHandler, other: ItemHandler): ItemHandler {
     return async (item, ctx) => {
-      if (item.kind === 'to_device') return this.crypto.receiveToDevice([item.message]);
-      if (item.kind === 'device_changes') return this.crypto.receiveDeviceChanges(item.changes);
+      if (item.kind === 'to_device') return this.users.receiveToDevice([item.message]);
+      if (item.kind === 'device_changes') return this.users.receiveDeviceChanges(item.changes);
       if (item.kind !== 'event') return other(item, ctx);
       const event = item.event;
       if (event.type !== 'm.room.encrypted' || event.state_key !== undefined) {
@@ -83,7 +82,7 @@ export class BridgeEncryption {
       // Our own users' events are echoes: the host drops them without reading them.
       if (this.deps.namespaces.isControlledUser(event.sender)) return next(event, ctx);
       if (!this.deps.config.allow) return next(event, ctx, { undecryptable: 'this bridge is configured not to work in encrypted rooms' });
-      const result = await this.crypto.decrypt(event);
+      const result = await this.users.bot.decrypt(event);
       if (result.kind === 'undecryptable') return next(event, ctx, { undecryptable: result.reason, withheld: result.withheld });
       return next(result.event, ctx, { encrypted: true, verified: result.verified, senderDevice: result.senderDevice }, event);
     };
@@ -99,20 +98,17 @@ export class BridgeEncryption {
     return true;
   }
 
-  /** Sends into encrypted rooms are encrypted; ghosts have no device yet and send as they are, with a warning. */
+  /** Sends into encrypted rooms are encrypted, the bot's and every ghost's (a ghost's device is made on its first such send). */
   private readonly encryptor: SendEncryptor = async (roomId, asUser, eventType, content) => {
     if (eventType === 'm.room.encrypted') return undefined;
     const room = await this.deps.mirror.room(roomId);
     if (!room?.encrypted || !this.deps.config.allow) return undefined;
-    if (asUser !== this.crypto.device.userId) {
-      this.deps.logger.warn({ roomId, asUser, eventType }, 'a ghost sends into an encrypted room unencrypted: ghost devices are not implemented yet');
-      return undefined;
-    }
-    const sealed = await this.crypto.encrypt(roomId, eventType, content, room.encryption ?? {}, room.historyVisibility);
+    const crypto = await this.users.for(asUser);
+    const sealed = await crypto.encrypt(roomId, eventType, content, room.encryption ?? {}, room.historyVisibility);
     return { eventType: 'm.room.encrypted', content: sealed };
   };
 
   close(): Promise<void> {
-    return this.crypto.close();
+    return this.users.close();
   }
 }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import echo from '../../../bridges/echo/index.js';
+import type { BridgePlugin } from '../../../src/plugin/contract.js';
+import type { PluginPuppets } from '../../../src/plugin/services.js';
 import { E2eBridge, e2e, eventually, type E2eContext } from '../harness/index.js';
 import { EncryptingClient } from './js-sdk-client.js';
 
@@ -12,6 +14,30 @@ function passwordOf(userId: string): string {
  * The echo bot in encrypted rooms on Synapse 1.94, against matrix-js-sdk's Rust crypto as
  * the person: the bot must read what is sent to it and the client must decrypt its answers.
  */
+/**
+ * The echo bot, and a ghost on request: `ghost: <text>` makes `@e2e_encrypted_ghost` join and
+ * say `<text>` (as a bridge's puppet speaks for a remote user).
+ */
+function echoWithGhost(domain: string): BridgePlugin {
+  let puppets: PluginPuppets | undefined;
+  return {
+    ...echo,
+    name: 'echo-with-ghost',
+    capabilities: { ...echo.capabilities, messages: true },
+    async start(ctx) {
+      puppets = ctx.puppets;
+      await echo.start(ctx);
+    },
+    async onMessage(message, room, scope) {
+      const said = /^ghost: (.+)$/.exec(message.body);
+      if (!said) return echo.onMessage?.(message, room, scope);
+      const ghost = puppets!.get(`@e2e_encrypted_ghost:${domain}`);
+      await ghost.ensureJoined(room.roomId);
+      await ghost.sendText(room.roomId, said[1]!);
+    },
+  };
+}
+
 describe('encryption: the echo bot in an encrypted room, with a real encrypting client', function () {
   let ctx: E2eContext;
   let bot: E2eBridge;
@@ -19,7 +45,7 @@ describe('encryption: the echo bot in an encrypted room, with a real encrypting 
 
   before(async () => {
     ctx = await e2e();
-    bot = await E2eBridge.start(ctx.synapse, ctx.appservice('encrypted'), echo, { config: { encryption: { enabled: true, keyWaitSeconds: 5 } } });
+    bot = await E2eBridge.start(ctx.synapse, ctx.appservice('encrypted'), () => echoWithGhost(ctx.synapse.serverName), { config: { encryption: { enabled: true, keyWaitSeconds: 5 } } });
   });
   after(async () => {
     for (const c of clients) c.stop();
@@ -101,6 +127,26 @@ describe('encryption: the echo bot in an encrypted room, with a real encrypting 
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     console.log(`      echo round trip, median of 5: plaintext ${median(plain).toFixed(0)} ms, encrypted ${median(sealed).toFixed(0)} ms (first encrypted ${sealed[0]!.toFixed(0)} ms)`);
+    assert.deepEqual(bot.warnings().map((l) => l.msg), [], 'no warning');
+  });
+
+  it('a ghost speaking into an encrypted room encrypts with its own device, across a restart', async () => {
+    const alice = await person('alice');
+    const roomId = await encryptedRoomWithBot(alice, 'ghost');
+    const ghostId = `@e2e_encrypted_ghost:${ctx.synapse.serverName}`;
+    await alice.say(roomId, 'ghost: hello from the other side');
+    const said = await alice.waitForDecrypted(roomId, ghostId, (b) => b === 'hello from the other side', 'the ghost\'s message', 30_000);
+    assert.equal(said.isEncrypted(), true, 'the ghost\'s message was encrypted');
+    const devices = bot.logs.filter((l) => l.msg === 'end-to-end encryption ready' && l['userId'] === ghostId);
+    assert.equal(devices.length, 1, 'the ghost got a device of its own');
+    await bot.restart();
+    const again = bot.logs.filter((l) => l.msg === 'end-to-end encryption ready' && l['userId'] === ghostId).at(-1);
+    assert.equal(again?.['restored'], true, 'the ghost\'s machine came back from the store at start');
+    assert.equal(again?.['deviceId'], devices[0]!['deviceId']);
+    await alice.say(roomId, 'ghost: still me');
+    const later = await alice.waitForDecrypted(roomId, ghostId, (b) => b === 'still me', 'the ghost\'s message after the restart', 30_000);
+    assert.equal(later.isEncrypted(), true);
+    assert.equal(alice.undecryptableFrom(roomId, ghostId), 0);
     assert.deepEqual(bot.warnings().map((l) => l.msg), [], 'no warning');
   });
 });
