@@ -6,3 +6,5 @@ export { Synapse } from './synapse.js';
 export { E2eUser, inReplyTo, bodyOf } from './users.js';
 export { E2eBridge, WARN, type E2eBridgeOptions, type LogRecord } from './bridge.js';
 export { eventually, sleep, E2E_WAIT_MS } from './wait.js';
+export { recordingPlugin, Recording, type HandledMessage } from './recorder.js';
+export { TransactionProxy, type ProxiedRequest } from './proxy.js';

@@ -97,8 +97,8 @@ export class Synapse {
   }
 
   /**
-   * Sets a user's message rate limit (admin API, no restart). 0/0 turns limiting off for
-   * them. For an appservice, the user is its sender (`sender_localpart`): Synapse counts
+   * Sets a user's message rate limit (admin API, no restart; whole numbers only, so at
+   * least one message a second). 0/0 turns limiting off for them. For an appservice, the user is its sender (`sender_localpart`): Synapse counts
    * everything the appservice sends against it.
    */
   async overrideRateLimit(userId: string, messagesPerSecond: number, burstCount: number): Promise<void> {

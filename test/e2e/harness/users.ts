@@ -1,6 +1,9 @@
 import type { JsonObject, RoomEvent } from '../../../src/events/types.js';
 import { TestClientError, type TestClient } from '../../../src/testing/index.js';
-import { eventually, E2E_WAIT_MS } from './wait.js';
+import { inReplyTo } from '../../bot/harness.js';
+import { eventually, sleep, E2E_WAIT_MS } from './wait.js';
+
+export { inReplyTo, bodyOf } from '../../bot/harness.js';
 
 /**
  * A person on the homeserver under test, acting through its client-server API with their
@@ -14,6 +17,25 @@ export class E2eUser {
     const content: JsonObject = { msgtype: 'm.text', body };
     if (html !== undefined) Object.assign(content, { format: 'org.matrix.custom.html', formatted_body: html });
     return this.client.sendEvent(roomId, 'm.room.message', content);
+  }
+
+  /**
+   * Sends a text message as a good client does through a homeserver restart: one txnId,
+   * retried on a network error or 5xx until it is answered. Synapse remembers the txnId, so
+   * a retry of a send that did arrive creates no second event.
+   */
+  async sayRetrying(roomId: string, body: string, timeoutMs = 60_000): Promise<string> {
+    const txnId = this.client.newTxnId();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        return await this.client.sendEvent(roomId, 'm.room.message', { msgtype: 'm.text', body }, txnId);
+      } catch (err) {
+        const clientError = err instanceof TestClientError && err.status < 500;
+        if (clientError || Date.now() > deadline) throw err;
+        await sleep(250);
+      }
+    }
   }
 
   /** The room's latest events as this user sees them (`/messages`, oldest first). */
@@ -58,19 +80,4 @@ export class E2eUser {
   powerLevels(roomId: string): Promise<JsonObject> {
     return this.client.getState(roomId, 'm.room.power_levels');
   }
-}
-
-/** The event an event replies to (`m.relates_to.m.in_reply_to.event_id`). */
-export function inReplyTo(event: RoomEvent): string | undefined {
-  const relates = event.content['m.relates_to'];
-  if (typeof relates !== 'object' || relates === null) return undefined;
-  const reply = (relates as JsonObject)['m.in_reply_to'];
-  if (typeof reply !== 'object' || reply === null) return undefined;
-  const id = (reply as JsonObject)['event_id'];
-  return typeof id === 'string' ? id : undefined;
-}
-
-/** A message's body. */
-export function bodyOf(event: RoomEvent): string {
-  return String(event.content['body'] ?? '');
 }
