@@ -108,6 +108,9 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   try {
     // Before the inbox resumes anything: journaled to-device messages need the machine.
     if (config.encryption.enabled) {
+      if (registration['org.matrix.msc3202'] !== true || registration['de.sorunome.msc2409.push_ephemeral'] !== true) {
+        logger.warn({ appservice: registration.id }, 'encryption is enabled but the registration lacks org.matrix.msc3202 or de.sorunome.msc2409.push_ephemeral: keys will run out and to-device messages may not arrive (see bridgekit doctor)');
+      }
       encryption = await BridgeEncryption.start({ config: config.encryption, store, api, mirror, namespaces, notify, logger: logger.child({ component: 'crypto' }) });
     }
   } catch (e) {
