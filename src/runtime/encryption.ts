@@ -94,6 +94,7 @@ export class BridgeEncryption {
     if (event.type !== 'm.room.message' && event.type !== 'm.sticker' && event.type !== 'm.reaction') return false;
     const room = await this.deps.mirror.room(event.room_id);
     if (!room || room.encrypted) return false;
+    this.deps.logger.info({ roomId: event.room_id, eventId: event.event_id }, 'a plaintext message was not passed on (encryption.require)');
     await this.deps.notify(event.room_id, REQUIRE_NOTICE, `require-encryption:${event.room_id}`);
     return true;
   }
