@@ -2,12 +2,8 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parse, stringify } from 'yaml';
 import { bridgekit, OpsHarness } from '../metrics/harness.js';
+import { doctorLine as line } from '../helpers/doctor-output.js';
 
-function line(stdout: string, check: string): string {
-  const found = stdout.split('\n').find((l) => l.slice(2).startsWith(`${check}:`));
-  assert.ok(found, `no line for '${check}' in:\n${stdout}`);
-  return found;
-}
 
 /**
  * `bridgekit doctor` with encryption enabled, against the test homeserver, which (like a

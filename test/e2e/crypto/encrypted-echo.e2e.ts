@@ -5,11 +5,6 @@ import type { PluginPuppets } from '../../../src/plugin/services.js';
 import { E2eBridge, e2e, eventually, type E2eContext } from '../harness/index.js';
 import { EncryptingClient } from './js-sdk-client.js';
 
-/** The harness's users have the password `pw-<localpart>`. */
-function passwordOf(userId: string): string {
-  return `pw-${userId.slice(1, userId.indexOf(':'))}`;
-}
-
 /**
  * The echo bot in encrypted rooms on Synapse 1.94, against matrix-js-sdk's Rust crypto as
  * the person: the bot must read what is sent to it and the client must decrypt its answers.
@@ -53,18 +48,20 @@ describe('encryption: the echo bot in an encrypted room, with a real encrypting 
   });
 
   async function person(name: string): Promise<EncryptingClient> {
-    const user = await ctx.synapse.createUser(name);
-    const client = await EncryptingClient.login(ctx.synapse.url, user.userId, passwordOf(user.userId));
+    const client = await EncryptingClient.newUser(ctx.synapse, name);
     clients.push(client);
     return client;
   }
 
   /** An encrypted room made by `alice`, the bot invited and joined, as both sides see it. */
   async function encryptedRoomWithBot(alice: EncryptingClient, name: string): Promise<string> {
-    const roomId = await alice.createEncryptedRoom(name);
-    await alice.client.invite(roomId, bot.botUserId);
+    return withBot(alice, await alice.createEncryptedRoom(name));
+  }
+
+  /** The bot invited into `roomId` and joined, as both sides see it. */
+  async function withBot(alice: EncryptingClient, roomId: string): Promise<string> {
+    await alice.inviteAndWaitForJoin(roomId, bot.botUserId);
     await eventually(async () => (await bot.bridge.mirror.room(roomId))?.hydrated, 'the bridge to hold the room');
-    await eventually(() => alice.client.getRoom(roomId)?.getMember(bot.botUserId)?.membership === 'join', 'alice to see the bot joined');
     return roomId;
   }
 
@@ -106,10 +103,7 @@ describe('encryption: the echo bot in an encrypted room, with a real encrypting 
 
   it('works in a room that becomes encrypted after the bot joined; measures plaintext vs encrypted round trips', async () => {
     const alice = await person('alice');
-    const { room_id: roomId } = await alice.client.createRoom({ name: 'later encrypted' });
-    await alice.client.invite(roomId, bot.botUserId);
-    await eventually(async () => (await bot.bridge.mirror.room(roomId))?.hydrated, 'the bridge to hold the room');
-    await eventually(() => alice.client.getRoom(roomId)?.getMember(bot.botUserId)?.membership === 'join', 'alice to see the bot joined');
+    const roomId = await withBot(alice, (await alice.client.createRoom({ name: 'later encrypted' })).room_id);
     const plain: number[] = [];
     for (let i = 0; i < 5; i++) {
       const round = await echoRound(alice, roomId, `plain ${i}`);

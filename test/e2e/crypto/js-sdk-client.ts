@@ -1,6 +1,6 @@
 import * as sdk from 'matrix-js-sdk';
 import { logger as sdkLogger } from 'matrix-js-sdk/lib/logger.js';
-import { eventually } from '../harness/index.js';
+import { eventually, type Synapse } from '../harness/index.js';
 
 /**
  * A person with a real encrypting client that no one here wrote: matrix-js-sdk 34 with its
@@ -9,6 +9,12 @@ import { eventually } from '../harness/index.js';
  */
 export class EncryptingClient {
   private constructor(readonly userId: string, readonly client: sdk.MatrixClient) {}
+
+  /** A new user of the homeserver under test (the harness gives them the password `pw-<localpart>`), logged in. */
+  static async newUser(synapse: Synapse, name: string): Promise<EncryptingClient> {
+    const user = await synapse.createUser(name);
+    return EncryptingClient.login(synapse.url, user.userId, `pw-${user.userId.slice(1, user.userId.indexOf(':'))}`);
+  }
 
   static async login(baseUrl: string, userId: string, password: string): Promise<EncryptingClient> {
     sdkLogger.setLevel('error');
@@ -38,6 +44,12 @@ export class EncryptingClient {
     });
     await eventually(async () => this.client.getRoom(roomId) !== null && await this.client.getCrypto()!.isEncryptionEnabledInRoom(roomId), `${roomId} to be known as encrypted`);
     return roomId;
+  }
+
+  /** Invites `userId` and waits until this client sees them joined (a bot joins on invite). */
+  async inviteAndWaitForJoin(roomId: string, userId: string): Promise<void> {
+    await this.client.invite(roomId, userId);
+    await eventually(() => this.client.getRoom(roomId)?.getMember(userId)?.membership === 'join', `${this.userId} to see ${userId} joined`);
   }
 
   /** Sends a text message (encrypted when the room is); returns its event id. */

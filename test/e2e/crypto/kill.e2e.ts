@@ -81,12 +81,10 @@ describe('encryption: kill -9 of the bridge process after the bot shared a room 
   it('after SIGKILL and a new start, the bot still reads the old session and the client reads its answers', async () => {
     bridge.start();
     await eventually(() => bridge.ready().length === 1 && bridge.lines.some((l) => l['msg'] === 'bridge listening'), 'the bridge to listen');
-    const user = await ctx.synapse.createUser('alice');
-    alice = await EncryptingClient.login(ctx.synapse.url, user.userId, `pw-${user.userId.slice(1, user.userId.indexOf(':'))}`);
+    alice = await EncryptingClient.newUser(ctx.synapse, 'alice');
     const botUserId = `@${ctx.appservice('encrypted').botLocalpart}:${ctx.synapse.serverName}`;
     const roomId = await alice.createEncryptedRoom('kill -9');
-    await alice.client.invite(roomId, botUserId);
-    await eventually(() => alice!.client.getRoom(roomId)?.getMember(botUserId)?.membership === 'join', 'alice to see the bot joined');
+    await alice.inviteAndWaitForJoin(roomId, botUserId);
 
     await alice.say(roomId, '!echo before the kill');
     const first = await alice.waitForDecrypted(roomId, botUserId, (b) => b === 'before the kill', 'the answer before the kill');

@@ -83,11 +83,9 @@ describe('encryption: room keys that arrive after the message', function () {
   });
 
   it('a message waits for its late key and is answered; one whose key comes after the wait is told to the room, once', async () => {
-    const user = await ctx.synapse.createUser('alice');
-    alice = await EncryptingClient.login(ctx.synapse.url, user.userId, `pw-${user.userId.slice(1, user.userId.indexOf(':'))}`);
+    alice = await EncryptingClient.newUser(ctx.synapse, 'alice');
     const roomId = await alice.createEncryptedRoom('late keys');
-    await alice.client.invite(roomId, bot.botUserId);
-    await eventually(() => alice!.client.getRoom(roomId)?.getMember(bot.botUserId)?.membership === 'join', 'alice to see the bot joined');
+    await alice.inviteAndWaitForJoin(roomId, bot.botUserId);
 
     proxy.holdMs = 1_500;
     const started = performance.now();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import echo from '../../../bridges/echo/index.js';
-import { E2eBridge, bodyOf, e2e, eventually, sleep, type E2eContext } from '../harness/index.js';
+import { E2eBridge, bodyOf, e2e, sleep, type E2eContext } from '../harness/index.js';
 import { EncryptingClient } from './js-sdk-client.js';
 
 describe('encryption: require (no plaintext passed on)', function () {
@@ -18,11 +18,9 @@ describe('encryption: require (no plaintext passed on)', function () {
   });
 
   it('answers in an encrypted room; in a plaintext room tells the room once and passes nothing on', async () => {
-    const user = await ctx.synapse.createUser('alice');
-    alice = await EncryptingClient.login(ctx.synapse.url, user.userId, `pw-${user.userId.slice(1, user.userId.indexOf(':'))}`);
+    alice = await EncryptingClient.newUser(ctx.synapse, 'alice');
     const sealed = await alice.createEncryptedRoom('required, encrypted');
-    await alice.client.invite(sealed, bot.botUserId);
-    await eventually(() => alice!.client.getRoom(sealed)?.getMember(bot.botUserId)?.membership === 'join', 'the bot to join the encrypted room');
+    await alice.inviteAndWaitForJoin(sealed, bot.botUserId);
     await alice.say(sealed, '!echo fine');
     await alice.waitForDecrypted(sealed, bot.botUserId, (b) => b === 'fine', 'the answer in the encrypted room');
 
