@@ -29,7 +29,13 @@ export async function listen(app: Koa, bind: string, port: number): Promise<Runn
     port: address.port,
     url: `http://${host}:${address.port}`,
     close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
+      // A homeserver that keeps sending (typing, presence) over a kept-alive connection
+      // never lets it go idle for one call: close each as soon as it is between requests.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      server.close(() => {
+        clearInterval(sweep);
+        resolve();
+      });
       server.closeIdleConnections();
     }),
   };

@@ -5,6 +5,8 @@ import {
 } from './doctor-checks.js';
 import { checkJournal } from './doctor-journal.js';
 import { checkPing } from './doctor-ping.js';
+import { checkEncryption } from './doctor-encryption.js';
+import type { HomeserverApi } from '../homeserver/index.js';
 import { out } from './output.js';
 
 const MARKS: Readonly<Record<CheckStatus, string>> = { pass: '✔', fail: '✘', warn: '!', skip: '-' };
@@ -26,7 +28,7 @@ async function diagnose(configPath: string): Promise<CheckResult[]> {
   const { result: configResult, config } = await checkConfig(configPath);
   report(configResult);
   if (!config) {
-    for (const name of ['registration matches the config', 'homeserver reachable', 'bot registered', 'ping round trip', 'store writable', 'journal intact']) {
+    for (const name of ['registration matches the config', 'homeserver reachable', 'bot registered', 'ping round trip', 'encryption supported', 'store writable', 'journal intact']) {
       report(skip(name, 'the config must load first'));
     }
     return results;
@@ -35,6 +37,7 @@ async function diagnose(configPath: string): Promise<CheckResult[]> {
   report(registrationResult);
   const homeserver = await checkHomeserver(config);
   report(homeserver);
+  let api: HomeserverApi | undefined;
   if (!registration) {
     report(skip('bot registered', 'needs a readable registration'));
     report(skip('ping round trip', 'needs a readable registration'));
@@ -42,10 +45,11 @@ async function diagnose(configPath: string): Promise<CheckResult[]> {
     report(skip('bot registered', 'needs a reachable homeserver'));
     report(skip('ping round trip', 'needs a reachable homeserver'));
   } else {
-    const api = doctorApi(config, registration);
+    api = doctorApi(config, registration);
     report(await checkBot(api));
     report(await checkPing(config, registration, api));
   }
+  report(await checkEncryption(config, registration, api));
   report(await checkStore(config));
   report(await checkJournal(config));
   return results;
@@ -62,6 +66,7 @@ Checks, each with a pass (✔) or fail (✘) line and what to do about a failure
   homeserver reachable             GET /_matrix/client/versions, and the spec versions
   bot registered                   whoami as the bot with the as_token
   ping round trip                  the homeserver calls the bridge's /_matrix/app/v1/ping
+  encryption supported             with encryption.enabled: registration flags, MSC3202 device masquerading
   store writable                   the Level store opens and takes a write
   journal intact                   no transaction answered 200 is missing from the journal
 

@@ -110,6 +110,22 @@ export const configSchema = z.strictObject({
     bind: z.string({ error: 'must be a string' }).default('127.0.0.1'),
     port: z.number({ error: 'must be a number' }).int('must be an integer').min(0).max(65535, 'must be a port number').default(9100),
   }, { error: 'must be a mapping' }).default({ enabled: false, bind: '127.0.0.1', port: 9100 }),
+  /**
+   * End-to-end encryption (docs/encryption.md). `enabled` gives the bot a device and reads
+   * to-device messages and device data from transactions (the registration must opt in);
+   * `allow` lets it read and write in encrypted rooms; `default` creates new portals
+   * encrypted; `require` passes on no unencrypted message (the room is told once).
+   */
+  encryption: z.strictObject({
+    enabled: z.boolean({ error: 'must be true or false' }).default(false),
+    allow: z.boolean({ error: 'must be true or false' }).default(true),
+    default: z.boolean({ error: 'must be true or false' }).default(false),
+    require: z.boolean({ error: 'must be true or false' }).default(false),
+    /** How long a message waits for its room key before it is passed on as undecryptable. */
+    keyWaitSeconds: positiveInt.default(10),
+    /** When the crypto store was lost: make a new device (logged as an error) instead of refusing to start. */
+    newDeviceIfStoreLost: z.boolean({ error: 'must be true or false' }).default(false),
+  }, { error: 'must be a mapping' }).prefault({}),
   logging: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',

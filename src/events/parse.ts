@@ -3,6 +3,7 @@ import type { EphemeralEvent, RoomEvent, ToDeviceMessage, Transaction } from './
 import {
   ShapeError, isObject, optionalArray, optionalString, requireId, requireObject, requireString,
 } from './validate.js';
+import { parseDeviceChanges } from './device-changes.js';
 
 /**
  * Validates one room event in place and returns it typed. The object is not copied:
@@ -52,7 +53,7 @@ const TO_DEVICE_KEYS = ['to_device', 'de.sorunome.msc2409.to_device'] as const;
 /**
  * Validates a transaction body (`PUT /transactions/{txnId}`). Ephemeral and to-device
  * data are read from both the stable and the MSC2409 unstable keys; a homeserver that
- * sends both gets each item once.
+ * sends both gets each item once. MSC3202 device data, when present, becomes `deviceChanges`.
  */
 export function parseTransaction(body: unknown): Transaction {
   const obj = requireObject(body, 'body');
@@ -60,7 +61,8 @@ export function parseTransaction(body: unknown): Transaction {
   const events = obj['events'].map((e, i) => parseRoomEvent(e, `events[${i}]`));
   const ephemeral = collect(obj, EPHEMERAL_KEYS, parseEphemeralEvent);
   const toDevice = collect(obj, TO_DEVICE_KEYS, parseToDeviceMessage);
-  return { events, ephemeral, toDevice };
+  const deviceChanges = parseDeviceChanges(obj);
+  return deviceChanges ? { events, ephemeral, toDevice, deviceChanges } : { events, ephemeral, toDevice };
 }
 
 function collect<T>(

@@ -49,15 +49,33 @@ export interface ToDeviceMessage {
   readonly content: JsonObject;
 }
 
+/**
+ * The device data of one transaction (MSC3202), for the appservice's own devices: which
+ * users' device lists changed, and how many one-time keys and which fallback keys each
+ * of our devices has left on the homeserver. What end-to-end encryption needs besides
+ * to-device messages; a transaction without any of it has none.
+ */
+export interface DeviceChanges {
+  /** Users whose devices changed (`changed`) or who no longer share an encrypted room (`left`). */
+  readonly deviceLists?: { readonly changed: readonly string[]; readonly left: readonly string[] };
+  /** user id → device id → key algorithm → count of unclaimed one-time keys. */
+  readonly oneTimeKeyCounts?: Readonly<Record<string, Readonly<Record<string, Readonly<Record<string, number>>>>>>;
+  /** user id → device id → algorithms of fallback keys not used yet. */
+  readonly unusedFallbackKeyTypes?: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
+}
+
 /** One transaction pushed by the homeserver, with stable and unstable keys merged. */
 export interface Transaction {
   readonly events: RoomEvent[];
   readonly ephemeral: EphemeralEvent[];
   readonly toDevice: ToDeviceMessage[];
+  /** Present only when the transaction carried MSC3202 device data. */
+  readonly deviceChanges?: DeviceChanges;
 }
 
 /** One unit of inbound work, as journaled and dispatched. */
 export type InboundItem =
   | { readonly kind: 'event'; readonly event: RoomEvent }
   | { readonly kind: 'ephemeral'; readonly event: EphemeralEvent }
-  | { readonly kind: 'to_device'; readonly message: ToDeviceMessage };
+  | { readonly kind: 'to_device'; readonly message: ToDeviceMessage }
+  | { readonly kind: 'device_changes'; readonly changes: DeviceChanges };

@@ -34,6 +34,8 @@ export function laneOf(item: InboundItem): string {
       if (item.event.room_id) return item.event.room_id;
       return item.event.sender ? `presence:${item.event.sender}` : `ephemeral:${item.event.type}`;
     case 'to_device': return `to_device:${item.message.to_user_id}`;
+    // One lane for all device data: each item updates the same crypto state, in order.
+    case 'device_changes': return 'device_changes';
   }
 }
 
@@ -43,5 +45,6 @@ export function describeItem(item: InboundItem): Record<string, string | undefin
     case 'event': return { roomId: item.event.room_id, eventId: item.event.event_id, type: item.event.type };
     case 'ephemeral': return { roomId: item.event.room_id, type: item.event.type };
     case 'to_device': return { type: item.message.type, userId: item.message.to_user_id };
+    case 'device_changes': return { type: 'device_changes' };
   }
 }

@@ -143,8 +143,10 @@ export class Inbox {
    */
   async accept(txnId: string, txn: Transaction, raw?: Uint8Array): Promise<AcceptResult> {
     if (!this.accepting) throw new InboxUnavailable('The bridge is not accepting transactions (starting or stopping)', 5_000);
-    // One transaction larger than the bound is still taken when nothing is waiting.
-    if (this.outstanding > 0 && this.outstanding + txn.events.length > this.options.maxBacklog) {
+    // One transaction larger than the bound is still taken when nothing is waiting. One with
+    // to-device or device data is always taken: Synapse drops those parts from a retry.
+    const carriesCrypto = txn.toDevice.length > 0 || txn.deviceChanges !== undefined;
+    if (!carriesCrypto && this.outstanding > 0 && this.outstanding + txn.events.length > this.options.maxBacklog) {
       throw new InboxUnavailable(`The bridge has ${this.outstanding} items waiting to be handled; retry later`, 1_000);
     }
     if (!raw) ({ txn, raw } = bodyOf(txn));

@@ -59,7 +59,7 @@ export class Journal {
   async accept(txnId: string, txn: Transaction, raw: Uint8Array, now = Date.now()): Promise<Accepted> {
     const items = itemsOf(txn);
     const ids = items.map((item) => item.kind === 'event' ? item.event.event_id
-      : ephemeralId(txnId, item.kind === 'ephemeral' ? item.event : item.message));
+      : ephemeralId(txnId, item.kind === 'ephemeral' ? item.event : item.kind === 'to_device' ? item.message : item.changes));
     const hashes = ids.map((id) => this.hash(id));
     let verdict = this.dedupe.lookup(ids, hashes, now);
     let stored: StoredRecords | undefined;

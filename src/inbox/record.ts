@@ -1,6 +1,6 @@
 import { parseTransaction } from '../events/index.js';
 import { stringifyJson } from '../json/index.js';
-import type { InboundItem, Transaction } from '../events/types.js';
+import type { DeviceChanges, InboundItem, Transaction } from '../events/types.js';
 
 /**
  * The head of a journal record; the homeserver's request body follows it as sent.
@@ -28,7 +28,7 @@ const CLOSE = Buffer.from(']');
 
 /**
  * The items of a transaction in their journal order: events, then ephemeral, then
- * to-device, as `parseTransaction` yields them. Re-parsing the stored body yields the
+ * to-device, then the transaction's device data (one item), as `parseTransaction` yields them. Re-parsing the stored body yields the
  * same list, which is what lets a record name its items by index.
  */
 export function itemsOf(txn: Transaction): InboundItem[] {
@@ -36,6 +36,8 @@ export function itemsOf(txn: Transaction): InboundItem[] {
   for (const event of txn.events) items.push({ kind: 'event', event });
   for (const event of txn.ephemeral) items.push({ kind: 'ephemeral', event });
   for (const message of txn.toDevice) items.push({ kind: 'to_device', message });
+  // Last, so that records journaled before device data was read keep their item indexes.
+  if (txn.deviceChanges) items.push({ kind: 'device_changes', changes: txn.deviceChanges });
   return items;
 }
 
@@ -58,7 +60,9 @@ export function decodeHeader(value: Buffer): RecordHeader {
 export function decodeRecord(value: Buffer): DecodedRecord {
   const newline = value.indexOf(NEWLINE);
   const header = JSON.parse(value.toString('utf8', 1, newline - 1)) as RecordHeader;
-  const items = itemsOf(parseTransaction(JSON.parse(value.toString('utf8', newline + 1, value.length - 1))));
+  let items = itemsOf(parseTransaction(JSON.parse(value.toString('utf8', newline + 1, value.length - 1))));
+  // Journaled by a version that did not read MSC3202 data: its device data was not an item then.
+  if (items.length === header.n + 1 && items[header.n]!.kind === 'device_changes') items = items.slice(0, header.n);
   if (items.length !== header.n) throw new Error(`the body holds ${items.length} items, the header says ${header.n}`);
   return { header, items };
 }
@@ -67,12 +71,24 @@ export function decodeRecord(value: Buffer): DecodedRecord {
 export function singleItemBody(item: InboundItem): Buffer {
   const body = item.kind === 'event' ? { events: [item.event] }
     : item.kind === 'ephemeral' ? { events: [], ephemeral: [item.event] }
-    : { events: [], to_device: [item.message] };
+    : item.kind === 'to_device' ? { events: [], to_device: [item.message] }
+    : { events: [], ...deviceChangesBody(item.changes) };
   return Buffer.from(stringifyJson(body), 'utf8');
 }
 
 /** A body for a transaction handed over without its bytes; parsed back so indexes agree. */
 export function bodyOf(txn: Transaction): { txn: Transaction; raw: Buffer } {
-  const raw = Buffer.from(stringifyJson({ events: txn.events, ephemeral: txn.ephemeral, to_device: txn.toDevice }), 'utf8');
+  const raw = Buffer.from(stringifyJson({
+    events: txn.events, ephemeral: txn.ephemeral, to_device: txn.toDevice, ...(txn.deviceChanges && deviceChangesBody(txn.deviceChanges)),
+  }), 'utf8');
   return { txn: parseTransaction(JSON.parse(raw.toString('utf8'))), raw };
+}
+
+/** Device data written back under the MSC3202 keys `parseTransaction` reads. */
+function deviceChangesBody(changes: DeviceChanges): Record<string, unknown> {
+  return {
+    'org.matrix.msc3202.device_lists': changes.deviceLists,
+    'org.matrix.msc3202.device_one_time_keys_count': changes.oneTimeKeyCounts,
+    'org.matrix.msc3202.device_unused_fallback_key_types': changes.unusedFallbackKeyTypes,
+  };
 }

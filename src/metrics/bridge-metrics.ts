@@ -47,6 +47,7 @@ const HANDLER_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 function typeOf(item: InboundItem): string {
+  if (item.kind === 'device_changes') return 'device_changes';
   return item.kind === 'to_device' ? item.message.type : item.event.type;
 }
 

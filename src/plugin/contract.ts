@@ -27,7 +27,7 @@ import type { StandardSchemaV1 } from './standard-schema.js';
 import type { RemoteEvent, RemoteUser, RemoteChannel, PushResult } from './remote-events.js';
 import type {
   MatrixMessage, MatrixEdit, MatrixReaction, MatrixRedaction, MembershipChange, StateChange,
-  TypingUpdate, ReceiptUpdate, PresenceUpdate,
+  TypingUpdate, ReceiptUpdate, PresenceUpdate, UndecryptableEvent, EncryptionInfo,
 } from './matrix-events.js';
 import type { PluginRoomView, PluginPuppet, PluginPuppets } from './services.js';
 import type { Mappings } from './mappings.js';
@@ -40,7 +40,7 @@ import type { GuardedResponse } from '../net/index.js';
 export type { RemoteEvent, RemoteUser, RemoteChannel, PushResult };
 export type {
   MatrixMessage, MatrixEdit, MatrixReaction, MatrixRedaction, MembershipChange, StateChange,
-  TypingUpdate, ReceiptUpdate, PresenceUpdate,
+  TypingUpdate, ReceiptUpdate, PresenceUpdate, UndecryptableEvent, EncryptionInfo,
 };
 
 /** What the plugin can carry across. Anything left out is refused with a notice. */
@@ -164,6 +164,14 @@ export interface BridgePlugin<Config = unknown> {
 
   /** Any other event in a room the bridge is in (custom types), after the mirror saw it. */
   onOtherEvent?(event: RoomEvent, room: PluginRoomView, scope: HandlerScope): Promise<void>;
+
+  /**
+   * An encrypted message bridgekit could not read (its key never came within
+   * `encryption.keyWaitSeconds`, or encryption is off), e.g. to tell the remote side that
+   * something was said. The bot has already told the room, once. Decrypted events never
+   * come here: they arrive as messages, edits and reactions with `encryption` set.
+   */
+  onUndecryptable?(event: UndecryptableEvent, room: PluginRoomView, scope: HandlerScope): Promise<void>;
 }
 
 /** Helper for authors: returns the plugin unchanged, with its config type inferred. */

@@ -5,11 +5,34 @@ import type { Namespaces } from '../registration/index.js';
 import type { Section } from '../store/index.js';
 import type { Mirror, RoomView } from '../mirror/index.js';
 import type { BridgePlugin, Capability, HandlerScope } from './contract.js';
-import { classify, classifyEphemeral, type ClassifiedEvent } from './matrix-events.js';
+import { classify, classifyEphemeral, type ClassifiedEvent, type EncryptionInfo } from './matrix-events.js';
+
+/** What the crypto part made of an encrypted event: the decrypted one's flag, or why it could not. */
+export type CryptoOutcome = EncryptionInfo | { readonly undecryptable: string; readonly withheld?: string };
 import { capabilitiesForMessage, missing, refusalNotice } from './capabilities.js';
 import type { Mappings } from './mappings.js';
 import { TransactionalKeyValue } from './kv.js';
 import type { MemberRooms } from './remote/member-rooms.js';
+
+/** Said once per room, the first time the bot cannot read a message there. */
+const UNDECRYPTABLE_NOTICE = 'I could not decrypt a message in this room, so it was not passed on. '
+  + 'If this keeps happening, sending it again, or verifying my session, may help.';
+
+/** Puts the decryption flag on what a plugin sees of a decrypted event, or the reason on an unreadable one. */
+function withCrypto(classified: ClassifiedEvent, crypto: CryptoOutcome | undefined): ClassifiedEvent {
+  if (!crypto) return classified;
+  if ('undecryptable' in crypto) {
+    if (classified.kind !== 'undecryptable') return classified;
+    return { kind: 'undecryptable', value: { ...classified.value, reason: crypto.undecryptable, withheld: crypto.withheld } };
+  }
+  const encryption = crypto;
+  switch (classified.kind) {
+    case 'message': return { kind: 'message', value: { ...classified.value, encryption } };
+    case 'edit': return { kind: 'edit', value: { ...classified.value, encryption } };
+    case 'reaction': return { kind: 'reaction', value: { ...classified.value, encryption } };
+    default: return classified;
+  }
+}
 
 /** State changes that count as room metadata. */
 const METADATA_TYPES = new Set(['m.room.name', 'm.room.topic', 'm.room.avatar']);
@@ -37,23 +60,26 @@ export interface PluginHostDeps {
 export class PluginHost {
   constructor(private readonly deps: PluginHostDeps) {}
 
-  async handle(item: InboundItem, ctx: HandlerContext): Promise<void> {
+  /** `crypto` is set for events the crypto part looked at: `item` is then the plaintext event, or the encrypted one it could not read. */
+  async handle(item: InboundItem, ctx: HandlerContext, crypto?: CryptoOutcome): Promise<void> {
     const scope = new EventScope(ctx, this.deps.kvSection);
     if (item.kind === 'event') {
       // Before anything can return early: the index must see every member event, ours too.
       await this.deps.memberRooms.observe(item.event);
-      await this.handleEvent(item.event, scope);
+      await this.handleEvent(item.event, scope, crypto);
     } else if (item.kind === 'ephemeral') {
       await this.handleEphemeral(item, scope);
+    } else {
+      // With encryption on, the crypto part takes these before the host (runtime/crypto-handler.ts).
+      scope.logger.debug({ kind: item.kind }, 'device data ignored: encryption is not enabled');
     }
-    // to-device messages: no plugin handler yet (encryption is out of scope).
   }
 
-  private async handleEvent(event: RoomEvent, scope: HandlerScope): Promise<void> {
+  private async handleEvent(event: RoomEvent, scope: HandlerScope, crypto?: CryptoOutcome): Promise<void> {
     const { plugin, mirror, namespaces } = this.deps;
     const room = await mirror.room(event.room_id);
     if (!room) return;
-    const classified = classify(event);
+    const classified = withCrypto(classify(event), crypto);
     if (this.deps.intercept && await this.deps.intercept(classified, room, scope)) return;
     // Echo suppression: what our own users did came from us.
     if (namespaces.isControlledUser(event.sender)) return;
@@ -91,6 +117,12 @@ export class PluginHost {
           if (!await this.allowed(['roomMetadata'], room, event, scope)) return;
         }
         await plugin.onRoomState?.(classified.value, room, scope);
+        return;
+      case 'undecryptable':
+        // Our own users' events never get here (echoes return above): this is a person's message.
+        scope.logger.warn({ reason: classified.value.reason, withheld: classified.value.withheld }, 'an encrypted event could not be decrypted');
+        await this.deps.notify(room.roomId, UNDECRYPTABLE_NOTICE, `undecryptable:${room.roomId}`);
+        await plugin.onUndecryptable?.(classified.value, room, scope);
         return;
       case 'other':
         await plugin.onOtherEvent?.(event, room, scope);

@@ -3,9 +3,30 @@ import { inviteStateOf, type StrippedStateEvent } from '../events/invite-state.j
 import { isObject } from '../events/validate.js';
 import { isMembership, type Membership } from '../mirror/index.js';
 
+/** Set on what arrived end-to-end encrypted (bridgekit decrypted it before the plugin saw it). */
+export interface EncryptionInfo {
+  readonly encrypted: true;
+  /** The sending device is verified (cross-signed by its verified owner); false for most devices. */
+  readonly verified: boolean;
+  readonly senderDevice?: string;
+}
+
+/** An `m.room.encrypted` event that bridgekit could not decrypt (or encryption is off). */
+export interface UndecryptableEvent {
+  readonly event: RoomEvent;
+  readonly roomId: string;
+  readonly eventId: string;
+  readonly sender: string;
+  /** Why, in words (e.g. the room key never arrived, or encryption is not enabled). */
+  readonly reason: string;
+  /** The sender's reason for withholding the key, when it said one. */
+  readonly withheld?: string;
+}
+
 /** A Matrix message, with its relations read out. */
 export interface MatrixMessage {
   readonly event: RoomEvent;
+  readonly encryption?: EncryptionInfo;
   readonly roomId: string;
   readonly eventId: string;
   readonly sender: string;
@@ -24,6 +45,7 @@ export interface MatrixMessage {
 
 export interface MatrixEdit {
   readonly event: RoomEvent;
+  readonly encryption?: EncryptionInfo;
   readonly roomId: string;
   readonly eventId: string;
   readonly sender: string;
@@ -35,6 +57,7 @@ export interface MatrixEdit {
 
 export interface MatrixReaction {
   readonly event: RoomEvent;
+  readonly encryption?: EncryptionInfo;
   readonly roomId: string;
   readonly eventId: string;
   readonly sender: string;
@@ -105,6 +128,7 @@ export type ClassifiedEvent =
   | { readonly kind: 'redaction'; readonly value: MatrixRedaction }
   | { readonly kind: 'membership'; readonly value: MembershipChange }
   | { readonly kind: 'state'; readonly value: StateChange }
+  | { readonly kind: 'undecryptable'; readonly value: UndecryptableEvent }
   | { readonly kind: 'other'; readonly value: RoomEvent };
 
 const MEDIA_TYPES = new Set(['m.image', 'm.file', 'm.audio', 'm.video']);
@@ -232,6 +256,9 @@ export function classify(event: RoomEvent): ClassifiedEvent {
       if (target) return { kind: 'redaction', value: { event, roomId: event.room_id, eventId: event.event_id, sender: event.sender, target: { eventId: target }, reason: str(event.content['reason']) } };
       return { kind: 'other', value: event };
     }
+    // Reaches here only still encrypted: the decrypted event is classified instead when it can be.
+    case 'm.room.encrypted':
+      return { kind: 'undecryptable', value: { event, roomId: event.room_id, eventId: event.event_id, sender: event.sender, reason: 'encryption is not enabled for this bridge' } };
     default:
       return { kind: 'other', value: event };
   }

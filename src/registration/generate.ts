@@ -12,7 +12,8 @@ export function escapeRegex(literal: string): string {
 /**
  * Builds a registration from the config: fresh 64-hex tokens, exclusive user and alias
  * namespaces from the prefix, ephemeral events on under the stable key and the MSC2409
- * key (Synapse before 1.156 reads only the unstable one).
+ * key (Synapse before 1.156 reads only the unstable one), and MSC3202's device data when
+ * encryption is enabled.
  */
 export function buildRegistration(config: BridgeConfig): Registration {
   const reg = new AppServiceRegistration(config.appservice.url);
@@ -35,7 +36,9 @@ export function buildRegistration(config: BridgeConfig): Registration {
     rate_limited: false,
     namespaces: { users: out.namespaces?.users ?? [], aliases: out.namespaces?.aliases ?? [], rooms: [] },
     receive_ephemeral: true,
+    // Also what brings to-device messages (MSC2409), which encryption needs.
     'de.sorunome.msc2409.push_ephemeral': true,
+    ...(config.encryption.enabled ? { 'org.matrix.msc3202': true } : {}),
   };
 }
 

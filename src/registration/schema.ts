@@ -30,6 +30,8 @@ export const registrationSchema = z.object({
   protocols: z.array(z.string(), { error: 'must be a list of strings' }).nullable().optional(),
   receive_ephemeral: z.boolean({ error: 'must be true or false' }).optional(),
   'de.sorunome.msc2409.push_ephemeral': z.boolean({ error: 'must be true or false' }).optional(),
+  /** MSC3202: device lists, one-time-key counts and fallback key types in transactions (encryption). */
+  'org.matrix.msc3202': z.boolean({ error: 'must be true or false' }).optional(),
 }, { error: 'must be a mapping' });
 
 export type Registration = z.infer<typeof registrationSchema>;

@@ -26,6 +26,7 @@ import { watchHomeserver } from './homeserver-watch.js';
 
 /** How long a relayed media file is reused for more link requests (short: quarantined media stops soon). */
 const MEDIA_KEEP_MS = 5 * 60_000;
+import { BridgeEncryption } from './encryption.js';
 
 export interface StartBridgeOptions {
   readonly config: BridgeConfig;
@@ -117,6 +118,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     puppets, mirror, mappings, ghosts, api, store, memberRooms, logger: pluginLog,
     presenceRefreshMs: options.presenceRefreshMs ?? config.bridge.presenceRefreshSeconds * 1000,
     outbound: config.outbound,
+    encryptNewPortals: config.encryption.enabled && config.encryption.default,
   });
   const commands = new BotCommands({
     plugin, puppets, mirror, namespaces, config: config.bot, logger: pluginLog,
@@ -124,16 +126,36 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     readPowerLevels: (roomId, asUser) => api.rooms.getStateContent(roomId, 'm.room.power_levels', '', { asUser }),
   });
 
+  const notify = (roomId: string, text: string, key: string) => puppets.bot.sendNotice(roomId, text, { idempotencyKey: key }).then(() => undefined);
   const host = new PluginHost({
-    plugin, mirror, namespaces, mappings, kvSection, memberRooms, logger: pluginLog,
-    notify: (roomId, text, key) => puppets.bot.sendNotice(roomId, text, { idempotencyKey: key }).then(() => undefined),
+    plugin, mirror, namespaces, mappings, kvSection, memberRooms, logger: pluginLog, notify,
     intercept: (event, room, scope) => commands.intercept(event, room, scope),
   });
-  const handle: ItemHandler = async (item, ctx) => {
+  const handlePlain: ItemHandler = async (item, ctx) => {
     // The mirror first: the plugin sees the room as it stands right after the event.
     if (item.kind === 'event') await mirror.apply(item.event, { firstDelivery: ctx.firstDelivery });
     await host.handle(item, ctx);
   };
+  let encryption: BridgeEncryption | undefined;
+  try {
+    // Before the inbox resumes anything: journaled to-device messages need the machine.
+    if (config.encryption.enabled) {
+      if (registration['org.matrix.msc3202'] !== true || registration['de.sorunome.msc2409.push_ephemeral'] !== true) {
+        logger.warn({ appservice: registration.id }, 'encryption is enabled but the registration lacks org.matrix.msc3202 or de.sorunome.msc2409.push_ephemeral: keys will run out and to-device messages may not arrive (see bridgekit doctor)');
+      }
+      encryption = await BridgeEncryption.start({ config: config.encryption, store, api, mirror, namespaces, notify, logger: logger.child({ component: 'crypto' }) });
+    }
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const handle: ItemHandler = encryption
+    ? encryption.handler(async (event, ctx, crypto, original) => {
+      // The encrypted event itself goes to the mirror (it is what the room holds), the plaintext to the plugin.
+      await mirror.apply(original ?? event, { firstDelivery: ctx.firstDelivery });
+      await host.handle({ kind: 'event', event }, ctx, crypto);
+    }, handlePlain)
+    : handlePlain;
   const inbox = await Inbox.open(store, metrics ? metrics.timed(handle) : handle, config.inbox, logger.child({ component: 'inbox' }), metrics?.inboxHooks);
 
   let pluginStarted = false;
@@ -190,6 +212,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     if (pluginStarted) await plugin.stop?.();
     await remote.close();
     puppets.close?.();
+    await encryption?.close();
     await mirror.close();
     await store.close();
     await mediaRelay.close();
@@ -220,6 +243,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       // After the plugin: it may push until it stops; then presence refreshes end.
       await remote.close();
       puppets.close?.();
+      await encryption?.close();
       await mirror.close();
       await store.close();
       await mediaRelay.close();

@@ -47,6 +47,18 @@ export const Sections = {
   /** puppets: the profile last set per puppet (avatar hash, displayname). */
   puppetsProfiles: 'puppets.profiles',
   /**
+   * crypto: user id → its encryption device (device id, identity keys once made), kept
+   * apart from the crypto store so that losing that store is noticed.
+   */
+  cryptoDevices: 'crypto.devices',
+  /** crypto: IndexedDB database name → its schema (version, object stores, indexes). */
+  cryptoIdbSchemas: 'crypto.idb.schemas',
+  /**
+   * crypto: `<database>\0<object store>\0<canonical key>` → the record, bytes: a 4-byte
+   * length, the v8-serialized key, the v8-serialized value.
+   */
+  cryptoIdbRecords: 'crypto.idb.records',
+  /**
    * cli: `bridgekit doctor` writes and deletes one key here to prove the store is writable;
    * the store itself probes with key `ready` while its writes are failing.
    */

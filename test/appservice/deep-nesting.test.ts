@@ -26,7 +26,8 @@ function depthOf(value: unknown): number {
   return depth;
 }
 
-const contentOf = (item: InboundItem) => item.kind === 'to_device' ? item.message.content : item.event.content;
+const contentOf = (item: InboundItem) =>
+  item.kind === 'to_device' ? item.message.content : item.kind === 'device_changes' ? {} : item.event.content;
 
 /**
  * JSON nested 10,000 levels deep in every place a homeserver can put it: answered 200 and

@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
 import { bridgekit, OpsHarness } from '../metrics/harness.js';
+import { doctorLine as line } from '../helpers/doctor-output.js';
 
 const CHECKS = ['config valid', 'registration matches the config', 'homeserver reachable', 'bot registered', 'ping round trip', 'store writable'];
 
-function line(stdout: string, check: string): string {
-  const found = stdout.split('\n').find((l) => l.slice(2).startsWith(`${check}:`));
-  assert.ok(found, `no line for '${check}' in:\n${stdout}`);
-  return found;
-}
 
 /** `bridgekit doctor` in a child process against a TestHomeserver (and a bridge) living in this one. */
 describe('cli: doctor', function () {

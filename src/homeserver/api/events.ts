@@ -29,6 +29,13 @@ export interface RedactOptions extends ActingOptions {
   readonly idempotencyKey?: string;
 }
 
+/**
+ * Turns an event into what is sent for it in an encrypted room (`m.room.encrypted`);
+ * undefined sends it as it is. Set by the crypto part when encryption is enabled.
+ */
+export type SendEncryptor = (roomId: string, asUser: string, eventType: string, content: JsonObject) =>
+  Promise<{ readonly eventType: string; readonly content: JsonObject } | undefined>;
+
 const parseEventId = (body: unknown): string => requireId(requireObject(body, 'response'), 'event_id', '$', 'response');
 
 /**
@@ -38,6 +45,7 @@ const parseEventId = (body: unknown): string => requireId(requireObject(body, 'r
 export class EventsApi {
   /** Keyed sends in flight in this process, so concurrent repeats share one request. */
   private readonly inflight = new Map<string, Promise<string>>();
+  private encryptor: SendEncryptor | undefined;
 
   constructor(
     private readonly client: HomeserverClient,
@@ -45,17 +53,27 @@ export class EventsApi {
     private readonly log: Logger,
   ) {}
 
-  /** `PUT /rooms/{roomId}/send/{eventType}/{txnId}`; returns the event id. */
+  /** Sends go through `encryptor` from now on (end-to-end encryption in encrypted rooms). */
+  useEncryptor(encryptor: SendEncryptor): void {
+    this.encryptor = encryptor;
+  }
+
+  /**
+   * `PUT /rooms/{roomId}/send/{eventType}/{txnId}`; returns the event id. In an encrypted
+   * room (with encryption enabled) the event goes out as `m.room.encrypted`, under the
+   * txnId of the plaintext type so that a repeat is still the same send.
+   */
   async send(roomId: string, eventType: string, content: JsonObject, options: SendOptions = {}): Promise<string> {
     const asUser = options.asUser ?? this.client.botUserId;
     const query = { ts: checkTs(options.ts) };
-    if (options.idempotencyKey === undefined) {
-      const txnId = randomTxnId();
-      return this.put(route('/_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}', { roomId, eventType, txnId }), content, asUser, query, options);
-    }
+    const sendWith = async (txnId: string) => {
+      const sealed = await this.encryptor?.(roomId, asUser, eventType, content);
+      const type = sealed?.eventType ?? eventType;
+      return this.put(route('/_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}', { roomId, eventType: type, txnId }), sealed?.content ?? content, asUser, query, options);
+    };
+    if (options.idempotencyKey === undefined) return sendWith(randomTxnId());
     const txnId = deriveTxnId({ asUser, roomId, eventType, idempotencyKey: options.idempotencyKey });
-    return this.once(txnId, roomId, () =>
-      this.put(route('/_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}', { roomId, eventType, txnId }), content, asUser, query, options));
+    return this.once(txnId, roomId, () => sendWith(txnId));
   }
 
   /** `PUT /rooms/{roomId}/state/{eventType}/{stateKey}`; setting state is idempotent in itself. */

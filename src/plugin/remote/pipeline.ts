@@ -34,6 +34,8 @@ export interface RemotePipelineOptions {
   readonly outbound?: OutboundSettings;
   /** How often a ghost's `online`/`unavailable` presence is re-sent (default 60 s). */
   readonly presenceRefreshMs?: number;
+  /** New portals are created end-to-end encrypted (`encryption.default`). */
+  readonly encryptNewPortals?: boolean;
 }
 
 /** Kinds that need an existing portal: what they refer to cannot be anywhere else. */
@@ -58,7 +60,7 @@ export class RemotePipeline {
     const { puppets, mirror, mappings, ghosts, api, memberRooms, logger } = options;
     const records = new RemoteRecords(options.store);
     const images = remoteImages(options.outbound);
-    this.portals = new Portals({ puppets, api, mirror, mappings, ghosts, records, images, logger });
+    this.portals = new Portals({ puppets, api, mirror, mappings, ghosts, records, images, logger, encryptNewPortals: options.encryptNewPortals });
     this.profiles = new GhostProfiles({ puppets, mirror, mappings, memberRooms, records, images, logger });
     this.presence = new PresenceRelay(puppets, logger, options.presenceRefreshMs);
     this.messages = new RemoteMessages({ puppets, mappings, logger });

@@ -20,6 +20,8 @@ export interface PortalsDeps {
   /** Downloads remote avatars (through the guarded fetcher). */
   readonly images: ImageSource;
   readonly logger: Logger;
+  /** Create new portals with `m.room.encryption` (Megolm) in their initial state. */
+  readonly encryptNewPortals?: boolean;
 }
 
 export interface EnsurePortalOptions {
@@ -85,6 +87,7 @@ export class Portals {
         ...(avatar !== undefined ? { avatar } : {}),
         ...(channel.invite !== undefined && channel.invite.length > 0 ? { invite: channel.invite } : {}),
         ...(channel.isDirect ? { isDirect: true } : {}),
+        ...(this.deps.encryptNewPortals ? { initialState: [{ type: 'm.room.encryption', content: { algorithm: 'm.megolm.v1.aes-sha2' } }] } : {}),
       });
     } catch (err) {
       // The alias is taken: an earlier run created the room and stopped before linking it.

@@ -9,7 +9,7 @@ import { registrationSchema, type Registration } from '../../../src/registration
  * The appservices the tier registers, once per run (each registration restarts Synapse).
  * Each has its own slot — its bridge listens on `portBase + slot` — its own bot and its own
  * user namespace, so the bridges of different tests never see each other's events.
- * To add one for a new test file, take a free slot (4–9) and a new name.
+ * To add one for a new test file, take a free slot (8–9) and a new name.
  */
 export const APPSERVICES = {
   /** The echo bot, invited by users. */
@@ -26,11 +26,14 @@ export const APPSERVICES = {
   irc: { slot: 5 },
   /** bridgekit's own features as a person meets them: make-room-admin, spaces, ghosts' profiles and presence. */
   features: { slot: 6 },
+  /** End-to-end encryption: MSC3202 device data in its transactions (`org.matrix.msc3202: true`). */
+  encrypted: { slot: 7, encryption: true },
 } as const satisfies Record<string, AppserviceSpec>;
 
 export interface AppserviceSpec {
   readonly slot: number;
   readonly rateLimited?: boolean;
+  readonly encryption?: boolean;
 }
 
 export type AppserviceName = keyof typeof APPSERVICES;
@@ -63,6 +66,7 @@ function describe(name: AppserviceName, port: number, serverName: string): Omit<
     rate_limited: spec.rateLimited === true,
     receive_ephemeral: true,
     'de.sorunome.msc2409.push_ephemeral': true,
+    ...(spec.encryption === true ? { 'org.matrix.msc3202': true } : {}),
   };
 }
 

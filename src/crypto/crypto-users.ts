@@ -1,0 +1,65 @@
+import type { DeviceChanges, ToDeviceMessage } from '../events/types.js';
+import type { IdbLevelPersister } from './idb/persister.js';
+import { cryptoSections } from './sections.js';
+import { CryptoService, type CryptoServiceOptions } from './service.js';
+
+export type CryptoUserOptions = Omit<CryptoServiceOptions, 'userId'>;
+
+/**
+ * The crypto machines of a bridge: the bot's, started with the bridge, and one per ghost
+ * that sends into an encrypted room, started on its first such send (its device made then)
+ * and again at every start afterwards, so that to-device messages for it are read. All
+ * keep their state in one persister.
+ */
+export class CryptoUsers {
+  private readonly services = new Map<string, Promise<CryptoService>>();
+
+  private constructor(private readonly persister: IdbLevelPersister, private readonly options: CryptoUserOptions, readonly bot: CryptoService) {}
+
+  static async start(options: CryptoUserOptions, botUserId: string): Promise<CryptoUsers> {
+    const persister = await CryptoService.openPersistence(options.store);
+    let bot: CryptoService;
+    try {
+      bot = await CryptoService.start({ ...options, userId: botUserId }, persister);
+    } catch (err) {
+      await persister.close().catch(() => undefined);
+      throw err;
+    }
+    const users = new CryptoUsers(persister, options, bot);
+    users.services.set(botUserId, Promise.resolve(bot));
+    for await (const userId of cryptoSections(options.store).devices.keys()) {
+      if (userId !== botUserId) await users.for(userId);
+    }
+    return users;
+  }
+
+  /** `userId`'s machine, started (and its device made) on first use. */
+  for(userId: string): Promise<CryptoService> {
+    let service = this.services.get(userId);
+    if (!service) {
+      service = CryptoService.start({ ...this.options, userId }, this.persister);
+      this.services.set(userId, service);
+      // A failed start is tried again next time, not remembered.
+      service.catch(() => { if (this.services.get(userId) === service) this.services.delete(userId); });
+    }
+    return service;
+  }
+
+  /** To-device messages go to the machine of the user they are for; users without a device have none to read them. */
+  async receiveToDevice(messages: readonly ToDeviceMessage[]): Promise<void> {
+    for (const [userId, service] of this.services) {
+      const mine = messages.filter((m) => m.to_user_id === userId);
+      if (mine.length > 0) await (await service).receiveToDevice(mine);
+    }
+  }
+
+  /** Device lists concern every machine; each takes its own key counts. */
+  async receiveDeviceChanges(changes: DeviceChanges): Promise<void> {
+    for (const service of this.services.values()) await (await service).receiveDeviceChanges(changes);
+  }
+
+  async close(): Promise<void> {
+    for (const service of this.services.values()) await (await service.catch(() => undefined))?.close();
+    await this.persister.close();
+  }
+}

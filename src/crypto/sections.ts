@@ -1,0 +1,17 @@
+import type { Section, Store } from '../store/index.js';
+import { Sections } from '../store/index.js';
+import type { DeviceRecord } from './device.js';
+import type { PersisterSections } from './idb/persister.js';
+
+export interface CryptoSections extends PersisterSections {
+  readonly devices: Section<DeviceRecord>;
+}
+
+/** The crypto sections of the store (keys and values described in `store/layout.ts`). */
+export function cryptoSections(store: Store): CryptoSections {
+  return {
+    devices: store.section(Sections.cryptoDevices),
+    schemas: store.section(Sections.cryptoIdbSchemas),
+    records: store.db.sublevel<string, Buffer>(Sections.cryptoIdbRecords, { valueEncoding: 'buffer' }) as unknown as Section<Buffer>,
+  };
+}

@@ -1,0 +1,115 @@
+import type { BridgeConfig } from '../config/index.js';
+import { CryptoUsers } from '../crypto/index.js';
+import type { RoomEvent } from '../events/types.js';
+import type { HomeserverApi } from '../homeserver/index.js';
+import type { SendEncryptor } from '../homeserver/api/events.js';
+import type { HandlerContext, ItemHandler } from '../inbox/index.js';
+import type { Logger } from '../log/logger.js';
+import type { Mirror } from '../mirror/index.js';
+import type { CryptoOutcome } from '../plugin/host.js';
+import type { Namespaces } from '../registration/index.js';
+import type { Store } from '../store/index.js';
+
+export interface EncryptionDeps {
+  readonly config: BridgeConfig['encryption'];
+  readonly store: Store;
+  readonly api: HomeserverApi;
+  readonly mirror: Mirror;
+  readonly namespaces: Namespaces;
+  readonly logger: Logger;
+  /** Tells a room something as the bot, once per key. */
+  readonly notify: (roomId: string, text: string, key: string) => Promise<void>;
+}
+
+/**
+ * Hands an event on: `original` (the encrypted event, when `event` is its plaintext) is what
+ * the room holds, for the mirror; `event` and `crypto` are for the plugin host.
+ */
+export type EventHandler = (event: RoomEvent, ctx: HandlerContext, crypto?: CryptoOutcome, original?: RoomEvent) => Promise<void>;
+
+const REQUIRE_NOTICE = 'This bridge only passes on encrypted messages, and this room is not encrypted: '
+  + 'nothing said here is passed on until encryption is turned on in the room settings.';
+
+async function joinedAndInvited(mirror: Mirror, roomId: string): Promise<string[]> {
+  const room = await mirror.room(roomId);
+  if (!room) return [];
+  const users: string[] = [];
+  for await (const member of room.members()) if (member.membership === 'join' || member.membership === 'invite') users.push(member.userId);
+  return users;
+}
+
+/**
+ * End-to-end encryption wired into a running bridge: the bot's crypto device, the inbox
+ * handler that feeds it device data and decrypts events before the plugin host, and the
+ * encryptor every send goes through.
+ */
+export class BridgeEncryption {
+  private constructor(private readonly users: CryptoUsers, private readonly deps: EncryptionDeps) {}
+
+  static async start(deps: EncryptionDeps): Promise<BridgeEncryption> {
+    const users = await CryptoUsers.start({
+      store: deps.store,
+      client: deps.api.client,
+      logger: deps.logger,
+      keyWaitMs: deps.config.keyWaitSeconds * 1000,
+      newDeviceIfStoreLost: deps.config.newDeviceIfStoreLost,
+      members: (roomId) => joinedAndInvited(deps.mirror, roomId),
+    }, deps.api.client.botUserId);
+    const encryption = new BridgeEncryption(users, deps);
+    deps.api.events.useEncryptor(encryption.encryptor);
+    return encryption;
+  }
+
+  get deviceId(): string {
+    return this.users.bot.device.deviceId;
+  }
+
+  /**
+   * The inbox handler: device data goes to the crypto machine; an encrypted event is
+   * applied to the mirror as it is, then decrypted (waiting a little for a late key) and
+   * handed on as the plaintext event; everything else goes to `next` unchanged.
+   */
+  handler(next: EventHandler, other: ItemHandler): ItemHandler {
+    return async (item, ctx) => {
+      if (item.kind === 'to_device') return this.users.receiveToDevice([item.message]);
+      if (item.kind === 'device_changes') return this.users.receiveDeviceChanges(item.changes);
+      if (item.kind !== 'event') return other(item, ctx);
+      const event = item.event;
+      if (event.type !== 'm.room.encrypted' || event.state_key !== undefined) {
+        if (this.deps.config.require && await this.refusePlaintext(event)) return;
+        return next(event, ctx);
+      }
+      // Our own users' events are echoes: the host drops them without reading them.
+      if (this.deps.namespaces.isControlledUser(event.sender)) return next(event, ctx);
+      if (!this.deps.config.allow) return next(event, ctx, { undecryptable: 'this bridge is configured not to work in encrypted rooms' });
+      const result = await this.users.bot.decrypt(event);
+      if (result.kind === 'undecryptable') return next(event, ctx, { undecryptable: result.reason, withheld: result.withheld });
+      return next(result.event, ctx, { encrypted: true, verified: result.verified, senderDevice: result.senderDevice }, event);
+    };
+  }
+
+  /** With `require`: a person's plaintext message in an unencrypted room is not passed on (the room is told once). */
+  private async refusePlaintext(event: RoomEvent): Promise<boolean> {
+    if (event.state_key !== undefined || this.deps.namespaces.isControlledUser(event.sender)) return false;
+    if (event.type !== 'm.room.message' && event.type !== 'm.sticker' && event.type !== 'm.reaction') return false;
+    const room = await this.deps.mirror.room(event.room_id);
+    if (!room || room.encrypted) return false;
+    this.deps.logger.info({ roomId: event.room_id, eventId: event.event_id }, 'a plaintext message was not passed on (encryption.require)');
+    await this.deps.notify(event.room_id, REQUIRE_NOTICE, `require-encryption:${event.room_id}`);
+    return true;
+  }
+
+  /** Sends into encrypted rooms are encrypted, the bot's and every ghost's (a ghost's device is made on its first such send). */
+  private readonly encryptor: SendEncryptor = async (roomId, asUser, eventType, content) => {
+    if (eventType === 'm.room.encrypted') return undefined;
+    const room = await this.deps.mirror.room(roomId);
+    if (!room?.encrypted || !this.deps.config.allow) return undefined;
+    const crypto = await this.users.for(asUser);
+    const sealed = await crypto.encrypt(roomId, eventType, content, room.encryption ?? {}, room.historyVisibility);
+    return { eventType: 'm.room.encrypted', content: sealed };
+  };
+
+  close(): Promise<void> {
+    return this.users.close();
+  }
+}

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import echo from '../../../bridges/echo/index.js';
+import type { BridgePlugin } from '../../../src/plugin/contract.js';
+import type { PluginPuppets } from '../../../src/plugin/services.js';
+import { E2eBridge, e2e, eventually, type E2eContext } from '../harness/index.js';
+import { EncryptingClient } from './js-sdk-client.js';
+
+/**
+ * The echo bot in encrypted rooms on Synapse 1.94, against matrix-js-sdk's Rust crypto as
+ * the person: the bot must read what is sent to it and the client must decrypt its answers.
+ */
+/**
+ * The echo bot, and a ghost on request: `ghost: <text>` makes `@e2e_encrypted_ghost` join and
+ * say `<text>` (as a bridge's puppet speaks for a remote user).
+ */
+function echoWithGhost(domain: string): BridgePlugin {
+  let puppets: PluginPuppets | undefined;
+  return {
+    ...echo,
+    name: 'echo-with-ghost',
+    capabilities: { ...echo.capabilities, messages: true },
+    async start(ctx) {
+      puppets = ctx.puppets;
+      await echo.start(ctx);
+    },
+    async onMessage(message, room, scope) {
+      const said = /^ghost: (.+)$/.exec(message.body);
+      if (!said) return echo.onMessage?.(message, room, scope);
+      const ghost = puppets!.get(`@e2e_encrypted_ghost:${domain}`);
+      await ghost.ensureJoined(room.roomId);
+      await ghost.sendText(room.roomId, said[1]!);
+    },
+  };
+}
+
+describe('encryption: the echo bot in an encrypted room, with a real encrypting client', function () {
+  let ctx: E2eContext;
+  let bot: E2eBridge;
+  const clients: EncryptingClient[] = [];
+
+  before(async () => {
+    ctx = await e2e();
+    bot = await E2eBridge.start(ctx.synapse, ctx.appservice('encrypted'), () => echoWithGhost(ctx.synapse.serverName), { config: { encryption: { enabled: true, keyWaitSeconds: 5 } } });
+  });
+  after(async () => {
+    for (const c of clients) c.stop();
+    await bot?.stop();
+  });
+
+  async function person(name: string): Promise<EncryptingClient> {
+    const client = await EncryptingClient.newUser(ctx.synapse, name);
+    clients.push(client);
+    return client;
+  }
+
+  /** An encrypted room made by `alice`, the bot invited and joined, as both sides see it. */
+  async function encryptedRoomWithBot(alice: EncryptingClient, name: string): Promise<string> {
+    return withBot(alice, await alice.createEncryptedRoom(name));
+  }
+
+  /** The bot invited into `roomId` and joined, as both sides see it. */
+  async function withBot(alice: EncryptingClient, roomId: string): Promise<string> {
+    await alice.inviteAndWaitForJoin(roomId, bot.botUserId);
+    await eventually(async () => (await bot.bridge.mirror.room(roomId))?.hydrated, 'the bridge to hold the room');
+    return roomId;
+  }
+
+  it('reads !echo sent encrypted and answers encrypted; the client decrypts the answer', async () => {
+    const alice = await person('alice');
+    const roomId = await encryptedRoomWithBot(alice, 'encrypted echo');
+    const started = performance.now();
+    await alice.say(roomId, '!echo secret hello');
+    const answer = await alice.waitForDecrypted(roomId, bot.botUserId, (b) => b === 'secret hello', 'the bot\'s decrypted answer');
+    const ms = performance.now() - started;
+    assert.equal(answer.isEncrypted(), true, 'the answer was sent encrypted');
+    assert.equal(answer.getWireType(), 'm.room.encrypted');
+    assert.deepEqual(bot.warnings().map((l) => l.msg), [], 'no warning');
+    console.log(`      encrypted round trip (first message, sessions set up): ${ms.toFixed(0)} ms`);
+  });
+
+  /** Sends `!echo <text>` and waits for the answer; returns the answer and the round trip in ms. */
+  async function echoRound(alice: EncryptingClient, roomId: string, text: string): Promise<{ ms: number; encrypted: boolean }> {
+    const started = performance.now();
+    await alice.say(roomId, `!echo ${text}`);
+    const answer = await alice.waitForDecrypted(roomId, bot.botUserId, (b) => b === text, `the answer "${text}"`);
+    return { ms: performance.now() - started, encrypted: answer.isEncrypted() };
+  }
+
+  it('keeps reading and writing across a restart of the bridge (the sessions came back from its store)', async () => {
+    const alice = await person('alice');
+    const roomId = await encryptedRoomWithBot(alice, 'restart');
+    assert.equal((await echoRound(alice, roomId, 'before restart')).encrypted, true);
+    const device = bot.logs.filter((l) => l.msg === 'end-to-end encryption ready').at(-1)?.['deviceId'];
+    await bot.restart();
+    const after = bot.logs.filter((l) => l.msg === 'end-to-end encryption ready').at(-1);
+    assert.equal(after?.['restored'], true, 'the crypto store was restored');
+    assert.equal(after?.['deviceId'], device, 'the same device');
+    // Alice's Megolm session is the one from before the restart: only the restored store holds its key.
+    assert.equal((await echoRound(alice, roomId, 'after restart')).encrypted, true);
+    assert.equal(alice.undecryptableFrom(roomId, bot.botUserId), 0, 'alice could read everything the bot said');
+    assert.deepEqual(bot.warnings().map((l) => l.msg), [], 'no warning');
+  });
+
+  it('works in a room that becomes encrypted after the bot joined; measures plaintext vs encrypted round trips', async () => {
+    const alice = await person('alice');
+    const roomId = await withBot(alice, (await alice.client.createRoom({ name: 'later encrypted' })).room_id);
+    const plain: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const round = await echoRound(alice, roomId, `plain ${i}`);
+      assert.equal(round.encrypted, false);
+      plain.push(round.ms);
+    }
+    await alice.client.sendStateEvent(roomId, 'm.room.encryption' as never, { algorithm: 'm.megolm.v1.aes-sha2' } as never, '');
+    await eventually(async () => (await bot.bridge.mirror.room(roomId))?.encrypted, 'the bridge to see the room encrypted');
+    await eventually(async () => alice.client.getCrypto()!.isEncryptionEnabledInRoom(roomId), 'alice to see the room encrypted');
+    const sealed: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const round = await echoRound(alice, roomId, `sealed ${i}`);
+      assert.equal(round.encrypted, true, 'the bot encrypts once the room is encrypted');
+      sealed.push(round.ms);
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    console.log(`      echo round trip, median of 5: plaintext ${median(plain).toFixed(0)} ms, encrypted ${median(sealed).toFixed(0)} ms (first encrypted ${sealed[0]!.toFixed(0)} ms)`);
+    assert.deepEqual(bot.warnings().map((l) => l.msg), [], 'no warning');
+  });
+
+  it('a ghost speaking into an encrypted room encrypts with its own device, across a restart', async () => {
+    const alice = await person('alice');
+    const roomId = await encryptedRoomWithBot(alice, 'ghost');
+    const ghostId = `@e2e_encrypted_ghost:${ctx.synapse.serverName}`;
+    await alice.say(roomId, 'ghost: hello from the other side');
+    const said = await alice.waitForDecrypted(roomId, ghostId, (b) => b === 'hello from the other side', 'the ghost\'s message', 30_000);
+    assert.equal(said.isEncrypted(), true, 'the ghost\'s message was encrypted');
+    const devices = bot.logs.filter((l) => l.msg === 'end-to-end encryption ready' && l['userId'] === ghostId);
+    assert.equal(devices.length, 1, 'the ghost got a device of its own');
+    await bot.restart();
+    const again = bot.logs.filter((l) => l.msg === 'end-to-end encryption ready' && l['userId'] === ghostId).at(-1);
+    assert.equal(again?.['restored'], true, 'the ghost\'s machine came back from the store at start');
+    assert.equal(again?.['deviceId'], devices[0]!['deviceId']);
+    await alice.say(roomId, 'ghost: still me');
+    const later = await alice.waitForDecrypted(roomId, ghostId, (b) => b === 'still me', 'the ghost\'s message after the restart', 30_000);
+    assert.equal(later.isEncrypted(), true);
+    assert.equal(alice.undecryptableFrom(roomId, ghostId), 0);
+    assert.deepEqual(bot.warnings().map((l) => l.msg), [], 'no warning');
+  });
+});
