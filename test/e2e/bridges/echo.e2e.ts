@@ -75,7 +75,10 @@ describe('echo bot on Synapse', function () {
     const after = await alice.powerLevels(roomId);
     assert.equal((after['users'] as JsonObject)[carol.userId], 50, 'Synapse holds the new level');
     assert.equal((after['users'] as JsonObject)[bob.userId], 50, 'the levels set before were kept');
-    assert.match(await ask(bob, roomId, `!op ${carol.userId} 100`), /cannot give power level 100: yours is 50/);
+    // Synapse's rule for a power-levels change: the sender must outrank the target's old level too.
+    assert.match(await ask(bob, roomId, `!op ${carol.userId} 100`), /cannot change the level of .*, who is at 50: only users below you can be changed/);
+    assert.match(await ask(bob, roomId, `!op ${carol.userId} 0`), /cannot change the level of .*, who is at 50/);
+    assert.equal(((await alice.powerLevels(roomId))['users'] as JsonObject)[carol.userId], 50, 'carol kept her level on Synapse');
   });
 
   it('says why when the bot itself lacks the power Synapse would require', async () => {
