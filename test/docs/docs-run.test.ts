@@ -18,12 +18,13 @@ import { contexts } from './block-contexts.js';
 import { compileBlocks, type Compiled, type VirtualFile } from './compile-blocks.js';
 import { documentedKeys, schemaKeys } from './config-keys.js';
 import { codeBlocks, type CodeBlock } from './markdown-blocks.js';
+import { cliHelp, shellLineProblems } from './shell-blocks.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const TS = new Set(['ts', 'typescript']);
 const YAML = new Set(['yaml', 'yml']);
 /** Not programs: shell commands, transcripts, diagrams. */
-const NOT_PROGRAMS = new Set(['sh', 'bash', 'text', '', 'mermaid']);
+const NOT_PROGRAMS = new Set(['sh', 'bash', 'text', '', 'mermaid']); // sh: only the names in them are checked
 
 /** What every config block is merged into: the keys a fragment leaves out. */
 const BASE_CONFIG = {
@@ -154,6 +155,16 @@ describe('docs that run: the code blocks of every page', function () {
       }
     }
     assert.ok(checked >= 4, `checked ${checked} YAML blocks`);
+  });
+
+  it('names only bridgekit commands, flags, npm scripts and files that exist in its shell blocks', async () => {
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const help = cliHelp(ROOT);
+    const problems = all.flatMap((page) => page.blocks
+      .filter((b) => (b.lang === 'sh' || b.lang === 'bash') && b.marker?.kind !== 'skip')
+      .flatMap((b) => b.code.split('\n').flatMap((line, i) =>
+        shellLineProblems(line, { repoRoot: ROOT, scripts: pkg.scripts }, help).map((p) => `${page.doc}:${b.line + 1 + i}: ${p}`))));
+    assert.deepEqual(problems, []);
   });
 
   it('docs/configuration.md documents every config key, and no key the schema lacks', async () => {
