@@ -167,6 +167,20 @@ describe('docs that run: the code blocks of every page', function () {
     assert.deepEqual(problems, []);
   });
 
+  it('config.example.yaml is a valid config that lists every key (the optional ones commented out)', async () => {
+    const text = await readFile(join(ROOT, 'config.example.yaml'), 'utf8');
+    const uncommented = text.replace(/^(\s*)# (\w+:)/gm, '$1$2');
+    for (const [what, yaml] of [['as it is', text], ['with every key uncommented', uncommented]] as const) {
+      try { validateConfig(parse(yaml), `config.example.yaml, ${what}`, ROOT); } catch (err) { assert.fail((err as Error).message); }
+    }
+    const listed = schemaKeys(configSchema).filter((key) => {
+      let node: unknown = parse(uncommented);
+      for (const part of key.split('.')) node = isMapping(node) ? node[part] : undefined;
+      return node !== undefined;
+    });
+    assert.deepEqual(schemaKeys(configSchema).filter((k) => !listed.includes(k)), [], 'keys config.example.yaml does not list');
+  });
+
   it('docs/configuration.md documents every config key, and no key the schema lacks', async () => {
     const documented = documentedKeys(await readFile(join(ROOT, 'docs/configuration.md'), 'utf8'));
     const real = schemaKeys(configSchema);
