@@ -33,3 +33,18 @@ export function documentedKeys(markdown: string): string[] {
   }
   return keys;
 }
+
+const FILE_NAME = /\.(ya?ml|json|ts|js|md)$/;
+
+/**
+ * Config keys named in the prose: `` `store.sync` ``, `` `store.sync: true` `` (the key part),
+ * for the given top-level sections; file names such as `homeserver.yaml` are not keys.
+ */
+export function inlineConfigKeys(markdown: string, sections: readonly string[]): string[] {
+  const span = new RegExp(`\`((?:${sections.join('|')})\\.[A-Za-z_.]*[A-Za-z_])(?::[^\`]*)?\``, 'g');
+  return [...markdown.matchAll(span)].map((m) => m[1]!).filter((key) => !FILE_NAME.test(key));
+}
+
+/** A key, or a section above keys (`bot.invites`), of the given schema keys. */
+export const isKeyOrSection = (key: string, keys: readonly string[]): boolean =>
+  keys.some((k) => k === key || k.startsWith(`${key}.`));

@@ -12,11 +12,12 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
+import type { z } from 'zod';
 import { configSchema, validateConfig } from '../../src/config/index.js';
 import { loadPlugin, validatePluginConfig } from '../../src/plugin/loader.js';
 import { contexts } from './block-contexts.js';
 import { compileBlocks, type Compiled, type VirtualFile } from './compile-blocks.js';
-import { documentedKeys, schemaKeys } from './config-keys.js';
+import { documentedKeys, inlineConfigKeys, isKeyOrSection, schemaKeys } from './config-keys.js';
 import { codeBlocks, type CodeBlock } from './markdown-blocks.js';
 import { cliHelp, shellLineProblems } from './shell-blocks.js';
 
@@ -34,7 +35,7 @@ const BASE_CONFIG = {
   bridge: { plugin: 'echo' },
 };
 
-interface Page { readonly doc: string; readonly blocks: CodeBlock[] }
+interface Page { readonly doc: string; readonly markdown: string; readonly blocks: CodeBlock[] }
 
 async function pages(): Promise<Page[]> {
   const docs = ['README.md'];
@@ -46,7 +47,10 @@ async function pages(): Promise<Page[]> {
       if (names.includes('README.md')) docs.push(`${dir}/${sub.name}/README.md`);
     }
   }
-  return Promise.all(docs.map(async (doc) => ({ doc, blocks: codeBlocks(await readFile(join(ROOT, doc), 'utf8')) })));
+  return Promise.all(docs.map(async (doc) => {
+    const markdown = await readFile(join(ROOT, doc), 'utf8');
+    return { doc, markdown, blocks: codeBlocks(markdown) };
+  }));
 }
 
 const slug = (doc: string): string => doc.replace(/\.md$/, '').replace(/[^\w]+/g, '-');
@@ -181,6 +185,22 @@ describe('docs that run: the code blocks of every page', function () {
     assert.deepEqual(schemaKeys(configSchema).filter((k) => !listed.includes(k)), [], 'keys config.example.yaml does not list');
   });
 
+  it('names only config keys that exist in its prose (`store.sync`, `bridge.config.<a built-in bridge\'s key>`)', async () => {
+    const real = schemaKeys(configSchema);
+    const sections = [...new Set(real.map((k) => k.split('.')[0]!))];
+    const plugins = await pluginKeys();
+    assert.ok(plugins.includes('inbound.impersonationSuffix'), 'the webhook bridge\'s keys');
+    const wrong = all.flatMap((page) => inlineConfigKeys(page.markdown, sections)
+      .filter((key) => {
+        if (isKeyOrSection(key, real)) return false;
+        // The tutorial's bridge.config keys are those of the reader's own plugin.
+        if (key.startsWith('bridge.config.')) return page.doc !== 'docs/writing-a-plugin.md' && !isKeyOrSection(key.slice('bridge.config.'.length), plugins);
+        return true;
+      })
+      .map((key) => `${page.doc}: ${key}`));
+    assert.deepEqual(wrong, []);
+  });
+
   it('docs/configuration.md documents every config key, and no key the schema lacks', async () => {
     const documented = documentedKeys(await readFile(join(ROOT, 'docs/configuration.md'), 'utf8'));
     const real = schemaKeys(configSchema);
@@ -188,6 +208,16 @@ describe('docs that run: the code blocks of every page', function () {
     assert.deepEqual(real.filter((k) => !documented.includes(k)), [], 'keys not documented');
   });
 });
+
+/** The keys of the built-in bridges' `bridge.config` sections. */
+async function pluginKeys(): Promise<string[]> {
+  const keys: string[] = [];
+  for (const name of await readdir(join(ROOT, 'bridges'))) {
+    const plugin = await loadPlugin(name, ROOT).catch(() => undefined);
+    if (plugin?.configSchema) keys.push(...schemaKeys(plugin.configSchema as unknown as z.ZodType));
+  }
+  return keys;
+}
 
 /** `over` laid on `base`, mappings merged key by key. */
 function mergeInto(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
