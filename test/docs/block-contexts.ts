@@ -22,10 +22,9 @@ export default plugin;
 `;
 
 export const contexts: Readonly<Record<string, BlockContext>> = {
-  /** A registration the test already has, and node's assert. */
+  /** A registration the test already has. */
   'test-registration': {
-    prelude: `import assert from 'node:assert/strict';
-import type { Registration } from 'matrix-bridgekit';
+    prelude: `import type { Registration } from 'matrix-bridgekit';
 declare const registration: Registration;
 `,
   },
