@@ -10,6 +10,8 @@ export interface BlockContext {
   readonly dir?: string;
   /** Files beside the fragment, by name. */
   readonly files?: Readonly<Record<string, string>>;
+  /** The fragment is an excerpt of this file block of the same page: each of its lines is one of the file's. */
+  readonly excerptOf?: string;
 }
 
 const chatterImports = `import type { BridgePlugin, PluginContext } from 'matrix-bridgekit';
@@ -20,6 +22,15 @@ const myPlugin = `import type { BridgePlugin } from 'matrix-bridgekit';
 const plugin: BridgePlugin = { name: 'my', capabilities: { messages: true }, async start() {} };
 export default plugin;
 `;
+
+const pluginMembers: BlockContext = {
+  dir: 'src',
+  prelude: `${chatterImports}declare const network: Chatter;
+declare const ctx: PluginContext | undefined;
+export const members: Partial<BridgePlugin> = {
+`,
+  postlude: '};\n',
+};
 
 export const contexts: Readonly<Record<string, BlockContext>> = {
   /** A registration the test already has. */
@@ -47,18 +58,14 @@ const createMyPlugin = () => ({ ...myPluginModule });
   /** Inside the tutorial's `start(context)`. */
   'chatter-start': {
     dir: 'src',
+    excerptOf: 'src/plugin.ts',
     prelude: `${chatterImports}export function started(network: Chatter, context: PluginContext): void {\n`,
     postlude: '}\n',
   },
   /** Members of the plugin object the tutorial's chatterBridge returns. */
-  'chatter-plugin-members': {
-    dir: 'src',
-    prelude: `${chatterImports}declare const network: Chatter;
-declare const ctx: PluginContext | undefined;
-export const members: Partial<BridgePlugin> = {
-`,
-    postlude: '};\n',
-  },
+  'chatter-plugin-members': { ...pluginMembers, excerptOf: 'src/plugin.ts' },
+  /** Members one could add to it. */
+  'chatter-plugin-additions': pluginMembers,
   /** The members of a plugin with a config schema (zod). */
   'plugin-config-members': {
     prelude: `import { z } from 'zod';

@@ -106,6 +106,20 @@ describe('docs that run: the code blocks of every page', function () {
     assert.deepEqual(compiled.problems, []);
   });
 
+  it('keeps excerpts line for line (indentation aside) in the file block they come from', () => {
+    let checked = 0;
+    const drift = all.flatMap((page) => page.blocks.flatMap((block) => {
+      const whole = block.marker?.kind === 'compile' ? contexts[block.marker.context]?.excerptOf : undefined;
+      if (whole === undefined) return [];
+      const file = page.blocks.find((b) => b.file === whole);
+      if (!file) return [`${page.doc}:${block.line}: no file block ${whole}`];
+      checked++;
+      return runIn(lines(block.code), lines(file.code)) ? [] : [`${page.doc}:${block.line}: not a run of lines of ${whole}`];
+    }));
+    assert.deepEqual(drift, []);
+    assert.ok(checked >= 3, `checked ${checked} excerpts`);
+  });
+
   it('runs the blocks marked run', async () => {
     assert.deepEqual(compiled.problems, [], 'the blocks must compile before they run');
     const out = join(ROOT, 'dist', `.doc-blocks-run-${process.pid}`);
@@ -208,6 +222,12 @@ describe('docs that run: the code blocks of every page', function () {
     assert.deepEqual(real.filter((k) => !documented.includes(k)), [], 'keys not documented');
   });
 });
+
+const lines = (code: string): string[] => code.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+
+/** Whether `part` appears in `whole` as consecutive lines. */
+const runIn = (part: string[], whole: string[]): boolean =>
+  whole.some((_, start) => part.every((line, i) => whole[start + i] === line));
 
 /** The keys of the built-in bridges' `bridge.config` sections. */
 async function pluginKeys(): Promise<string[]> {
