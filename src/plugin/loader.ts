@@ -6,8 +6,9 @@ import { ConfigError } from '../config/index.js';
 import type { BridgePlugin } from './contract.js';
 import type { StandardIssue } from './standard-schema.js';
 
-/** dist/bridges/, next to dist/src/ where this file is compiled. */
-const BRIDGES_DIR = fileURLToPath(new URL('../../bridges/', import.meta.url));
+/** bridgekit's own bridges: each is a workspace package, `bridges/<name>` in the repository. */
+const BUILT_IN = new Set(['echo', 'webhook', 'irc']);
+const builtInPackage = (name: string): string => `matrix-bridgekit-${name}`;
 
 function isPlugin(value: unknown): value is BridgePlugin<unknown> {
   const v = value as Partial<BridgePlugin<unknown>> | undefined;
@@ -17,11 +18,23 @@ function isPlugin(value: unknown): value is BridgePlugin<unknown> {
 
 const isPath = (name: string): boolean => isAbsolute(name) || /^\.\.?([/\\]|$)/.test(name);
 
+function resolveFrom(name: string, dirs: readonly string[]): string | undefined {
+  for (const dir of dirs) {
+    try {
+      return resolveModule(name, pathToFileURL(`${dir}/`).href);
+    } catch {
+      // Not found from here: try the next folder.
+    }
+  }
+  return undefined;
+}
+
 /**
  * Where `bridge.plugin` is, the way Node finds modules: a path (`./dist/index.js`) is
- * relative to the config file's folder; a folder of bridgekit's bridges/ (`echo`) is
- * bridgekit's own; anything else is a package, looked up from the config file's folder
- * (its node_modules, or the project itself by its own name), then from the working directory.
+ * relative to the config file's folder; anything else is a package, looked up from the
+ * config file's folder (its node_modules, or the project itself by its own name), then from
+ * the working directory. A built-in name (`echo`) is its package, `matrix-bridgekit-echo`,
+ * found there or else from bridgekit's own folder (a clone, where the workspace links it).
  */
 export function pluginUrl(name: string, configDir: string = process.cwd()): string {
   if (isPath(name)) {
@@ -29,16 +42,18 @@ export function pluginUrl(name: string, configDir: string = process.cwd()): stri
     if (!existsSync(path)) throw new ConfigError(`bridge.plugin: ${path} does not exist (a relative path is relative to the config file's folder, ${configDir})`);
     return pathToFileURL(path).href;
   }
-  const local = `${BRIDGES_DIR}${name}/index.js`;
-  if (/^[a-z0-9-]+$/.test(name) && existsSync(local)) return pathToFileURL(local).href;
   const from = [...new Set([configDir, process.cwd()])];
-  for (const dir of from) {
-    try {
-      return resolveModule(name, pathToFileURL(`${dir}/`).href);
-    } catch {
-      // Not found from here: try the next folder.
-    }
+  if (BUILT_IN.has(name)) {
+    const url = resolveFrom(builtInPackage(name), [...from, fileURLToPath(new URL('.', import.meta.url))]);
+    if (url) return url;
+    throw new ConfigError(
+      `bridge.plugin: '${name}' is one of bridgekit's own bridges, the package ${builtInPackage(name)} `
+      + `(bridges/${name} in bridgekit's repository), and it is not installed in ${from.join(' or ')}; `
+      + 'run it from a clone of bridgekit, or install that package there',
+    );
   }
+  const url = resolveFrom(name, from);
+  if (url) return url;
   throw new ConfigError(
     `bridge.plugin: cannot find the package '${name}' from ${from.join(' or ')}; `
     + `install it there (npm install ${name}), or give a path such as ./dist/index.js`,

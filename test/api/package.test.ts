@@ -11,6 +11,8 @@ interface PackageJson {
   readonly scripts: Record<string, string>;
   readonly bin: Record<string, string>;
   readonly exports: Record<string, string | { readonly types: string; readonly default: string }>;
+  readonly dependencies: Record<string, string>;
+  readonly workspaces: readonly string[];
 }
 
 describe('the package (what npm pack publishes)', function () {
@@ -37,9 +39,18 @@ describe('the package (what npm pack publishes)', function () {
     const res = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(res.status, 0, res.stderr);
     const files = (JSON.parse(res.stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path);
-    for (const needed of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/testing/index.d.ts', 'dist/src/cli/main.js', 'dist/bridges/echo/index.js', 'README.md', 'CHANGELOG.md']) {
+    for (const needed of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/testing/index.d.ts', 'dist/src/cli/main.js', 'README.md', 'CHANGELOG.md']) {
       assert.ok(files.includes(needed), `${needed} is in the package`);
     }
     assert.deepEqual(files.filter((f) => f.startsWith('dist/test/') || f.startsWith('test/')), [], 'no tests');
+    assert.deepEqual(files.filter((f) => f.startsWith('dist/bridges/') || f.startsWith('bridges/')), [], 'no bridges: they are packages of their own');
+  });
+
+  it("leaves each bridge's dependencies to the bridge's own workspace package", async () => {
+    assert.deepEqual(pkg.workspaces, ['bridges/*']);
+    assert.equal(pkg.dependencies['irc-framework'], undefined, 'the core does not install IRC');
+    const irc = JSON.parse(await readFile(join(ROOT, 'bridges', 'irc', 'package.json'), 'utf8')) as PackageJson;
+    assert.ok(irc.dependencies['irc-framework'], 'the IRC bridge depends on irc-framework itself');
+    assert.equal(irc.dependencies['matrix-bridgekit'], 'file:../..', 'and on the core in this repository');
   });
 });

@@ -66,8 +66,13 @@ describe('plugin/loader: bridge.plugin resolves like Node resolves modules', () 
     }
   });
 
-  it('still loads a folder of bridges/ by name', async () => {
+  it("loads a built-in bridge by name from its workspace package, through bridgekit's own folder", async () => {
     assert.equal((await loadPlugin('echo', project)).name, 'echo');
+  });
+
+  it("prefers the built-in bridge's package installed in the config file's folder", async () => {
+    await writePackage(join(project, 'node_modules', 'matrix-bridgekit-echo'), 'echo-from-project');
+    assert.equal((await loadPlugin('echo', project)).name, 'echo-from-project');
   });
 
   it('names the resolved path when a relative path does not exist', async () => {

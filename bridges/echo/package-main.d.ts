@@ -1,0 +1,3 @@
+// The types of package-main.js (tsconfig.json excludes this file from the build it points at).
+export * from '../../dist/bridges/echo/index.js';
+export { default } from '../../dist/bridges/echo/index.js';
