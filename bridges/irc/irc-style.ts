@@ -56,7 +56,10 @@ export function* graphemes(text: string): Generator<string> {
   let start = 0;
   let size = CHUNK;
   while (start < text.length) {
-    const end = Math.min(text.length, start + size);
+    let end = Math.min(text.length, start + size);
+    // Never cut a surrogate pair: whether a boundary stands before a code point depends on
+    // that whole code point (a lone half of an emoji modifier would start a grapheme).
+    if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1))) end--;
     const parts = Array.from(segmenter.segment(text.slice(start, end)), (s) => s.segment);
     if (end === text.length) {
       yield* parts;
@@ -73,6 +76,10 @@ export function* graphemes(text: string): Generator<string> {
     }
     size = CHUNK;
   }
+}
+
+function isHighSurrogate(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdbff;
 }
 
 function code(text: string, apply: (style: Style) => void): Atom {

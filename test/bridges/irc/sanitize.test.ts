@@ -37,6 +37,14 @@ describe('IRC bridge: control characters from Matrix', () => {
     }), { numRuns: 200 });
   });
 
+  it('keeps an emoji whole when a chunk boundary falls between its surrogates', () => {
+    const seg = new Intl.Segmenter('en', { granularity: 'grapheme' });
+    for (let pad = 500; pad < 520; pad++) {
+      const text = 'x'.repeat(pad) + '👍🏽'.repeat(4);
+      assert.deepEqual([...graphemes(text)], Array.from(seg.segment(text), (s) => s.segment), `padding ${pad}`);
+    }
+  });
+
   it('a channel name (from !irc join) has no control character', () => {
     for (const bad of ['#a\x01b', '#a\0', '#a\x07', '#a\x02b', '#a\x7f']) assert.equal(isValidChannel(bad), false, JSON.stringify(bad));
     assert.equal(isValidChannel('#ok-channel'), true);
