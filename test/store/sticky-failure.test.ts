@@ -23,7 +23,7 @@ async function ballast(path: string, bytes: number): Promise<void> {
  * itself once there is room again.
  */
 describe('store: a write failure LevelDB keeps after its cause is gone', function () {
-  this.timeout(60_000);
+  this.timeout(90_000);
 
   it('is cleared by reopening the store in place once the disk has room, data and sections intact', async () => {
     const dir = await tempDir();
@@ -51,7 +51,9 @@ describe('store: a write failure LevelDB keeps after its cause is gone', functio
       await waitUntil(async () => {
         await store!.write([put(section, 'probe', value)]).catch(() => undefined);
         return /\.ldb|MANIFEST/.test(store!.health.problem ?? '') || undefined;
-      }, 10_000, 'a failed compaction');
+      }, 30_000, 'a failed compaction').catch((err: Error) => {
+        throw new Error(`${err.message}; the store's last problem: ${store!.health.problem ?? 'none'}`);
+      });
       await rm(extra);
       // Without reopening, LevelDB would go on failing every write.
       await waitUntil(async () => (await store!.writeProblem()) === undefined || undefined, 30_000, 'the store to write again');
