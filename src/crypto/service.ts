@@ -30,7 +30,11 @@ export interface CryptoServiceOptions {
 /** What became of an `m.room.encrypted` event. */
 export type DecryptResult =
   | { readonly kind: 'decrypted'; readonly event: RoomEvent; readonly verified: boolean; readonly senderDevice?: string }
-  | { readonly kind: 'undecryptable'; readonly reason: string; readonly withheld?: string };
+  | {
+    readonly kind: 'undecryptable'; readonly reason: string; readonly withheld?: string;
+    /** The room key is missing (not refused for good): it may still come. */
+    readonly keyMayCome?: boolean;
+  };
 
 /** Room-key errors that a later key can cure; the others never will. */
 const WAITABLE = new Set([wasm.DecryptionErrorCode.MissingRoomKey, wasm.DecryptionErrorCode.UnknownMessageIndex]);
@@ -195,7 +199,7 @@ export class CryptoService {
         if (!(err instanceof wasm.MegolmDecryptionError)) throw err;
         const remaining = deadline - Date.now();
         if (!WAITABLE.has(err.code) || remaining <= 0) {
-          return { kind: 'undecryptable', reason: err.description, withheld: err.maybe_withheld };
+          return { kind: 'undecryptable', reason: err.description, withheld: err.maybe_withheld, keyMayCome: WAITABLE.has(err.code) };
         }
         await this.keysArrived.wait(remaining);
       }
