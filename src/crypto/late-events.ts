@@ -2,6 +2,7 @@ import type { InboundItem, RoomEvent } from '../events/types.js';
 import type { HandlerContext, UnitOfWork } from '../inbox/index.js';
 import type { Logger } from '../log/logger.js';
 import { Sections, del, put, type Section, type Store, type WriteOp } from '../store/index.js';
+import { Rounds } from './rounds.js';
 import type { DecryptResult } from './service.js';
 
 /** An encrypted event passed on as undecryptable, kept until its room key comes. */
@@ -34,8 +35,7 @@ export const LATE_KEEP_MS = 7 * 24 * 3_600_000;
 export class LateEvents {
   private readonly section: Section<LateEvent>;
   private inject: Inject | undefined;
-  private scanning: Promise<void> | undefined;
-  private again = false;
+  private readonly scans = new Rounds(() => this.scan(this.inject!));
 
   constructor(private readonly store: Store, private readonly decrypt: Decrypt, private readonly logger: Logger) {
     this.section = store.section(Sections.cryptoLateEvents);
@@ -73,17 +73,7 @@ export class LateEvents {
   /** Keys arrived: brings back what now decrypts. One scan at a time; a call during one makes it go round once more. */
   rescan(): Promise<void> {
     if (!this.inject) return Promise.resolve();
-    if (this.scanning) {
-      this.again = true;
-      return this.scanning;
-    }
-    this.scanning = (async () => {
-      do {
-        this.again = false;
-        await this.scan(this.inject!);
-      } while (this.again);
-    })().finally(() => { this.scanning = undefined; });
-    return this.scanning;
+    return this.scans.run();
   }
 
   private async scan(inject: Inject): Promise<void> {
