@@ -85,7 +85,14 @@ export class LateEvents {
         await this.store.write([del(this.section, eventId)]);
         continue;
       }
-      const result = await this.decrypt(late.event, 0);
+      let result: DecryptResult;
+      try {
+        result = await this.decrypt(late.event, 0);
+      } catch (err) {
+        // Kept as it is: the next scan tries it again.
+        this.logger.warn({ err, eventId, roomId: late.event.room_id }, 'trying again to decrypt an event passed on as undecryptable failed');
+        continue;
+      }
       if (result.kind !== 'decrypted') continue;
       this.logger.info({ eventId, roomId: late.event.room_id }, 'the room key of an event passed on as undecryptable came: it is handed on again, decrypted');
       await inject({ kind: 'event', event: late.event }, LATE_TXN + eventId, [put(this.section, eventId, { ...late, journaled: true })]);
