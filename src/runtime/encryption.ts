@@ -67,8 +67,8 @@ export class BridgeEncryption {
    * Once the inbox runs: events passed on as undecryptable are brought back when their key
    * comes (looked for now too: keys may have come while the bridge was stopped).
    */
-  startLateDelivery(inject: Inject): Promise<void> {
-    return this.late.start(inject);
+  async startLateDelivery(inject: Inject): Promise<void> {
+    await this.late.start(inject).catch((err: unknown) => this.deps.logger.warn({ err }, 'looking for events whose keys came while the bridge was stopped failed; tried again when keys next arrive'));
   }
 
   get deviceId(): string {
