@@ -26,7 +26,7 @@ export const LATE_KEEP_MS = 7 * 24 * 3_600_000;
 
 /**
  * Events whose room key had not come when they were passed on as undecryptable. Each is
- * kept in the store, in the same write that marks its item handled; when keys arrive (and
+ * kept in the store before the plugin hears of it; when keys arrive (and
  * once at start, for keys that came while the bridge stopped) each one that now decrypts
  * is journaled again, under its event id, in the same write that marks it journaled. The
  * inbox then hands it on in its room's order, and `take` deletes it with that item's
@@ -41,9 +41,17 @@ export class LateEvents {
     this.section = store.section(Sections.cryptoLateEvents);
   }
 
-  /** Keeps `event` (passed on as undecryptable now) with the item's acknowledgement. */
-  remember(work: UnitOfWork, event: RoomEvent): void {
-    work.put(this.section, event.event_id, { event, passedOnAt: Date.now() });
+  /**
+   * Keeps `event`, about to be passed on as undecryptable. Written at once, not with the
+   * item's acknowledgement: a key that comes while the plugin hears of it must find it.
+   */
+  async remember(event: RoomEvent): Promise<void> {
+    await this.store.write([put(this.section, event.event_id, { event, passedOnAt: Date.now() })]);
+  }
+
+  /** `event` decrypted after all (an interrupted try kept it): forgotten with the item's acknowledgement. */
+  forget(work: UnitOfWork, event: RoomEvent): void {
+    work.del(this.section, event.event_id);
   }
 
   /** The item is an event brought back by `scan`, not one from the homeserver. */

@@ -34,8 +34,10 @@ export async function handleEncrypted(event: RoomEvent, ctx: HandlerContext, nex
   }
   const result = await deps.decrypt(event);
   if (result.kind === 'undecryptable') {
-    if (result.keyMayCome) deps.late.remember(ctx.work, event);
+    if (result.keyMayCome) await deps.late.remember(event);
     return next(event, ctx, { undecryptable: result.reason, withheld: result.withheld });
   }
+  // An earlier try may have kept it and stopped before its acknowledgement.
+  if (!ctx.firstDelivery) deps.late.forget(ctx.work, event);
   return next(result.event, ctx, { encrypted: true, verified: result.verified, senderDevice: result.senderDevice }, event);
 }

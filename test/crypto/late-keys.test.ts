@@ -32,7 +32,9 @@ function encrypted(session: string, plain: string, extra: Record<string, unknown
 }
 
 /** An endpoint whose handler is the bridge's encrypted-event path; `gate` can hold late deliveries back. */
-async function bridgeOn(keys: Keys, deliveries: Delivery[], storePath?: string, gate?: Promise<void>): Promise<{ endpoint: Endpoint; late: LateEvents }> {
+async function bridgeOn(
+  keys: Keys, deliveries: Delivery[], storePath?: string, gate?: Promise<void>, whileUndecryptable?: (late: LateEvents) => Promise<void>,
+): Promise<{ endpoint: Endpoint; late: LateEvents }> {
   let late: LateEvents | undefined;
   let ready!: () => void;
   const started = new Promise<void>((resolve) => { ready = resolve; });
@@ -45,7 +47,10 @@ async function bridgeOn(keys: Keys, deliveries: Delivery[], storePath?: string, 
     }
     if (gate && late!.isLateDelivery(item.event, ctx)) await gate;
     await handleEncrypted(item.event, ctx, async (event, _ctx, crypto) => {
-      if (crypto && 'undecryptable' in crypto) deliveries.push({ eventId: event.event_id, as: 'undecryptable' });
+      if (crypto && 'undecryptable' in crypto) {
+        deliveries.push({ eventId: event.event_id, as: 'undecryptable' });
+        await whileUndecryptable?.(late!);
+      }
       else deliveries.push({ eventId: event.event_id, as: 'decrypted', late: crypto?.late, body: event.content['body'] });
     }, { decrypt: keys.decrypt, late: late! });
   };
@@ -93,6 +98,25 @@ describe('crypto: a room key that comes after the wait still brings its event to
     assert.equal((await putTransaction(endpoint.url, 't2', { events: [first] })).status, 200);
     await endpoint.inbox.drained();
     assert.equal(deliveries.length, 4);
+  });
+
+  it('a key that arrives while the plugin is being told of the undecryptable event still brings it back', async () => {
+    const keys = new Keys();
+    const deliveries: Delivery[] = [];
+    // As seen on Synapse: the key's to-device message is processed while the bot tells the room.
+    const { endpoint } = await bridgeOn(keys, deliveries, undefined, undefined, async (late) => {
+      keys.known.add('s5');
+      await late.rescan();
+    });
+    open.push(endpoint);
+    const event = encrypted('s5', 'key during the notice');
+    assert.equal((await putTransaction(endpoint.url, 't1', { events: [event] })).status, 200);
+    await endpoint.inbox.drained();
+    assert.deepEqual(deliveries, [
+      { eventId: event.event_id, as: 'undecryptable' },
+      { eventId: event.event_id, as: 'decrypted', late: true, body: 'key during the notice' },
+    ]);
+    assert.deepEqual(await keptIds(endpoint), []);
   });
 
   it('a restart between the undecryptable delivery and the key loses nothing: the key found at start brings it back', async () => {
