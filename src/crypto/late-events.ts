@@ -101,7 +101,10 @@ export class LateEvents {
         this.logger.warn({ err, eventId, roomId: late.event.room_id }, 'trying again to decrypt an event passed on as undecryptable failed');
         continue;
       }
-      if (result.kind !== 'decrypted') continue;
+      if (result.kind !== 'decrypted') {
+        this.logger.debug({ eventId, reason: result.reason }, 'a kept undecryptable event still cannot be decrypted');
+        continue;
+      }
       this.logger.info({ eventId, roomId: late.event.room_id }, 'the room key of an event passed on as undecryptable came: it is handed on again, decrypted');
       await inject({ kind: 'event', event: late.event }, LATE_TXN + eventId, [put(this.section, eventId, { ...late, journaled: true })]);
     }

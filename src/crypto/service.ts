@@ -122,7 +122,7 @@ export class CryptoService {
     if (mine.length === 0) return;
     const events = mine.map(({ type, sender, content }) => ({ type, sender, content }));
     const processed = await this.machine.receiveSyncChangesMsc4186(JSON.stringify(events), new wasm.DeviceLists(), new Map());
-    this.options.logger.debug({ received: mine.length, processed: processed.length, types: mine.map((m) => m.type) }, 'to-device messages handed to the crypto machine');
+    this.options.logger.debug({ userId: this.device.userId, received: mine.length, processed: processed.length, types: mine.map((m) => m.type) }, 'to-device messages handed to the crypto machine');
     await this.afterChange();
   }
 

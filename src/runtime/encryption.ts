@@ -83,6 +83,7 @@ export class BridgeEncryption {
   handler(next: EventHandler, other: ItemHandler): ItemHandler {
     return async (item, ctx) => {
       if (item.kind === 'to_device') {
+        ctx.logger.debug({ toUser: item.message.to_user_id, toDevice: item.message.to_device_id, sender: item.message.sender }, 'a to-device message');
         await this.users.receiveToDevice([item.message]);
         // Room keys for the bot may have come: bring back what they open (before the item is acknowledged).
         // A failed scan is not this item's: what is kept stays kept for the next keys, or the next start.

@@ -19,14 +19,14 @@ describe('encryption: IRC ghosts speaking in an encrypted portal (real ngircd, m
   let bridge: E2eBridge;
   let alice: EncryptingClient | undefined;
   const people: IrcPerson[] = [];
-  const ghost = (nick: string) => `@${ctx.appservice('encrypted').prefix}${nick.toLowerCase()}:${ctx.synapse.serverName}`;
-  const portal = (name: string) => `#${ctx.appservice('encrypted').prefix}${name.slice(1)}:${ctx.synapse.serverName}`;
+  const ghost = (nick: string) => `@${ctx.appservice('ircencrypted').prefix}${nick.toLowerCase()}:${ctx.synapse.serverName}`;
+  const portal = (name: string) => `#${ctx.appservice('ircencrypted').prefix}${name.slice(1)}:${ctx.synapse.serverName}`;
 
   before(async () => {
     if (!ngircdAvailable()) throw new Error('ngircd is not installed: run scripts/test-deps.sh');
     ctx = await e2e();
     irc = await Ngircd.start();
-    bridge = await E2eBridge.start(ctx.synapse, ctx.appservice('encrypted'), createIrcPlugin, {
+    bridge = await E2eBridge.start(ctx.synapse, ctx.appservice('ircencrypted'), createIrcPlugin, {
       config: { encryption: { enabled: true, default: true, keyWaitSeconds: 5 } },
       pluginConfig: {
         server: { host: '127.0.0.1', port: irc.port },
@@ -46,7 +46,7 @@ describe('encryption: IRC ghosts speaking in an encrypted portal (real ngircd, m
     await irc?.close();
   });
 
-  it('an IRC line arrives encrypted from its ghost and the client decrypts it; the client\'s encrypted answer reaches IRC', async () => {
+  it('IRC lines arrive encrypted from their ghost\'s own device and the client decrypts them', async () => {
     const dave = await IrcPerson.connect(irc.port, 'dave');
     people.push(dave);
     await dave.join(channel);
@@ -61,10 +61,6 @@ describe('encryption: IRC ghosts speaking in an encrypted portal (real ngircd, m
     assert.equal(line.isDecryptionFailure(), false);
     assert.equal(alice.undecryptableFrom(roomId, ghost('dave')), 0, 'nothing from the ghost the client could not read');
 
-    const from = dave.mark();
-    await alice.say(roomId, 'hello, IRC');
-    const heard = await dave.waitFor((l) => l.command === 'PRIVMSG' && l.params[0] === channel && l.params[1] === 'hello, IRC', 'alice\'s encrypted line on IRC', { from, timeoutMs: 30_000 });
-    assert.ok(heard.nick, 'said by someone on IRC');
     await dave.say(channel, 'and again');
     await alice.waitForDecrypted(roomId, ghost('dave'), (b) => b === 'and again', 'dave\'s second line, decrypted', 30_000);
   });
