@@ -11,6 +11,7 @@ import { installIndexedDb } from './idb/globals.js';
 import { IdbLevelPersister } from './idb/persister.js';
 import { cryptoSections } from './sections.js';
 import { sendOutgoing, type DeviceIdentity } from './requests.js';
+import { Rounds } from './rounds.js';
 import { Signal } from './signal.js';
 
 export interface CryptoServiceOptions {
@@ -30,7 +31,11 @@ export interface CryptoServiceOptions {
 /** What became of an `m.room.encrypted` event. */
 export type DecryptResult =
   | { readonly kind: 'decrypted'; readonly event: RoomEvent; readonly verified: boolean; readonly senderDevice?: string }
-  | { readonly kind: 'undecryptable'; readonly reason: string; readonly withheld?: string };
+  | {
+    readonly kind: 'undecryptable'; readonly reason: string; readonly withheld?: string;
+    /** The room key is missing (not refused for good): it may still come. */
+    readonly keyMayCome?: boolean;
+  };
 
 /** Room-key errors that a later key can cure; the others never will. */
 const WAITABLE = new Set([wasm.DecryptionErrorCode.MissingRoomKey, wasm.DecryptionErrorCode.UnknownMessageIndex]);
@@ -45,8 +50,7 @@ let instances = 0;
  */
 export class CryptoService {
   private readonly keysArrived = new Signal();
-  private outgoing: Promise<void> | undefined;
-  private again = false;
+  private readonly outgoing = new Rounds(() => this.sendOutgoingRound());
   private readonly roomLocks = new Map<string, Promise<unknown>>();
 
   private constructor(
@@ -118,7 +122,7 @@ export class CryptoService {
     if (mine.length === 0) return;
     const events = mine.map(({ type, sender, content }) => ({ type, sender, content }));
     const processed = await this.machine.receiveSyncChangesMsc4186(JSON.stringify(events), new wasm.DeviceLists(), new Map());
-    this.options.logger.debug({ received: mine.length, processed: processed.length, types: mine.map((m) => m.type) }, 'to-device messages handed to the crypto machine');
+    this.options.logger.debug({ userId: this.device.userId, received: mine.length, processed: processed.length, types: mine.map((m) => m.type) }, 'to-device messages handed to the crypto machine');
     await this.afterChange();
   }
 
@@ -148,26 +152,20 @@ export class CryptoService {
    * one loop at a time: a call while one runs makes it go round once more.
    */
   flushOutgoing(): Promise<void> {
-    if (this.outgoing) {
-      this.again = true;
-      return this.outgoing;
+    return this.outgoing.run();
+  }
+
+  private async sendOutgoingRound(): Promise<void> {
+    for (const request of await this.machine.outgoingRequests()) {
+      await this.persister.flushed();
+      try {
+        await sendOutgoing(this.machine, this.options.client, this.identity, request);
+      } catch (err) {
+        // The machine asks again on the next loop: a request it was not told of stays pending.
+        this.options.logger.warn({ err, requestType: wasm.RequestType[request.type] }, 'a crypto request to the homeserver failed; it will be sent again');
+      }
     }
-    this.outgoing = (async () => {
-      do {
-        this.again = false;
-        for (const request of await this.machine.outgoingRequests()) {
-          await this.persister.flushed();
-          try {
-            await sendOutgoing(this.machine, this.options.client, this.identity, request);
-          } catch (err) {
-            // The machine asks again on the next loop: a request it was not told of stays pending.
-            this.options.logger.warn({ err, requestType: wasm.RequestType[request.type] }, 'a crypto request to the homeserver failed; it will be sent again');
-          }
-        }
-        await this.persister.flushed();
-      } while (this.again);
-    })().finally(() => { this.outgoing = undefined; });
-    return this.outgoing;
+    await this.persister.flushed();
   }
 
   /**
@@ -195,7 +193,7 @@ export class CryptoService {
         if (!(err instanceof wasm.MegolmDecryptionError)) throw err;
         const remaining = deadline - Date.now();
         if (!WAITABLE.has(err.code) || remaining <= 0) {
-          return { kind: 'undecryptable', reason: err.description, withheld: err.maybe_withheld };
+          return { kind: 'undecryptable', reason: err.description, withheld: err.maybe_withheld, keyMayCome: WAITABLE.has(err.code) };
         }
         await this.keysArrived.wait(remaining);
       }
@@ -240,7 +238,7 @@ export class CryptoService {
 
   /** Lets running work end, then closes the machine; the store holds everything. */
   async close(): Promise<void> {
-    await this.outgoing?.catch(() => undefined);
+    await this.outgoing.idle();
     await Promise.all([...this.roomLocks.values()]);
     this.machine.close();
     if (this.ownsPersister) await this.persister.close();

@@ -1,3 +1,4 @@
+import type { InboundItem } from '../events/types.js';
 import { del, put, type Section, type Store, type WriteOp } from '../store/index.js';
 import { seqKey, type DeadLetter } from './entries.js';
 import { journaledItems, type JournaledItem } from './progress.js';
@@ -54,10 +55,9 @@ export class DeadLetters {
     let last = -1;
     for (const letter of targets) {
       const seq = last = nextSeq();
-      const key = seqKey(seq);
-      const record = encodeRecord({ t: letter.txnId, r: letter.receivedAt, n: 1 }, singleItemBody(letter.item));
-      entries.push(...journaledItems(seq, key, letter.txnId, letter.receivedAt, [letter.item], undefined, [], this.sections));
-      ops.push(del(this.letters, seqKey(letter.seq)), put(this.sections.journal, key, record));
+      const single = singleItemRecord(seq, letter.txnId, letter.receivedAt, letter.item, this.sections);
+      entries.push(single.entry);
+      ops.push(del(this.letters, seqKey(letter.seq)), single.op);
     }
     if (entries.length > 0) ops.push(put(this.sections.meta, 'nextSeq', last + 1));
     await write(ops);
@@ -69,4 +69,13 @@ export class DeadLetters {
     const found = await this.letters.getMany(seqs.map(seqKey));
     return found.filter((l): l is DeadLetter => l !== undefined);
   }
+}
+
+/** A one-item record for `item` at `seq` (an item re-entering the journal), and its entry. */
+export function singleItemRecord(
+  seq: number, txnId: string, receivedAt: number, item: InboundItem, sections: InboxSections,
+): { entry: JournaledItem; op: WriteOp } {
+  const key = seqKey(seq);
+  const record = encodeRecord({ t: txnId, r: receivedAt, n: 1 }, singleItemBody(item));
+  return { entry: journaledItems(seq, key, txnId, receivedAt, [item], undefined, [], sections)[0]!, op: put(sections.journal, key, record) };
 }

@@ -1,10 +1,11 @@
 import type { Logger } from '../log/logger.js';
 import type { InboundItem, Transaction } from '../events/types.js';
-import { errorLine, isStoreError, type Store } from '../store/index.js';
+import { errorLine, isStoreError, put, type Store, type WriteOp } from '../store/index.js';
 import { ACKED_MARK_FILE, AckedMark } from './acked-mark.js';
 import { AckQueue } from './acks.js';
 import { Committer } from './committer.js';
-import { DeadLetters } from './dead-letters.js';
+import { DeadLetters, singleItemRecord } from './dead-letters.js';
+import { inboxSections } from './sections.js';
 import { Dispatcher, type ItemHandler } from './dispatcher.js';
 import { hashId, type IdHash } from './id-hash.js';
 import { Journal, type AcceptResult } from './journal.js';
@@ -70,11 +71,11 @@ export class Inbox {
     private readonly dispatcher: Dispatcher<JournaledItem>,
     private readonly acks: AckQueue,
     private readonly mark: AckedMark,
-    store: Store,
+    private readonly store: Store,
     private readonly options: InboxOptions,
     private readonly logger: Logger,
   ) {
-    this.deadLetters = new DeadLetters(store);
+    this.deadLetters = new DeadLetters(this.store);
   }
 
   static async open(store: Store, handler: ItemHandler, options: Partial<InboxOptions>, logger: Logger, hooks: InboxHooks = {}): Promise<Inbox> {
@@ -169,6 +170,19 @@ export class Inbox {
     const entries = await this.deadLetters.replay(seqs, () => this.journal.takeSeq(), (ops) => this.committer.commit(ops));
     for (const entry of entries) this.enqueue({ ...entry, redelivered: true });
     return entries.length;
+  }
+
+  /**
+   * Journals an item the bridge itself brings back (an event whose room key came late) at
+   * the end of the order, in one atomic write with `ops`, then hands it to the dispatcher.
+   * It is not checked against the dedupe window: the caller keeps it handled once.
+   */
+  async inject(item: InboundItem, txnId: string, ops: readonly WriteOp[]): Promise<void> {
+    const seq = this.journal.takeSeq();
+    const { entry, op } = singleItemRecord(seq, txnId, Date.now(), item, inboxSections(this.store));
+    await this.committer.commit([op, put(inboxSections(this.store).meta, 'nextSeq', this.journal.next), ...ops]);
+    this.mark.advance(seq + 1);
+    this.enqueue({ ...entry, redelivered: true });
   }
 
   /** Items journaled and not yet handled (or dead-lettered). */

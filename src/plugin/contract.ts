@@ -169,7 +169,8 @@ export interface BridgePlugin<Config = unknown> {
    * An encrypted message bridgekit could not read (its key never came within
    * `encryption.keyWaitSeconds`, or encryption is off), e.g. to tell the remote side that
    * something was said. The bot has already told the room, once. Decrypted events never
-   * come here: they arrive as messages, edits and reactions with `encryption` set.
+   * come here: they arrive as messages, edits and reactions with `encryption` set. If the
+   * key comes later, the same event arrives again, decrypted, with `encryption.late: true`.
    */
   onUndecryptable?(event: UndecryptableEvent, room: PluginRoomView, scope: HandlerScope): Promise<void>;
 }

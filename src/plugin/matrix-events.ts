@@ -9,6 +9,13 @@ export interface EncryptionInfo {
   /** The sending device is verified (cross-signed by its verified owner); false for most devices. */
   readonly verified: boolean;
   readonly senderDevice?: string;
+  /**
+   * Its room key came after the wait (`encryption.keyWaitSeconds`): the plugin was handed it
+   * as undecryptable before (`onUndecryptable`, same event id), and newer events of the room
+   * may have been handed on since. A bridge that told the remote side it could not read it
+   * may follow up now.
+   */
+  readonly late?: true;
 }
 
 /** An `m.room.encrypted` event that bridgekit could not decrypt (or encryption is off). */

@@ -198,6 +198,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       ],
     });
     await inbox.start();
+    await encryption?.startLateDelivery((item, txnId, ops) => inbox.inject(item, txnId, ops));
     if (metrics) {
       metricsServer = await startMetricsServer({
         config: config.metrics, homeserverUrl: config.homeserver.url, metrics, store, inbox, mirror,

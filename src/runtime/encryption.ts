@@ -1,14 +1,17 @@
 import type { BridgeConfig } from '../config/index.js';
 import { CryptoUsers } from '../crypto/index.js';
+import { LateEvents, type Inject } from '../crypto/late-events.js';
 import type { RoomEvent } from '../events/types.js';
 import type { HomeserverApi } from '../homeserver/index.js';
 import type { SendEncryptor } from '../homeserver/api/events.js';
-import type { HandlerContext, ItemHandler } from '../inbox/index.js';
+import type { ItemHandler } from '../inbox/index.js';
 import type { Logger } from '../log/logger.js';
 import type { Mirror } from '../mirror/index.js';
-import type { CryptoOutcome } from '../plugin/host.js';
 import type { Namespaces } from '../registration/index.js';
 import type { Store } from '../store/index.js';
+import { handleEncrypted, type EncryptedEventDeps, type EventHandler } from './encrypted-event.js';
+
+export type { EventHandler } from './encrypted-event.js';
 
 export interface EncryptionDeps {
   readonly config: BridgeConfig['encryption'];
@@ -20,12 +23,6 @@ export interface EncryptionDeps {
   /** Tells a room something as the bot, once per key. */
   readonly notify: (roomId: string, text: string, key: string) => Promise<void>;
 }
-
-/**
- * Hands an event on: `original` (the encrypted event, when `event` is its plaintext) is what
- * the room holds, for the mirror; `event` and `crypto` are for the plugin host.
- */
-export type EventHandler = (event: RoomEvent, ctx: HandlerContext, crypto?: CryptoOutcome, original?: RoomEvent) => Promise<void>;
 
 const REQUIRE_NOTICE = 'This bridge only passes on encrypted messages, and this room is not encrypted: '
   + 'nothing said here is passed on until encryption is turned on in the room settings.';
@@ -44,7 +41,13 @@ async function joinedAndInvited(mirror: Mirror, roomId: string): Promise<string[
  * encryptor every send goes through.
  */
 export class BridgeEncryption {
-  private constructor(private readonly users: CryptoUsers, private readonly deps: EncryptionDeps) {}
+  private readonly late: LateEvents;
+  private readonly encrypted: EncryptedEventDeps;
+
+  private constructor(private readonly users: CryptoUsers, private readonly deps: EncryptionDeps) {
+    this.late = new LateEvents(deps.store, (event, keyWaitMs) => users.bot.decrypt(event, keyWaitMs), deps.logger);
+    this.encrypted = { decrypt: (event) => users.bot.decrypt(event), late: this.late };
+  }
 
   static async start(deps: EncryptionDeps): Promise<BridgeEncryption> {
     const users = await CryptoUsers.start({
@@ -60,6 +63,14 @@ export class BridgeEncryption {
     return encryption;
   }
 
+  /**
+   * Once the inbox runs: events passed on as undecryptable are brought back when their key
+   * comes (looked for now too: keys may have come while the bridge was stopped).
+   */
+  async startLateDelivery(inject: Inject): Promise<void> {
+    await this.late.start(inject).catch((err: unknown) => this.deps.logger.warn({ err }, 'looking for events whose keys came while the bridge was stopped failed; tried again when keys next arrive'));
+  }
+
   get deviceId(): string {
     return this.users.bot.device.deviceId;
   }
@@ -71,7 +82,16 @@ export class BridgeEncryption {
    */
   handler(next: EventHandler, other: ItemHandler): ItemHandler {
     return async (item, ctx) => {
-      if (item.kind === 'to_device') return this.users.receiveToDevice([item.message]);
+      if (item.kind === 'to_device') {
+        ctx.logger.debug({ toUser: item.message.to_user_id, toDevice: item.message.to_device_id, sender: item.message.sender }, 'a to-device message');
+        await this.users.receiveToDevice([item.message]);
+        // Room keys for the bot may have come: bring back what they open (before the item is acknowledged).
+        // A failed scan is not this item's: what is kept stays kept for the next keys, or the next start.
+        if (item.message.to_user_id === this.users.bot.device.userId) {
+          await this.late.rescan().catch((err: unknown) => ctx.logger.warn({ err }, 'bringing back events whose keys came late failed; tried again when keys next arrive'));
+        }
+        return;
+      }
       if (item.kind === 'device_changes') return this.users.receiveDeviceChanges(item.changes);
       if (item.kind !== 'event') return other(item, ctx);
       const event = item.event;
@@ -82,9 +102,7 @@ export class BridgeEncryption {
       // Our own users' events are echoes: the host drops them without reading them.
       if (this.deps.namespaces.isControlledUser(event.sender)) return next(event, ctx);
       if (!this.deps.config.allow) return next(event, ctx, { undecryptable: 'this bridge is configured not to work in encrypted rooms' });
-      const result = await this.users.bot.decrypt(event);
-      if (result.kind === 'undecryptable') return next(event, ctx, { undecryptable: result.reason, withheld: result.withheld });
-      return next(result.event, ctx, { encrypted: true, verified: result.verified, senderDevice: result.senderDevice }, event);
+      return handleEncrypted(event, ctx, next, this.encrypted);
     };
   }
 

@@ -59,6 +59,11 @@ export const Sections = {
    */
   cryptoIdbRecords: 'crypto.idb.records',
   /**
+   * crypto: event id → an encrypted event passed on as undecryptable whose room key may
+   * still come (`LateEvents`): the event, when it was passed on, whether it is journaled again.
+   */
+  cryptoLateEvents: 'crypto.late-events',
+  /**
    * cli: `bridgekit doctor` writes and deletes one key here to prove the store is writable;
    * the store itself probes with key `ready` while its writes are failing.
    */

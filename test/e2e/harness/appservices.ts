@@ -28,6 +28,8 @@ export const APPSERVICES = {
   features: { slot: 6 },
   /** End-to-end encryption: MSC3202 device data in its transactions (`org.matrix.msc3202: true`). */
   encrypted: { slot: 7, encryption: true },
+  /** The IRC bridge with encryption on (test/e2e/crypto/irc-portal.e2e.ts). */
+  ircencrypted: { slot: 8, encryption: true },
 } as const satisfies Record<string, AppserviceSpec>;
 
 export interface AppserviceSpec {
