@@ -27,8 +27,11 @@ anything received and not yet handled is handled on the next start.
     const command = parseConfigCommand(this, argv);
     if (!command) return 0;
     const config = await loadConfig(command.configPath);
-    await assertStoreOpens(config.store.path);
-    await checkPortsFree(config);
+    // A taken port may be a second run of this same bridge: then the store says so better.
+    await checkPortsFree(config).catch(async (err: unknown) => {
+      await assertStoreOpens(config.store.path);
+      throw err;
+    });
     const logger = createLogger({ level: config.logging.level });
     const bridge = await startBridge({ config, logger, watchHomeserverMs: HOMESERVER_WATCH_MS }).catch(async (err: unknown) => {
       // The log is buffered: write what it holds first, so the error is the last word.

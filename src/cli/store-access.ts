@@ -18,8 +18,8 @@ export async function openStoppedStore(path: string): Promise<Store> {
 }
 
 /**
- * Opens and closes the store once, so that a second `run` on the same store is told so
- * (one line, StoreOpenError) before the port the first run holds is found taken.
+ * Opens and closes the store once: when `run` finds its port taken, a store held by another
+ * process is the better explanation (one line, StoreOpenError).
  */
 export async function assertStoreOpens(path: string): Promise<void> {
   const store = await Store.open(path);
