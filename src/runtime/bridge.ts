@@ -21,6 +21,7 @@ import { RemotePipeline } from '../plugin/remote/pipeline.js';
 import { MemberRooms } from '../plugin/remote/member-rooms.js';
 import { queryHandlersFor } from '../plugin/queries.js';
 import { BotCommands } from '../bot/commands.js';
+import { Permissions } from '../permissions/index.js';
 import { BridgeMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
 import { watchHomeserver } from './homeserver-watch.js';
 
@@ -120,8 +121,9 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     outbound: config.outbound,
     encryptNewPortals: config.encryption.enabled && config.encryption.default,
   });
+  const permissions = new Permissions(config.permissions, config.bot.admins);
   const commands = new BotCommands({
-    plugin, puppets, mirror, namespaces, config: config.bot, logger: pluginLog,
+    plugin, puppets, mirror, namespaces, config: config.bot, logger: pluginLog, permissions,
     managementSection: store.section<string>(Sections.botManagementRooms),
     readPowerLevels: (roomId, asUser) => api.rooms.getStateContent(roomId, 'm.room.power_levels', '', { asUser }),
   });
