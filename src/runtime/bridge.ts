@@ -22,8 +22,12 @@ import { MemberRooms } from '../plugin/remote/member-rooms.js';
 import { queryHandlersFor } from '../plugin/queries.js';
 import { BotCommands } from '../bot/commands.js';
 import { Permissions } from '../permissions/index.js';
+import type { PluginLogins } from '../logins/index.js';
 import { BridgeMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
 import { watchHomeserver } from './homeserver-watch.js';
+
+/** Until the login store is wired: a plugin without logins sees none. */
+const NO_LOGINS: PluginLogins = { report: async () => undefined, forUser: () => [], get: () => undefined, remove: async () => undefined };
 
 /** How long a relayed media file is reused for more link requests (short: quarantined media stops soon). */
 const MEDIA_KEEP_MS = 5 * 60_000;
@@ -181,6 +185,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
         download: (mxc) => api.media.download(mxc, { maxBytes: config.bridge.mediaMaxBytes }),
         fetchRemote: (url) => fetchGuarded(url, { ...config.outbound, maxBytes: config.bridge.mediaMaxBytes }),
       },
+      logins: NO_LOGINS,
     });
     pluginStarted = true;
     const app = createAppserviceApp({
