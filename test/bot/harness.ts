@@ -104,6 +104,11 @@ export class BotHarness {
     return new DeadLetters(this.bridge.store).count();
   }
 
+  /** Stops the bridge and starts a new one on the same store. */
+  restart(): Promise<void> {
+    return this.t.restartBridge();
+  }
+
   stop(): Promise<void> {
     return this.t.stop();
   }
