@@ -231,6 +231,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       metricsServer = await startMetricsServer({
         config: config.metrics, homeserverUrl: config.homeserver.url, metrics, store, inbox, mirror,
         logger: logger.child({ component: 'metrics' }), readyCacheMs: options.readyCacheMs,
+        ...(logins ? { loginStates: () => logins!.manager.stateCounts() } : {}),
       });
     }
     server = await listen(app, config.appservice.bind, config.appservice.port);
