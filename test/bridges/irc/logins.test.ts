@@ -76,6 +76,16 @@ describe('IRC bridge: logins and relay mode (real ngircd, test homeserver)', fun
     await waitUntil(() => h.bridge.logins!.list(bob.userId)[0]?.status.state === 'connected', 10_000, 'the login to be connected again');
   });
 
+  it('reports a lost connection as a transient disconnect, and connected once it is back', async () => {
+    const service = h.bridge.logins!;
+    const state = () => service.list(bob.userId)[0]?.status.state;
+    await h.gate.shutdown(); // the bridge's sockets cut, new ones refused
+    await waitUntil(() => state() === 'transient_disconnect', 10_000, 'the disconnect');
+    assert.equal(service.list(bob.userId)[0]!.status.message, 'the IRC connection was lost; reconnecting');
+    await h.gate.open();
+    await waitUntil(() => state() === 'connected', 15_000, 'the reconnection');
+  });
+
   it('logs out: bobsnick quits, and bob is relayed again', async () => {
     const room = await managementRoom(bob);
     const from = carol.mark();
