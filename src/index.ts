@@ -61,6 +61,11 @@ export { parseMxc } from './homeserver/index.js';
 // ── Formatting: HTML from remote networks, display names ─────────────────────────────────
 export { sanitizeMatrixHtml, withSanitizedHtml, MATRIX_HTML_TAGS } from './format/index.js';
 export { cleanDisplayName, comparableName, MAX_DISPLAY_NAME } from './format/index.js';
+export {
+  htmlToText, markdownToHtml, textToHtml, formatHtml, formatMarkdown, parseMatrixTo, matrixToLink, userPill, roomPill, mentionedUsers,
+  stripReplyFallback, stripHtmlReplyFallback, stripBodyReplyFallback, plainTextFormat, markdownFormat, escapeHtml, walkHtml,
+} from './format/index.js';
+export type { HtmlToTextOptions, FormattedText, MatrixToTarget, NetworkFormat, MatrixText, HtmlVisitor } from './format/index.js';
 
 // ── Fetching URLs that people outside the operator choose (SSRF guard) ───────────────────
 export { fetchGuarded, type GuardedFetchOptions, type GuardedResponse } from './net/index.js';
