@@ -5,6 +5,7 @@ import type { Namespaces } from '../registration/index.js';
 import type { Section } from '../store/index.js';
 import type { Mirror, RoomView } from '../mirror/index.js';
 import type { BridgePlugin, Capability, HandlerScope } from './contract.js';
+import { stripReplyFallback } from '../format/index.js';
 import { classify, classifyEphemeral, type ClassifiedEvent, type EncryptionInfo } from './matrix-events.js';
 
 /** What the crypto part made of an encrypted event: the decrypted one's flag, or why it could not. */
@@ -88,9 +89,11 @@ export class PluginHost {
       case 'message': {
         const m = classified.value;
         if (!await this.allowed(capabilitiesForMessage(m), room, event, scope)) return;
-        // Most messages are neither replies nor in threads: they go as they are.
+        // Most messages are neither replies nor in threads: they go as they are. A plugin that
+        // carries replies gets them without their fallback (the quote clients put before a
+        // reply); to one that does not, the fallback is all that says what was answered.
         const plain = m.replyTo === undefined && m.thread === undefined ? m : {
-          ...m,
+          ...(m.replyTo !== undefined && plugin.capabilities.replies ? stripReplyFallback(m) : m),
           replyTo: plugin.capabilities.replies && m.replyTo ? { ...m.replyTo, remoteId: await this.remoteId(m.replyTo.eventId) } : undefined,
           thread: plugin.capabilities.threads && m.thread ? { ...m.thread, remoteRootId: await this.remoteId(m.thread.rootId) } : undefined,
         };
