@@ -6,6 +6,7 @@ import type { Section } from '../store/index.js';
 import type { Mirror, RoomView } from '../mirror/index.js';
 import type { BridgePlugin, Capability, HandlerScope } from './contract.js';
 import { stripReplyFallback } from '../format/index.js';
+import { DOUBLE_PUPPET_MARKER } from '../puppets/double/index.js';
 import { classify, classifyEphemeral, type ClassifiedEvent, type EncryptionInfo } from './matrix-events.js';
 
 /** What the crypto part made of an encrypted event: the decrypted one's flag, or why it could not. */
@@ -51,6 +52,11 @@ export interface PluginHostDeps {
   /** Which portals a user is in: fed every member event here, asked before presence goes to the plugin. */
   readonly memberRooms: Pick<MemberRooms, 'observe' | 'sharesPortal'>;
   readonly logger: Logger;
+  /**
+   * The double-puppet marker's value on events this bridge sent as real users (the
+   * appservice id): their echo is dropped like a ghost's. Undefined: no double puppeting.
+   */
+  readonly doublePuppetSource?: string;
 }
 
 /**
@@ -82,8 +88,9 @@ export class PluginHost {
     if (!room) return;
     const classified = withCrypto(classify(event), crypto);
     if (this.deps.intercept && await this.deps.intercept(classified, room, scope)) return;
-    // Echo suppression: what our own users did came from us.
-    if (namespaces.isControlledUser(event.sender)) return;
+    // Echo suppression: what our own users did came from us, and so did what we sent as
+    // real users (double puppets), marked in its content.
+    if (namespaces.isControlledUser(event.sender) || this.isDoublePuppetEcho(event)) return;
 
     switch (classified.kind) {
       case 'message': {
@@ -154,6 +161,11 @@ export class PluginHost {
       const receipts = classified.value.receipts.filter((r) => !namespaces.isControlledUser(r.userId));
       if (receipts.length > 0) await plugin.onReceipt?.({ ...classified.value, receipts }, room, scope);
     }
+  }
+
+  private isDoublePuppetEcho(event: RoomEvent): boolean {
+    const source = this.deps.doublePuppetSource;
+    return source !== undefined && event.content[DOUBLE_PUPPET_MARKER] === source;
   }
 
   /** True when the plugin carries all of `needed`; otherwise tells the sender, once per event. */
