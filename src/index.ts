@@ -67,6 +67,9 @@ export {
 } from './format/index.js';
 export type { HtmlToTextOptions, FormattedText, MatrixToTarget, NetworkFormat, MatrixText, HtmlVisitor } from './format/index.js';
 
+// ── Double puppeting: the content key of events the bridge sent as real users ────────────
+export { DOUBLE_PUPPET_MARKER } from './puppets/double/index.js';
+
 // ── Fetching URLs that people outside the operator choose (SSRF guard) ───────────────────
 export { fetchGuarded, type GuardedFetchOptions, type GuardedResponse } from './net/index.js';
 export { guardedLookup, refusedTarget, classifyAddress, isPublicAddress, type AddressClass } from './net/index.js';

@@ -85,6 +85,7 @@ export class Puppets {
   }
 
   /**
+   * @internal
    * Message sends as a real Matrix user through `api` (made with their own access token:
    * double puppeting), judged by the same permission engine; `extraContent` goes into
    * every event (the marker by which the bridge knows its own double-puppeted events).
