@@ -86,11 +86,13 @@ export class PluginHost {
     const { plugin, mirror, namespaces } = this.deps;
     const room = await mirror.room(event.room_id);
     if (!room) return;
+    // What we sent as a real user (a double puppet, marked in its content) came from the
+    // remote side: not a command to the bot, not a message for the plugin.
+    if (this.isDoublePuppetEcho(event)) return;
     const classified = withCrypto(classify(event), crypto);
     if (this.deps.intercept && await this.deps.intercept(classified, room, scope)) return;
-    // Echo suppression: what our own users did came from us, and so did what we sent as
-    // real users (double puppets), marked in its content.
-    if (namespaces.isControlledUser(event.sender) || this.isDoublePuppetEcho(event)) return;
+    // Echo suppression: what our own users did came from us.
+    if (namespaces.isControlledUser(event.sender)) return;
 
     switch (classified.kind) {
       case 'message': {

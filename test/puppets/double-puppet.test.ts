@@ -88,6 +88,15 @@ describe('double puppeting (appservice login, as bridgev2 does it)', function ()
       assert.ok(plugin.messages.some((m) => m.eventId === own));
     });
 
+    it('does not take a double-puppeted "!command" as a command to the bot', async () => {
+      const result = await plugin.ctx.remote.push(fromAlice(alice, { id: 'cmd', text: '!help' }));
+      await settle(t);
+      const events = t.hs.events(roomId);
+      const at = events.findIndex((e) => e.event_id === result.eventId);
+      assert.ok(at >= 0);
+      assert.deepEqual(events.slice(at + 1).filter((e) => e.sender === t.botUserId).map((e) => e.content['body']), [], 'the bot did not answer');
+    });
+
     it('sends edits, reactions and redactions as her too, none of them echoed', async () => {
       const edit = await plugin.ctx.remote.push({ kind: 'edit', channel: channel([]), sender: { id: 'alice-remote', matrixUserId: alice.userId }, id: 'e1', targetId: 'm1', text: 'fixed' });
       const reaction = await plugin.ctx.remote.push({ kind: 'reaction', channel: channel([]), sender: { id: 'alice-remote', matrixUserId: alice.userId }, id: 'r1', targetId: 'm0', key: '👍' });
