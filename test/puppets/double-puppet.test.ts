@@ -4,6 +4,7 @@ import type { Registration } from '../../src/registration/index.js';
 import { DOUBLE_PUPPET_MARKER } from '../../src/puppets/double/index.js';
 import { Sections } from '../../src/store/layout.js';
 import { TestBridge, type TestUser } from '../../src/testing/index.js';
+import { createLogger } from '../../src/log/logger.js';
 
 /** The registration an operator adds for double puppeting: no URL, real users in a non-exclusive namespace. */
 function tokenOnly(id: string, token: string, regex: string): Registration {
@@ -28,8 +29,9 @@ class Recorder implements BridgePlugin {
 
 const channel = (invite: string[]) => ({ id: 'chan', name: 'Channel', invite });
 
-async function start(secret: string, plugin: Recorder): Promise<TestBridge> {
+async function start(secret: string, plugin: Recorder, logs?: string[]): Promise<TestBridge> {
   return TestBridge.start(plugin, {
+    ...(logs ? { logger: createLogger({ level: 'trace' }, { write: (line: string) => { logs.push(line); } }) } : {}),
     homeserver: { tokenOnlyAppservices: [LOCAL, OTHER] },
     config: { doublePuppet: { secrets: { localhost: secret } } },
   });
@@ -60,9 +62,10 @@ describe('double puppeting (appservice login, as bridgev2 does it)', function ()
     let alice: TestUser;
     let roomId: string;
     const plugin = new Recorder();
+    const logs: string[] = [];
 
     before(async () => {
-      t = await start(`as_token:${LOCAL.as_token}`, plugin);
+      t = await start(`as_token:${LOCAL.as_token}`, plugin, logs);
       alice = await t.user('alice');
       roomId = await portalWithAlice(t, plugin, alice);
     });
@@ -122,11 +125,14 @@ describe('double puppeting (appservice login, as bridgev2 does it)', function ()
       assert.ok(!plugin.messages.some((m) => m.eventId === result.eventId));
     });
 
-    it('keeps the token sealed in the store, not in clear', async () => {
+    it('keeps the token sealed in the store, and neither it nor the secret in a log line (at trace)', async () => {
       const stored = await t.bridge.store.section<Record<string, unknown>>(Sections.puppetsDouble).get(alice.userId);
       assert.ok(stored, 'a session is stored');
-      const token = t.hs.sessionsOf(alice.userId).at(-1)!;
-      assert.ok(!JSON.stringify(stored).includes(token));
+      const tokens = t.hs.sessionsOf(alice.userId).slice(1);
+      assert.ok(tokens.length > 0);
+      assert.ok(!JSON.stringify(stored).includes(tokens.at(-1)!));
+      assert.ok(logs.some((l) => l.includes('double puppet logged in')), 'the logs were captured');
+      for (const secret of [...tokens, LOCAL.as_token]) assert.ok(!logs.some((l) => l.includes(secret)), 'a secret was logged');
     });
 
     it('falls back to the ghost for a user whose homeserver has no secret, or who is not in the room', async () => {
