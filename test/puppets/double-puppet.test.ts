@@ -174,6 +174,8 @@ describe('double puppeting (appservice login, as bridgev2 does it)', function ()
       assert.equal((await asUser.json() as Record<string, unknown>)['errcode'], 'M_UNKNOWN_TOKEN');
       assert.equal((await login(undefined, alice.userId)).status, 401);
       assert.equal((await login(LOCAL.as_token, 42)).status, 400);
+      const unknown = await login(LOCAL.as_token, '@nobody:localhost');
+      assert.deepEqual([unknown.status, (await unknown.json() as Record<string, unknown>)['errcode']], [404, 'M_UNKNOWN'], 'as Synapse 1.94 answers');
     });
 
     it('a bridge whose secret does not cover the user sends as the ghost instead', async () => {

@@ -18,7 +18,10 @@ const loginBody = z.object({
  * no passwords), as Synapse 1.94 answers it (`LoginRestServlet._do_appservice_login`):
  * the request carries an appservice's `as_token`; the user (`identifier.user`, a user id or
  * a localpart) must be the appservice's bot or in one of its user namespaces, exclusive or
- * not; the answer is a new device and access token. `/logout` ends a session.
+ * not; the answer is a new device and access token. `/logout` ends a session. (Checked
+ * against Synapse 1.94: the same statuses and errcodes for a user outside the namespace,
+ * a user token, no token, a bad identifier and an unknown user. Synapse also offers
+ * `m.login.password`; this server has no passwords.)
  */
 export function loginRoutes(core: HomeserverCore): Router {
   const router = new Router();
@@ -42,6 +45,8 @@ export function loginRoutes(core: HomeserverCore): Router {
     if (typeof user !== 'string') throw invalidParam('Invalid user in identifier');
     const userId = user.startsWith('@') ? user : core.users.userIdFor(user);
     if (!scope.controls(userId)) throw forbidden('Invalid access_token');
+    // What Synapse 1.94 answers for a user it has never seen (its database lookup fails).
+    if (!core.users.has(userId)) throw new MatrixError(404, 'M_UNKNOWN', 'No row found');
     const session = core.users.login(userId);
     ctx.body = { user_id: userId, access_token: session.accessToken, home_server: core.serverName, device_id: session.deviceId };
   });
