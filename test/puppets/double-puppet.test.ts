@@ -100,6 +100,16 @@ describe('double puppeting (appservice login, as bridgev2 does it)', function ()
       assert.deepEqual(events.slice(at + 1).filter((e) => e.sender === t.botUserId).map((e) => e.content['body']), [], 'the bot did not answer');
     });
 
+    it('uploads and sends media as her', async () => {
+      const data = new TextEncoder().encode('a picture, really');
+      const result = await plugin.ctx.remote.push(fromAlice(alice, { id: 'img', text: 'cat.png', media: { data, contentType: 'image/png', filename: 'cat.png' } }));
+      await settle(t);
+      const event = t.hs.events(roomId).find((e) => e.event_id === result.eventId);
+      assert.equal(event?.sender, alice.userId);
+      assert.equal(event?.content['msgtype'], 'm.image');
+      assert.match(String(event?.content['url']), /^mxc:\/\/localhost\//);
+    });
+
     it('sends edits, reactions and redactions as her too, none of them echoed', async () => {
       const edit = await plugin.ctx.remote.push({ kind: 'edit', channel: channel([]), sender: { id: 'alice-remote', matrixUserId: alice.userId }, id: 'e1', targetId: 'm1', text: 'fixed' });
       const reaction = await plugin.ctx.remote.push({ kind: 'reaction', channel: channel([]), sender: { id: 'alice-remote', matrixUserId: alice.userId }, id: 'r1', targetId: 'm0', key: '👍' });

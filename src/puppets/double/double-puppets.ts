@@ -60,11 +60,6 @@ export class DoublePuppets {
     this.sessions = new DoublePuppetSessions(options.store);
   }
 
-  /** Whether `userId`'s homeserver has a secret at all. */
-  covers(userId: string): boolean {
-    return this.server(userId) !== undefined;
-  }
-
   /**
    * The double puppet of `userId` for a send in `roomId`; undefined (send as the ghost) when
    * their homeserver has no secret, the room is encrypted (the bridge holds no keys of
