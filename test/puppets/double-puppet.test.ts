@@ -145,13 +145,17 @@ describe('double puppeting (appservice login, as bridgev2 does it)', function ()
       for (const secret of [...tokens, LOCAL.as_token]) assert.ok(!logs.some((l) => l.includes(secret)), 'a secret was logged');
     });
 
-    it('falls back to the ghost for a user whose homeserver has no secret, or who is not in the room', async () => {
+    it('falls back to the ghost for a user whose homeserver has no secret, who is not in the room, or who is one of the bridge\'s own', async () => {
       const carol = await plugin.ctx.remote.push({
         kind: 'message', channel: channel([]), sender: { id: 'carol-remote', matrixUserId: '@carol:elsewhere.example' }, id: 'm3', text: 'from carol',
       });
       const dave = await t.user('dave');
       const daves = await plugin.ctx.remote.push({ kind: 'message', channel: channel([]), sender: { id: 'dave-remote', matrixUserId: dave.userId }, id: 'm4', text: 'from dave' });
+      const ghostly = await plugin.ctx.remote.push({
+        kind: 'message', channel: channel([]), sender: { id: 'eve-remote', matrixUserId: '@_test_someghost:localhost' }, id: 'm5', text: 'from a ghost id',
+      });
       await settle(t);
+      assert.equal(t.hs.events(roomId).find((e) => e.event_id === ghostly.eventId)?.sender, '@_test_eve-remote:localhost', 'a ghost is never double-puppeted');
       assert.equal(t.hs.events(roomId).find((e) => e.event_id === carol.eventId)?.sender, '@_test_carol-remote:localhost');
       assert.equal(t.hs.events(roomId).find((e) => e.event_id === daves.eventId)?.sender, '@_test_dave-remote:localhost');
     });

@@ -55,6 +55,8 @@ export class DoublePuppets {
   private readonly live = new Map<string, Live>();
   private readonly logins = new Map<string, Promise<Live>>();
   private readonly refusedUntil = new Map<string, number>();
+  /** Domains with a secret but no URL, already warned about. */
+  private readonly unreachable = new Set<string>();
 
   constructor(private readonly options: DoublePuppetsOptions) {
     this.sessions = new DoublePuppetSessions(options.store);
@@ -66,6 +68,8 @@ export class DoublePuppets {
    * theirs), they are not joined there, or their login was refused.
    */
   async forRoom(userId: string, roomId: string): Promise<DoublePuppet | undefined> {
+    // The bridge's own users (bot, ghosts) are puppets already.
+    if (this.options.puppets.controls(userId)) return undefined;
     const server = this.server(userId);
     if (!server) return undefined;
     const log = this.options.logger;
@@ -154,8 +158,14 @@ export class DoublePuppets {
     if (!userId.startsWith('@') || colon < 2) return undefined;
     const domain = userId.slice(colon + 1);
     const secret = this.options.secrets[domain];
+    if (secret === undefined) return undefined;
     const url = domain === this.options.ownDomain ? this.options.ownUrl : this.options.servers[domain];
-    return secret !== undefined && url !== undefined ? { domain, url, secret } : undefined;
+    if (url === undefined) {
+      if (!this.unreachable.has(domain)) this.options.logger.warn({ domain }, 'a double-puppet secret but no URL for this homeserver (doublePuppet.servers): sent as the ghost');
+      this.unreachable.add(domain);
+      return undefined;
+    }
+    return { domain, url, secret };
   }
 }
 
