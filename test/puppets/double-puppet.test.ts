@@ -159,6 +159,14 @@ describe('double puppeting (appservice login, as bridgev2 does it)', function ()
       assert.equal(t.hs.events(roomId).find((e) => e.event_id === carol.eventId)?.sender, '@_test_carol-remote:localhost');
       assert.equal(t.hs.events(roomId).find((e) => e.event_id === daves.eventId)?.sender, '@_test_dave-remote:localhost');
     });
+
+    it('(last: it encrypts the room) sends as the ghost in an encrypted room, where the bridge holds no keys of hers', async () => {
+      await t.bridge.puppets.bot.setState(roomId, 'm.room.encryption', '', { algorithm: 'm.megolm.v1.aes-sha2' });
+      await settle(t);
+      const result = await plugin.ctx.remote.push(fromAlice(alice, { id: 'm-enc', text: 'in an encrypted room' }));
+      await settle(t);
+      assert.equal(t.hs.events(roomId).find((e) => e.event_id === result.eventId)?.sender, '@_test_alice-remote:localhost');
+    });
   });
 
   describe('the test homeserver\'s m.login.application_service (as Synapse 1.94)', () => {
