@@ -13,11 +13,6 @@ export function parseHtml(html: string): Document {
   return parseDocument(html, { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true });
 }
 
-/** The HTML of `nodes` (children of a parsed document), text escaped again. */
-export function serializeHtml(nodes: ChildNode | ChildNode[]): string {
-  return DomUtils.getOuterHTML(nodes, { decodeEntities: true, encodeEntities: 'utf8' });
-}
-
 export function isElement(node: ChildNode): node is Element {
   return DomUtils.isTag(node);
 }
@@ -31,11 +26,31 @@ export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** Removes every element named `name` (and what it holds); returns whether any was there. */
-export function removeElements(doc: Document, name: string): boolean {
-  const found = DomUtils.getElementsByTagName(name, doc, true);
-  for (const element of found) DomUtils.removeElement(element);
-  return found.length > 0;
+/**
+ * Where the outermost elements named `name` stand in `html`, as `[start, end)` offsets
+ * (an unclosed one runs to where the parser closes it). Streamed, so it costs no tree and
+ * no recursion, however deep the input nests; cutting these ranges out leaves the rest of
+ * the HTML exactly as it was.
+ */
+export function elementRanges(html: string, name: string): Array<readonly [number, number]> {
+  const ranges: Array<readonly [number, number]> = [];
+  let depth = 0;
+  let start = 0;
+  const parser: Parser = new Parser({
+    onopentag: (tag) => {
+      if (tag !== name) return;
+      if (depth === 0) start = parser.startIndex;
+      depth++;
+    },
+    onclosetag: (tag, implied) => {
+      if (tag !== name || depth === 0) return;
+      depth--;
+      // An implied close happens at the tag that closed it (or the end): that tag stays.
+      if (depth === 0) ranges.push([start, Math.min(html.length, implied ? parser.startIndex : parser.endIndex + 1)]);
+    },
+  }, { decodeEntities: true, lowerCaseTags: true });
+  parser.end(html);
+  return ranges;
 }
 
 /** What `walkHtml` reports, in document order. */

@@ -4,12 +4,19 @@
  * The spec (v1.13) deprecates them and tells receivers to remove them; a bridge passes on
  * the reply itself, not the quote.
  */
-import { parseHtml, removeElements, serializeHtml } from './html-parse.js';
+import { elementRanges } from './html-parse.js';
 
-/** `html` without its `<mx-reply>` (the same string when it has none). */
+/** `html` without its `<mx-reply>` elements, the rest untouched (the same string when it has none). */
 export function stripHtmlReplyFallback(html: string): string {
-  const doc = parseHtml(html);
-  return removeElements(doc, 'mx-reply') ? serializeHtml(doc.children).replace(/^\s+/, '') : html;
+  const ranges = elementRanges(html, 'mx-reply');
+  if (ranges.length === 0) return html;
+  let out = '';
+  let from = 0;
+  for (const [start, end] of ranges) {
+    out += html.slice(from, start);
+    from = end;
+  }
+  return (out + html.slice(from)).replace(/^\s+/, '');
 }
 
 /**

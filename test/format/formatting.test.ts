@@ -129,6 +129,11 @@ describe('format: reply fallbacks', () => {
   it('strips <mx-reply> from HTML and the quoted lines from the body', () => {
     assert.equal(stripHtmlReplyFallback('<mx-reply><blockquote><a href="https://matrix.to/#/!r:x/$e">In reply to</a> hi</blockquote></mx-reply>answer &amp; <b>b</b>'), 'answer &amp; <b>b</b>');
     assert.equal(stripHtmlReplyFallback('no fallback &amp; <b>x'), 'no fallback &amp; <b>x', 'unchanged when there is none');
+    assert.equal(stripHtmlReplyFallback('<MX-REPLY>a<mx-reply>nested</mx-reply>b</mx-reply>rest &nbsp;<i>kept as written</I>'), 'rest &nbsp;<i>kept as written</I>');
+    assert.equal(stripHtmlReplyFallback('<p><mx-reply>unclosed</p>after'), '<p></p>after', 'an unclosed one ends where the parser closes it');
+    assert.equal(stripHtmlReplyFallback('<mx-reply>never closed'), '');
+    const deep = `<mx-reply>q</mx-reply>${'<b>'.repeat(20_000)}x`;
+    assert.equal(stripHtmlReplyFallback(deep), `${'<b>'.repeat(20_000)}x`, 'deep nesting (a 64 KiB event) is no stack overflow');
     assert.equal(stripBodyReplyFallback('> <@bob:x> first\n> second\n\nthe answer\n> my own quote'), 'the answer\n> my own quote');
     assert.equal(stripBodyReplyFallback('> a quote of my own\n\ntext'), '> a quote of my own\n\ntext', 'only the fallback\'s form');
   });
