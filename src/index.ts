@@ -71,6 +71,14 @@ export { parseMxc } from './homeserver/index.js';
 // ── Formatting: HTML from remote networks, display names ─────────────────────────────────
 export { sanitizeMatrixHtml, withSanitizedHtml, MATRIX_HTML_TAGS } from './format/index.js';
 export { cleanDisplayName, comparableName, MAX_DISPLAY_NAME } from './format/index.js';
+export {
+  htmlToText, markdownToHtml, textToHtml, formatHtml, formatMarkdown, parseMatrixTo, matrixToLink, userPill, roomPill, mentionedUsers,
+  stripReplyFallback, stripHtmlReplyFallback, stripBodyReplyFallback, plainTextFormat, markdownFormat, escapeHtml, walkHtml,
+} from './format/index.js';
+export type { HtmlToTextOptions, FormattedText, MatrixToTarget, NetworkFormat, MatrixText, HtmlVisitor } from './format/index.js';
+
+// ── Double puppeting: the content key of events the bridge sent as real users ────────────
+export { DOUBLE_PUPPET_MARKER } from './puppets/double/index.js';
 
 // ── Fetching URLs that people outside the operator choose (SSRF guard) ───────────────────
 export { fetchGuarded, type GuardedFetchOptions, type GuardedResponse } from './net/index.js';

@@ -9,13 +9,14 @@
 import type {
   HandlerScope, MatrixEdit, MatrixMessage, MembershipChange, PluginRoomView, PresenceUpdate, StateChange,
 } from 'matrix-bridgekit';
+import { stripBodyReplyFallback } from 'matrix-bridgekit';
 import { isOperator } from './channels.js';
 import type { IrcConnection } from './connection.js';
 import type { Core } from './core.js';
 import { ircLower } from './nicks.js';
 import { Membership } from './outbound-membership.js';
 import { parseDm } from './portals.js';
-import { lineBudget, mediaLink, quoteFromFallback, renderEdit, renderMessage, stripReplyFallback, type Rendered } from './render.js';
+import { lineBudget, mediaLink, quoteFromFallback, renderEdit, renderMessage, type Rendered } from './render.js';
 import { IrcRefused } from './send-queue.js';
 import { cleanLine } from './sanitize.js';
 import { splitText } from './split.js';
@@ -60,7 +61,7 @@ export class Outbound {
       // The bridge's own signed link when it has a public URL: homeservers now want authentication for media.
       mediaUrl: (mxc, filename) => this.core.ctx.media.url(mxc, filename) ?? mediaLink(base, mxc, filename),
     });
-    const plain = message.replyTo ? stripReplyFallback(message.body) : message.body;
+    const plain = message.replyTo ? stripBodyReplyFallback(message.body) : message.body;
     await this.send(message.sender, room, target, rendered, scope, message.eventId, plain);
   }
 
@@ -108,7 +109,9 @@ export class Outbound {
   private quoteFor(message: MatrixMessage) {
     const known = message.replyTo ? this.core.recent.get(message.replyTo.eventId) : undefined;
     if (known) return known;
-    const fallback = quoteFromFallback(message.body);
+    // bridgekit hands the plugin the reply without its fallback: the quote is read from the event.
+    const raw = message.event.content['body'];
+    const fallback = quoteFromFallback(typeof raw === 'string' ? raw : '');
     if (!fallback) return undefined;
     const ghost = this.core.ctx.ghosts.remoteUserId(fallback.sender);
     const nick = (ghost !== undefined ? this.core.identities.nickOf(ghost) : undefined)

@@ -149,6 +149,22 @@ export const configSchema = z.strictObject({
     /** When the crypto store was lost: make a new device (logged as an error) instead of refusing to start. */
     newDeviceIfStoreLost: z.boolean({ error: 'must be true or false' }).default(false),
   }, { error: 'must be a mapping' }).prefault({}),
+  /**
+   * Double puppeting: what a user sends on the remote network from another client appears
+   * in Matrix from their own Matrix account. `secrets`, per homeserver domain:
+   * `as_token:<token>` of an appservice registered on that homeserver whose user namespace
+   * (exclusive: false) holds its users; bridgekit logs in as them with it
+   * (`m.login.application_service`). `servers`: client-server URLs of homeservers other
+   * than this bridge's own, by domain. Users of a domain without a secret get their ghost.
+   */
+  doublePuppet: z.strictObject({
+    secrets: z.record(
+      z.string().min(1, 'must not be empty'),
+      z.string({ error: 'must be a string' }).regex(/^as_token:\S+$/, 'must be as_token:<token>'),
+      { error: 'must be a mapping of domain to secret' },
+    ).default({}),
+    servers: z.record(z.string().min(1, 'must not be empty'), httpUrl, { error: 'must be a mapping of domain to URL' }).default({}),
+  }, { error: 'must be a mapping' }).prefault({}),
   logging: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',

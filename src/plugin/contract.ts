@@ -50,7 +50,10 @@ export interface Capabilities {
   readonly edits?: boolean;
   readonly reactions?: boolean;
   readonly redactions?: boolean;
-  /** Without it, replies arrive as plain messages (their fallback text). */
+  /**
+   * With it, replies arrive with `replyTo` and without their fallback (`<mx-reply>` and the
+   * `> ` quote lines are stripped). Without it, replies arrive as plain messages (their fallback text).
+   */
   readonly replies?: boolean;
   /** Without it, thread messages arrive as plain messages. */
   readonly threads?: boolean;

@@ -5,6 +5,8 @@ import type { Namespaces } from '../registration/index.js';
 import type { Section } from '../store/index.js';
 import type { Mirror, RoomView } from '../mirror/index.js';
 import type { BridgePlugin, Capability, HandlerScope } from './contract.js';
+import { stripReplyFallback } from '../format/index.js';
+import { DOUBLE_PUPPET_MARKER } from '../puppets/double/index.js';
 import { classify, classifyEphemeral, type ClassifiedEvent, type EncryptionInfo } from './matrix-events.js';
 
 /** What the crypto part made of an encrypted event: the decrypted one's flag, or why it could not. */
@@ -58,6 +60,11 @@ export interface PluginHostDeps {
   /** Which portals a user is in: fed every member event here, asked before presence goes to the plugin. */
   readonly memberRooms: Pick<MemberRooms, 'observe' | 'sharesPortal'>;
   readonly logger: Logger;
+  /**
+   * The double-puppet marker's value on events this bridge sent as real users (the
+   * appservice id): their echo is dropped like a ghost's. Undefined: no double puppeting.
+   */
+  readonly doublePuppetSource?: string;
 }
 
 /**
@@ -87,6 +94,9 @@ export class PluginHost {
     const { plugin, mirror, namespaces } = this.deps;
     const room = await mirror.room(event.room_id);
     if (!room) return;
+    // What we sent as a real user (a double puppet, marked in its content) came from the
+    // remote side: not a command to the bot, not a message for the plugin.
+    if (this.isDoublePuppetEcho(event)) return;
     const classified = withCrypto(classify(event), crypto);
     if (this.deps.intercept && await this.deps.intercept(classified, room, scope)) return;
     // Echo suppression: what our own users did came from us.
@@ -97,9 +107,11 @@ export class PluginHost {
       case 'message': {
         const m = classified.value;
         if (!await this.allowed(capabilitiesForMessage(m), room, event, scope)) return;
-        // Most messages are neither replies nor in threads: they go as they are.
+        // Most messages are neither replies nor in threads: they go as they are. A plugin that
+        // carries replies gets them without their fallback (the quote clients put before a
+        // reply); to one that does not, the fallback is all that says what was answered.
         const plain = m.replyTo === undefined && m.thread === undefined ? m : {
-          ...m,
+          ...(m.replyTo !== undefined && plugin.capabilities.replies ? stripReplyFallback(m) : m),
           replyTo: plugin.capabilities.replies && m.replyTo ? { ...m.replyTo, remoteId: await this.remoteId(m.replyTo.eventId) } : undefined,
           thread: plugin.capabilities.threads && m.thread ? { ...m.thread, remoteRootId: await this.remoteId(m.thread.rootId) } : undefined,
         };
@@ -182,6 +194,11 @@ export class PluginHost {
     scope.logger.info({ sender: event.sender, kind: classified.kind }, 'not bridged: the sender has no login and the room no relay');
     if (verdict.tell) await this.deps.notify(room.roomId, verdict.tell, `not-bridged:${event.event_id}`);
     return false;
+  }
+
+  private isDoublePuppetEcho(event: RoomEvent): boolean {
+    const source = this.deps.doublePuppetSource;
+    return source !== undefined && event.content[DOUBLE_PUPPET_MARKER] === source;
   }
 
   /** True when the plugin carries all of `needed`; otherwise tells the sender, once per event. */

@@ -18,6 +18,7 @@ import { DirectKeyValue } from '../plugin/kv.js';
 import { PluginRouter } from '../plugin/http-router.js';
 import { GhostIds } from '../plugin/ghost-ids.js';
 import { RemotePipeline } from '../plugin/remote/pipeline.js';
+import { DoublePuppets } from '../puppets/double/index.js';
 import { MemberRooms } from '../plugin/remote/member-rooms.js';
 import { queryHandlersFor } from '../plugin/queries.js';
 import { BotCommands } from '../bot/commands.js';
@@ -122,8 +123,13 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     maxBytes: config.bridge.mediaMaxBytes, cacheBytes: config.bridge.mediaCacheBytes, keepMs: MEDIA_KEEP_MS,
   });
   memberRooms = new MemberRooms(store, mirror, mappings);
+  const secrets = config.doublePuppet.secrets;
+  const doublePuppets = Object.keys(secrets).length === 0 ? undefined : new DoublePuppets({
+    secrets, servers: config.doublePuppet.servers, ownDomain: config.homeserver.domain, ownUrl: config.homeserver.url,
+    source: registration.id, puppets, mirror, store, logger: logger.child({ component: 'double-puppets' }),
+  });
   const remote = new RemotePipeline({
-    puppets, mirror, mappings, ghosts, api, store, memberRooms, logger: pluginLog,
+    puppets, mirror, mappings, ghosts, api, store, memberRooms, logger: pluginLog, doublePuppets,
     presenceRefreshMs: options.presenceRefreshMs ?? config.bridge.presenceRefreshSeconds * 1000,
     outbound: config.outbound,
     encryptNewPortals: config.encryption.enabled && config.encryption.default,
@@ -153,6 +159,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   const notify = (roomId: string, text: string, key: string) => puppets.bot.sendNotice(roomId, text, { idempotencyKey: key }).then(() => undefined);
   const host = new PluginHost({
     plugin, mirror, namespaces, mappings, kvSection, memberRooms, logger: pluginLog, notify,
+    ...(doublePuppets ? { doublePuppetSource: registration.id } : {}),
     intercept: (event, room, scope) => commands.intercept(event, room, scope),
     ...(logins ? { senders: logins.senders } : {}),
   });

@@ -46,6 +46,8 @@ export const Sections = {
   puppetsUploads: 'puppets.uploads',
   /** puppets: the profile last set per puppet (avatar hash, displayname). */
   puppetsProfiles: 'puppets.profiles',
+  /** puppets: user id → double-puppet session (access token encrypted, device id). */
+  puppetsDouble: 'puppets.double',
   /**
    * crypto: user id → its encryption device (device id, identity keys once made), kept
    * apart from the crypto store so that losing that store is noticed.

@@ -48,13 +48,35 @@ export class HomeserverCore {
   readonly txnCache = new TransactionCache();
   readonly ephemeral: EphemeralService;
   readonly appservice: AppserviceLink | undefined;
+  /**
+   * Appservices registered for their tokens only (`url: null`, nothing pushed), e.g. the
+   * one operators add for double puppeting: its non-exclusive namespace holds real users.
+   */
+  readonly tokenOnlyAppservices: readonly AppserviceScope[];
 
-  constructor(readonly settings: CoreSettings, authorizer: RoomAuthorizer, registration: Registration | undefined, readonly log: Logger) {
+  constructor(
+    readonly settings: CoreSettings,
+    authorizer: RoomAuthorizer,
+    registration: Registration | undefined,
+    readonly log: Logger,
+    tokenOnly: readonly Registration[] = [],
+  ) {
     this.users = new UserDirectory(settings.serverName);
     this.rooms = new RoomRegistry(settings.serverName, authorizer);
     this.media = new MediaStore(settings.serverName);
     this.ephemeral = new EphemeralService(this);
     if (registration) this.appservice = this.linkAppservice(registration);
+    this.tokenOnlyAppservices = tokenOnly.map((r) => {
+      this.users.register(r.sender_localpart, true);
+      return new AppserviceScope(r, settings.serverName);
+    });
+  }
+
+  /** The appservice whose `as_token` this is (the pushed one or a token-only one). */
+  appserviceForToken(token: string | undefined): AppserviceScope | undefined {
+    if (token === undefined) return undefined;
+    if (this.appservice && token === this.appservice.registration.as_token) return this.appservice.scope;
+    return this.tokenOnlyAppservices.find((scope) => scope.registration.as_token === token);
   }
 
   get serverName(): string {

@@ -11,7 +11,8 @@ import { unknownTarget } from './errors.js';
 import { GhostProfiles } from './ghost-profiles.js';
 import { remoteImages, type OutboundSettings } from './media-source.js';
 import type { MemberRooms } from './member-rooms.js';
-import { RemoteMessages } from './messages.js';
+import { RemoteMessages, type RemoteSender } from './messages.js';
+import type { DoublePuppets } from '../../puppets/double/index.js';
 import { Portals, type EnsurePortalOptions } from './portals.js';
 import { PresenceRelay } from './presence-relay.js';
 import { RemoteRecords } from './records.js';
@@ -36,6 +37,8 @@ export interface RemotePipelineOptions {
   readonly presenceRefreshMs?: number;
   /** New portals are created end-to-end encrypted (`encryption.default`). */
   readonly encryptNewPortals?: boolean;
+  /** Real users the bridge may send as (config `doublePuppet`); without it, everyone is a ghost. */
+  readonly doublePuppets?: DoublePuppets;
 }
 
 /** Kinds that need an existing portal: what they refer to cannot be anywhere else. */
@@ -133,15 +136,18 @@ export class RemotePipeline {
     // Done by the bot: the sender may be a server or a service that has no ghost.
     if (event.kind === 'power') return this.activity.power(roomId, event);
     // No sender (messages only): the bot speaks; it is in every portal already.
-    const ghost = event.sender === undefined ? this.options.puppets.bot : await this.joinedGhost(event.sender, roomId);
+    const sender = event.sender;
+    if (sender === undefined) return event.kind === 'message' ? this.messages.message(roomId, this.options.puppets.bot, event) : { duplicate: false };
+    // A remote account of a Matrix user with a double puppet posts as that user.
+    const speaker = async () => await this.doublePuppet(sender, roomId) ?? this.joinedGhost(sender, roomId);
     switch (event.kind) {
-      case 'message': return this.messages.message(roomId, ghost, event);
-      case 'edit': return this.messages.edit(roomId, channelId, ghost, event);
-      case 'reaction': return this.messages.reaction(roomId, channelId, ghost, event);
-      case 'redaction': return this.messages.redaction(roomId, channelId, ghost, event);
-      case 'typing': return this.activity.typing(roomId, ghost, event);
-      case 'read': return this.activity.read(roomId, channelId, ghost, event);
-      case 'membership': return this.activity.membership(roomId, channelId, ghost, event);
+      case 'message': return this.messages.message(roomId, await speaker(), event);
+      case 'edit': return this.messages.edit(roomId, channelId, await speaker(), event);
+      case 'reaction': return this.messages.reaction(roomId, channelId, await speaker(), event);
+      case 'redaction': return this.messages.redaction(roomId, channelId, await speaker(), event);
+      case 'typing': return this.activity.typing(roomId, await this.joinedGhost(sender, roomId), event);
+      case 'read': return this.activity.read(roomId, channelId, await this.joinedGhost(sender, roomId), event);
+      case 'membership': return this.activity.membership(roomId, channelId, await this.joinedGhost(sender, roomId), event);
     }
   }
 
@@ -153,6 +159,12 @@ export class RemotePipeline {
     const eventIds = await this.portals.update(known, event.channel, actor);
     const eventId = eventIds[eventIds.length - 1];
     return { roomId: known, ...(eventId !== undefined ? { eventId } : {}), duplicate: eventIds.length === 0 };
+  }
+
+  /** The double puppet of the Matrix user behind `sender`, when there is one for this room. */
+  private async doublePuppet(sender: RemoteUser, roomId: string): Promise<RemoteSender | undefined> {
+    if (sender.matrixUserId === undefined || !this.options.doublePuppets) return undefined;
+    return this.options.doublePuppets.forRoom(sender.matrixUserId, roomId);
   }
 
   /** The sender's ghost: registered, profile up to date (in the user's queue), joined to the portal. */
