@@ -36,8 +36,10 @@ import type { BotCommand } from '../bot/command.js';
 import type { PluginHttp } from './http.js';
 import type { MediaDownload } from '../homeserver/index.js';
 import type { GuardedResponse } from '../net/index.js';
+import type { BridgeInfo, BridgeInfoSection } from './bridge-info/types.js';
 
 export type { RemoteEvent, RemoteUser, RemoteChannel, PushResult };
+export type { BridgeInfo, BridgeInfoSection };
 export type {
   MatrixMessage, MatrixEdit, MatrixReaction, MatrixRedaction, MembershipChange, StateChange,
   TypingUpdate, ReceiptUpdate, PresenceUpdate, UndecryptableEvent, EncryptionInfo,
@@ -138,6 +140,13 @@ export interface BridgePlugin<Config = unknown> {
   readonly configSchema?: StandardSchemaV1<unknown, Config>;
   /** Bot commands, in addition to the built-in `help`. */
   readonly commands?: ReadonlyArray<BotCommand>;
+  /**
+   * What every portal's `m.bridge` state event (MSC2346, with its unstable twin
+   * `uk.half-shot.bridge`) says: protocol and network, here; each channel from its
+   * `RemoteChannel`. Called once at start with the validated plugin config (e.g. the server
+   * a bridge connects to). Without it, portals carry no bridge info. See docs/bridge-info.md.
+   */
+  bridgeInfo?(config: Config): BridgeInfo;
 
   /** Called once before any event; connect to the remote network here. */
   start(ctx: PluginContext<Config>): Promise<void>;

@@ -62,6 +62,14 @@ export class StoredMappings implements Mappings {
     await this.write([[key.channel(channelId), undefined], ...(roomId ? [[key.room(roomId), undefined] as [string, undefined]] : [])], work);
   }
 
+  /** Every linked channel and its room, in channel id order. */
+  async *channels(): AsyncGenerator<readonly [channelId: string, roomId: string]> {
+    const prefix = 'channel>';
+    for await (const [k, v] of this.section.iterator({ gte: prefix, lt: 'channel?' })) {
+      if (typeof v === 'string') yield [k.slice(prefix.length), v];
+    }
+  }
+
   async eventForRemote(roomId: string, remoteId: string): Promise<string | undefined> {
     return (await this.section.get(key.remote(roomId, remoteId))) as string | undefined;
   }
@@ -73,4 +81,20 @@ export class StoredMappings implements Mappings {
   async linkMessage(roomId: string, remoteId: string, eventId: string, work?: UnitOfWork): Promise<void> {
     await this.write([[key.remote(roomId, remoteId), eventId], [key.event(eventId), { roomId, remoteId }]], work);
   }
+}
+
+/** The mappings as a plugin sees them: `afterLink` also hears of the links the plugin makes itself. */
+export function pluginFacingMappings(mappings: Mappings, afterLink: (channelId: string, roomId: string) => void): Mappings {
+  return {
+    roomForChannel: (channelId) => mappings.roomForChannel(channelId),
+    channelForRoom: (roomId) => mappings.channelForRoom(roomId),
+    async linkChannel(channelId, roomId) {
+      await mappings.linkChannel(channelId, roomId);
+      afterLink(channelId, roomId);
+    },
+    unlinkChannel: (channelId) => mappings.unlinkChannel(channelId),
+    eventForRemote: (roomId, remoteId) => mappings.eventForRemote(roomId, remoteId),
+    remoteForEvent: (eventId) => mappings.remoteForEvent(eventId),
+    linkMessage: (roomId, remoteId, eventId) => mappings.linkMessage(roomId, remoteId, eventId),
+  };
 }

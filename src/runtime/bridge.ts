@@ -13,7 +13,7 @@ import { Sections, Store } from '../store/index.js';
 import type { BridgePlugin } from '../plugin/contract.js';
 import { loadPlugin, validatePluginConfig } from '../plugin/loader.js';
 import { PluginHost } from '../plugin/host.js';
-import { StoredMappings } from '../plugin/mappings.js';
+import { pluginFacingMappings, StoredMappings } from '../plugin/mappings.js';
 import { DirectKeyValue } from '../plugin/kv.js';
 import { PluginRouter } from '../plugin/http-router.js';
 import { GhostIds } from '../plugin/ghost-ids.js';
@@ -119,7 +119,11 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     presenceRefreshMs: options.presenceRefreshMs ?? config.bridge.presenceRefreshSeconds * 1000,
     outbound: config.outbound,
     encryptNewPortals: config.encryption.enabled && config.encryption.default,
+    bridgeInfo: plugin.bridgeInfo?.(pluginConfig),
+    pluginName: plugin.name,
   });
+  // The plugin's view: a room it links itself (a plumbed room) gets its bridge info too.
+  const pluginMappings = pluginFacingMappings(mappings, (channelId, roomId) => remote.linked(channelId, roomId));
   const commands = new BotCommands({
     plugin, puppets, mirror, namespaces, config: config.bot, logger: pluginLog,
     managementSection: store.section<string>(Sections.botManagementRooms),
@@ -168,7 +172,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       bot: puppets.bot,
       puppets,
       room: (roomId) => mirror.room(roomId),
-      mappings,
+      mappings: pluginMappings,
       kv: new DirectKeyValue(kvSection),
       remote: { push: (event) => remote.push(event) },
       http,
@@ -220,6 +224,10 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     throw e;
   }
   logger.info({ url: server.url, metrics: metricsServer?.url, plugin: plugin.name, appservice: registration.id }, 'bridge listening');
+  // Portals of an earlier run: their bridge info checked against what the plugin says now, one at a time.
+  const bridgeInfoSweep = remote.refreshBridgeInfo(mappings.channels())
+    .then((sent) => { if (sent > 0) logger.info({ sent }, 'bridge info of existing portals brought up to date'); })
+    .catch((err: unknown) => logger.warn({ err }, 'could not bring the bridge info of existing portals up to date'));
   const watch = options.watchHomeserverMs
     ? watchHomeserver({ url: config.homeserver.url, logger, intervalMs: options.watchHomeserverMs })
     : undefined;
@@ -243,6 +251,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       await plugin.stop?.();
       // After the plugin: it may push until it stops; then presence refreshes end.
       await remote.close();
+      await bridgeInfoSweep;
       puppets.close?.();
       await encryption?.close();
       await mirror.close();

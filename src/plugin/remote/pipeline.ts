@@ -4,6 +4,8 @@ import type { Mirror } from '../../mirror/index.js';
 import { KeyedQueue } from '../../mirror/room-queue.js';
 import type { Puppet, Puppets } from '../../puppets/index.js';
 import type { Store } from '../../store/index.js';
+import { BridgeInfoKeeper } from '../bridge-info/keeper.js';
+import type { BridgeInfo } from '../bridge-info/types.js';
 import type { GhostIds } from '../ghost-ids.js';
 import type { Mappings } from '../mappings.js';
 import type { RemoteChannel, RemoteEvent, RemoteUser } from '../remote-events.js';
@@ -36,6 +38,10 @@ export interface RemotePipelineOptions {
   readonly presenceRefreshMs?: number;
   /** New portals are created end-to-end encrypted (`encryption.default`). */
   readonly encryptNewPortals?: boolean;
+  /** What the portals' `m.bridge` events say (the plugin's `bridgeInfo`); none without. */
+  readonly bridgeInfo?: BridgeInfo;
+  /** The plugin's name (the default state key prefix of `m.bridge`). */
+  readonly pluginName?: string;
 }
 
 /** Kinds that need an existing portal: what they refer to cannot be anywhere else. */
@@ -54,13 +60,17 @@ export class RemotePipeline {
   private readonly presence: PresenceRelay;
   private readonly messages: RemoteMessages;
   private readonly activity: RoomActivity;
+  private readonly bridgeInfo: BridgeInfoKeeper;
   private closed = false;
 
   constructor(private readonly options: RemotePipelineOptions) {
     const { puppets, mirror, mappings, ghosts, api, memberRooms, logger } = options;
     const records = new RemoteRecords(options.store);
     const images = remoteImages(options.outbound);
-    this.portals = new Portals({ puppets, api, mirror, mappings, ghosts, records, images, logger, encryptNewPortals: options.encryptNewPortals });
+    this.bridgeInfo = new BridgeInfoKeeper({ info: options.bridgeInfo, pluginName: options.pluginName ?? 'bridge', puppets, mirror, records, logger });
+    this.portals = new Portals({
+      puppets, api, mirror, mappings, ghosts, records, images, logger, encryptNewPortals: options.encryptNewPortals, bridgeInfo: this.bridgeInfo,
+    });
     this.profiles = new GhostProfiles({ puppets, mirror, mappings, memberRooms, records, images, logger });
     this.presence = new PresenceRelay(puppets, logger, options.presenceRefreshMs);
     this.messages = new RemoteMessages({ puppets, mappings, logger });
@@ -69,7 +79,7 @@ export class RemotePipeline {
 
   push(event: RemoteEvent): Promise<RemotePushResult> {
     if (this.closed) return Promise.reject(new Error('the remote pipeline is closed: bridgekit is shutting down'));
-    const key = event.kind === 'presence' || event.kind === 'profile' ? userKey(event.sender) : `channel\u0000${event.channel.id}`;
+    const key = event.kind === 'presence' || event.kind === 'profile' ? userKey(event.sender) : channelKey(event.channel.id);
     return this.queue.run(key, () => this.handle(event)).catch((err: unknown) => {
       this.options.logger.warn({ err, kind: event.kind, ...where(event) }, 'remote event not bridged');
       throw err;
@@ -87,6 +97,39 @@ export class RemotePipeline {
     await ghost.ensureRegistered();
     await this.queue.run(userKey(user), () => this.profiles.apply(ghost.userId, user));
     return ghost.userId;
+  }
+
+  /**
+   * A room the plugin linked to a channel itself (a plumbed room): its bridge info is set,
+   * in the channel's order. Failures are logged: the link stands without it.
+   */
+  linked(channelId: string, roomId: string): void {
+    if (!this.bridgeInfo.enabled || this.closed) return;
+    void this.queue.run(channelKey(channelId), () => this.refreshOne(channelId, roomId))
+      .catch((err: unknown) => this.options.logger.warn({ err, channelId, roomId }, 'could not set the bridge info of a linked room'));
+  }
+
+  /**
+   * Brings the bridge info of every portal of an earlier run up to date, one portal at a
+   * time (in each channel's order), so a bridge with many portals sends no burst.
+   */
+  async refreshBridgeInfo(portals: AsyncIterable<readonly [channelId: string, roomId: string]>): Promise<number> {
+    if (!this.bridgeInfo.enabled) return 0;
+    let sent = 0;
+    for await (const [channelId, roomId] of portals) {
+      if (this.closed) break;
+      try {
+        sent += (await this.queue.run(channelKey(channelId), () => this.refreshOne(channelId, roomId))).length;
+      } catch (err) {
+        this.options.logger.warn({ err, channelId, roomId }, 'could not bring a portal\'s bridge info up to date');
+      }
+    }
+    return sent;
+  }
+
+  private async refreshOne(channelId: string, roomId: string): Promise<string[]> {
+    const room = await this.options.mirror.room(roomId);
+    return this.bridgeInfo.ensure(roomId, await this.bridgeInfo.remembered(channelId, room?.name));
   }
 
   /** Refuses new pushes, lets queued ones finish, and stops presence refreshes. */
@@ -166,6 +209,10 @@ export class RemotePipeline {
     }
     return ghost;
   }
+}
+
+function channelKey(channelId: string): string {
+  return `channel\u0000${channelId}`;
 }
 
 function userKey(user: RemoteUser): string {
