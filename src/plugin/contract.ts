@@ -37,9 +37,10 @@ import type { PluginHttp } from './http.js';
 import type { MediaDownload } from '../homeserver/index.js';
 import type { GuardedResponse } from '../net/index.js';
 import type { BridgeInfo, BridgeInfoSection } from './bridge-info/types.js';
+import type { HistoryMessage, HistoryRequest } from './remote/history.js';
 
 export type { RemoteEvent, RemoteUser, RemoteChannel, PushResult };
-export type { BridgeInfo, BridgeInfoSection };
+export type { BridgeInfo, BridgeInfoSection, HistoryMessage, HistoryRequest };
 export type {
   MatrixMessage, MatrixEdit, MatrixReaction, MatrixRedaction, MembershipChange, StateChange,
   TypingUpdate, ReceiptUpdate, PresenceUpdate, UndecryptableEvent, EncryptionInfo,
@@ -170,6 +171,16 @@ export interface BridgePlugin<Config = unknown> {
   lookupUser?(remoteUserId: string): Promise<RemoteUser | undefined>;
   /** Does this remote channel exist? bridgekit creates the portal with the alias. */
   lookupChannel?(remoteChannelId: string): Promise<RemoteChannel | undefined>;
+
+  /**
+   * The channel's history, for a network that keeps it: messages between `after` (the last
+   * one bridged, exclusive) and `before` (exclusive), oldest first, at most `limit` (the
+   * newest ones if there are more), each with its remote `ts`. Asked when a portal is made
+   * and on a channel's first event after a start; bridgekit posts them before anything live
+   * of that portal, skipping any already bridged. Forward only: Matrix has no way to insert
+   * into the past. See docs/backfill.md.
+   */
+  fetchHistory?(channel: RemoteChannel, request: HistoryRequest): Promise<readonly HistoryMessage[]>;
 
   /** Any other event in a room the bridge is in (custom types), after the mirror saw it. */
   onOtherEvent?(event: RoomEvent, room: PluginRoomView, scope: HandlerScope): Promise<void>;

@@ -121,6 +121,8 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     encryptNewPortals: config.encryption.enabled && config.encryption.default,
     bridgeInfo: plugin.bridgeInfo?.(pluginConfig),
     pluginName: plugin.name,
+    ...(plugin.fetchHistory ? { fetchHistory: plugin.fetchHistory.bind(plugin) } : {}),
+    backfillLimit: config.bridge.backfillLimit,
   });
   // The plugin's view: a room it links itself (a plumbed room) gets its bridge info too.
   const pluginMappings = pluginFacingMappings(mappings, (channelId, roomId) => remote.linked(channelId, roomId));
@@ -224,10 +226,10 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     throw e;
   }
   logger.info({ url: server.url, metrics: metricsServer?.url, plugin: plugin.name, appservice: registration.id }, 'bridge listening');
-  // Portals of an earlier run: their bridge info checked against what the plugin says now, one at a time.
-  const bridgeInfoSweep = remote.refreshBridgeInfo(mappings.channels())
-    .then((sent) => { if (sent > 0) logger.info({ sent }, 'bridge info of existing portals brought up to date'); })
-    .catch((err: unknown) => logger.warn({ err }, 'could not bring the bridge info of existing portals up to date'));
+  // Portals of an earlier run, one at a time: bridge info as the plugin says it now, history caught up.
+  const portalSweep = remote.sweep(mappings.channels())
+    .then((done) => logger.info(done, 'existing portals brought up to date'))
+    .catch((err: unknown) => logger.warn({ err }, 'could not bring the existing portals up to date'));
   const watch = options.watchHomeserverMs
     ? watchHomeserver({ url: config.homeserver.url, logger, intervalMs: options.watchHomeserverMs })
     : undefined;
@@ -251,7 +253,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       await plugin.stop?.();
       // After the plugin: it may push until it stops; then presence refreshes end.
       await remote.close();
-      await bridgeInfoSweep;
+      await portalSweep;
       puppets.close?.();
       await encryption?.close();
       await mirror.close();

@@ -9,6 +9,7 @@ import type { BridgeInfo } from '../bridge-info/types.js';
 import type { GhostIds } from '../ghost-ids.js';
 import type { Mappings } from '../mappings.js';
 import type { RemoteChannel, RemoteEvent, RemoteUser } from '../remote-events.js';
+import { Backfill, type FetchHistory } from './backfill.js';
 import { unknownTarget } from './errors.js';
 import { GhostProfiles } from './ghost-profiles.js';
 import { remoteImages, type OutboundSettings } from './media-source.js';
@@ -42,6 +43,10 @@ export interface RemotePipelineOptions {
   readonly bridgeInfo?: BridgeInfo;
   /** The plugin's name (the default state key prefix of `m.bridge`). */
   readonly pluginName?: string;
+  /** The plugin's `fetchHistory`: portals catch up on what they missed. */
+  readonly fetchHistory?: FetchHistory;
+  /** Messages per portal per catch-up (config `bridge.backfillLimit`; default 100, 0 off). */
+  readonly backfillLimit?: number;
 }
 
 /** Kinds that need an existing portal: what they refer to cannot be anywhere else. */
@@ -61,6 +66,7 @@ export class RemotePipeline {
   private readonly messages: RemoteMessages;
   private readonly activity: RoomActivity;
   private readonly bridgeInfo: BridgeInfoKeeper;
+  private readonly backfill: Backfill;
   private closed = false;
 
   constructor(private readonly options: RemotePipelineOptions) {
@@ -68,6 +74,7 @@ export class RemotePipeline {
     const records = new RemoteRecords(options.store);
     const images = remoteImages(options.outbound);
     this.bridgeInfo = new BridgeInfoKeeper({ info: options.bridgeInfo, pluginName: options.pluginName ?? 'bridge', puppets, mirror, records, logger });
+    this.backfill = new Backfill({ fetchHistory: options.fetchHistory, limit: options.backfillLimit ?? 100, store: options.store, logger });
     this.portals = new Portals({
       puppets, api, mirror, mappings, ghosts, records, images, logger, encryptNewPortals: options.encryptNewPortals, bridgeInfo: this.bridgeInfo,
     });
@@ -87,8 +94,14 @@ export class RemotePipeline {
   }
 
   /** The portal of `channel`, created when missing (alias queries). */
-  ensurePortal(channel: RemoteChannel, options: EnsurePortalOptions = {}): Promise<string> {
-    return this.portals.ensure(channel, options);
+  async ensurePortal(channel: RemoteChannel, options: EnsurePortalOptions = {}): Promise<string> {
+    const roomId = await this.portals.ensure(channel, options);
+    // After answering (the homeserver waits on a query), in the channel's order.
+    if (this.backfill.enabled && !this.closed) {
+      void this.queue.run(channelKey(channel.id), () => this.catchUp(channel, roomId, undefined))
+        .catch((err: unknown) => this.options.logger.warn({ err, channelId: channel.id, roomId }, 'could not catch the new portal up'));
+    }
+    return roomId;
   }
 
   /** The remote user's ghost, registered and with its profile (user queries). Returns its user id. */
@@ -110,26 +123,40 @@ export class RemotePipeline {
   }
 
   /**
-   * Brings the bridge info of every portal of an earlier run up to date, one portal at a
-   * time (in each channel's order), so a bridge with many portals sends no burst.
+   * The portals of an earlier run, at start: bridge info brought up to date and history
+   * caught up, one portal at a time (each in its channel's order), so a bridge with many
+   * portals sends no burst. A channel that speaks first is caught up on its first event.
    */
-  async refreshBridgeInfo(portals: AsyncIterable<readonly [channelId: string, roomId: string]>): Promise<number> {
-    if (!this.bridgeInfo.enabled) return 0;
-    let sent = 0;
-    for await (const [channelId, roomId] of portals) {
+  async sweep(portals: AsyncIterable<readonly [channelId: string, roomId: string]>): Promise<{ infoSent: number; caughtUp: number }> {
+    const total = { infoSent: 0, caughtUp: 0 };
+    if (!this.bridgeInfo.enabled && !this.backfill.enabled) return total;
+    // Listed first: no store iterator held open while portals catch up.
+    const list: Array<readonly [string, string]> = [];
+    for await (const portal of portals) list.push(portal);
+    for (const [channelId, roomId] of list) {
       if (this.closed) break;
       try {
-        sent += (await this.queue.run(channelKey(channelId), () => this.refreshOne(channelId, roomId))).length;
+        await this.queue.run(channelKey(channelId), async () => {
+          const room = await this.options.mirror.room(roomId);
+          const channel = await this.bridgeInfo.remembered(channelId, room?.name);
+          total.infoSent += (await this.bridgeInfo.ensure(roomId, channel)).length;
+          total.caughtUp += await this.catchUp(channel, roomId, undefined);
+        });
       } catch (err) {
-        this.options.logger.warn({ err, channelId, roomId }, 'could not bring a portal\'s bridge info up to date');
+        this.options.logger.warn({ err, channelId, roomId }, 'could not bring a portal up to date at start');
       }
     }
-    return sent;
+    return total;
   }
 
   private async refreshOne(channelId: string, roomId: string): Promise<string[]> {
     const room = await this.options.mirror.room(roomId);
     return this.bridgeInfo.ensure(roomId, await this.bridgeInfo.remembered(channelId, room?.name));
+  }
+
+  /** Inside the channel's queue: history goes through the same path as live messages. */
+  private catchUp(channel: RemoteChannel, roomId: string, before: string | undefined): Promise<number> {
+    return this.backfill.catchUp(channel, roomId, before, (message) => this.inChannel(message));
   }
 
   /** Refuses new pushes, lets queued ones finish, and stops presence refreshes. */
@@ -170,6 +197,8 @@ export class RemotePipeline {
       return { duplicate: false }; // typing, leave, kick … in a channel never bridged: nothing to show.
     }
     const roomId = known ?? await this.portals.ensure(event.channel);
+    // The channel's first event in this run: what it missed goes first.
+    await this.catchUp(event.channel, roomId, event.kind === 'message' ? event.id : undefined);
     if (event.kind === 'membership' && event.membership === 'leave') {
       return this.activity.membership(roomId, channelId, this.options.puppets.get(this.options.ghosts.userId(event.sender.id)), event);
     }
@@ -178,7 +207,11 @@ export class RemotePipeline {
     // No sender (messages only): the bot speaks; it is in every portal already.
     const ghost = event.sender === undefined ? this.options.puppets.bot : await this.joinedGhost(event.sender, roomId);
     switch (event.kind) {
-      case 'message': return this.messages.message(roomId, ghost, event);
+      case 'message': {
+        const result = await this.messages.message(roomId, ghost, event);
+        await this.backfill.bridged(channelId, event);
+        return result;
+      }
       case 'edit': return this.messages.edit(roomId, channelId, ghost, event);
       case 'reaction': return this.messages.reaction(roomId, channelId, ghost, event);
       case 'redaction': return this.messages.redaction(roomId, channelId, ghost, event);
@@ -191,7 +224,11 @@ export class RemotePipeline {
   /** A new channel gets a portal made with its info; a known one gets what changed. */
   private async channelInfo(event: RemoteOf<'channel'>): Promise<RemotePushResult> {
     const known = await this.options.mappings.roomForChannel(event.channel.id);
-    if (known === undefined) return { roomId: await this.portals.ensure(event.channel), duplicate: false };
+    if (known === undefined) {
+      const roomId = await this.portals.ensure(event.channel);
+      await this.catchUp(event.channel, roomId, undefined);
+      return { roomId, duplicate: false };
+    }
     const actor = event.sender ? (await this.joinedGhost(event.sender, known)).userId : undefined;
     const eventIds = await this.portals.update(known, event.channel, actor);
     const eventId = eventIds[eventIds.length - 1];
