@@ -38,9 +38,10 @@ import type { MediaDownload } from '../homeserver/index.js';
 import type { GuardedResponse } from '../net/index.js';
 import type { BridgeInfo, BridgeInfoSection } from './bridge-info/types.js';
 import type { HistoryMessage, HistoryRequest } from './remote/history.js';
+import type { RoomUpgrade } from './upgrades/types.js';
 
 export type { RemoteEvent, RemoteUser, RemoteChannel, PushResult };
-export type { BridgeInfo, BridgeInfoSection, HistoryMessage, HistoryRequest };
+export type { BridgeInfo, BridgeInfoSection, HistoryMessage, HistoryRequest, RoomUpgrade };
 export type {
   MatrixMessage, MatrixEdit, MatrixReaction, MatrixRedaction, MembershipChange, StateChange,
   TypingUpdate, ReceiptUpdate, PresenceUpdate, UndecryptableEvent, EncryptionInfo,
@@ -181,6 +182,13 @@ export interface BridgePlugin<Config = unknown> {
    * into the past. See docs/backfill.md.
    */
   fetchHistory?(channel: RemoteChannel, request: HistoryRequest): Promise<readonly HistoryMessage[]>;
+
+  /**
+   * A portal was upgraded and bridgekit followed it: the bot and the ghosts are in the new
+   * room and the channel maps to it. Rooms the plugin keeps by id move here. Nothing is sent
+   * to the old room any more (puppets refuse, naming the replacement). See docs/room-upgrades.md.
+   */
+  onRoomUpgrade?(upgrade: RoomUpgrade): Promise<void>;
 
   /** Any other event in a room the bridge is in (custom types), after the mirror saw it. */
   onOtherEvent?(event: RoomEvent, room: PluginRoomView, scope: HandlerScope): Promise<void>;

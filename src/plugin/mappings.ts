@@ -57,6 +57,12 @@ export class StoredMappings implements Mappings {
     await this.afterLink?.(roomId);
   }
 
+  /** The channel's portal is now `to` (an upgraded room's replacement); `from` is no one's portal. */
+  async moveChannel(channelId: string, from: string, to: string): Promise<void> {
+    await this.write([[key.channel(channelId), to], [key.room(to), channelId], [key.room(from), undefined]]);
+    await this.afterLink?.(to);
+  }
+
   async unlinkChannel(channelId: string, work?: UnitOfWork): Promise<void> {
     const roomId = await this.roomForChannel(channelId);
     await this.write([[key.channel(channelId), undefined], ...(roomId ? [[key.room(roomId), undefined] as [string, undefined]] : [])], work);

@@ -19,6 +19,7 @@ import { PluginRouter } from '../plugin/http-router.js';
 import { GhostIds } from '../plugin/ghost-ids.js';
 import { RemotePipeline } from '../plugin/remote/pipeline.js';
 import { MemberRooms } from '../plugin/remote/member-rooms.js';
+import { RoomUpgrades } from '../plugin/upgrades/room-upgrades.js';
 import { queryHandlersFor } from '../plugin/queries.js';
 import { BotCommands } from '../bot/commands.js';
 import { BridgeMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
@@ -114,6 +115,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     maxBytes: config.bridge.mediaMaxBytes, cacheBytes: config.bridge.mediaCacheBytes, keepMs: MEDIA_KEEP_MS,
   });
   memberRooms = new MemberRooms(store, mirror, mappings);
+  let upgrades: RoomUpgrades | undefined;
   const remote = new RemotePipeline({
     puppets, mirror, mappings, ghosts, api, store, memberRooms, logger: pluginLog,
     presenceRefreshMs: options.presenceRefreshMs ?? config.bridge.presenceRefreshSeconds * 1000,
@@ -123,6 +125,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     pluginName: plugin.name,
     ...(plugin.fetchHistory ? { fetchHistory: plugin.fetchHistory.bind(plugin) } : {}),
     backfillLimit: config.bridge.backfillLimit,
+    currentRoom: (channelId, roomId) => upgrades!.current(channelId, roomId),
   });
   // The plugin's view: a room it links itself (a plumbed room) gets its bridge info too.
   const pluginMappings = pluginFacingMappings(mappings, (channelId, roomId) => remote.linked(channelId, roomId));
@@ -132,6 +135,15 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     readPowerLevels: (roomId, asUser) => api.rooms.getStateContent(roomId, 'm.room.power_levels', '', { asUser }),
   });
 
+  upgrades = new RoomUpgrades({
+    mirror, puppets, namespaces, mappings, memberRooms, store, logger: pluginLog,
+    inChannel: (channelId, task) => remote.runInChannel(channelId, task),
+    linked: (channelId, roomId) => remote.linked(channelId, roomId),
+    managementRoomUpgraded: (oldRoomId, newRoomId) => commands.managementRoomUpgraded(oldRoomId, newRoomId),
+    ...(plugin.onRoomUpgrade ? { onRoomUpgrade: plugin.onRoomUpgrade.bind(plugin) } : {}),
+  });
+  const roomUpgrades = upgrades;
+
   const notify = (roomId: string, text: string, key: string) => puppets.bot.sendNotice(roomId, text, { idempotencyKey: key }).then(() => undefined);
   const host = new PluginHost({
     plugin, mirror, namespaces, mappings, kvSection, memberRooms, logger: pluginLog, notify,
@@ -139,7 +151,10 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   });
   const handlePlain: ItemHandler = async (item, ctx) => {
     // The mirror first: the plugin sees the room as it stands right after the event.
-    if (item.kind === 'event') await mirror.apply(item.event, { firstDelivery: ctx.firstDelivery });
+    if (item.kind === 'event') {
+      await mirror.apply(item.event, { firstDelivery: ctx.firstDelivery });
+      await roomUpgrades.observe(item.event);
+    }
     await host.handle(item, ctx);
   };
   let encryption: BridgeEncryption | undefined;
@@ -159,6 +174,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     ? encryption.handler(async (event, ctx, crypto, original) => {
       // The encrypted event itself goes to the mirror (it is what the room holds), the plaintext to the plugin.
       await mirror.apply(original ?? event, { firstDelivery: ctx.firstDelivery });
+      await roomUpgrades.observe(event);
       await host.handle({ kind: 'event', event }, ctx, crypto);
     }, handlePlain)
     : handlePlain;

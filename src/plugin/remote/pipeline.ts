@@ -47,6 +47,8 @@ export interface RemotePipelineOptions {
   readonly fetchHistory?: FetchHistory;
   /** Messages per portal per catch-up (config `bridge.backfillLimit`; default 100, 0 off). */
   readonly backfillLimit?: number;
+  /** The room a channel's events go to now: its portal, or the replacement of an upgraded one (followed first). */
+  readonly currentRoom?: (channelId: string, roomId: string) => Promise<string>;
 }
 
 /** Kinds that need an existing portal: what they refer to cannot be anywhere else. */
@@ -91,6 +93,11 @@ export class RemotePipeline {
       this.options.logger.warn({ err, kind: event.kind, ...where(event) }, 'remote event not bridged');
       throw err;
     });
+  }
+
+  /** Runs `task` in the channel's order: no push of that channel runs meanwhile. */
+  runInChannel<T>(channelId: string, task: () => Promise<T>): Promise<T> {
+    return this.queue.run(channelKey(channelId), task);
   }
 
   /** The portal of `channel`, created when missing (alias queries). */
@@ -184,7 +191,9 @@ export class RemotePipeline {
 
   private async inChannel(event: ChannelEvent): Promise<RemotePushResult> {
     const channelId = event.channel.id;
-    const known = await this.options.mappings.roomForChannel(channelId);
+    const mapped = await this.options.mappings.roomForChannel(channelId);
+    // A portal whose room was upgraded is followed first: nothing goes to the dead room.
+    const known = mapped === undefined || !this.options.currentRoom ? mapped : await this.options.currentRoom(channelId, mapped);
     // A repeat is answered from the mappings alone: no request at all.
     if (event.kind === 'message' || event.kind === 'reaction') {
       const posted = await this.messages.posted(known, event.id);
@@ -223,7 +232,8 @@ export class RemotePipeline {
 
   /** A new channel gets a portal made with its info; a known one gets what changed. */
   private async channelInfo(event: RemoteOf<'channel'>): Promise<RemotePushResult> {
-    const known = await this.options.mappings.roomForChannel(event.channel.id);
+    const mapped = await this.options.mappings.roomForChannel(event.channel.id);
+    const known = mapped === undefined || !this.options.currentRoom ? mapped : await this.options.currentRoom(event.channel.id, mapped);
     if (known === undefined) {
       const roomId = await this.portals.ensure(event.channel);
       await this.catchUp(event.channel, roomId, undefined);
