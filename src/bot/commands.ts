@@ -83,6 +83,11 @@ export class BotCommands {
     return this.admin.grant(roomId, target, level, onBehalfOf);
   }
 
+  /** Whether the room is some user's management room. */
+  async isManagementRoom(roomId: string): Promise<boolean> {
+    return (await this.managementRooms.ownerOf(roomId)) !== undefined;
+  }
+
   /** A management room was upgraded: the user's management room is its replacement now. False when it was none. */
   managementRoomUpgraded(oldRoomId: string, newRoomId: string): Promise<boolean> {
     return this.managementRooms.moved(oldRoomId, newRoomId);

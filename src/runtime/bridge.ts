@@ -139,6 +139,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     mirror, puppets, namespaces, mappings, memberRooms, store, logger: pluginLog,
     inChannel: (channelId, task) => remote.runInChannel(channelId, task),
     linked: (channelId, roomId) => remote.linked(channelId, roomId),
+    isManagementRoom: (roomId) => commands.isManagementRoom(roomId),
     managementRoomUpgraded: (oldRoomId, newRoomId) => commands.managementRoomUpgraded(oldRoomId, newRoomId),
     ...(plugin.onRoomUpgrade ? { onRoomUpgrade: plugin.onRoomUpgrade.bind(plugin) } : {}),
   });

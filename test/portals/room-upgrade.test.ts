@@ -97,6 +97,26 @@ describe('room upgrades: a portal follows its m.room.tombstone', function () {
     assert.equal(pushed.roomId, newRoom);
   });
 
+  it('a management room follows its upgrade: the replacement is the user\'s management room', async () => {
+    const oldRoom = await tb.bridge.bot.managementRoom(alice.userId);
+    await alice.client.join(oldRoom);
+    await tb.settled();
+    const { replacement_room: newRoom } = await upgrade(oldRoom);
+    await tb.settled();
+    await alice.client.invite(newRoom, tb.botUserId);
+    await waitUntil(() => tb.hs.memberships(newRoom)[tb.botUserId] === 'join', 10_000, 'the bot in the new room');
+    await waitUntil(async () => await tb.bridge.bot.managementRoom(alice.userId) === newRoom, 10_000, 'the management room moved');
+  });
+
+  it('another room the bot is in is not followed', async () => {
+    const roomId = await alice.client.createRoom({ preset: 'public_chat', invite: [tb.botUserId] });
+    await tb.settled();
+    await waitUntil(() => tb.hs.memberships(roomId)[tb.botUserId] === 'join', 5_000, 'the bot joins');
+    const { replacement_room: newRoom } = await upgrade(roomId);
+    await tb.settled();
+    assert.equal(tb.hs.memberships(newRoom)[tb.botUserId], undefined);
+  });
+
   it('the new portal gets its bridge info (the homeserver does not copy it)', async () => {
     await tb.stop();
     plugin = new UpgradePlugin();

@@ -23,6 +23,8 @@ export interface RoomUpgradesDeps {
   readonly inChannel: <T>(channelId: string, task: () => Promise<T>) => Promise<T>;
   /** After the move: the new portal's bridge info (not copied by the homeserver). */
   readonly linked: (channelId: string, roomId: string) => void;
+  /** Whether the bot keeps the room as a user's management room. */
+  readonly isManagementRoom: (roomId: string) => Promise<boolean>;
   /** A management room moved; false when the room was none. */
   readonly managementRoomUpgraded: (oldRoomId: string, newRoomId: string) => Promise<boolean>;
   /** The plugin's `onRoomUpgrade`. */
@@ -92,6 +94,8 @@ export class RoomUpgrades {
     const channelId = await mappings.channelForRoom(oldRoomId);
     if (channelId === undefined) {
       if (await mappings.channelForRoom(newRoomId) !== undefined) return newRoomId; // moved already
+      // Other rooms the bot is in are not the bridge's to follow.
+      if (!await this.deps.isManagementRoom(oldRoomId)) return undefined;
       if (!await this.joinReplacement(oldRoomId, newRoomId, upgrader)) return undefined;
       if (await this.deps.managementRoomUpgraded(oldRoomId, newRoomId)) await this.pending.del(`pending>${newRoomId}`);
       return newRoomId;
