@@ -31,8 +31,7 @@ describe('room upgrades: a portal follows its m.room.tombstone', function () {
   });
   afterEach(async () => tb.stop());
 
-  const upgrade = (roomId: string) => alice.client.request<{ replacement_room: string }>(
-    'POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/upgrade`, { new_version: '11' });
+  const upgrade = async (roomId: string) => ({ replacement_room: await alice.client.upgradeRoom(roomId, '11') });
 
   /** A portal with ann's and bob's ghosts, alice joined and made admin (she may upgrade it). */
   async function portal(isPublic: boolean): Promise<string> {

@@ -22,7 +22,7 @@ describe('test homeserver: POST /rooms/{roomId}/upgrade (as Synapse 1.94)', func
     const oldRoom = await alice.client.createRoom({ name: 'Team', topic: 'work', room_alias_name: 'team', preset: 'public_chat' });
     await bob.client.join(oldRoom);
     await alice.client.ban(oldRoom, carol.userId, 'spam');
-    const { replacement_room: newRoom } = await upgrade(alice, oldRoom, { new_version: '11' });
+    const newRoom = await alice.client.upgradeRoom(oldRoom, '11');
 
     const tombstone = hs.stateEvent(oldRoom, 'm.room.tombstone')!;
     assert.deepEqual(tombstone.content, { body: 'This room has been replaced', replacement_room: newRoom });
