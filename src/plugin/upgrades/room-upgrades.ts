@@ -33,7 +33,7 @@ export interface RoomUpgradesDeps {
 }
 
 /**
- * Follows upgraded rooms (MSC-free, spec `m.room.tombstone`): when a portal's tombstone
+ * Follows upgraded rooms (`m.room.tombstone`): when a portal's tombstone
  * arrives, the bot joins the replacement (through the old room's server), the ghosts that
  * were in the old room follow, the channel's mapping moves (in the channel's order, so no
  * remote push is in flight meanwhile), and the plugin is told. A replacement the bot may
