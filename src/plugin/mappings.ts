@@ -89,16 +89,26 @@ export class StoredMappings implements Mappings {
   }
 }
 
-/** The mappings as a plugin sees them: `afterLink` also hears of the links the plugin makes itself. */
-export function pluginFacingMappings(mappings: Mappings, afterLink: (channelId: string, roomId: string) => void): Mappings {
+/** What the bridge does when the plugin links or unlinks a room itself (its bridge info). */
+export interface LinkListener {
+  linked(channelId: string, roomId: string): void;
+  unlinked(channelId: string, roomId: string): void;
+}
+
+/** The mappings as a plugin sees them: `listener` hears of the links the plugin makes and undoes itself. */
+export function pluginFacingMappings(mappings: Mappings, listener: LinkListener): Mappings {
   return {
     roomForChannel: (channelId) => mappings.roomForChannel(channelId),
     channelForRoom: (roomId) => mappings.channelForRoom(roomId),
     async linkChannel(channelId, roomId) {
       await mappings.linkChannel(channelId, roomId);
-      afterLink(channelId, roomId);
+      listener.linked(channelId, roomId);
     },
-    unlinkChannel: (channelId) => mappings.unlinkChannel(channelId),
+    async unlinkChannel(channelId) {
+      const roomId = await mappings.roomForChannel(channelId);
+      await mappings.unlinkChannel(channelId);
+      if (roomId !== undefined) listener.unlinked(channelId, roomId);
+    },
     eventForRemote: (roomId, remoteId) => mappings.eventForRemote(roomId, remoteId),
     remoteForEvent: (eventId) => mappings.remoteForEvent(eventId),
     linkMessage: (roomId, remoteId, eventId) => mappings.linkMessage(roomId, remoteId, eventId),

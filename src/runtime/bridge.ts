@@ -127,8 +127,8 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     backfillLimit: config.bridge.backfillLimit,
     currentRoom: (channelId, roomId) => upgrades!.current(channelId, roomId),
   });
-  // The plugin's view: a room it links itself (a plumbed room) gets its bridge info too.
-  const pluginMappings = pluginFacingMappings(mappings, (channelId, roomId) => remote.linked(channelId, roomId));
+  // The plugin's view: a room it links itself (a plumbed room) gets its bridge info too, withdrawn when unlinked.
+  const pluginMappings = pluginFacingMappings(mappings, remote);
   const commands = new BotCommands({
     plugin, puppets, mirror, namespaces, config: config.bot, logger: pluginLog,
     managementSection: store.section<string>(Sections.botManagementRooms),

@@ -98,7 +98,7 @@ describe('bridge info (m.bridge, MSC2346)', function () {
     assert.equal(count(), before, 'current info is not sent again');
   });
 
-  it('a room the plugin links itself gets the bridge info; ids with a slash are escaped in the state key', async () => {
+  it('a room the plugin links itself gets the bridge info, withdrawn when unlinked; ids with a slash are escaped in the state key', async () => {
     const contexts: PluginContext[] = [];
     tb = await TestBridge.start(() => infoPlugin(contexts, () => ({ protocol: { id: 'hooks' } })));
     const alice = await tb.user('alice');
@@ -114,5 +114,10 @@ describe('bridge info (m.bridge, MSC2346)', function () {
     assert.deepEqual(tb.hs.stateEvent(roomId, 'm.bridge', key)!.content, {
       bridgebot: tb.botUserId, protocol: { id: 'hooks' }, channel: { id: 'room/alerts', displayname: 'Alerts' },
     });
+    await tb.settled();
+    await contexts.at(-1)!.mappings.unlinkChannel('room/alerts');
+    await waitUntil(() => Object.keys(tb!.hs.stateEvent(roomId, 'uk.half-shot.bridge', key)!.content).length === 0, 5_000, 'the unstable event emptied');
+    assert.deepEqual(tb.hs.stateEvent(roomId, 'm.bridge', key)!.content, {});
+    assert.equal(tb.hs.stateEvent(roomId, 'm.bridge', key)!.sender, tb.botUserId);
   });
 });

@@ -66,6 +66,30 @@ export class BridgeInfoKeeper {
     return sent;
   }
 
+  /**
+   * The room is no longer bridged to the channel: both events are emptied (state cannot be
+   * deleted; an empty content is how a state event is withdrawn), so clients stop showing
+   * the bridge. Returns the event ids sent.
+   */
+  async clear(roomId: string, channelId: string): Promise<string[]> {
+    const room = await this.deps.mirror.room(roomId);
+    const info = await this.build(await this.remembered(channelId, room?.name), undefined);
+    if (info === undefined) return [];
+    const sent: string[] = [];
+    for (const type of BRIDGE_INFO_TYPES) {
+      const stored = await room?.stateEvent(type, info.stateKey);
+      if (stored !== undefined && Object.keys(stored.content).length === 0) continue;
+      try {
+        sent.push(await this.deps.puppets.bot.setState(roomId, type, info.stateKey, {}));
+      } catch (err) {
+        if (!(err instanceof PermissionDenied || (err instanceof MatrixError && err.isForbidden))) throw err;
+        this.deps.logger.info({ roomId, channelId, reason: err.message }, 'the bot may not withdraw the bridge info here');
+        return sent;
+      }
+    }
+    return sent;
+  }
+
   /** The channel as remembered (for portals of an earlier run: the sweep at start). */
   async remembered(channelId: string, roomName: string | undefined): Promise<RemoteChannel> {
     const record = await this.deps.records.channel(channelId);

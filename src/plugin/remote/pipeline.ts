@@ -129,6 +129,13 @@ export class RemotePipeline {
       .catch((err: unknown) => this.options.logger.warn({ err, channelId, roomId }, 'could not set the bridge info of a linked room'));
   }
 
+  /** The plugin unlinked a room from its channel: the room's bridge info is withdrawn, in the channel's order. */
+  unlinked(channelId: string, roomId: string): void {
+    if (!this.bridgeInfo.enabled || this.closed) return;
+    void this.queue.run(channelKey(channelId), () => this.bridgeInfo.clear(roomId, channelId))
+      .catch((err: unknown) => this.options.logger.warn({ err, channelId, roomId }, 'could not withdraw the bridge info of an unlinked room'));
+  }
+
   /**
    * The portals of an earlier run, at start: bridge info brought up to date and history
    * caught up, one portal at a time (each in its channel's order), so a bridge with many
