@@ -126,6 +126,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     ...(plugin.fetchHistory ? { fetchHistory: plugin.fetchHistory.bind(plugin) } : {}),
     backfillLimit: config.bridge.backfillLimit,
     currentRoom: (channelId, roomId) => upgrades!.current(channelId, roomId),
+    predecessorOf: (roomId) => upgrades!.predecessor(roomId),
   });
   // The plugin's view: a room it links itself (a plumbed room) gets its bridge info too, withdrawn when unlinked.
   const pluginMappings = pluginFacingMappings(mappings, remote);

@@ -66,6 +66,11 @@ describe('room upgrades: a portal follows its m.room.tombstone', function () {
     assert.equal(arrived.sender, ghost('ann'));
     assert.equal(arrived.content['body'], 'after the upgrade');
 
+    // A repeat of a message bridged before the upgrade is still a repeat.
+    const again = await plugin.ctx.remote.push({ kind: 'message', channel: { id: 'lobby' }, sender: { id: 'ann' }, id: 'r1', text: 'hello' });
+    assert.equal(again.duplicate, true);
+    assert.equal(again.roomId, oldRoom);
+
     // Matrix → remote: from the new room, as the channel's.
     await alice.client.join(newRoom);
     await alice.client.sendText(newRoom, 'from the new room');

@@ -49,7 +49,12 @@ export interface RemotePipelineOptions {
   readonly backfillLimit?: number;
   /** The room a channel's events go to now: its portal, or the replacement of an upgraded one (followed first). */
   readonly currentRoom?: (channelId: string, roomId: string) => Promise<string>;
+  /** The room an upgraded room replaced (its create event's `predecessor`), so a repeat posted there is still a repeat. */
+  readonly predecessorOf?: (roomId: string) => Promise<string | undefined>;
 }
+
+/** How many upgrades back a repeated remote id is looked for. */
+const MAX_PREDECESSORS = 4;
 
 /** Kinds that need an existing portal: what they refer to cannot be anywhere else. */
 const NEEDS_TARGET = new Set<RemoteEvent['kind']>(['edit', 'reaction', 'redaction', 'read']);
@@ -203,8 +208,8 @@ export class RemotePipeline {
     const known = mapped === undefined || !this.options.currentRoom ? mapped : await this.options.currentRoom(channelId, mapped);
     // A repeat is answered from the mappings alone: no request at all.
     if (event.kind === 'message' || event.kind === 'reaction') {
-      const posted = await this.messages.posted(known, event.id);
-      if (posted !== undefined) return { roomId: known, eventId: posted, duplicate: true };
+      const posted = await this.postedBefore(known, event.id);
+      if (posted !== undefined) return { ...posted, duplicate: true };
     }
     if (known === undefined && NEEDS_TARGET.has(event.kind)) {
       throw unknownTarget(event.kind, channelId, '(no portal yet)', targetOf(event));
@@ -235,6 +240,17 @@ export class RemotePipeline {
       case 'read': return this.activity.read(roomId, channelId, ghost, event);
       case 'membership': return this.activity.membership(roomId, channelId, ghost, event);
     }
+  }
+
+  /** Where a remote id was posted: this portal, or a room it replaced (an upgrade), newest first. */
+  private async postedBefore(roomId: string | undefined, remoteId: string): Promise<{ roomId: string; eventId: string } | undefined> {
+    let room = roomId;
+    for (let depth = 0; room !== undefined && depth < MAX_PREDECESSORS; depth++) {
+      const eventId = await this.messages.posted(room, remoteId);
+      if (eventId !== undefined) return { roomId: room, eventId };
+      room = await this.options.predecessorOf?.(room);
+    }
+    return undefined;
   }
 
   /** A new channel gets a portal made with its info; a known one gets what changed. */

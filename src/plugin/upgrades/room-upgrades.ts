@@ -89,6 +89,14 @@ export class RoomUpgrades {
     return moved;
   }
 
+  /** The room `roomId` replaced, as its create event says (`predecessor.room_id`). */
+  async predecessor(roomId: string): Promise<string | undefined> {
+    const create = await (await this.deps.mirror.room(roomId))?.stateEvent('m.room.create');
+    const predecessor = create?.content['predecessor'];
+    const id = typeof predecessor === 'object' && predecessor !== null ? (predecessor as Record<string, unknown>)['room_id'] : undefined;
+    return typeof id === 'string' ? id : undefined;
+  }
+
   private async move(oldRoomId: string, newRoomId: string, upgrader: string | undefined): Promise<string | undefined> {
     const { mappings, logger } = this.deps;
     const channelId = await mappings.channelForRoom(oldRoomId);
