@@ -2,7 +2,7 @@
  * A fake chat network that keeps history, and a plugin on it: what `fetchHistory` needs
  * (the network's own storage is in memory; bridgekit, the homeserver and the store are real).
  */
-import type { BridgePlugin, HistoryMessage, HistoryRequest, PluginContext, RemoteChannel } from '../../src/index.js';
+import type { BridgePlugin, HistoryMessage, HistoryRequest, PluginContext, RemoteChannel, RoomUpgrade } from '../../src/index.js';
 
 export interface Said {
   readonly channel: string;
@@ -21,6 +21,8 @@ export class HistoryNetwork {
   /** Answer with the whole history, ignoring `after` and `before` (a careless plugin). */
   ignoreRange = false;
   ctx: PluginContext | undefined;
+  /** The upgrades the plugin was told of. */
+  readonly upgrades: RoomUpgrade[] = [];
 
   /** A message happens on the network (while the bridge may be down); returns its id. */
   said(said: Said): HistoryMessage {
@@ -55,6 +57,7 @@ export class HistoryNetwork {
       name: 'historytest',
       capabilities: { messages: true },
       start: async (ctx) => { this.ctx = ctx; },
+      onRoomUpgrade: async (upgrade) => { this.upgrades.push(upgrade); },
       ...(keepsHistory ? { fetchHistory: (channel: RemoteChannel, request: HistoryRequest) => this.history(channel, request) } : {}),
     };
   }

@@ -35,7 +35,7 @@ export interface RoomUpgradesDeps {
 /**
  * Follows upgraded rooms (`m.room.tombstone`): when a portal's tombstone
  * arrives, the bot joins the replacement (through the old room's server), the ghosts that
- * were in the old room follow, the channel's mapping moves (in the channel's order, so no
+ * were in the old room move (join the new one, leave the old), the channel's mapping moves (in the channel's order, so no
  * remote push is in flight meanwhile), and the plugin is told. A replacement the bot may
  * not join yet (invite only) is remembered until the bot is invited to it. Puppets refuse
  * to send into a room with a tombstone (`PermissionDenied`, rule "room upgraded").
@@ -123,8 +123,13 @@ export class RoomUpgrades {
     const ghosts = await this.ghostsIn(oldRoomId);
     for (const ghost of ghosts) {
       try {
-        await this.deps.puppets.get(ghost).ensureJoined(newRoomId, { via: viaFor(oldRoomId, upgrader) });
+        const puppet = this.deps.puppets.get(ghost);
+        await puppet.ensureJoined(newRoomId, { via: viaFor(oldRoomId, upgrader) });
         await this.deps.memberRooms.record(ghost, newRoomId, true);
+        // Out of the dead room: the homeserver would copy every later profile change of the
+        // ghost into it (a member event per room it is in).
+        await puppet.leave(oldRoomId, { reason: `moved to ${newRoomId}` });
+        await this.deps.memberRooms.record(ghost, oldRoomId, false);
       } catch (err) {
         // One ghost that cannot follow (banned there) does not keep the portal in the dead room.
         logger.warn({ err, userId: ghost, roomId: newRoomId }, 'a ghost could not follow the portal into its replacement room');
