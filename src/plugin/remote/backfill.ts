@@ -1,5 +1,5 @@
 import type { Logger } from '../../log/logger.js';
-import type { Section, Store } from '../../store/index.js';
+import { Sections, type Section, type Store } from '../../store/index.js';
 import type { RemoteChannel } from '../remote-events.js';
 import type { HistoryMessage, HistoryRequest } from './history.js';
 import type { RemotePushResult } from './types.js';
@@ -13,8 +13,6 @@ interface LastBridged {
   readonly ts?: number;
 }
 
-/** Store section of catch-up (keys `last>` + channel id). */
-export const BACKFILL_SECTION = 'plugin.backfill';
 
 export interface BackfillDeps {
   /** Undefined: the plugin keeps no history, and nothing here does anything. */
@@ -39,7 +37,7 @@ export class Backfill {
   private readonly seen = new Set<string>();
 
   constructor(private readonly deps: BackfillDeps) {
-    this.section = deps.store.section<LastBridged>(BACKFILL_SECTION);
+    this.section = deps.store.section<LastBridged>(Sections.backfill);
   }
 
   get enabled(): boolean {

@@ -4,13 +4,11 @@ import type { Logger } from '../../log/logger.js';
 import type { Mirror } from '../../mirror/index.js';
 import { PermissionDenied, type Puppets } from '../../puppets/index.js';
 import type { Namespaces } from '../../registration/index.js';
-import type { Section, Store } from '../../store/index.js';
+import { Sections, type Section, type Store } from '../../store/index.js';
 import type { StoredMappings } from '../mappings.js';
 import type { MemberRooms } from '../remote/member-rooms.js';
 import type { RoomUpgrade } from './types.js';
 
-/** Store section of room upgrades: `pending>` + new room id → the old room id, while the bot waits for an invite. */
-export const UPGRADES_SECTION = 'plugin.upgrades';
 
 export interface RoomUpgradesDeps {
   readonly mirror: Pick<Mirror, 'room' | 'resync'>;
@@ -46,7 +44,7 @@ export class RoomUpgrades {
   private readonly running = new Map<string, Promise<string | undefined>>();
 
   constructor(private readonly deps: RoomUpgradesDeps) {
-    this.pending = deps.store.section<string>(UPGRADES_SECTION);
+    this.pending = deps.store.section<string>(Sections.roomUpgrades);
   }
 
   /** Every room event, after the mirror applied it: a tombstone, or the bot's invite to a replacement it waits for. */
