@@ -7,6 +7,9 @@
 // ── The plugin contract (src/plugin/contract.ts) ─────────────────────────────────────────
 export { definePlugin } from './plugin/contract.js';
 export type { BridgePlugin, PluginContext, HandlerScope, Capabilities, Capability } from './plugin/contract.js';
+export type { BridgeInfo, BridgeInfoSection } from './plugin/bridge-info/types.js';
+export type { HistoryMessage, HistoryRequest } from './plugin/remote/history.js';
+export type { RoomUpgrade } from './plugin/upgrades/types.js';
 export type { StandardSchemaV1, StandardResult, StandardIssue } from './plugin/standard-schema.js';
 
 // ── Matrix → remote: what the handlers receive ───────────────────────────────────────────

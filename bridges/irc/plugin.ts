@@ -3,6 +3,7 @@
  * handlers to them. One plugin object per bridge (state lives in its closure).
  */
 import { definePlugin, type BridgePlugin, type PluginContext } from 'matrix-bridgekit';
+import { ircBridgeInfo } from './bridge-info.js';
 import { ChannelAccess } from './channel-access.js';
 import { ChannelStates } from './channels.js';
 import { ircCommands } from './commands.js';
@@ -40,6 +41,7 @@ export function createIrcPlugin(): BridgePlugin<IrcConfig> {
     // bridgekit tells the sender instead; threads arrive as plain messages.
     capabilities: { messages: true, edits: true, replies: true, media: true, presence: true, profile: true, membership: true, roomMetadata: true },
     configSchema: ircConfigSchema,
+    bridgeInfo: ircBridgeInfo,
     commands: ircCommands({ core: () => get().core, access: () => get().access }),
     logins: ircLoginSupport(() => get().core),
 

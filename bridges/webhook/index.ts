@@ -50,6 +50,8 @@ export function createWebhookPlugin(): BridgePlugin<WebhookConfig> {
     // "cannot carry" notice for every reaction in every room with a hook would be noise.
     capabilities: { messages: true, media: true, edits: true, replies: true, threads: true, reactions: true, redactions: true },
     configSchema: webhookConfigSchema,
+    // A room with hooks says so in its m.bridge event (set when its first hook posts).
+    bridgeInfo: () => ({ protocol: { id: 'webhook', displayname: 'Webhook' }, stateKeyPrefix: 'bridgekit.webhook' }),
     commands: [webhookCommand(() => live().commands)],
 
     async start(ctx) {

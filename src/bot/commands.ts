@@ -92,6 +92,16 @@ export class BotCommands {
     return this.admin.grant(roomId, target, level, onBehalfOf);
   }
 
+  /** Whether the room is some user's management room. */
+  async isManagementRoom(roomId: string): Promise<boolean> {
+    return (await this.managementRooms.ownerOf(roomId)) !== undefined;
+  }
+
+  /** A management room was upgraded: the user's management room is its replacement now. False when it was none. */
+  managementRoomUpgraded(oldRoomId: string, newRoomId: string): Promise<boolean> {
+    return this.managementRooms.moved(oldRoomId, newRoomId);
+  }
+
   /** The user's management room (a direct room with the bot), created on first use. */
   managementRoom(userId: string): Promise<string> {
     return this.managementRooms.managementRoom(userId);

@@ -55,6 +55,11 @@ export const configSchema = z.strictObject({
     mediaMaxConcurrent: positiveInt.default(16),
     /** Disk the media relay may keep (temporary files, one download per media shared by all readers). */
     mediaCacheBytes: positiveInt.default(512 * 1024 * 1024),
+    /**
+     * Remote messages caught up per portal at most (the plugin's `fetchHistory`), when the
+     * portal is made and at the first event after a start; 0 turns catch-up off.
+     */
+    backfillLimit: z.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must be 0 or more').default(100),
   }, { error: 'must be a mapping' }),
   /**
    * Fetches of URLs that people outside the operator choose (remote avatars): private,

@@ -37,8 +37,12 @@ import type { PluginHttp } from './http.js';
 import type { MediaDownload } from '../homeserver/index.js';
 import type { GuardedResponse } from '../net/index.js';
 import type { LoginSupport, PluginLogins, RelayInfo, UserLogin } from '../logins/contract.js';
+import type { BridgeInfo, BridgeInfoSection } from './bridge-info/types.js';
+import type { HistoryMessage, HistoryRequest } from './remote/history.js';
+import type { RoomUpgrade } from './upgrades/types.js';
 
 export type { RemoteEvent, RemoteUser, RemoteChannel, PushResult };
+export type { BridgeInfo, BridgeInfoSection, HistoryMessage, HistoryRequest, RoomUpgrade };
 export type {
   MatrixMessage, MatrixEdit, MatrixReaction, MatrixRedaction, MembershipChange, StateChange,
   TypingUpdate, ReceiptUpdate, PresenceUpdate, UndecryptableEvent, EncryptionInfo,
@@ -160,6 +164,13 @@ export interface BridgePlugin<Config = unknown> {
    * each Matrix event the sender's logins (`scope.logins`) or the portal's relay (`scope.relay`).
    */
   readonly logins?: LoginSupport;
+  /**
+   * What every portal's `m.bridge` state event (MSC2346, with its unstable twin
+   * `uk.half-shot.bridge`) says: protocol and network, here; each channel from its
+   * `RemoteChannel`. Called once at start with the validated plugin config (e.g. the server
+   * a bridge connects to). Without it, portals carry no bridge info. See docs/bridge-info.md.
+   */
+  bridgeInfo?(config: Config): BridgeInfo;
 
   /** Called once before any event; connect to the remote network here. */
   start(ctx: PluginContext<Config>): Promise<void>;
@@ -183,6 +194,23 @@ export interface BridgePlugin<Config = unknown> {
   lookupUser?(remoteUserId: string): Promise<RemoteUser | undefined>;
   /** Does this remote channel exist? bridgekit creates the portal with the alias. */
   lookupChannel?(remoteChannelId: string): Promise<RemoteChannel | undefined>;
+
+  /**
+   * The channel's history, for a network that keeps it: messages between `after` (the last
+   * one bridged, exclusive) and `before` (exclusive), oldest first, at most `limit` (the
+   * newest ones if there are more), each with its remote `ts`. Asked when a portal is made
+   * and on a channel's first event after a start; bridgekit posts them before anything live
+   * of that portal, skipping any already bridged. Forward only: Matrix has no way to insert
+   * into the past. See docs/backfill.md.
+   */
+  fetchHistory?(channel: RemoteChannel, request: HistoryRequest): Promise<readonly HistoryMessage[]>;
+
+  /**
+   * A portal was upgraded and bridgekit followed it: the bot and the ghosts are in the new
+   * room and the channel maps to it. Rooms the plugin keeps by id move here. Nothing is sent
+   * to the old room any more (puppets refuse, naming the replacement). See docs/room-upgrades.md.
+   */
+  onRoomUpgrade?(upgrade: RoomUpgrade): Promise<void>;
 
   /** Any other event in a room the bridge is in (custom types), after the mirror saw it. */
   onOtherEvent?(event: RoomEvent, room: PluginRoomView, scope: HandlerScope): Promise<void>;

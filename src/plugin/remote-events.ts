@@ -25,6 +25,8 @@ export interface RemoteChannel {
   readonly name?: string;
   readonly topic?: string;
   readonly avatarUrl?: string;
+  /** A link to the channel outside Matrix (its web page, an `irc://` URL): shown in the portal's bridge info. */
+  readonly externalUrl?: string;
   /** A one-to-one conversation: the portal is a direct-message room. */
   readonly isDirect?: boolean;
   /** Matrix users to invite when the portal is created (e.g. the other side of a DM). */

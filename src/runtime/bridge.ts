@@ -13,13 +13,14 @@ import { Sections, Store } from '../store/index.js';
 import type { BridgePlugin } from '../plugin/contract.js';
 import { loadPlugin, validatePluginConfig } from '../plugin/loader.js';
 import { PluginHost } from '../plugin/host.js';
-import { StoredMappings } from '../plugin/mappings.js';
+import { pluginFacingMappings, StoredMappings } from '../plugin/mappings.js';
 import { DirectKeyValue } from '../plugin/kv.js';
 import { PluginRouter } from '../plugin/http-router.js';
 import { GhostIds } from '../plugin/ghost-ids.js';
 import { RemotePipeline } from '../plugin/remote/pipeline.js';
 import { DoublePuppets } from '../puppets/double/index.js';
 import { MemberRooms } from '../plugin/remote/member-rooms.js';
+import { RoomUpgrades } from '../plugin/upgrades/room-upgrades.js';
 import { queryHandlersFor } from '../plugin/queries.js';
 import { BotCommands } from '../bot/commands.js';
 import { Permissions } from '../permissions/index.js';
@@ -128,11 +129,18 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     secrets, servers: config.doublePuppet.servers, ownDomain: config.homeserver.domain, ownUrl: config.homeserver.url,
     source: registration.id, puppets, mirror, store, logger: logger.child({ component: 'double-puppets' }),
   });
+  let upgrades: RoomUpgrades | undefined;
   const remote = new RemotePipeline({
     puppets, mirror, mappings, ghosts, api, store, memberRooms, logger: pluginLog, doublePuppets,
     presenceRefreshMs: options.presenceRefreshMs ?? config.bridge.presenceRefreshSeconds * 1000,
     outbound: config.outbound,
     encryptNewPortals: config.encryption.enabled && config.encryption.default,
+    bridgeInfo: plugin.bridgeInfo?.(pluginConfig),
+    pluginName: plugin.name,
+    ...(plugin.fetchHistory ? { fetchHistory: plugin.fetchHistory.bind(plugin) } : {}),
+    backfillLimit: config.bridge.backfillLimit,
+    currentRoom: (channelId, roomId) => upgrades!.current(channelId, roomId),
+    predecessorOf: (roomId) => upgrades!.predecessor(roomId),
   });
   const permissions = new Permissions(config.permissions, config.bot.admins);
   let logins: BridgeLogins | undefined;
@@ -149,12 +157,24 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     await store.close();
     throw e;
   }
+  // The plugin's view: a room it links itself (a plumbed room) gets its bridge info too, withdrawn when unlinked.
+  const pluginMappings = pluginFacingMappings(mappings, remote);
   const commands = new BotCommands({
     plugin, puppets, mirror, namespaces, config: config.bot, logger: pluginLog, permissions,
     ...(logins ? { builtins: logins.commands, conversation: logins.conversation } : {}),
     managementSection: store.section<string>(Sections.botManagementRooms),
     readPowerLevels: (roomId, asUser) => api.rooms.getStateContent(roomId, 'm.room.power_levels', '', { asUser }),
   });
+
+  upgrades = new RoomUpgrades({
+    mirror, puppets, namespaces, mappings, memberRooms, store, logger: pluginLog,
+    inChannel: (channelId, task) => remote.runInChannel(channelId, task),
+    linked: (channelId, roomId) => remote.linked(channelId, roomId),
+    isManagementRoom: (roomId) => commands.isManagementRoom(roomId),
+    managementRoomUpgraded: (oldRoomId, newRoomId) => commands.managementRoomUpgraded(oldRoomId, newRoomId),
+    ...(plugin.onRoomUpgrade ? { onRoomUpgrade: plugin.onRoomUpgrade.bind(plugin) } : {}),
+  });
+  const roomUpgrades = upgrades;
 
   const notify = (roomId: string, text: string, key: string) => puppets.bot.sendNotice(roomId, text, { idempotencyKey: key }).then(() => undefined);
   const host = new PluginHost({
@@ -165,7 +185,10 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   });
   const handlePlain: ItemHandler = async (item, ctx) => {
     // The mirror first: the plugin sees the room as it stands right after the event.
-    if (item.kind === 'event') await mirror.apply(item.event, { firstDelivery: ctx.firstDelivery });
+    if (item.kind === 'event') {
+      await mirror.apply(item.event, { firstDelivery: ctx.firstDelivery });
+      await roomUpgrades.observe(item.event);
+    }
     await host.handle(item, ctx);
   };
   let encryption: BridgeEncryption | undefined;
@@ -185,6 +208,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     ? encryption.handler(async (event, ctx, crypto, original) => {
       // The encrypted event itself goes to the mirror (it is what the room holds), the plaintext to the plugin.
       await mirror.apply(original ?? event, { firstDelivery: ctx.firstDelivery });
+      await roomUpgrades.observe(event);
       await host.handle({ kind: 'event', event }, ctx, crypto);
     }, handlePlain)
     : handlePlain;
@@ -200,7 +224,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       bot: puppets.bot,
       puppets,
       room: (roomId) => mirror.room(roomId),
-      mappings,
+      mappings: pluginMappings,
       kv: new DirectKeyValue(kvSection),
       remote: { push: (event) => remote.push(event) },
       http,
@@ -257,6 +281,10 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     throw e;
   }
   logger.info({ url: server.url, metrics: metricsServer?.url, plugin: plugin.name, appservice: registration.id }, 'bridge listening');
+  // Portals of an earlier run, one at a time: bridge info as the plugin says it now, history caught up.
+  const portalSweep = remote.sweep(mappings.channels())
+    .then((done) => logger.info(done, 'existing portals brought up to date'))
+    .catch((err: unknown) => logger.warn({ err }, 'could not bring the existing portals up to date'));
   const watch = options.watchHomeserverMs
     ? watchHomeserver({ url: config.homeserver.url, logger, intervalMs: options.watchHomeserverMs })
     : undefined;
@@ -282,6 +310,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       await plugin.stop?.();
       // After the plugin: it may push until it stops; then presence refreshes end.
       await remote.close();
+      await portalSweep;
       puppets.close?.();
       await encryption?.close();
       await mirror.close();

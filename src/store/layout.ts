@@ -38,6 +38,10 @@ export const Sections = {
   /** plugin host: mappings and each plugin's own key-value data. */
   mappings: 'plugin.mappings',
   pluginData: (plugin: string) => `plugin.data.${plugin}`,
+  /** remote pipeline: `last>` + channel id → the last remote message bridged there (`{id, ts}`), where catch-up starts. */
+  backfill: 'plugin.backfill',
+  /** room upgrades: `pending>` + replacement room id → the upgraded room, while the bot waits for an invite. */
+  roomUpgrades: 'plugin.upgrades',
   /** bot: `user!<userId>` → management room id, `room!<roomId>` → its user. */
   botManagementRooms: 'bot.management-rooms',
   /** puppets: confirmed writes whose echo the mirror has not applied yet. */

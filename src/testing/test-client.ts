@@ -74,6 +74,11 @@ export class TestClient {
     return (await this.request<{ room_id: string }>('POST', '/_matrix/client/v3/createRoom', options)).room_id;
   }
 
+  /** `POST /rooms/{roomId}/upgrade`: the replacement room's id. */
+  async upgradeRoom(roomId: string, newVersion: string): Promise<string> {
+    return (await this.request<{ replacement_room: string }>('POST', `${room(roomId)}/upgrade`, { new_version: newVersion })).replacement_room;
+  }
+
   async join(roomIdOrAlias: string): Promise<string> {
     return (await this.request<{ room_id: string }>('POST', `/_matrix/client/v3/join/${encodeURIComponent(roomIdOrAlias)}`, {})).room_id;
   }
