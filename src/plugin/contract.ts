@@ -36,6 +36,7 @@ import type { BotCommand } from '../bot/command.js';
 import type { PluginHttp } from './http.js';
 import type { MediaDownload } from '../homeserver/index.js';
 import type { GuardedResponse } from '../net/index.js';
+import type { PluginProvisioning } from './provisioning.js';
 
 export type { RemoteEvent, RemoteUser, RemoteChannel, PushResult };
 export type {
@@ -173,6 +174,9 @@ export interface BridgePlugin<Config = unknown> {
    * key comes later, the same event arrives again, decrypted, with `encryption.late: true`.
    */
   onUndecryptable?(event: UndecryptableEvent, room: PluginRoomView, scope: HandlerScope): Promise<void>;
+
+  /** Resolve, direct chats, bridge and unbridge in the provisioning API (docs/provisioning.md). */
+  readonly provisioning?: PluginProvisioning;
 }
 
 /** Helper for authors: returns the plugin unchanged, with its config type inferred. */
