@@ -37,6 +37,16 @@ export type { PluginHttp, PluginRequest, PluginResponse, PluginRouteHandler, Plu
 export type { MediaDownload } from './homeserver/index.js';
 export { NotAPuppetError, PermissionDenied, type PermissionDeniedInit } from './puppets/errors.js';
 
+// ── Logins, relay and permissions (src/logins, src/permissions) ─────────────────────────
+export type {
+  LoginSupport, LoginFlow, LoginField, LoginFieldType, LoginStep, LoginProcess, LoginUser, CompletedLogin,
+  LoginStateName, LoginStatus, UserLogin, LoginWithCredentials, PluginLogins, RelayInfo, RelaySender,
+} from './logins/contract.js';
+export { LOGIN_STATES, SECRET_FIELD_TYPES } from './logins/contract.js';
+export { LoginError, type LoginErrorCode } from './logins/errors.js';
+export type { LoginService, LoginProcessView, LoginStepView } from './logins/service.js';
+export { Permissions, PERMISSION_LEVELS, type PermissionLevel, type PermissionsConfig, type PermissionCheck } from './permissions/index.js';
+
 // ── Bot commands ─────────────────────────────────────────────────────────────────────────
 export type { BotCommand, CommandInvocation } from './bot/command.js';
 export { RoomAdminRefused, type RoomAdminResult } from './bot/room-admin.js';

@@ -12,6 +12,8 @@ import { InvitePolicy, type BotConfig } from './invite-policy.js';
 import { ManagementRooms } from './management-rooms.js';
 import { RoomAdmin, type RoomAdminResult } from './room-admin.js';
 import { CommandRunner } from './runner.js';
+import type { BotCommand } from './command.js';
+import { Permissions, type PermissionCheck } from '../permissions/index.js';
 
 export interface BotCommandsOptions {
   readonly plugin: Pick<BridgePlugin<unknown>, 'commands'>;
@@ -20,6 +22,10 @@ export interface BotCommandsOptions {
   readonly namespaces: Namespaces;
   /** The `bot` section of the config: prefix and who may invite. */
   readonly config: BotConfig;
+  /** Who may use the bridge (config `permissions`, with `bot.admins` as admins); default: anyone, `bot.admins` admin. */
+  readonly permissions?: PermissionCheck;
+  /** Commands bridgekit adds (logins, relay), after the plugin's. */
+  readonly builtins?: readonly BotCommand[];
   /** Where management rooms are remembered (`Sections.botManagementRooms`). */
   readonly managementSection: Section<string>;
   /** The room's current power levels from the homeserver, read as `asUser`. */
@@ -53,7 +59,8 @@ export class BotCommands {
       logger: log,
     });
     this.runner = new CommandRunner({
-      commands: options.plugin.commands ?? [], prefix: options.config.prefix, admins: options.config.admins, bot: puppets.bot, mirror: options.mirror, admin: this.admin, logger: log,
+      commands: [...options.plugin.commands ?? [], ...options.builtins ?? []], prefix: options.config.prefix,
+      permissions: options.permissions ?? new Permissions(undefined, options.config.admins), bot: puppets.bot, mirror: options.mirror, admin: this.admin, logger: log,
     });
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PERMISSION_LEVELS } from '../permissions/permissions.js';
 
 const httpUrl = z.string({ error: 'must be an http(s) URL' }).refine((value) => {
   try {
@@ -80,6 +81,28 @@ export const configSchema = z.strictObject({
       users: z.array(z.string().regex(/^@[^:]+:.+$/, 'must be a user ID'), { error: 'must be a list of user IDs' }).default([]),
       servers: z.array(z.string().min(1), { error: 'must be a list of server names' }).default([]),
     }, { error: 'must be a mapping' }).prefault({}),
+  }, { error: 'must be a mapping' }).prefault({}),
+  /**
+   * Who may use the bridge (docs/permissions.md): user ID, server name or `*` → `none`,
+   * `relay`, `user` or `admin`; the most specific key wins; `bot.admins` are `admin`.
+   * Without this section: `{'*': user}` (anyone may use the bridge).
+   */
+  permissions: z.record(
+    z.string().refine((key) => key === '*' || /^@[^:]+:.+$/.test(key) || /^[^@:\s][^\s]*$/.test(key), 'must be a user ID, a server name or *'),
+    z.enum(PERMISSION_LEVELS, { error: `must be one of ${PERMISSION_LEVELS.join(', ')}` }),
+    { error: 'must be a mapping of user ID, server name or * to a level' },
+  ).default({ '*': 'user' }),
+  /**
+   * Users' logins to the remote network (docs/logins.md): their credentials are encrypted
+   * with this key (AES-256-GCM). `encryptionKey` (at least 32 characters) or
+   * `encryptionKeyFile` (a file holding one); the bridge refuses to start when logins are
+   * stored and the key is missing or not the one they were stored with.
+   */
+  logins: z.strictObject({
+    encryptionKey: z.string({ error: 'must be a string' }).min(32, 'must be at least 32 characters').optional(),
+    encryptionKeyFile: z.string({ error: 'must be a path' }).min(1, 'must not be empty').optional(),
+    /** How long a login that was started may wait for its next step. */
+    stepTimeoutSeconds: positiveInt.default(600),
   }, { error: 'must be a mapping' }).prefault({}),
   inbox: z.strictObject({
     /** Unhandled items above which transactions are answered 503 until the backlog drains. */

@@ -37,6 +37,7 @@ import type { PluginHttp } from './http.js';
 import type { MediaDownload } from '../homeserver/index.js';
 import type { GuardedResponse } from '../net/index.js';
 import type { PluginProvisioning } from './provisioning.js';
+import type { LoginSupport, PluginLogins, RelayInfo, UserLogin } from '../logins/contract.js';
 
 export type { RemoteEvent, RemoteUser, RemoteChannel, PushResult };
 export type {
@@ -116,6 +117,8 @@ export interface PluginContext<Config = unknown> {
      */
     fetchRemote(url: string): Promise<GuardedResponse>;
   };
+  /** Users' logins (docs/logins.md): report their states, look them up. Empty unless the plugin declares `logins`. */
+  readonly logins: PluginLogins;
 }
 
 /** Given with each Matrix-side event. */
@@ -129,6 +132,16 @@ export interface HandlerScope {
   readonly attempt: number;
   /** True when throwing now makes the event a dead letter: the time to tell the user it failed. */
   readonly lastAttempt: boolean;
+  /**
+   * The sender's logins (docs/logins.md), to send through one of them. Empty when they
+   * have none, the event has no single sender, or the plugin declares no `logins`.
+   */
+  readonly logins: readonly UserLogin[];
+  /**
+   * Set when the sender has no login and the portal's relay is on (docs/relay.md): send
+   * through the relay account, the text made with `relay.format`.
+   */
+  readonly relay?: RelayInfo;
 }
 
 export interface BridgePlugin<Config = unknown> {
@@ -139,6 +152,12 @@ export interface BridgePlugin<Config = unknown> {
   readonly configSchema?: StandardSchemaV1<unknown, Config>;
   /** Bot commands, in addition to the built-in `help`. */
   readonly commands?: ReadonlyArray<BotCommand>;
+  /**
+   * Users log in to the remote network with their own accounts (docs/logins.md): bridgekit
+   * adds the `login`, `logout`, `logins` and `relay` commands, stores the logins and hands
+   * each Matrix event the sender's logins (`scope.logins`) or the portal's relay (`scope.relay`).
+   */
+  readonly logins?: LoginSupport;
 
   /** Called once before any event; connect to the remote network here. */
   start(ctx: PluginContext<Config>): Promise<void>;

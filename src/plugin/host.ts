@@ -13,6 +13,7 @@ import { capabilitiesForMessage, missing, refusalNotice } from './capabilities.j
 import type { Mappings } from './mappings.js';
 import { TransactionalKeyValue } from './kv.js';
 import type { MemberRooms } from './remote/member-rooms.js';
+import type { UserLogin } from '../logins/contract.js';
 
 /** Said once per room, the first time the bot cannot read a message there. */
 const UNDECRYPTABLE_NOTICE = 'I could not decrypt a message in this room, so it was not passed on. '
@@ -199,5 +200,9 @@ class EventScope implements HandlerScope {
 
   get lastAttempt(): boolean {
     return this.ctx.lastAttempt;
+  }
+
+  get logins(): readonly UserLogin[] {
+    return [];
   }
 }

@@ -21,8 +21,13 @@ import { RemotePipeline } from '../plugin/remote/pipeline.js';
 import { MemberRooms } from '../plugin/remote/member-rooms.js';
 import { queryHandlersFor } from '../plugin/queries.js';
 import { BotCommands } from '../bot/commands.js';
+import { Permissions } from '../permissions/index.js';
+import type { PluginLogins } from '../logins/index.js';
 import { BridgeMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
 import { watchHomeserver } from './homeserver-watch.js';
+
+/** Until the login store is wired: a plugin without logins sees none. */
+const NO_LOGINS: PluginLogins = { report: async () => undefined, forUser: () => [], get: () => undefined, remove: async () => undefined };
 
 /** How long a relayed media file is reused for more link requests (short: quarantined media stops soon). */
 const MEDIA_KEEP_MS = 5 * 60_000;
@@ -120,8 +125,9 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     outbound: config.outbound,
     encryptNewPortals: config.encryption.enabled && config.encryption.default,
   });
+  const permissions = new Permissions(config.permissions, config.bot.admins);
   const commands = new BotCommands({
-    plugin, puppets, mirror, namespaces, config: config.bot, logger: pluginLog,
+    plugin, puppets, mirror, namespaces, config: config.bot, logger: pluginLog, permissions,
     managementSection: store.section<string>(Sections.botManagementRooms),
     readPowerLevels: (roomId, asUser) => api.rooms.getStateContent(roomId, 'm.room.power_levels', '', { asUser }),
   });
@@ -179,6 +185,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
         download: (mxc) => api.media.download(mxc, { maxBytes: config.bridge.mediaMaxBytes }),
         fetchRemote: (url) => fetchGuarded(url, { ...config.outbound, maxBytes: config.bridge.mediaMaxBytes }),
       },
+      logins: NO_LOGINS,
     });
     pluginStarted = true;
     const app = createAppserviceApp({

@@ -10,6 +10,10 @@ export const BOT = '@echobot:localhost';
 
 export interface BotHarnessOptions {
   readonly admins?: string[];
+  /** Config `permissions`. */
+  readonly permissions?: Record<string, 'none' | 'relay' | 'user' | 'admin'>;
+  /** Config `logins` (the credentials' key). */
+  readonly logins?: { readonly encryptionKey?: string; readonly encryptionKeyFile?: string };
   readonly invites?: { readonly users?: string[]; readonly servers?: string[] };
   readonly prefix?: string;
   /** The plugin's `bridge.config` section. */
@@ -39,6 +43,8 @@ export class BotHarness {
       config: {
         appservice: { id: 'echo-test', bot: 'echobot', prefix: '_echo_' },
         bot: { ...(options.prefix !== undefined ? { prefix: options.prefix } : {}), invites: options.invites ?? {}, admins: options.admins ?? [] },
+        ...(options.permissions ? { permissions: options.permissions } : {}),
+        ...(options.logins ? { logins: options.logins } : {}),
         ...(options.allowPrivateTargets ? { outbound: { allowPrivateTargets: true } } : {}),
         ...(options.publicUrl ? { bridge: { publicUrl: options.publicUrl } } : {}),
       },
