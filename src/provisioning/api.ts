@@ -5,7 +5,9 @@ import { readJsonBody } from '../appservice/body.js';
 import { MatrixHttpError, badJson, unrecognized } from '../appservice/errors.js';
 import { toMatrixError } from '../appservice/failure.js';
 import { answerError } from '../appservice/reply.js';
+import { LoginError } from '../logins/errors.js';
 import type { Logger } from '../log/logger.js';
+import { ProvisioningRefusal } from '../plugin/provisioning.js';
 import type { ProvisioningAuth } from './auth.js';
 import type { ProvisionRoute } from './route-table.js';
 
@@ -80,13 +82,20 @@ function boundary(logger: Logger): Koa.Middleware {
     try {
       await next();
     } catch (err) {
-      const error = err instanceof MatrixHttpError ? err : toMatrixError(err);
-      if (!(err instanceof MatrixHttpError) && error.status >= 500) {
+      const error = asHttpError(err);
+      if (error.status >= 500 && !(err instanceof MatrixHttpError)) {
         logger.error({ err, method: ctx.method, route: ctx['_matchedRoute'] }, 'provisioning: request failed');
       }
       answerError(ctx, error);
     }
   };
+}
+
+/** Refusals from the login service and from plugin hooks carry their own errcode and status. */
+function asHttpError(err: unknown): MatrixHttpError {
+  if (err instanceof MatrixHttpError) return err;
+  if (err instanceof LoginError || err instanceof ProvisioningRefusal) return new MatrixHttpError(err.status, err.errcode, err.message);
+  return toMatrixError(err);
 }
 
 async function readBody(ctx: Koa.Context): Promise<unknown> {

@@ -25,6 +25,8 @@ import { Permissions } from '../permissions/index.js';
 import type { PluginLogins } from '../logins/index.js';
 import { BridgeMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
 import { watchHomeserver } from './homeserver-watch.js';
+import { bridgeStateProbe } from '../provisioning/bridge-state.js';
+import { createProvisioning } from '../provisioning/index.js';
 
 /** Until the login store is wired: a plugin without logins sees none. */
 const NO_LOGINS: PluginLogins = { report: async () => undefined, forUser: () => [], get: () => undefined, remove: async () => undefined };
@@ -188,6 +190,12 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       logins: NO_LOGINS,
     });
     pluginStarted = true;
+    // The login service is wired by the logins part; until then the login routes answer 501.
+    const provisioning = createProvisioning({
+      config, pluginName: plugin.name, hooks: plugin.provisioning, permissions, logins: () => undefined,
+      bridgeState: bridgeStateProbe(store, config.homeserver.url), bot: puppets.bot, mirror, mappings, ghosts, remote,
+      logger: logger.child({ component: 'provisioning' }),
+    });
     const app = createAppserviceApp({
       registration,
       namespaces,
@@ -202,6 +210,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
           maxConcurrent: config.bridge.mediaMaxConcurrent, logger: logger.child({ component: 'media' }),
         }) : []),
         ...http.middleware(),
+        ...[provisioning].filter((m) => m !== undefined),
       ],
     });
     await inbox.start();
