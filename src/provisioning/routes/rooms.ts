@@ -64,7 +64,6 @@ function roomIdOf(raw: string): string {
 
 /** The bot joins where it may (it was invited, or the room is public); then the mirror holds the room's full state. */
 async function joinBot(deps: RoomRouteDeps, roomId: string): Promise<void> {
-  if (await deps.bot.isJoined(roomId)) return;
   try {
     await deps.bot.ensureJoined(roomId);
   } catch (err) {
@@ -73,7 +72,9 @@ async function joinBot(deps: RoomRouteDeps, roomId: string): Promise<void> {
     }
     throw err;
   }
-  await deps.mirror.resync(roomId);
+  // Just joined (here, or by the bot's own invite handling a moment ago): the mirror may
+  // still be filling in the room's state, and a power judgement needs all of it.
+  if (!(await deps.mirror.room(roomId))?.hydrated) await deps.mirror.resync(roomId);
 }
 
 async function knownRoom(deps: RoomRouteDeps, roomId: string): Promise<RoomView> {
