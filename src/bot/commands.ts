@@ -26,6 +26,8 @@ export interface BotCommandsOptions {
   readonly permissions?: PermissionCheck;
   /** Commands bridgekit adds (logins, relay), after the plugin's. */
   readonly builtins?: readonly BotCommand[];
+  /** Gets first look at messages in management rooms (answers to a login's questions); true when it took one. */
+  readonly conversation?: { take(message: MatrixMessage): Promise<boolean> };
   /** Where management rooms are remembered (`Sections.botManagementRooms`). */
   readonly managementSection: Section<string>;
   /** The room's current power levels from the homeserver, read as `asUser`. */
@@ -100,6 +102,7 @@ export class BotCommands {
     // notices), never from media or emotes.
     if (this.options.namespaces.isControlledUser(message.sender) || message.msgtype !== 'm.text') return false;
     const inManagementRoom = (await this.managementRooms.ownerOf(message.roomId)) !== undefined;
+    if (inManagementRoom && await this.options.conversation?.take(message)) return true;
     const line = parseCommandLine(
       { body: message.body, ...(message.html !== undefined ? { html: message.html } : {}), isReply: message.replyTo !== undefined },
       { prefix: this.options.config.prefix, prefixOptional: inManagementRoom },

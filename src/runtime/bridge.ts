@@ -22,13 +22,14 @@ import { MemberRooms } from '../plugin/remote/member-rooms.js';
 import { queryHandlersFor } from '../plugin/queries.js';
 import { BotCommands } from '../bot/commands.js';
 import { Permissions } from '../permissions/index.js';
-import type { PluginLogins } from '../logins/index.js';
+import type { LoginService, PluginLogins } from '../logins/index.js';
+import { BridgeLogins } from '../logins/bridge-logins.js';
 import { BridgeMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
 import { watchHomeserver } from './homeserver-watch.js';
 import { bridgeStateProbe } from '../provisioning/bridge-state.js';
 import { createProvisioning } from '../provisioning/index.js';
 
-/** Until the login store is wired: a plugin without logins sees none. */
+/** A plugin without logins sees none. */
 const NO_LOGINS: PluginLogins = { report: async () => undefined, forUser: () => [], get: () => undefined, remove: async () => undefined };
 
 /** How long a relayed media file is reused for more link requests (short: quarantined media stops soon). */
@@ -81,6 +82,8 @@ export interface RunningBridge {
   readonly puppets: Puppets;
   /** @internal The bridge bot: `makeRoomAdmin`, `managementRoom`. */
   readonly bot: BotCommands;
+  /** @internal The login service (for the provisioning API and tests); undefined when the plugin has no logins. */
+  readonly logins?: LoginService;
 }
 
 /**
@@ -128,8 +131,23 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     encryptNewPortals: config.encryption.enabled && config.encryption.default,
   });
   const permissions = new Permissions(config.permissions, config.bot.admins);
+  let logins: BridgeLogins | undefined;
+  try {
+    logins = plugin.logins ? await BridgeLogins.open({
+      support: plugin.logins, config: config.logins, configDir: config.configDir, store, permissions, bot: puppets.bot,
+      commandPrefix: config.bot.prefix, logger: pluginLog.child({ component: 'logins' }),
+      tellUser: async (userId, text, key) => {
+        await puppets.bot.sendNotice(await commands.managementRoom(userId), text, { idempotencyKey: key });
+      },
+      isPortal: async (roomId) => await mappings.channelForRoom(roomId) !== undefined,
+    }) : undefined;
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   const commands = new BotCommands({
     plugin, puppets, mirror, namespaces, config: config.bot, logger: pluginLog, permissions,
+    ...(logins ? { builtins: logins.commands, conversation: logins.conversation } : {}),
     managementSection: store.section<string>(Sections.botManagementRooms),
     readPowerLevels: (roomId, asUser) => api.rooms.getStateContent(roomId, 'm.room.power_levels', '', { asUser }),
   });
@@ -138,6 +156,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   const host = new PluginHost({
     plugin, mirror, namespaces, mappings, kvSection, memberRooms, logger: pluginLog, notify,
     intercept: (event, room, scope) => commands.intercept(event, room, scope),
+    ...(logins ? { senders: logins.senders } : {}),
   });
   const handlePlain: ItemHandler = async (item, ctx) => {
     // The mirror first: the plugin sees the room as it stands right after the event.
@@ -187,12 +206,14 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
         download: (mxc) => api.media.download(mxc, { maxBytes: config.bridge.mediaMaxBytes }),
         fetchRemote: (url) => fetchGuarded(url, { ...config.outbound, maxBytes: config.bridge.mediaMaxBytes }),
       },
-      logins: NO_LOGINS,
+      logins: logins?.manager ?? NO_LOGINS,
     });
     pluginStarted = true;
-    // The login service is wired by the logins part; until then the login routes answer 501.
+    // Before any event: a user's first message after a restart finds their login connecting.
+    await logins?.manager.restoreAll();
+    const loginService = logins?.manager;
     const provisioning = createProvisioning({
-      config, pluginName: plugin.name, hooks: plugin.provisioning, permissions, logins: () => undefined,
+      config, pluginName: plugin.name, hooks: plugin.provisioning, permissions, logins: () => loginService,
       bridgeState: bridgeStateProbe(store, config.homeserver.url), bot: puppets.bot, mirror, mappings, ghosts, remote,
       logger: logger.child({ component: 'provisioning' }),
     });
@@ -219,6 +240,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       metricsServer = await startMetricsServer({
         config: config.metrics, homeserverUrl: config.homeserver.url, metrics, store, inbox, mirror,
         logger: logger.child({ component: 'metrics' }), readyCacheMs: options.readyCacheMs,
+        ...(logins ? { loginStates: () => logins!.manager.stateCounts() } : {}),
       });
     }
     server = await listen(app, config.appservice.bind, config.appservice.port);
@@ -226,6 +248,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     // Whatever failed (the plugin's start, a port in use), nothing may stay open behind it.
     await metricsServer?.close();
     await inbox.stop(0);
+    await logins?.close();
     if (pluginStarted) await plugin.stop?.();
     await remote.close();
     puppets.close?.();
@@ -248,6 +271,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
 
   return {
     url: server.url, port: server.port, metricsUrl: metricsServer?.url, store, mirror, inbox, api, puppets, bot: commands,
+    ...(logins ? { logins: logins.manager } : {}),
     async stop() {
       watch?.stop();
       // Media readers are cut off (a client that stops reading must not hold up shutdown).
@@ -256,6 +280,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       await closing;
       await metricsServer?.close();
       await inbox.stop(config.inbox.shutdownTimeoutMs);
+      await logins?.close();
       await plugin.stop?.();
       // After the plugin: it may push until it stops; then presence refreshes end.
       await remote.close();

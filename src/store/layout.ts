@@ -64,6 +64,15 @@ export const Sections = {
    */
   cryptoLateEvents: 'crypto.late-events',
   /**
+   * logins: `login!<login id>` → a user's login to the remote network (user, remote id and
+   * name, metadata, last reported state; credentials AES-256-GCM sealed, see
+   * `logins/credentials-key.ts`); `key-check` → a known text sealed with the key, to tell a
+   * wrong key at start.
+   */
+  logins: 'logins',
+  /** relay: `room!<room id>` → the portal's relay (who turned it on, when); `told!<room id>!<user id>` → told their message was not bridged. */
+  relay: 'logins.relay',
+  /**
    * cli: `bridgekit doctor` writes and deletes one key here to prove the store is writable;
    * the store itself probes with key `ready` while its writes are failing.
    */

@@ -79,6 +79,11 @@ export class BotHarness {
     return user.client.sendEvent(roomId, 'm.room.message', content);
   }
 
+  /** Sends an emote as `user`; returns its event id. */
+  sendEmote(user: TestUser, roomId: string, body: string): Promise<string> {
+    return user.client.sendEvent(roomId, 'm.room.message', { msgtype: 'm.emote', body });
+  }
+
   /** The bot's first answer to a command. */
   reply(roomId: string, commandId: string, timeoutMs = 5_000): Promise<RoomEvent> {
     return this.hs.waitForEvent(roomId, (e) => e.sender === BOT && inReplyTo(e) === commandId, timeoutMs);
@@ -102,6 +107,11 @@ export class BotHarness {
 
   deadLetters(): Promise<number> {
     return new DeadLetters(this.bridge.store).count();
+  }
+
+  /** Stops the bridge and starts a new one on the same store. */
+  restart(): Promise<void> {
+    return this.t.restartBridge();
   }
 
   stop(): Promise<void> {
