@@ -33,8 +33,7 @@ export function roomRoutes(deps: RoomRouteDeps): ProvisionRoute[] {
         const bridgeRoom = deps.hooks?.bridgeRoom;
         if (!bridgeRoom) throw notSupported('bridging existing rooms');
         const roomId = roomIdOf(params['roomId']!);
-        await joinBot(deps, roomId);
-        await requirePower(await knownRoom(deps, roomId), caller, body.channel);
+        await requirePower(await joinBot(deps, roomId), caller, body.channel);
         const result = await bridgeRoom.call(deps.hooks, { roomId, channel: body.channel, caller });
         deps.logger.info({ roomId, channelId: result.channelId, by: caller.userId }, 'provisioning: room bridged');
         return { body: { ...result.details, room_id: roomId, channel_id: result.channelId } };
@@ -63,7 +62,7 @@ function roomIdOf(raw: string): string {
 }
 
 /** The bot joins where it may (it was invited, or the room is public); then the mirror holds the room's full state. */
-async function joinBot(deps: RoomRouteDeps, roomId: string): Promise<void> {
+async function joinBot(deps: RoomRouteDeps, roomId: string): Promise<RoomView> {
   try {
     await deps.bot.ensureJoined(roomId);
   } catch (err) {
@@ -74,12 +73,19 @@ async function joinBot(deps: RoomRouteDeps, roomId: string): Promise<void> {
   }
   // Just joined (here, or by the bot's own invite handling a moment ago): the mirror may
   // still be filling in the room's state, and a power judgement needs all of it.
-  if (!(await deps.mirror.room(roomId))?.hydrated) await deps.mirror.resync(roomId);
+  // (The bot's own membership there may read as the invite for a moment: its join's event
+  // can arrive after the snapshot; the join itself succeeded.)
+  const room = await deps.mirror.room(roomId);
+  if (room?.hydrated) return room;
+  await deps.mirror.resync(roomId);
+  const filled = await deps.mirror.room(roomId);
+  if (!filled) throw new Error(`the mirror has no state of ${roomId} after the bot joined it`);
+  return filled;
 }
 
 async function knownRoom(deps: RoomRouteDeps, roomId: string): Promise<RoomView> {
   const room = await deps.mirror.room(roomId);
-  if (!room || !(await deps.bot.isJoined(roomId))) throw notFound(`The bridge is not in ${roomId}`);
+  if (!room) throw notFound(`The bridge is not in ${roomId}`);
   return room;
 }
 
