@@ -8,6 +8,7 @@ import { answerError } from '../appservice/reply.js';
 import { LoginError } from '../logins/errors.js';
 import type { Logger } from '../log/logger.js';
 import { ProvisioningRefusal } from '../plugin/provisioning.js';
+import { flat } from '../plugin/http-router.js';
 import type { ProvisioningAuth } from './auth.js';
 import type { ProvisionRoute } from './route-table.js';
 
@@ -43,7 +44,7 @@ export function provisioningMiddleware(options: ProvisioningApiOptions): Koa.Mid
       const answer = await spec.handle({
         caller,
         params: (ctx['params'] ?? {}) as Record<string, string>,
-        query: single(ctx.query),
+        query: flat(ctx.query),
         body,
       });
       ctx.status = answer.status ?? 200;
@@ -109,10 +110,4 @@ function validated(spec: ProvisionRoute, raw: unknown): unknown {
   const issue = parsed.error.issues[0];
   const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
   throw badJson(`${where}${issue?.message ?? 'invalid body'}`);
-}
-
-function single(query: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(query)) if (v !== undefined) out[k] = Array.isArray(v) ? v[0] ?? '' : v;
-  return out;
 }

@@ -95,6 +95,16 @@ describe('provisioning API: resolve, direct chats, bridging rooms, status', () =
     assert.deepEqual([outsider.status, outsider.body['errcode']], [403, 'M_FORBIDDEN']);
   });
 
+  it('makes the bot leave a public room again when the caller who had it join may not bridge it', async () => {
+    const alice = await t.user('alice');
+    const bob = await t.user('bob');
+    const roomId = await alice.client.createRoom({ preset: 'public_chat' });
+    await bob.client.join(roomId);
+    const refused = await call(t.bridge.url, 'POST', `/rooms/${enc(roomId)}/bridge`, { ...as(bob.userId), body: { channel: 'x' } });
+    assert.deepEqual([refused.status, refused.body['errcode']], [403, 'M_FORBIDDEN']);
+    assert.equal(t.hs.memberships(roomId)[t.botUserId], 'leave');
+  });
+
   it('answers bad input with {errcode, error}: not JSON, a wrong body, a bad room id, an unknown room', async () => {
     const url = t.bridge.url;
     const roomPath = `/rooms/${enc('!abc:localhost')}/bridge`;

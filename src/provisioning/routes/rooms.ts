@@ -33,7 +33,18 @@ export function roomRoutes(deps: RoomRouteDeps): ProvisionRoute[] {
         const bridgeRoom = deps.hooks?.bridgeRoom;
         if (!bridgeRoom) throw notSupported('bridging existing rooms');
         const roomId = roomIdOf(params['roomId']!);
-        await requirePower(await joinBot(deps, roomId), caller, body.channel);
+        // Judged before the bot joins when the mirror can; else after, and the bot leaves
+        // again: nobody without the power makes the bot join a room.
+        const known = await deps.mirror.room(roomId);
+        if (known?.hydrated) await requirePower(known, caller, body.channel);
+        const wasJoined = await deps.bot.isJoined(roomId);
+        const room = await joinBot(deps, roomId);
+        try {
+          await requirePower(room, caller, body.channel);
+        } catch (err) {
+          if (!wasJoined) await deps.bot.leave(roomId).catch((e: unknown) => deps.logger.warn({ err: e, roomId }, 'provisioning: the bot could not leave a room it joined for a refused bridge'));
+          throw err;
+        }
         const result = await bridgeRoom.call(deps.hooks, { roomId, channel: body.channel, caller });
         deps.logger.info({ roomId, channelId: result.channelId, by: caller.userId }, 'provisioning: room bridged');
         return { body: { ...result.details, room_id: roomId, channel_id: result.channelId } };
