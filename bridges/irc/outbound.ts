@@ -70,10 +70,15 @@ export class Outbound {
     await this.send(edit.sender, room, target, renderEdit(edit, this.nickOf), scope, edit.eventId, edit.body);
   }
 
-  /** The sender's IRC connection (the bot in relay mode). */
-  async connectionOf(userId: string, room: PluginRoomView): Promise<IrcConnection> {
-    if (this.core.config.mode === 'relay') return this.core.connections.bot;
-    return this.core.connections.forUser(userId, await displayName(room, userId));
+  /**
+   * The sender's IRC connection: the bot when the message goes through the portal's relay
+   * (`scope.relay`); their login's; else their puppet (puppet mode) or the bot.
+   */
+  async connectionOf(userId: string, room: PluginRoomView, scope?: Pick<HandlerScope, 'relay'>): Promise<IrcConnection> {
+    const { connections } = this.core;
+    if (scope?.relay) return connections.bot;
+    if (!connections.mayPuppet(userId)) return connections.bot;
+    return connections.forUser(userId, await displayName(room, userId));
   }
 
   /**
@@ -115,19 +120,20 @@ export class Outbound {
   private async send(
     sender: string, room: PluginRoomView, target: Target, rendered: Rendered, scope: HandlerScope, eventId: string, plain: string,
   ): Promise<void> {
-    const relay = this.core.config.mode === 'relay';
     const ircTarget = target.kind === 'channel' ? target.name : this.core.identities.nickOf(target.ghostId);
     if (ircTarget === undefined) {
       await this.notice(room.roomId, scope, 'This message could not be delivered to IRC: the IRC user is unknown.');
       return;
     }
     const name = await displayName(room, sender);
-    const connection = await this.connectionOf(sender, room);
+    const connection = await this.connectionOf(sender, room, scope);
+    // Through the bot: the sender's name in front of each line, as the portal's relay formats it (or `<name> `).
+    const relay = connection === this.core.connections.bot;
     if (relay && target.kind === 'dm') this.core.relayPartners.set(ircLower(ircTarget), sender);
     let action = rendered.action;
     let prefix = '';
     if (relay) {
-      prefix = action ? `* ${name} ` : `<${name}> `;
+      prefix = scope.relay ? scope.relay.format('', action ? 'emote' : 'text') : action ? `* ${name} ` : `<${name}> `;
       action = false;
     }
     const { lines, omitted } = splitText(rendered.text, lineBudget(connection.nick, ircTarget, action), this.core.config.maxLines, prefix);
@@ -186,7 +192,7 @@ export class Outbound {
   nickOfUser(userId: string): string | undefined {
     const ghost = this.core.ctx.ghosts.remoteUserId(userId);
     if (ghost !== undefined) return this.core.identities.nickOf(ghost);
-    if (this.core.ctx.puppets.controls(userId) || this.core.config.mode === 'relay') return undefined;
+    if (this.core.ctx.puppets.controls(userId) || !this.core.connections.mayPuppet(userId)) return undefined;
     return this.core.connections.existing(userId)?.nick;
   }
 
@@ -195,7 +201,7 @@ export class Outbound {
   }
 
   async presence(update: PresenceUpdate): Promise<void> {
-    if (this.core.config.mode === 'relay') return;
+    if (!this.core.connections.mayPuppet(update.userId)) return;
     const connection = this.core.connections.existing(update.userId);
     if (!connection) return;
     const status = update.statusMsg !== undefined ? cleanLine(update.statusMsg) : '';

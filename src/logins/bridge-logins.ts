@@ -51,7 +51,7 @@ export class BridgeLogins {
     const relays = new PortalRelays(options.store.section(Sections.relay));
     const conversation = new BotLogin({ service: manager, bot: options.bot, logger: options.logger });
     const commands = loginCommands({ service: manager, conversation, relays, isPortal: options.isPortal, prefix: options.commandPrefix });
-    const senders = new SenderGate({ support: options.support, logins: manager, relays, permissions: options.permissions, commandPrefix: options.commandPrefix });
+    const senders = new SenderGate({ support: options.support, logins: manager, relays, permissions: options.permissions, commandPrefix: options.commandPrefix, isPortal: options.isPortal });
     return new BridgeLogins(manager, conversation, commands, senders);
   }
 

@@ -28,6 +28,8 @@ export class LoginKeyError extends Error {
 
 export class LoginStore {
   private readonly byId = new Map<string, StoredLogin>();
+  /** User → their login ids: asked for every Matrix event's sender, so not a scan of all logins. */
+  private readonly byUser = new Map<string, Set<string>>();
 
   private constructor(private readonly section: Section<unknown>, private readonly key: CredentialsKey | undefined) {}
 
@@ -38,8 +40,8 @@ export class LoginStore {
    */
   static async open(section: Section<unknown>, key: CredentialsKey | undefined): Promise<LoginStore> {
     const store = new LoginStore(section, key);
-    for await (const [k, value] of section.iterator({ gte: LOGIN_PREFIX, lt: `${LOGIN_PREFIX}\uffff` })) {
-      store.byId.set(k.slice(LOGIN_PREFIX.length), value as StoredLogin);
+    for await (const [, value] of section.iterator({ gte: LOGIN_PREFIX, lt: `${LOGIN_PREFIX}\uffff` })) {
+      store.remember(value as StoredLogin);
     }
     const check = await section.get(KEY_CHECK) as Sealed | undefined;
     if (!key) {
@@ -74,7 +76,12 @@ export class LoginStore {
   }
 
   forUser(userId: string): UserLogin[] {
-    return this.all().filter((l) => l.userId === userId);
+    const ids = this.byUser.get(userId);
+    if (!ids) return [];
+    return [...ids].flatMap((id) => {
+      const stored = this.byId.get(id);
+      return stored ? [withoutCredentials(stored)] : [];
+    });
   }
 
   get(loginId: string): UserLogin | undefined {
@@ -93,7 +100,7 @@ export class LoginStore {
   /** Stores a completed login; the same user's login to the same remote account is replaced (its id kept). */
   async save(userId: string, flowId: string, completed: CompletedLogin, now = Date.now()): Promise<UserLogin> {
     if (!this.key) throw new LoginKeyError('logins cannot be stored: no logins.encryptionKey is configured');
-    const previous = [...this.byId.values()].find((l) => l.userId === userId && l.remoteId === completed.remoteId);
+    const previous = [...this.byUser.get(userId) ?? []].map((id) => this.byId.get(id)).find((l) => l?.remoteId === completed.remoteId);
     const id = previous?.id ?? randomBytes(6).toString('base64url').replace(/[-_]/g, 'x').toLowerCase();
     const record: StoredLogin = {
       id, userId, flowId, remoteId: completed.remoteId, remoteName: completed.remoteName,
@@ -102,7 +109,7 @@ export class LoginStore {
       credentials: this.key.seal(JSON.stringify(completed.credentials), id),
     };
     await this.section.put(LOGIN_PREFIX + id, record);
-    this.byId.set(id, record);
+    this.remember(record);
     return withoutCredentials(record);
   }
 
@@ -118,7 +125,19 @@ export class LoginStore {
 
   async delete(loginId: string): Promise<void> {
     await this.section.del(LOGIN_PREFIX + loginId);
+    const stored = this.byId.get(loginId);
     this.byId.delete(loginId);
+    if (!stored) return;
+    const ids = this.byUser.get(stored.userId);
+    ids?.delete(loginId);
+    if (ids?.size === 0) this.byUser.delete(stored.userId);
+  }
+
+  private remember(record: StoredLogin): void {
+    this.byId.set(record.id, record);
+    let ids = this.byUser.get(record.userId);
+    if (!ids) this.byUser.set(record.userId, (ids = new Set()));
+    ids.add(record.id);
   }
 }
 

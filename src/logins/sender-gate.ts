@@ -17,6 +17,8 @@ export interface SenderGateOptions {
   readonly relays: PortalRelays;
   readonly permissions: PermissionCheck;
   readonly commandPrefix: string;
+  /** Only portals are gated: elsewhere (a room the bot shares that is bridged to nothing) events go on as before. */
+  readonly isPortal: (roomId: string) => Promise<boolean>;
 }
 
 /** `<name> text`; `* name text` for an emote. */
@@ -38,7 +40,7 @@ export class SenderGate {
 
   async judge(sender: string, roomId: string, displayName: () => Promise<string>): Promise<SenderVerdict> {
     const logins = this.loginsOf(sender);
-    if (!this.required || logins.length > 0) return { go: true, logins };
+    if (!this.required || logins.length > 0 || !await this.options.isPortal(roomId)) return { go: true, logins };
     const { relays, permissions, support, commandPrefix } = this.options;
     if (await relays.setting(roomId) && permissions.allows(sender, 'relay')) {
       const relaySender: RelaySender = { userId: sender, displayName: await displayName() };

@@ -117,11 +117,15 @@ describe('relay mode and the sender\'s logins (test homeserver)', function () {
     assert.deepEqual(probe.seen.map((s) => s.sender), [bob.userId]);
   });
 
-  it('refuses relay in a room that is not a portal', async () => {
+  it('refuses relay in a room that is not a portal, and passes messages there on as before', async () => {
     await start();
     const roomId = await h.roomWithBot(alice);
     const answer = await h.ask(alice, roomId, '!relay on');
     assert.match(bodyOf(answer), /this room is not one/);
+    await h.send(alice, roomId, 'not in a portal');
+    await waitUntil(() => probe.seen.length === 1, 5_000, 'the message');
+    await h.settle();
+    assert.equal(h.hs.events(roomId).some((e) => /not bridged/.test(bodyOf(e))), false);
   });
 
   it('passes everyone on when the plugin does not require logins, with their logins', async () => {

@@ -75,6 +75,19 @@ describe('login service and store', () => {
       await rejectsWith(m.submit(ALICE, started.processId, { username: 'alice', password: 'x' }), 'M_NOT_FOUND');
     });
 
+    it('censors a login\'s credentials when a plugin logs the login', async () => {
+      const m = await manager();
+      const s = await m.start(ALICE, 'password');
+      await m.submit(ALICE, s.processId, { username: 'alice', password: 'x' });
+      const login = probe.connected[0]!;
+      const lines: string[] = [];
+      const log = createLogger({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+      log.info({ login: { ...login, credentials: { sessionCookie: 'cookie-secret-123' } } }, 'connecting');
+      assert.equal(lines.length, 1);
+      assert.doesNotMatch(lines[0]!, /cookie-secret-123/);
+      assert.match(lines[0]!, /"credentials":"\[redacted\]"/);
+    });
+
     it('refuses users without the user permission, unknown flows and others\' processes', async () => {
       const m = await manager();
       await rejectsWith(m.start('@eve:elsewhere.net', 'password'), 'M_FORBIDDEN');
