@@ -95,7 +95,12 @@ async function joinBot(deps: RoomRouteDeps, roomId: string): Promise<RoomView> {
 }
 
 async function knownRoom(deps: RoomRouteDeps, roomId: string): Promise<RoomView> {
-  const room = await deps.mirror.room(roomId);
+  let room = await deps.mirror.room(roomId);
+  if (!room) {
+    // A room being fetched again (after the bot's join) reads as unknown for a moment: a
+    // resync waits behind that fetch; in a room the bot is not in, it fails.
+    room = await deps.mirror.resync(roomId).then(() => deps.mirror.room(roomId), () => undefined);
+  }
   if (!room) throw notFound(`The bridge is not in ${roomId}`);
   return room;
 }
