@@ -86,8 +86,9 @@ export const PROVISIONING_OPENAPI = {
     },
     '/status': {
       get: operation('The bridge\'s state and the caller\'s logins with theirs', {
-        type: 'object', required: ['bridge', 'logins_supported', 'logins'],
+        type: 'object', required: ['bridge', 'user', 'logins_supported', 'logins'],
         properties: {
+          user: { type: 'object', required: ['user_id', 'admin'], properties: { user_id: { type: 'string' }, admin: { type: 'boolean', description: 'A bridge administrator (permissions `admin`)' } } },
           bridge: { type: 'object', required: ['plugin', 'state'], properties: { plugin: { type: 'string' }, state: { enum: ['running', 'degraded'] }, message: { type: 'string' } } },
           logins_supported: { type: 'boolean' },
           logins: { type: 'array', items: ref('Login') },

@@ -126,7 +126,9 @@ describe('provisioning API: resolve, direct chats, bridging rooms, status', () =
 
   it('reports the bridge\'s state and that it has no logins; the login routes answer 501', async () => {
     const status = await call(t.bridge.url, 'GET', '/status', as('@alice:localhost'));
-    assert.deepEqual(status.body, { bridge: { plugin: 'provtest', state: 'running' }, logins_supported: false, logins: [] });
+    assert.deepEqual(status.body, { bridge: { plugin: 'provtest', state: 'running' }, user: { user_id: '@alice:localhost', admin: false }, logins_supported: false, logins: [] });
+    const admin = await call(t.bridge.url, 'GET', '/status', as('@admin:localhost'));
+    assert.deepEqual(admin.body['user'], { user_id: '@admin:localhost', admin: true });
     const flows = await call(t.bridge.url, 'GET', '/login/flows', as('@alice:localhost'));
     assert.deepEqual([flows.status, flows.body['errcode']], [501, 'M_UNRECOGNIZED']);
   });
@@ -145,6 +147,22 @@ describe('provisioning API: a plugin without provisioning hooks', () => {
     for (const [method, path, body] of [['GET', '/resolve/x', undefined], ['POST', '/dm/x', undefined], ['POST', room, { channel: 'c' }], ['DELETE', room, undefined]] as const) {
       const answer = await call(t.bridge.url, method, path, { ...as, ...(body ? { body } : {}) });
       assert.deepEqual([answer.status, answer.body['errcode']], [501, 'M_UNRECOGNIZED'], `${method} ${path}`);
+    }
+  });
+});
+
+describe('provisioning API: the bridge\'s own state', () => {
+  it('is degraded, saying why, while the homeserver does not answer', async () => {
+    const t = await startBridge(provisioningPlugin(newAsked()));
+    try {
+      await t.hs.stop();
+      const status = await call(t.bridge.url, 'GET', '/status', { token: SECRET, userId: '@alice:localhost' });
+      assert.equal(status.status, 200);
+      const bridge = status.body['bridge'] as Record<string, unknown>;
+      assert.equal(bridge['state'], 'degraded');
+      assert.match(String(bridge['message']), /homeserver/);
+    } finally {
+      await t.stop();
     }
   });
 });

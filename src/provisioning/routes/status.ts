@@ -15,7 +15,7 @@ export interface StatusDeps {
   readonly logins: () => LoginService | undefined;
 }
 
-/** `GET /status`: the bridge's state and the caller's logins with theirs (every login for an admin with `?all=true`). */
+/** `GET /status`: the bridge's state, who the caller is, and their logins with theirs (every login for an admin with `?all=true`). */
 export function statusRoutes(deps: StatusDeps): ProvisionRoute[] {
   return [
     route({
@@ -28,6 +28,7 @@ export function statusRoutes(deps: StatusDeps): ProvisionRoute[] {
         return {
           body: {
             bridge: { plugin: deps.plugin, ...await deps.bridgeState() },
+            user: { user_id: caller.userId, admin: caller.admin },
             logins_supported: service !== undefined,
             logins: logins.map(loginJson),
           },
