@@ -50,6 +50,12 @@ export { LoginError, type LoginErrorCode } from './logins/errors.js';
 export type { LoginService, LoginProcessView, LoginStepView } from './logins/service.js';
 export { Permissions, PERMISSION_LEVELS, type PermissionLevel, type PermissionsConfig, type PermissionCheck } from './permissions/index.js';
 
+// ── The provisioning API's plugin hooks (docs/provisioning.md) ──────────────────────────
+export { ProvisioningRefusal } from './plugin/provisioning.js';
+export type {
+  PluginProvisioning, ProvisioningCaller, ResolvedIdentifier, BridgeRoomRequest, BridgeRoomResult, UnbridgeRoomRequest,
+} from './plugin/provisioning.js';
+
 // ── Bot commands ─────────────────────────────────────────────────────────────────────────
 export type { BotCommand, CommandInvocation } from './bot/command.js';
 export { RoomAdminRefused, type RoomAdminResult } from './bot/room-admin.js';

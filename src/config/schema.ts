@@ -170,6 +170,26 @@ export const configSchema = z.strictObject({
     ).default({}),
     servers: z.record(z.string().min(1, 'must not be empty'), httpUrl, { error: 'must be a mapping of domain to URL' }).default({}),
   }, { error: 'must be a mapping' }).prefault({}),
+  /**
+   * The provisioning API (docs/provisioning.md) under `/_matrix/provision/v1/` on the
+   * bridge's listener: off without this section. Callers authenticate with a Matrix OpenID
+   * token or, for trusted integrations, with `sharedSecret` and `?user_id=`.
+   */
+  provisioning: z.strictObject({
+    enabled: z.boolean({ error: 'must be true or false' }).default(true),
+    /** For trusted integrations (`Authorization: Bearer <sharedSecret>` plus `?user_id=`); no secret, no such access. */
+    sharedSecret: z.string({ error: 'must be a string' }).min(32, 'must be at least 32 characters').optional(),
+    /** Browser origins allowed to call the API (CORS), e.g. `https://app.example.org`; `*` for any. */
+    allowedOrigins: z.array(z.string().min(1, 'must not be empty'), { error: 'must be a list of origins' }).default([]),
+    /**
+     * Accept OpenID tokens of users on other homeservers, checked at `https://<their server
+     * name>/_matrix/federation/v1/openid/userinfo` through the guarded fetcher. Off: only
+     * users of `homeserver.domain`.
+     */
+    federatedOpenId: z.boolean({ error: 'must be true or false' }).default(false),
+    /** How long a checked OpenID token is trusted without asking again (at most until its expiry as far as known). */
+    openIdCacheSeconds: z.number({ error: 'must be a number' }).int('must be an integer').min(0).default(300),
+  }, { error: 'must be a mapping' }).default({ enabled: false, allowedOrigins: [], federatedOpenId: false, openIdCacheSeconds: 300 }),
   logging: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',

@@ -36,6 +36,7 @@ import type { BotCommand } from '../bot/command.js';
 import type { PluginHttp } from './http.js';
 import type { MediaDownload } from '../homeserver/index.js';
 import type { GuardedResponse } from '../net/index.js';
+import type { PluginProvisioning } from './provisioning.js';
 import type { LoginSupport, PluginLogins, RelayInfo, UserLogin } from '../logins/contract.js';
 import type { BridgeInfo, BridgeInfoSection } from './bridge-info/types.js';
 import type { HistoryMessage, HistoryRequest } from './remote/history.js';
@@ -223,6 +224,9 @@ export interface BridgePlugin<Config = unknown> {
    * key comes later, the same event arrives again, decrypted, with `encryption.late: true`.
    */
   onUndecryptable?(event: UndecryptableEvent, room: PluginRoomView, scope: HandlerScope): Promise<void>;
+
+  /** Resolve, direct chats, bridge and unbridge in the provisioning API (docs/provisioning.md). */
+  readonly provisioning?: PluginProvisioning;
 }
 
 /** Helper for authors: returns the plugin unchanged, with its config type inferred. */

@@ -28,6 +28,8 @@ import type { LoginService, PluginLogins } from '../logins/index.js';
 import { BridgeLogins } from '../logins/bridge-logins.js';
 import { BridgeMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
 import { watchHomeserver } from './homeserver-watch.js';
+import { bridgeStateProbe } from '../provisioning/bridge-state.js';
+import { createProvisioning } from '../provisioning/index.js';
 
 /** A plugin without logins sees none. */
 const NO_LOGINS: PluginLogins = { report: async () => undefined, forUser: () => [], get: () => undefined, remove: async () => undefined };
@@ -240,6 +242,12 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     pluginStarted = true;
     // Before any event: a user's first message after a restart finds their login connecting.
     await logins?.manager.restoreAll();
+    const loginService = logins?.manager;
+    const provisioning = createProvisioning({
+      config, pluginName: plugin.name, hooks: plugin.provisioning, permissions, logins: () => loginService,
+      bridgeState: bridgeStateProbe(store, config.homeserver.url), bot: puppets.bot, mirror, mappings, ghosts, remote,
+      logger: logger.child({ component: 'provisioning' }),
+    });
     const app = createAppserviceApp({
       registration,
       namespaces,
@@ -254,6 +262,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
           maxConcurrent: config.bridge.mediaMaxConcurrent, logger: logger.child({ component: 'media' }),
         }) : []),
         ...http.middleware(),
+        ...[provisioning].filter((m) => m !== undefined),
       ],
     });
     await inbox.start();

@@ -8,6 +8,7 @@ import { AliasDirectory } from './directory.js';
 import { EphemeralService } from './ephemeral.js';
 import { FaultInjector } from './faults.js';
 import { MediaStore } from './media.js';
+import { OpenIdTokens } from './openid.js';
 import type { RoomAuthorizer } from './room-auth.js';
 import { RoomRegistry } from './rooms.js';
 import { TransactionCache } from './txn-cache.js';
@@ -30,6 +31,8 @@ export interface CoreSettings {
   readonly typingTimeoutMs: number;
   /** The unauthenticated media download still works. */
   readonly legacyMedia: boolean;
+  /** How long an OpenID token is valid (Synapse: one hour). */
+  readonly openIdTokenLifetimeMs: number;
   readonly push: {
     readonly timeoutMs: number;
     readonly retryBaseMs: number;
@@ -47,6 +50,7 @@ export class HomeserverCore {
   readonly faults = new FaultInjector();
   readonly txnCache = new TransactionCache();
   readonly ephemeral: EphemeralService;
+  readonly openId: OpenIdTokens;
   readonly appservice: AppserviceLink | undefined;
   /**
    * Appservices registered for their tokens only (`url: null`, nothing pushed), e.g. the
@@ -64,6 +68,7 @@ export class HomeserverCore {
     this.users = new UserDirectory(settings.serverName);
     this.rooms = new RoomRegistry(settings.serverName, authorizer);
     this.media = new MediaStore(settings.serverName);
+    this.openId = new OpenIdTokens(settings.openIdTokenLifetimeMs);
     this.ephemeral = new EphemeralService(this);
     if (registration) this.appservice = this.linkAppservice(registration);
     this.tokenOnlyAppservices = tokenOnly.map((r) => {

@@ -7,6 +7,7 @@ import { HomeserverCore } from './core.js';
 import type { DelayFault, ErrorFault, RateLimitFault, RequestRecord } from './faults.js';
 import { toClientEvent } from './event-format.js';
 import { isValidLocalpart } from './ids.js';
+import { OPENID_LIFETIME_MS } from './openid.js';
 import type { Membership } from './room.js';
 import { mirrorAuthorizer } from './room-auth.js';
 import { buildApp, Listener } from './server.js';
@@ -46,6 +47,8 @@ export interface TestHomeserverOptions {
    * true, as Synapse 1.94). False: 404, as homeservers that require authenticated media do.
    */
   readonly legacyMedia?: boolean;
+  /** How long an OpenID token (`/user/{userId}/openid/request_token`) is valid; default one hour, as Synapse. */
+  readonly openIdTokenLifetimeMs?: number;
   readonly logger?: Logger;
 }
 
@@ -78,6 +81,7 @@ export class TestHomeserver {
       queryTimeoutMs: options.queryTimeoutMs ?? 10_000,
       typingTimeoutMs: options.typingTimeoutMs ?? 30_000,
       legacyMedia: options.legacyMedia ?? true,
+      openIdTokenLifetimeMs: options.openIdTokenLifetimeMs ?? OPENID_LIFETIME_MS,
       push: {
         timeoutMs: options.pushTimeoutMs ?? 60_000,
         retryBaseMs: options.retryBaseMs ?? 2_000,

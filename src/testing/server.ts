@@ -12,6 +12,7 @@ import { directoryRoutes } from './routes/directory.js';
 import { ephemeralRoutes } from './routes/ephemeral.js';
 import { eventRoutes } from './routes/events.js';
 import { mediaRoutes } from './routes/media.js';
+import { openIdRoutes } from './routes/openid.js';
 import { profileRoutes } from './routes/profile.js';
 import { roomRoutes } from './routes/rooms.js';
 
@@ -42,7 +43,7 @@ export function buildApp(core: HomeserverCore): Koa {
   app.use(core.faults.injector());
   const routers: Router[] = [
     accountRoutes(core), roomRoutes(core), eventRoutes(core), ephemeralRoutes(core),
-    profileRoutes(core), directoryRoutes(core), mediaRoutes(core), appserviceRoutes(core), loginRoutes(core),
+    profileRoutes(core), directoryRoutes(core), mediaRoutes(core), appserviceRoutes(core), loginRoutes(core), openIdRoutes(core),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   return app;
