@@ -75,7 +75,9 @@ export function replaceState(ms: MirrorStore, entry: RoomEntry, event: StateEven
   };
   entry.stateKeys?.add(event.type, event.state_key);
   ms.putState(roomId, event);
-  ms.putRecord(roomId, record);
+  // The counts follow from the state: written when the room leaves memory (see RoomRecord.exact).
+  if (record.hydrated !== entry.record.hydrated) ms.putRecord(roomId, record);
+  else ms.putCounts(roomId, record);
   let summary = entry.summary;
   if (isSummaryState(event.type, event.state_key)) {
     const next = new Map(summary);

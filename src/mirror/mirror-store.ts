@@ -4,7 +4,7 @@ import { isMembership, type Membership } from './auth/types.js';
 import type { StateKeys } from './state-keys.js';
 import { WriteBehind } from './write-behind.js';
 import {
-  MirrorSections, SUMMARY_TYPES, eventKeyOf, roomRange, stateKeyOf, type RoomRecord,
+  MirrorSections, SUMMARY_TYPES, emptyRecord, eventKeyOf, roomRange, stateKeyOf, type RoomRecord,
 } from './layout.js';
 
 /** Where a state event sits: [type, stateKey]. */
@@ -30,6 +30,8 @@ export class MirrorStore {
   readonly state: Section<RoomEvent>;
   readonly events: Section<EventLocation>;
   private readonly staged: WriteBehind;
+  /** Rooms whose record on disk is marked not exact (see RoomRecord.exact): their counts are not written per event. */
+  private readonly lagging = new Set<string>();
 
   constructor(readonly store: Store) {
     this.rooms = store.section<RoomRecord>(MirrorSections.rooms);
@@ -40,8 +42,9 @@ export class MirrorStore {
 
   /** Reads a room's record and summary state; undefined when the mirror has never seen the room. */
   async loadRoom(roomId: string): Promise<RoomEntry | undefined> {
-    const record = await this.read(this.rooms, roomId);
+    let record = await this.read(this.rooms, roomId);
     if (record === undefined) return undefined;
+    if (record.exact === false) record = await this.recount(roomId, record);
     const keys = SUMMARY_TYPES.map((type) => stateKeyOf(roomId, type, ''));
     const values = await this.readMany(this.state, keys);
     const summary = new Map<string, RoomEvent>();
@@ -86,9 +89,26 @@ export class MirrorStore {
     this.staged.put(this.events, eventKeyOf(roomId, event.event_id), [event.type, event.state_key] as const);
   }
 
-  /** Stages a room's record. */
+  /** Stages a room's record, exact. */
   putRecord(roomId: string, record: RoomRecord): void {
+    this.lagging.delete(roomId);
     this.staged.put(this.rooms, roomId, record);
+  }
+
+  /**
+   * After a change of the room's counts only: the first time, stages the record marked not
+   * exact; after that, nothing until the exact record is written (`putRecord`, when the
+   * room leaves the cache or the mirror closes). One write per room instead of one per event.
+   */
+  putCounts(roomId: string, record: RoomRecord): void {
+    if (this.lagging.has(roomId)) return;
+    this.lagging.add(roomId);
+    this.staged.put(this.rooms, roomId, { ...record, exact: false });
+  }
+
+  /** Stages the exact record of a room whose record on disk is marked not exact. */
+  settleRecord(entry: RoomEntry): void {
+    if (this.lagging.has(entry.roomId)) this.putRecord(entry.roomId, entry.record);
   }
 
   /** Resolves once every staged write is on disk. */
@@ -108,10 +128,27 @@ export class MirrorStore {
 
   /** Removes a room's record, state events and event index (before a full refetch); what was staged is written first. */
   async clearRoomState(roomId: string): Promise<void> {
+    this.lagging.delete(roomId);
     await this.settle();
     await this.rooms.del(roomId);
     await this.state.clear(roomRange(roomId));
     await this.events.clear(roomRange(roomId));
+  }
+
+  /** Counts a room's state on disk again, for a record whose counts may lag (after a crash), and stages the result. */
+  private async recount(roomId: string, record: RoomRecord): Promise<RoomRecord> {
+    await this.settle();
+    const counts = { ...emptyRecord(true).counts };
+    let stateCount = 0;
+    for await (const event of this.state.values(roomRange(roomId))) {
+      stateCount++;
+      const membership = membershipOfEvent(event);
+      if (membership !== undefined) counts[membership] += 1;
+    }
+    const { exact: _lagging, ...rest } = record;
+    const exact: RoomRecord = { ...rest, stateCount, counts };
+    this.putRecord(roomId, exact);
+    return exact;
   }
 
   /** A point read from disk, after the key's staged write if it has one. */

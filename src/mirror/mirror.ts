@@ -71,7 +71,8 @@ export class Mirror {
   constructor(options: MirrorOptions) {
     this.ms = new MirrorStore(options.store);
     this.logger = options.logger;
-    this.cache = new Lru(options.cacheRooms ?? 1_000);
+    // A room leaving memory leaves its exact record behind (see RoomRecord.exact).
+    this.cache = new Lru(options.cacheRooms ?? 1_000, (_, entry) => this.ms.settleRecord(entry));
     this.fetchState = options.fetchState;
     this.retryMs = options.hydrateRetryMs ?? 60_000;
     this.isOwnUser = options.isOwnUser ?? (() => false);
@@ -173,6 +174,8 @@ export class Mirror {
     this.closed = true;
     try {
       await this.settled();
+      for (const entry of this.cache.values()) this.ms.settleRecord(entry);
+      await this.ms.settle();
     } finally {
       await this.ms.close();
       this.cache.clear();
