@@ -13,12 +13,23 @@ const head = (roomId: string) => [
 ];
 const member = (roomId: string, userId: string, membership: string) => ev(roomId, 'm.room.member', userId, { membership }, userId);
 
+/** A fresh store with a WriteBehind riding on it, closed and removed after `body`. */
+async function withStaged(body: (store: Store, staged: WriteBehind) => Promise<void>): Promise<void> {
+  const dir = await tempDir();
+  const store = await Store.open(dir.path);
+  try {
+    const staged = new WriteBehind(store);
+    await body(store, staged);
+    await staged.close();
+  } finally {
+    await store.close();
+    await dir.cleanup();
+  }
+}
+
 describe('mirror: writes staged until the next batch', () => {
   it('a write asked for after staging carries the staged ops in the same batch (what acknowledgements rely on)', async () => {
-    const dir = await tempDir();
-    const store = await Store.open(dir.path);
-    try {
-      const staged = new WriteBehind(store);
+    await withStaged(async (store, staged) => {
       const state = store.section<string>('test.staged');
       const acks = store.section<string>('test.acks');
       staged.put(state, 'k', 'staged value');
@@ -29,18 +40,11 @@ describe('mirror: writes staged until the next batch', () => {
       assert.equal(batches, 1);
       assert.equal(await state.get('k'), 'staged value');
       assert.equal(staged.busy, false);
-      await staged.close();
-    } finally {
-      await store.close();
-      await dir.cleanup();
-    }
+    });
   });
 
   it('a failed batch gives its staged ops back, and a later value of the same key wins', async () => {
-    const dir = await tempDir();
-    const store = await Store.open(dir.path);
-    try {
-      const staged = new WriteBehind(store);
+    await withStaged(async (store, staged) => {
       const state = store.section<string>('test.staged');
       staged.put(state, 'a', 'first');
       staged.put(state, 'b', 'only');
@@ -55,11 +59,7 @@ describe('mirror: writes staged until the next batch', () => {
       staged.put(state, 'a', 'second');
       await staged.settle();
       assert.deepEqual([await state.get('a'), await state.get('b')], ['second', 'only']);
-      await staged.close();
-    } finally {
-      await store.close();
-      await dir.cleanup();
-    }
+    });
   });
 
   it('counts a room again from its state when the mirror stopped without closing (a crash)', async () => {
