@@ -13,6 +13,10 @@ import { roomVersionOf } from './versions.js';
  * harmless. On a first delivery the event index is not read: the event cannot be in it.
  */
 export async function applyStateEvent(ms: MirrorStore, entry: RoomEntry, event: StateEvent, firstDelivery = false): Promise<RoomEntry> {
+  if (firstDelivery) {
+    const applied = applyStateFromMemory(ms, entry, event);
+    if (applied) return applied;
+  }
   const { roomId } = entry;
   const [seen, old] = await Promise.all([
     firstDelivery ? undefined : ms.eventLocation(roomId, event.event_id),
@@ -23,6 +27,19 @@ export async function applyStateEvent(ms: MirrorStore, entry: RoomEntry, event: 
   ]);
   // Seen before, or the current state already (the index of a fetched state may still be filling).
   if (seen !== undefined || old?.event_id === event.event_id) return entry;
+  return replaceState(ms, entry, toStored(event), old);
+}
+
+/**
+ * A first delivery decided from memory alone: the previous event at the key is in the
+ * room's summary, or the room certainly has none (a new member, mostly). Undefined when
+ * the previous event has to be read.
+ */
+export function applyStateFromMemory(ms: MirrorStore, entry: RoomEntry, event: StateEvent): RoomEntry | undefined {
+  const summary = isSummaryState(event.type, event.state_key);
+  if (!summary && entry.stateKeys?.mayHave(event.type, event.state_key) !== false) return undefined;
+  const old = summary ? entry.summary.get(event.type) : undefined;
+  if (old?.event_id === event.event_id) return entry;
   return replaceState(ms, entry, toStored(event), old);
 }
 
@@ -45,7 +62,8 @@ export async function applyRedaction(ms: MirrorStore, entry: RoomEntry, redactio
   return replaceState(ms, entry, redacted, current);
 }
 
-async function replaceState(ms: MirrorStore, entry: RoomEntry, event: StateEvent, old: RoomEvent | undefined): Promise<RoomEntry> {
+/** Stages the event's writes (see WriteBehind) and returns the room as it is after it. */
+export function replaceState(ms: MirrorStore, entry: RoomEntry, event: StateEvent, old: RoomEvent | undefined): RoomEntry {
   const { roomId } = entry;
   const record: RoomRecord = {
     ...entry.record,
@@ -55,9 +73,11 @@ async function replaceState(ms: MirrorStore, entry: RoomEntry, event: StateEvent
       ? shiftCounts(entry.record.counts, membershipOfEvent(old), membershipOfEvent(event))
       : entry.record.counts,
   };
-  // Before the write: the set may hold more than is stored, never less.
   entry.stateKeys?.add(event.type, event.state_key);
-  await ms.store.write([...ms.putState(roomId, event), ms.putRecord(roomId, record)]);
+  ms.putState(roomId, event);
+  // The counts follow from the state: written when the room leaves memory (see RoomRecord.exact).
+  if (record.hydrated !== entry.record.hydrated) ms.putRecord(roomId, record);
+  else ms.putCounts(roomId, record);
   let summary = entry.summary;
   if (isSummaryState(event.type, event.state_key)) {
     const next = new Map(summary);

@@ -28,7 +28,6 @@ const BATCH_OPS = 5_000;
 export async function writeFullState(
   ms: MirrorStore, roomId: string, events: readonly StateEvent[], logger: Logger,
 ): Promise<RoomRecord> {
-  await ms.rooms.del(roomId);
   await ms.clearRoomState(roomId);
   // A fetched state is a map: one event per (type, state key), so every event counts once.
   const counts: Record<Membership, number> = { ...emptyRecord(true).counts };

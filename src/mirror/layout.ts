@@ -54,6 +54,13 @@ export interface RoomRecord {
    * the background (the room is usable meanwhile; redactions wait for it).
    */
   readonly indexed?: boolean;
+  /**
+   * Written as false when the room's state changes while it is in memory: the counts on
+   * disk may then lag behind the state, and are counted again from it when the room is
+   * next read from disk (after a crash). The exact record is written when the room leaves
+   * the cache and when the mirror closes. Absent: the counts are exact.
+   */
+  readonly exact?: false;
 }
 
 export function emptyRecord(hydrated: boolean): RoomRecord {

@@ -1,9 +1,10 @@
 import type { RoomEvent } from '../events/types.js';
-import { put, type Section, type Store, type WriteOp } from '../store/store.js';
+import type { Section, Store } from '../store/store.js';
 import { isMembership, type Membership } from './auth/types.js';
 import type { StateKeys } from './state-keys.js';
+import { WriteBehind } from './write-behind.js';
 import {
-  MirrorSections, SUMMARY_TYPES, eventKeyOf, roomRange, stateKeyOf, type RoomRecord,
+  MirrorSections, SUMMARY_TYPES, emptyRecord, eventKeyOf, roomRange, stateKeyOf, type RoomRecord,
 } from './layout.js';
 
 /** Where a state event sits: [type, stateKey]. */
@@ -19,24 +20,33 @@ export interface RoomEntry {
   readonly stateKeys?: StateKeys;
 }
 
-/** The mirror's typed access to its sections of the Level store. */
+/**
+ * The mirror's typed access to its sections of the Level store. Its own writes are staged
+ * (see WriteBehind); a read of a staged key waits for its write. Bulk writes of a fetched state go to the store
+ * directly, after what is staged is on disk.
+ */
 export class MirrorStore {
   readonly rooms: Section<RoomRecord>;
   readonly state: Section<RoomEvent>;
   readonly events: Section<EventLocation>;
+  private readonly staged: WriteBehind;
+  /** Rooms whose record on disk is marked not exact (see RoomRecord.exact): their counts are not written per event. */
+  private readonly lagging = new Set<string>();
 
   constructor(readonly store: Store) {
     this.rooms = store.section<RoomRecord>(MirrorSections.rooms);
     this.state = store.section<RoomEvent>(MirrorSections.state);
     this.events = store.section<EventLocation>(MirrorSections.events);
+    this.staged = new WriteBehind(store);
   }
 
   /** Reads a room's record and summary state; undefined when the mirror has never seen the room. */
   async loadRoom(roomId: string): Promise<RoomEntry | undefined> {
-    const record = await this.rooms.get(roomId);
+    let record = await this.read(this.rooms, roomId);
     if (record === undefined) return undefined;
+    if (record.exact === false) record = await this.recount(roomId, record);
     const keys = SUMMARY_TYPES.map((type) => stateKeyOf(roomId, type, ''));
-    const values = await this.state.getMany(keys);
+    const values = await this.readMany(this.state, keys);
     const summary = new Map<string, RoomEvent>();
     values.forEach((event, i) => {
       const type = SUMMARY_TYPES[i];
@@ -45,50 +55,111 @@ export class MirrorStore {
     return { roomId, record, summary };
   }
 
-  /** Whether any state event of the room is stored (one step of an iterator). */
+  /**
+   * Whether any state event of the room is stored (one step of an iterator). The disk
+   * alone answers: staged state always comes with a staged record, and this is asked only
+   * of rooms without one.
+   */
   async hasState(roomId: string): Promise<boolean> {
     for await (const _ of this.state.keys({ ...roomRange(roomId), limit: 1 })) return true;
     return false;
   }
 
   getState(roomId: string, type: string, stateKey: string): Promise<RoomEvent | undefined> {
-    return this.state.get(stateKeyOf(roomId, type, stateKey));
+    return this.read(this.state, stateKeyOf(roomId, type, stateKey));
   }
 
   getStates(roomId: string, type: string, stateKeys: readonly string[]): Promise<(RoomEvent | undefined)[]> {
-    return this.state.getMany(stateKeys.map((k) => stateKeyOf(roomId, type, k)));
+    return this.readMany(this.state, stateKeys.map((k) => stateKeyOf(roomId, type, k)));
   }
 
   eventLocation(roomId: string, eventId: string): Promise<EventLocation | undefined> {
-    return this.events.get(eventKeyOf(roomId, eventId));
+    return this.read(this.events, eventKeyOf(roomId, eventId));
   }
 
   /** A room's state events (of one type, when given), streamed from disk in key order. */
   async *iterateState(roomId: string, type?: string): AsyncGenerator<RoomEvent> {
+    await this.settle();
     for await (const value of this.state.values(roomRange(roomId, type))) yield value;
   }
 
-  putState(roomId: string, event: RoomEvent & { state_key: string }): WriteOp[] {
-    return [
-      put(this.state, stateKeyOf(roomId, event.type, event.state_key), event),
-      put(this.events, eventKeyOf(roomId, event.event_id), [event.type, event.state_key] as const),
-    ];
+  /** Stages a state event and its event-index entry (see WriteBehind). */
+  putState(roomId: string, event: RoomEvent & { state_key: string }): void {
+    this.staged.put(this.state, stateKeyOf(roomId, event.type, event.state_key), event);
+    this.staged.put(this.events, eventKeyOf(roomId, event.event_id), [event.type, event.state_key] as const);
   }
 
-  putRecord(roomId: string, record: RoomRecord): WriteOp {
-    return put(this.rooms, roomId, record);
+  /** Stages a room's record, exact. */
+  putRecord(roomId: string, record: RoomRecord): void {
+    this.lagging.delete(roomId);
+    this.staged.put(this.rooms, roomId, record);
+  }
+
+  /**
+   * After a change of the room's counts only: the first time, stages the record marked not
+   * exact; after that, nothing until the exact record is written (`putRecord`, when the
+   * room leaves the cache or the mirror closes). One write per room instead of one per event.
+   */
+  putCounts(roomId: string, record: RoomRecord): void {
+    if (this.lagging.has(roomId)) return;
+    this.lagging.add(roomId);
+    this.staged.put(this.rooms, roomId, { ...record, exact: false });
+  }
+
+  /** Stages the exact record of a room whose record on disk is marked not exact. */
+  settleRecord(entry: RoomEntry): void {
+    if (this.lagging.has(entry.roomId)) this.putRecord(entry.roomId, entry.record);
+  }
+
+  /** Resolves once every staged write is on disk. */
+  async settle(): Promise<void> {
+    if (this.staged.busy) await this.staged.settle();
+  }
+
+  /** Writes what is staged; the mirror writes no more through this. */
+  close(): Promise<void> {
+    return this.staged.close();
   }
 
   /** Removes everything the mirror holds about a room. */
-  async deleteRoom(roomId: string): Promise<void> {
-    await this.clearRoomState(roomId);
-    await this.rooms.del(roomId);
+  deleteRoom(roomId: string): Promise<void> {
+    return this.clearRoomState(roomId);
   }
 
-  /** Removes a room's state events and event index (before a full refetch). */
+  /** Removes a room's record, state events and event index (before a full refetch); what was staged is written first. */
   async clearRoomState(roomId: string): Promise<void> {
+    this.lagging.delete(roomId);
+    await this.settle();
+    await this.rooms.del(roomId);
     await this.state.clear(roomRange(roomId));
     await this.events.clear(roomRange(roomId));
+  }
+
+  /** Counts a room's state on disk again, for a record whose counts may lag (after a crash), and stages the result. */
+  private async recount(roomId: string, record: RoomRecord): Promise<RoomRecord> {
+    await this.settle();
+    const counts = { ...emptyRecord(true).counts };
+    let stateCount = 0;
+    for await (const event of this.state.values(roomRange(roomId))) {
+      stateCount++;
+      const membership = membershipOfEvent(event);
+      if (membership !== undefined) counts[membership] += 1;
+    }
+    const { exact: _lagging, ...rest } = record;
+    const exact: RoomRecord = { ...rest, stateCount, counts };
+    this.putRecord(roomId, exact);
+    return exact;
+  }
+
+  /** A point read from disk, after the key's staged write if it has one. */
+  private async read<V>(section: Section<V>, key: string): Promise<V | undefined> {
+    if (this.staged.busy && this.staged.holds(section as Section<unknown>, key)) await this.staged.settle();
+    return section.get(key);
+  }
+
+  private async readMany<V>(section: Section<V>, keys: readonly string[]): Promise<(V | undefined)[]> {
+    if (this.staged.busy && keys.some((key) => this.staged.holds(section as Section<unknown>, key))) await this.staged.settle();
+    return section.getMany(keys as string[]);
   }
 }
 

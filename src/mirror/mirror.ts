@@ -1,7 +1,7 @@
 import { isStateEvent, type RoomEvent, type StateEvent } from '../events/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
-import { applyRedaction, applyStateEvent } from './apply.js';
+import { applyRedaction, applyStateEvent, applyStateFromMemory } from './apply.js';
 import type { GrantAnswer } from './auth/grant.js';
 import { usableStateEvents, writeEventIndex, writeFullState } from './hydrate.js';
 import { emptyRecord } from './layout.js';
@@ -71,7 +71,8 @@ export class Mirror {
   constructor(options: MirrorOptions) {
     this.ms = new MirrorStore(options.store);
     this.logger = options.logger;
-    this.cache = new Lru(options.cacheRooms ?? 1_000);
+    // A room leaving memory leaves its exact record behind (see RoomRecord.exact).
+    this.cache = new Lru(options.cacheRooms ?? 1_000, (_, entry) => this.ms.settleRecord(entry));
     this.fetchState = options.fetchState;
     this.retryMs = options.hydrateRetryMs ?? 60_000;
     this.isOwnUser = options.isOwnUser ?? (() => false);
@@ -87,9 +88,19 @@ export class Mirror {
     if (this.closed) return Promise.reject(new Error('the mirror is closed'));
     // Most events are messages in a room the mirror holds, with nothing of that room
     // queued: they change nothing but the room's place in the cache (which `get` renews).
-    if (!isStateEvent(event) && event.type !== 'm.room.redaction' && !this.queue.busy(event.room_id)
-      && this.cache.get(event.room_id)?.record.hydrated === true) {
-      return DONE;
+    if (!this.queue.busy(event.room_id)) {
+      const cached = this.cache.get(event.room_id);
+      if (cached?.record.hydrated === true) {
+        if (!isStateEvent(event) && event.type !== 'm.room.redaction') return DONE;
+        // Likewise a first delivery of a state event that memory alone decides: its writes are staged.
+        if (isStateEvent(event) && options.firstDelivery === true) {
+          const applied = applyStateFromMemory(this.ms, cached, event);
+          if (applied) {
+            if (applied !== cached) this.cache.set(event.room_id, applied);
+            return DONE;
+          }
+        }
+      }
     }
     return this.queue.run(event.room_id, async () => {
       const { entry: known, fetchedNow } = await this.knownOrHydrated(event.room_id, event);
@@ -149,19 +160,26 @@ export class Mirror {
     return room.whoCanGrant(target, level, controlled);
   }
 
-  /** Resolves once all queued events and background index writes are done. */
+  /** Resolves once all queued events and background index writes are done, and every write is on disk. */
   async settled(): Promise<void> {
     do {
       await this.queue.idle();
       await Promise.all([...this.indexing.values()]);
     } while (this.indexing.size > 0);
+    await this.ms.settle();
   }
 
   /** Waits for queued and background work and refuses new work. The store stays open: its owner closes it. */
   async close(): Promise<void> {
     this.closed = true;
-    await this.settled();
-    this.cache.clear();
+    try {
+      await this.settled();
+      for (const entry of this.cache.values()) this.ms.settleRecord(entry);
+      await this.ms.settle();
+    } finally {
+      await this.ms.close();
+      this.cache.clear();
+    }
   }
 
   /** One view per entry: entries are replaced, never changed, so the view's snapshot stays true. */
@@ -226,7 +244,7 @@ export class Mirror {
     const record = emptyRecord(hydrated);
     // A fetch that died midway can leave state behind without a record: then keys are unknown.
     const stored = await this.ms.hasState(roomId);
-    await this.ms.store.write([this.ms.putRecord(roomId, record)]);
+    this.ms.putRecord(roomId, record);
     const entry: RoomEntry = stored ? { roomId, record, summary: new Map() } : { roomId, record, summary: new Map(), stateKeys: new StateKeys() };
     this.cache.set(roomId, entry);
     return entry;
@@ -281,7 +299,7 @@ export class Mirror {
         const entry = this.cache.get(roomId) ?? await this.ms.loadRoom(roomId);
         if (!entry || !current()) return;
         const marked: RoomEntry = { ...entry, record: { ...entry.record, indexed: true } };
-        await this.ms.store.write([this.ms.putRecord(roomId, marked.record)]);
+        this.ms.putRecord(roomId, marked.record);
         this.cache.set(roomId, marked);
       });
     }, () => {

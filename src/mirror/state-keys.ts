@@ -15,16 +15,29 @@ const hashOf = (type: string, stateKey: string) => hashId(`${type}\u0000${stateK
  */
 export class StateKeys {
   private readonly hashes = new Set<number>();
+  /** The last key hashed: a new key is asked about, then added, so each is hashed once. */
+  private lastType = '';
+  private lastKey = '';
+  private lastHash = -1;
 
   constructor(keys: Iterable<{ readonly type: string; readonly state_key: string }> = []) {
     for (const event of keys) this.add(event.type, event.state_key);
   }
 
   mayHave(type: string, stateKey: string): boolean {
-    return this.hashes.has(hashOf(type, stateKey));
+    return this.hashes.has(this.hash(type, stateKey));
   }
 
   add(type: string, stateKey: string): void {
-    this.hashes.add(hashOf(type, stateKey));
+    this.hashes.add(this.hash(type, stateKey));
+  }
+
+  private hash(type: string, stateKey: string): number {
+    if (this.lastHash < 0 || type !== this.lastType || stateKey !== this.lastKey) {
+      this.lastType = type;
+      this.lastKey = stateKey;
+      this.lastHash = hashOf(type, stateKey);
+    }
+    return this.lastHash;
   }
 }

@@ -17,6 +17,20 @@ export type WriteOp =
   | { readonly type: 'put'; readonly section: Section<unknown>; readonly key: string; readonly value: unknown }
   | { readonly type: 'del'; readonly section: Section<unknown>; readonly key: string };
 
+/**
+ * A part that keeps some writes in memory until the next batch (the mirror's write-behind):
+ * every batch the store writes takes them along, in the same atomic write. So whatever was
+ * handed over before a write was asked for is durable no later than that write.
+ */
+export interface BatchRider {
+  /** Whether anything is waiting to ride. */
+  readonly waiting: boolean;
+  /** The ops to add to the batch being put together (they go first: the caller's own ops win a shared key). */
+  take(): readonly WriteOp[];
+  /** The batch that carried `ops` is durable (`ok`) or failed (then the rider keeps them for a later batch). */
+  settled(ops: readonly WriteOp[], ok: boolean): void;
+}
+
 export interface StoreOptions {
   /**
    * fsync every write. Off by default: a write that returned is in the OS page cache,
@@ -65,6 +79,7 @@ export class Store {
   /** Writes asked for while a batch is being written: they go as the next batch. */
   private waiting: Array<{ ops: readonly WriteOp[]; resolve: () => void; reject: (err: unknown) => void }> = [];
   private writing = false;
+  private readonly riders: BatchRider[] = [];
   /** Whether writes go through; `writeProblem` probes a failing store. */
   readonly health = new WriteHealth();
   private lastProbe = 0;
@@ -129,18 +144,50 @@ export class Store {
     });
   }
 
+  /** Rides along with every batch from now on (see BatchRider). */
+  addRider(rider: BatchRider): void {
+    this.riders.push(rider);
+  }
+
+  removeRider(rider: BatchRider): void {
+    const at = this.riders.indexOf(rider);
+    if (at >= 0) this.riders.splice(at, 1);
+  }
+
+  /** Writes what the riders hold now (with any writes already asked for); resolves once it is durable. */
+  flush(): Promise<void> {
+    if (!this.writing && !this.riders.some((r) => r.waiting)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ ops: [], resolve, reject });
+      if (!this.writing) {
+        this.writing = true;
+        void this.drain();
+      }
+    });
+  }
+
   private async drain(): Promise<void> {
     while (this.waiting.length > 0) {
       const group = this.waiting;
       this.waiting = [];
-      const batch = group.flatMap(({ ops }) => ops.map((op) => op.type === 'put'
-        ? { type: 'put' as const, sublevel: op.section, key: op.key, value: op.value }
-        : { type: 'del' as const, sublevel: op.section, key: op.key }));
+      // A copy: a rider removed while the batch is written still hears how it went.
+      const riders = this.riders.length === 0 ? NO_RIDERS : [...this.riders];
+      const riding = riders.map((r) => r.take());
+      const batch: Array<AbstractBatchOperation<Level<string, unknown>, string, unknown>> = [];
+      for (const ops of riding) for (const op of ops) batch.push(levelOp(op));
+      for (const { ops } of group) for (const op of ops) batch.push(levelOp(op));
+      let ok = true;
       try {
-        await this.batch(batch);
-        for (const w of group) w.resolve();
+        if (batch.length > 0) await this.batch(batch);
       } catch (err) {
+        ok = false;
+        // The riders first: a caller told of the failure may look at what they hold.
+        riding.forEach((ops, i) => riders[i]!.settled(ops, false));
         for (const w of group) w.reject(err);
+      }
+      if (ok) {
+        riding.forEach((ops, i) => riders[i]!.settled(ops, true));
+        for (const w of group) w.resolve();
       }
     }
     this.writing = false;
@@ -217,6 +264,14 @@ export class Store {
     this.recovered();
     await this.db.close();
   }
+}
+
+const NO_RIDERS: readonly BatchRider[] = [];
+
+function levelOp(op: WriteOp): AbstractBatchOperation<Level<string, unknown>, string, unknown> {
+  return op.type === 'put'
+    ? { type: 'put', sublevel: op.section, key: op.key, value: op.value }
+    : { type: 'del', sublevel: op.section, key: op.key };
 }
 
 /** Builds write operations for one section, so callers need not repeat it. */

@@ -2,7 +2,8 @@
 export class Lru<K, V> {
   private readonly map = new Map<K, V>();
 
-  constructor(private readonly capacity: number) {
+  /** `onEvict` hears of each entry pushed out by `set` (not of `delete` or `clear`). */
+  constructor(private readonly capacity: number, private readonly onEvict?: (key: K, value: V) => void) {
     if (!(capacity >= 1)) throw new RangeError('an LRU needs a capacity of at least 1');
   }
 
@@ -22,9 +23,16 @@ export class Lru<K, V> {
     this.map.delete(key);
     this.map.set(key, value);
     if (this.map.size > this.capacity) {
-      const oldest = this.map.keys().next();
-      if (!oldest.done) this.map.delete(oldest.value);
+      const oldest = this.map.entries().next();
+      if (!oldest.done) {
+        this.map.delete(oldest.value[0]);
+        this.onEvict?.(oldest.value[0], oldest.value[1]);
+      }
     }
+  }
+
+  values(): IterableIterator<V> {
+    return this.map.values();
   }
 
   delete(key: K): void {
