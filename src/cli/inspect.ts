@@ -53,7 +53,7 @@ export const inspect: Command = {
     }
     const config = await loadConfig(command.configPath);
     const roomId = await resolveRoom(config, target);
-    const store = await openStoppedStore(config.store.path);
+    const store = await openStoppedStore(config.store);
     // No fetchState: inspecting shows what the mirror holds, it never asks the homeserver.
     const mirror = new Mirror({ store, logger: silentLogger() });
     try {
