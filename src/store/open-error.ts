@@ -74,8 +74,10 @@ const REFUSED_STATES = /^(28|3D)/;
 /** Names the problem behind a failed open of the PostgreSQL store at `location` (its URL without password). */
 export function describePgOpenFailure(location: string, err: unknown): StoreOpenError {
   const make = (problem: StoreOpenProblem, detail: string, advice: string) => new StoreOpenError(location, problem, detail, advice, err);
-  const cause = partsOf(err);
-  if (err instanceof Error && err.name === 'SchemaTooNewError') {
+  // abstract-level's "Database failed to open" carries the driver's error as its cause.
+  const inner = (err as { cause?: unknown } | undefined)?.cause ?? err;
+  const cause = partsOf(inner);
+  if (inner instanceof Error && inner.name === 'SchemaTooNewError') {
     return make('schema-too-new', `cannot be used (${cause.message})`, 'upgrade bridgekit; never point an older release at a newer schema');
   }
   if (cause.code !== undefined && REFUSED_STATES.test(cause.code)) {

@@ -37,10 +37,11 @@ export function rangeWhere(range: KeyRange, params: unknown[]): string {
     params.push(value);
     parts.push(`k ${op} $${params.length}`);
   };
-  bound('>', range.gt);
-  if (range.gt === undefined) bound('>=', range.gte);
-  bound('<', range.lt);
-  if (range.lt === undefined) bound('<=', range.lte);
+  // As abstract-level specifies: gte and lte take precedence over gt and lt.
+  if (range.gte !== undefined) bound('>=', range.gte);
+  else bound('>', range.gt);
+  if (range.lte !== undefined) bound('<=', range.lte);
+  else bound('<', range.lt);
   return parts.length === 0 ? 'TRUE' : parts.join(' AND ');
 }
 
