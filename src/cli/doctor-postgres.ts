@@ -32,6 +32,7 @@ export async function checkPostgresStore(config: StoreConfig & { readonly url?: 
   try {
     store = await Store.openConfigured(config);
   } catch (e) {
+    if (e instanceof StoreOpenError && e.problem === 'locked') return pass(NAME, `${where} is held by the running bridge (${about}; not probed)`);
     return fail(NAME, `${where}: ${e instanceof StoreOpenError ? e.detail : firstLine(e)}`, e instanceof StoreOpenError ? e.advice : 'check store.url');
   }
   try {

@@ -77,6 +77,10 @@ export function describePgOpenFailure(location: string, err: unknown): StoreOpen
   // abstract-level's "Database failed to open" carries the driver's error as its cause.
   const inner = (err as { cause?: unknown } | undefined)?.cause ?? err;
   const cause = partsOf(inner);
+  if (cause.code === 'LEVEL_LOCKED') {
+    return make('locked', 'is in use by another process (another `bridgekit run` on the same store?)',
+      'stop that process first, or give this bridge its own store.schema or database');
+  }
   if (inner instanceof Error && inner.name === 'SchemaTooNewError') {
     return make('schema-too-new', `cannot be used (${cause.message})`, 'upgrade bridgekit; never point an older release at a newer schema');
   }

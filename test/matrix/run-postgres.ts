@@ -19,6 +19,7 @@ export const LEVEL_ONLY = [
   'store/open-failures.test.js',
   'store/sticky-failure.test.js',
   'cli/store-problems.test.js',
+  'runtime/store-full.test.js',
 ];
 
 /** dist/test/, relative (mocha matches --ignore against the spec paths as written). */

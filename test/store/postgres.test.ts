@@ -113,6 +113,21 @@ describe('store on PostgreSQL', function () {
     await assert.rejects(open(schema), (err: unknown) => err instanceof StoreOpenError && err.problem === 'schema-too-new' && /version 999/.test(err.message));
   });
 
+  it('is held by one process at a time, as a Level folder is: a second opener is told it is locked', async () => {
+    const schema = pg.schema();
+    const first = await open(schema);
+    try {
+      await assert.rejects(open(schema), (err: unknown) => err instanceof StoreOpenError && err.problem === 'locked'
+        && /is in use by another process/.test(err.message));
+      const other = await open(); // another schema of the same database is another store
+      await other.close();
+    } finally {
+      await first.close();
+    }
+    const after = await open(schema);
+    await after.close();
+  });
+
   it('says a server that does not answer is unreachable, naming the URL without its password', async () => {
     const port = await freePort();
     await assert.rejects(Store.openPostgres(`postgres://bridge:s3cret@127.0.0.1:${port}/bridge`), (err: unknown) => {

@@ -2,6 +2,7 @@ import { AbstractLevel, type AbstractDatabaseOptions } from 'abstract-level';
 import { Pool, type QueryResultRow } from 'pg';
 import { migrate } from './migrations.js';
 import { PgIterator, type PgIteratorOptions } from './pg-iterator.js';
+import { StoreLock } from './store-lock.js';
 import { rangeWhere, redactUrl, storeTables, type KeyRange, type StoreTables } from './sql.js';
 
 export interface PgLevelOptions {
@@ -40,6 +41,9 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
   /** The URL without its password, for messages. */
   readonly location: string;
   private pool: Pool | undefined;
+  private lock: StoreLock | undefined;
+  /** The last write issued: the next one waits for it (see `write`). */
+  private lastWrite: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: PgLevelOptions, dbOptions: AbstractDatabaseOptions<string, unknown>) {
     super({
@@ -68,19 +72,24 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
     });
     // A connection that dies while idle is the pool's to replace; without a listener it would crash the process.
     pool.on('error', () => undefined);
+    let lock: StoreLock | undefined;
     try {
       await migrate(pool, this.tables);
+      lock = await StoreLock.take(this.options.url, this.tables, this.location);
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw err;
     }
     this.pool = pool;
+    this.lock = lock;
   }
 
   async _close(): Promise<void> {
-    const pool = this.pool;
+    const { pool, lock } = this;
     this.pool = undefined;
+    this.lock = undefined;
     await pool?.end();
+    await lock?.release();
   }
 
   /** The pool, for checks that read beyond the key-value table (migrations, `doctor`). */
@@ -95,6 +104,18 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
     } catch (err) {
       throw err instanceof PgStoreError ? err : new PgStoreError(err instanceof Error ? err.message : String(err), err);
     }
+  }
+
+  /**
+   * Runs writes one at a time, in the order they were issued. LevelDB applies writes in the
+   * order it gets them, and callers rely on it (a batch still committing, then a delete of
+   * the same keys issued after it); a pool would run them on several connections at once,
+   * and the later could commit first.
+   */
+  private write(text: string, params: unknown[]): Promise<unknown> {
+    const run = this.lastWrite.then(() => this.query(text, params));
+    this.lastWrite = run.catch(() => undefined);
+    return run;
   }
 
   async _get(key: Buffer): Promise<Buffer | undefined> {
@@ -139,9 +160,9 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
     }
     const { kv } = this.tables;
     const upsert = `INSERT INTO ${kv} (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[]) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v`;
-    if (delKeys.length === 0) await this.query(upsert, [putKeys, putValues]);
-    else if (putKeys.length === 0) await this.query(`DELETE FROM ${kv} WHERE k = ANY($1::bytea[])`, [delKeys]);
-    else await this.query(`WITH gone AS (DELETE FROM ${kv} WHERE k = ANY($3::bytea[])) ${upsert}`, [putKeys, putValues, delKeys]);
+    if (delKeys.length === 0) await this.write(upsert, [putKeys, putValues]);
+    else if (putKeys.length === 0) await this.write(`DELETE FROM ${kv} WHERE k = ANY($1::bytea[])`, [delKeys]);
+    else await this.write(`WITH gone AS (DELETE FROM ${kv} WHERE k = ANY($3::bytea[])) ${upsert}`, [putKeys, putValues, delKeys]);
   }
 
   async _clear(options: KeyRange & { reverse: boolean; limit: number }): Promise<void> {
@@ -149,11 +170,11 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
     const where = rangeWhere(options, params);
     const { kv } = this.tables;
     if (options.limit < 0) {
-      await this.query(`DELETE FROM ${kv} WHERE ${where}`, params);
+      await this.write(`DELETE FROM ${kv} WHERE ${where}`, params);
       return;
     }
     params.push(options.limit);
-    await this.query(`DELETE FROM ${kv} WHERE k IN (SELECT k FROM ${kv} WHERE ${where} ORDER BY k ${options.reverse ? 'DESC' : 'ASC'} LIMIT $${params.length})`, params);
+    await this.write(`DELETE FROM ${kv} WHERE k IN (SELECT k FROM ${kv} WHERE ${where} ORDER BY k ${options.reverse ? 'DESC' : 'ASC'} LIMIT $${params.length})`, params);
   }
 
   _iterator(options: PgIteratorOptions): PgIterator {
