@@ -7,3 +7,5 @@ export { Sections } from './layout.js';
 export { StoreOpenError, describeOpenFailure } from './open-error.js';
 export type { StoreOpenProblem } from './open-error.js';
 export { isStoreError, errorLine } from './write-health.js';
+export { copyStore, countSections } from './copy.js';
+export type { CopyResult, SectionCounts } from './copy.js';

@@ -32,11 +32,18 @@ export class StoreLock {
       throw err;
     }
     // An idle lock session must not keep a process alive that is otherwise done (as the pool's allowExitOnIdle).
-    (client as unknown as { connection?: { stream?: { unref?: () => void } } }).connection?.stream?.unref?.();
+    socketOf(client)?.unref?.();
     return new StoreLock(client);
   }
 
   async release(): Promise<void> {
+    // Referenced again while it closes: an unreferenced socket would let the process exit halfway.
+    socketOf(this.client)?.ref?.();
     await this.client.end();
   }
+}
+
+/** The session's socket (pg does not expose it in its types). */
+function socketOf(client: Client): { ref?: () => void; unref?: () => void } | undefined {
+  return (client as unknown as { connection?: { stream?: { ref?: () => void; unref?: () => void } } }).connection?.stream;
 }
