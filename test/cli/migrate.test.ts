@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { fileURLToPath } from 'node:url';
 import echo from '../../bridges/echo/index.js';
 import { put, Store } from '../../src/store/index.js';
@@ -10,10 +12,10 @@ import { tempDir } from '../helpers/temp.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
-function bridgekit(args: string[]) {
+function bridgekit(args: string[], cwd?: string) {
   // Without the matrix's switch: these stores are named by path or URL on purpose.
   const env = { ...process.env, NODE_OPTIONS: '', BRIDGEKIT_TEST_STORE: '' };
-  const res = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000, env });
+  const res = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
@@ -83,5 +85,32 @@ describe('cli: migrate between Level and PostgreSQL', function () {
     const missing = bridgekit(['migrate', '--from', '/nonexistent/store', '--to', pg.url(), '--to-schema', pg.schema()]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /there is no store at \/nonexistent\/store/);
+  });
+
+  it('doctor checks the database: migrations pending, then current and writable, then held by a running bridge', async () => {
+    const dir = await tempDir();
+    try {
+      const schema = pg.schema();
+      await writeFile(join(dir.path, 'config.yaml'), stringify({
+        homeserver: { url: 'http://127.0.0.1:1', domain: 'localhost' },
+        appservice: { id: 'echo', url: 'http://127.0.0.1:9000', port: 0, registration: 'registration.yaml', bot: 'echobot', prefix: '_echo_' },
+        store: { url: pg.url().replace('postgres@', 'postgres:hunter2@'), schema },
+        bridge: { plugin: 'echo' },
+      }));
+      const line = (res: { stdout: string }) => res.stdout.split('\n').find((l) => l.includes('store writable')) ?? '';
+      const fresh = bridgekit(['doctor', '-c', 'config.yaml'], dir.path);
+      assert.match(line(fresh), new RegExp(`^✘ store writable: postgres://postgres:\\*\\*\\*@127\\.0\\.0\\.1:\\d+/postgres: PostgreSQL [\\d.]+.*, schema ${schema} at migration 0 of \\d+: migrations pending`));
+      assert.doesNotMatch(fresh.stdout + fresh.stderr, /hunter2/, 'the password is never shown');
+      assert.equal(bridgekit(['migrate', '--schema-only', '--to', pg.url(), '--to-schema', schema]).code, 0);
+      assert.match(line(bridgekit(['doctor', '-c', 'config.yaml'], dir.path)), new RegExp(`^✔ store writable: .*schema ${schema} at migration (\\d+) of \\1\\)$`));
+      const running = await Store.openPostgres(pg.url(), { schema });
+      try {
+        assert.match(line(bridgekit(['doctor', '-c', 'config.yaml'], dir.path)), /^✔ store writable: .* is held by the running bridge/);
+      } finally {
+        await running.close();
+      }
+    } finally {
+      await dir.cleanup();
+    }
   });
 });

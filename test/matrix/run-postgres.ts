@@ -9,16 +9,18 @@ import { fileURLToPath } from 'node:url';
 import { startPgCluster } from '../helpers/pg-cluster.js';
 
 /** The suites whose parts keep data in the store (the whole suite on Level runs in `npm test`). */
-export const STORE_SUITES = ['inbox', 'mirror', 'store', 'plugin', 'puppets', 'runtime', 'homeserver', 'bot', 'crypto', 'cli'];
+export const STORE_SUITES = ['inbox', 'mirror', 'store', 'plugin', 'puppets', 'runtime', 'homeserver', 'bot', 'crypto'];
 
 /**
- * Tests of LevelDB itself (its lock, its files, a full disk under it): they name the Level
- * folder on purpose, and stay on Level.
+ * Tests of LevelDB itself (its lock, its files, a full disk under it), and tests that
+ * compare the backends by name: they stay as they are. (The CLI's tests are left out as a
+ * whole: they look at the Level folder, whether it exists; test/cli/migrate.test.ts covers
+ * the commands on PostgreSQL.)
  */
 export const LEVEL_ONLY = [
   'store/open-failures.test.js',
   'store/sticky-failure.test.js',
-  'cli/store-problems.test.js',
+  'store/postgres.test.js',
   'runtime/store-full.test.js',
 ];
 
