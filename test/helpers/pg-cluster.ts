@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,8 @@ export interface PgCluster {
   /** `postgres://postgres@127.0.0.1:<port>/postgres` (trust authentication, loopback only). */
   readonly url: string;
   readonly port: number;
+  /** The server's processes now: the postmaster and its children (for CPU accounting in bench/). */
+  pids(): number[];
   stop(): Promise<void>;
 }
 
@@ -63,6 +65,18 @@ export async function startPgCluster(options: PgClusterOptions = {}): Promise<Pg
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
+    pids() {
+      const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      const children = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).filter((pid) => {
+        try {
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
+        } catch {
+          return false; // gone meanwhile
+        }
+      }).map(Number);
+      return [postmaster, ...children];
+    },
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -14,8 +14,9 @@ export interface PgLevelOptions {
   readonly poolSize: number;
   /**
    * Wait for the server's WAL flush at every commit (`synchronous_commit`). Off, a commit
-   * survives a crash of the bridge and of the PostgreSQL process, not of its machine: the
-   * same promise as the Level store without `sync`.
+   * survives a crash of the bridge, not of the database server (its last fraction of a
+   * second of commits): the same class of promise as the Level store without `sync`, which
+   * survives the process, not the machine.
    */
   readonly sync: boolean;
 }
