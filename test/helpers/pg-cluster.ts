@@ -52,7 +52,7 @@ export async function startPgCluster(options: PgClusterOptions = {}): Promise<Pg
   await exec('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
   const port = await freePort();
   const settings = [
-    `-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', `-c max_connections=${options.maxConnections ?? 300}`,
+    `-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', `-c max_connections=${options.maxConnections ?? 1000}`,
     ...(options.durable ? [] : ['-c fsync=off', '-c full_page_writes=off']),
   ].join(' ');
   try {

@@ -21,6 +21,7 @@ export const LEVEL_ONLY = [
   'store/open-failures.test.js',
   'store/sticky-failure.test.js',
   'store/postgres.test.js',
+  'store/pg-level-conformance.test.js',
   'runtime/store-full.test.js',
 ];
 

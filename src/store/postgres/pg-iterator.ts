@@ -23,9 +23,14 @@ export interface PgIteratorOptions extends KeyRange {
 export class PgIterator extends AbstractIterator<PgLevel, Buffer, Buffer> {
   private page: Array<[Buffer, Buffer]> = [];
   private at = 0;
+  /** The last key fetched: the next page starts past it. */
   private last: Buffer | undefined;
+  /** Where `seek()` moved to: the next page starts there (inclusive). */
+  private target: Buffer | undefined;
   private done = false;
-  private fetched = 0;
+  private pages = 0;
+  /** Entries handed out (the base class counts only after `_nextv`/`_all` return). */
+  private served = 0;
   private readonly range: PgIteratorOptions;
 
   constructor(db: PgLevel, options: AbstractIteratorOptions<Buffer, Buffer> & PgIteratorOptions) {
@@ -40,6 +45,7 @@ export class PgIterator extends AbstractIterator<PgLevel, Buffer, Buffer> {
       if (this.page.length === 0) return undefined;
     }
     const entry = this.page[this.at++]!;
+    this.served++;
     return [entry[0], this.range.values ? entry[1] : undefined];
   }
 
@@ -57,28 +63,41 @@ export class PgIterator extends AbstractIterator<PgLevel, Buffer, Buffer> {
     return this._nextv(Number.MAX_SAFE_INTEGER);
   }
 
+  _seek(target: Buffer): void {
+    this.page = [];
+    this.at = 0;
+    this.last = undefined;
+    this.target = target;
+    this.done = false;
+  }
+
   private async fill(): Promise<void> {
     const { reverse, limit } = this.range;
-    let size = this.fetched === 0 ? FIRST_PAGE : PAGE;
-    if (limit >= 0) size = Math.min(size, limit - this.fetched);
+    let size = this.pages === 0 ? FIRST_PAGE : PAGE;
+    // The page is empty here: nothing fetched is unseen, so the limit left is what was not served.
+    if (limit >= 0) size = Math.min(size, limit - this.served);
     if (size <= 0) {
       this.page = [];
       this.done = true;
       return;
     }
-    // Past the last key seen: the bound on the walking side moves, the other stays.
-    const range: KeyRange = this.last === undefined ? this.range
-      : reverse ? { gt: this.range.gt, gte: this.range.gte, lt: this.last } : { gt: this.last, lt: this.range.lt, lte: this.range.lte };
     const params: unknown[] = [];
-    const where = rangeWhere(range, params);
+    let where = rangeWhere(this.range, params);
+    // Past the last key seen (keyset paging), or from where seek() moved to.
+    const from = this.last ?? this.target;
+    if (from !== undefined) {
+      params.push(from);
+      const inclusive = this.last === undefined;
+      where += ` AND k ${reverse ? '<' : '>'}${inclusive ? '=' : ''} $${params.length}`;
+    }
     params.push(size);
     const rows = await this.db.query<{ k: Buffer; v: Buffer | null }>(
       `SELECT k, ${this.range.values ? 'v' : 'NULL::bytea AS v'} FROM ${this.db.tables.kv} WHERE ${where} ORDER BY k ${reverse ? 'DESC' : 'ASC'} LIMIT $${params.length}`,
       params,
     );
+    this.pages++;
     this.page = rows.map((row) => [row.k, row.v ?? Buffer.alloc(0)]);
     this.at = 0;
-    this.fetched += rows.length;
     if (rows.length < size) this.done = true;
     if (rows.length > 0) this.last = rows[rows.length - 1]!.k;
   }

@@ -51,11 +51,12 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
       encodings: { buffer: true },
       implicitSnapshots: false,
       permanence: true,
-      createIfMissing: true,
+      // The schema is always created when missing; createIfMissing: false is not offered.
+      createIfMissing: false,
       errorIfExists: false,
       getMany: true,
       clear: true,
-      seek: false,
+      seek: true,
     } as ConstructorParameters<typeof AbstractLevel>[0], dbOptions);
     this.tables = storeTables(options.schema);
     this.location = redactUrl(options.url);
