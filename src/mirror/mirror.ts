@@ -185,6 +185,10 @@ export class Mirror {
     if (!loaded) return undefined;
     // Replaced or forgotten while it was read (outside the room's queue): not worth keeping.
     if (this.generations.get(roomId) !== generation) return loaded;
+    // An event applied meanwhile (in the room's queue) cached a newer entry: a read begun
+    // before its write must not overwrite it (the summary would lose that event for good).
+    const newer = this.cache.get(roomId);
+    if (newer) return newer;
     this.cache.set(roomId, loaded);
     // Stopped before its index was complete (a crash or restart): finish it from disk.
     if (loaded.record.indexed === false && !this.indexing.has(roomId) && !this.closed) {
