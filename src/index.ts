@@ -7,6 +7,9 @@
 // ── The plugin contract (src/plugin/contract.ts) ─────────────────────────────────────────
 export { definePlugin } from './plugin/contract.js';
 export type { BridgePlugin, PluginContext, HandlerScope, Capabilities, Capability } from './plugin/contract.js';
+export type { BridgeInfo, BridgeInfoSection } from './plugin/bridge-info/types.js';
+export type { HistoryMessage, HistoryRequest } from './plugin/remote/history.js';
+export type { RoomUpgrade } from './plugin/upgrades/types.js';
 export type { StandardSchemaV1, StandardResult, StandardIssue } from './plugin/standard-schema.js';
 
 // ── Matrix → remote: what the handlers receive ───────────────────────────────────────────
@@ -37,6 +40,22 @@ export type { PluginHttp, PluginRequest, PluginResponse, PluginRouteHandler, Plu
 export type { MediaDownload } from './homeserver/index.js';
 export { NotAPuppetError, PermissionDenied, type PermissionDeniedInit } from './puppets/errors.js';
 
+// ── Logins, relay and permissions (src/logins, src/permissions) ─────────────────────────
+export type {
+  LoginSupport, LoginFlow, LoginField, LoginFieldType, LoginStep, LoginProcess, LoginUser, CompletedLogin,
+  LoginStateName, LoginStatus, UserLogin, LoginWithCredentials, PluginLogins, RelayInfo, RelaySender,
+} from './logins/contract.js';
+export { LOGIN_STATES, SECRET_FIELD_TYPES } from './logins/contract.js';
+export { LoginError, type LoginErrorCode } from './logins/errors.js';
+export type { LoginService, LoginProcessView, LoginStepView } from './logins/service.js';
+export { Permissions, PERMISSION_LEVELS, type PermissionLevel, type PermissionsConfig, type PermissionCheck } from './permissions/index.js';
+
+// ── The provisioning API's plugin hooks (docs/provisioning.md) ──────────────────────────
+export { ProvisioningRefusal } from './plugin/provisioning.js';
+export type {
+  PluginProvisioning, ProvisioningCaller, ResolvedIdentifier, BridgeRoomRequest, BridgeRoomResult, UnbridgeRoomRequest,
+} from './plugin/provisioning.js';
+
 // ── Bot commands ─────────────────────────────────────────────────────────────────────────
 export type { BotCommand, CommandInvocation } from './bot/command.js';
 export { RoomAdminRefused, type RoomAdminResult } from './bot/room-admin.js';
@@ -61,6 +80,14 @@ export { parseMxc } from './homeserver/index.js';
 // ── Formatting: HTML from remote networks, display names ─────────────────────────────────
 export { sanitizeMatrixHtml, withSanitizedHtml, MATRIX_HTML_TAGS } from './format/index.js';
 export { cleanDisplayName, comparableName, MAX_DISPLAY_NAME } from './format/index.js';
+export {
+  htmlToText, markdownToHtml, textToHtml, formatHtml, formatMarkdown, parseMatrixTo, matrixToLink, userPill, roomPill, mentionedUsers,
+  stripReplyFallback, stripHtmlReplyFallback, stripBodyReplyFallback, plainTextFormat, markdownFormat, escapeHtml, walkHtml,
+} from './format/index.js';
+export type { HtmlToTextOptions, FormattedText, MatrixToTarget, NetworkFormat, MatrixText, HtmlVisitor } from './format/index.js';
+
+// ── Double puppeting: the content key of events the bridge sent as real users ────────────
+export { DOUBLE_PUPPET_MARKER } from './puppets/double/index.js';
 
 // ── Fetching URLs that people outside the operator choose (SSRF guard) ───────────────────
 export { fetchGuarded, type GuardedFetchOptions, type GuardedResponse } from './net/index.js';

@@ -39,8 +39,8 @@ async function join(invocation: CommandInvocation, deps: CommandDeps, name: stri
 
 async function nick(invocation: CommandInvocation, deps: CommandDeps, wanted: string | undefined): Promise<void> {
   const core = deps.core();
-  if (core.config.mode === 'relay') {
-    await invocation.reply('This bridge relays through one IRC connection: there is no nick of your own.');
+  if (!core.connections.mayPuppet(invocation.sender)) {
+    await invocation.reply('You have no IRC connection of your own here: log in with your own nick (login) to have one.');
     return;
   }
   if (wanted === undefined || !isValidNick(wanted, core.config.server.maxNickLength)) {

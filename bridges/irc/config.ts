@@ -20,8 +20,13 @@ export const ircConfigSchema = z.object({
   /**
    * `puppet`: every Matrix user in a portal gets their own IRC connection. `relay`: everything
    * goes through the bot as `<name> text`, for networks that limit connections per host.
+   * `login`: only users who logged in (`login`, their own nick) get a connection; the others
+   * are carried only where a moderator turned relay on (`relay on`). In every mode a user
+   * who logged in speaks with their own nick.
    */
-  mode: z.enum(['puppet', 'relay'], { error: 'must be puppet or relay' }).default('puppet'),
+  mode: z.enum(['puppet', 'relay', 'login'], { error: 'must be puppet, relay or login' }).default('puppet'),
+  /** How a login's password is given to the server: SASL PLAIN, or `IDENTIFY` to NickServ after connecting. */
+  loginAuth: z.enum(['sasl', 'nickserv'], { error: 'must be sasl or nickserv' }).default('sasl'),
   /** A Matrix user's IRC nick: `{name}` is their display name (or localpart), made IRC-safe. */
   nickTemplate: z.string().refine((t) => t.includes('{name}'), 'must contain {name}').default('{name}'),
   /** Channels that may be bridged; empty: any. */

@@ -20,7 +20,16 @@ export interface ConnectionOptions extends WireOptions {
   /** Every line read, after the connection's own bookkeeping. */
   readonly onLine?: (line: IrcLine, connection: IrcConnection) => void;
   readonly onRegistered?: (connection: IrcConnection) => void;
+  /** A user's login: how the connection is doing (connecting, connected, transient_disconnect, bad_credentials). */
+  readonly onState?: (state: ConnectionState, message?: string) => void;
+  /** A NickServ password to IDENTIFY with after registration (never logged). */
+  readonly nickservPassword?: string;
 }
+
+export type ConnectionState = 'connecting' | 'connected' | 'transient_disconnect' | 'bad_credentials';
+
+/** What NickServ says when it refuses a password (Atheme, Anope). */
+const NICKSERV_REFUSED = /invalid password|password incorrect|incorrect password|wrong password|authentication failed/i;
 
 /** Numerics refusing a JOIN: [channel is params[1]]. */
 const JOIN_ERRORS = new Set(['403', '405', '437', '471', '473', '474', '475', '476', '477', '489']);
@@ -183,16 +192,19 @@ export class IrcConnection {
 
   private connect(): void {
     const { options } = this;
+    if (this.attempts === 0) options.onState?.('connecting');
     this.nickAttempt = 0;
     this.closedSignal = deferredRejection();
     const wire = new IrcWire({
       host: options.host, port: options.port, tls: options.tls, nick: this.nick,
       username: options.username, realname: options.realname, logger: options.logger,
       ...(options.password !== undefined ? { password: options.password } : {}),
+      ...(options.sasl ? { sasl: options.sasl } : {}),
     }, {
       line: (line) => this.onLine(line),
       registered: (nick) => this.onRegistered(nick),
       closed: () => this.onClosed(wire),
+      saslFailed: (reason) => this.onSaslFailed(reason),
     });
     this.wire = wire;
     wire.connect();
@@ -213,8 +225,20 @@ export class IrcConnection {
     this.options.logger.info({ nick, channels: this.wanted.size }, 'connected to IRC');
     for (const key of this.wanted.keys()) this.join(key);
     if (this.away !== undefined) void this.control('AWAY', this.away).catch(() => undefined);
+    if (this.options.nickservPassword !== undefined) void this.control('PRIVMSG', 'NickServ', `IDENTIFY ${this.options.nickservPassword}`).catch(() => undefined);
     this.options.onRegistered?.(this);
+    this.options.onState?.('connected');
     this.changed();
+  }
+
+  /** The account was refused (or the server has no SASL): the login needs its user; no point reconnecting. */
+  private onSaslFailed(reason: string): void {
+    // irc-framework also tries SASL with a server password; only a user's own account counts here.
+    if (!this.options.sasl) return;
+    const message = reason === 'capability_missing' ? 'the IRC server does not offer SASL' : `SASL authentication failed (${reason})`;
+    this.options.logger.warn({ reason }, 'IRC SASL authentication failed');
+    this.options.onState?.('bad_credentials', message);
+    this.stop('authentication failed');
   }
 
   private onClosed(wire: IrcWire): void {
@@ -229,6 +253,7 @@ export class IrcConnection {
     if (this.stopped) return;
     const wait = backoffDelay(++this.attempts, this.options.reconnect.baseMs, this.options.reconnect.maxMs);
     this.options.logger[wasRegistered ? 'warn' : 'info']({ attempt: this.attempts, waitMs: wait }, 'IRC connection lost; reconnecting');
+    this.options.onState?.('transient_disconnect', 'the IRC connection was lost; reconnecting');
     setTimeout(() => {
       if (!this.stopped && !this.wire) this.connect();
     }, wait).unref();
@@ -236,6 +261,10 @@ export class IrcConnection {
 
   private onLine(line: IrcLine): void {
     this.track(line);
+    if (this.options.nickservPassword !== undefined && line.command === 'NOTICE' && line.nick !== undefined && sameNick(line.nick, 'NickServ')
+      && NICKSERV_REFUSED.test(line.params[line.params.length - 1] ?? '')) {
+      this.options.onState?.('bad_credentials', 'NickServ refused the password');
+    }
     for (const listener of [...this.listeners]) listener(line);
     this.options.onLine?.(line, this);
   }

@@ -3,9 +3,9 @@
  * mode, one per Matrix user, created when they first need it. Knows which nicks are the
  * bridge's own, so their lines are never bridged back as ghosts.
  */
-import type { KeyValue, Logger } from 'matrix-bridgekit';
+import type { KeyValue, Logger, LoginStateName, LoginWithCredentials } from 'matrix-bridgekit';
 import type { IrcConfig } from './config.js';
-import { IrcConnection } from './connection.js';
+import { IrcConnection, type ConnectionOptions } from './connection.js';
 import { nickFromTemplate, sameNick } from './nicks.js';
 import type { IrcLine } from './wire.js';
 
@@ -15,12 +15,16 @@ export interface ConnectionsOptions {
   readonly logger: Logger;
   readonly onBotLine: (line: IrcLine) => void;
   readonly onPuppetLine: (line: IrcLine, userId: string, connection: IrcConnection) => void;
+  /** A login's connection changed state (reported to bridgekit as the login's state). */
+  readonly onLoginState?: (loginId: string, state: LoginStateName, message?: string) => void;
 }
 
 export class Connections {
   readonly bot: IrcConnection;
   private readonly puppets = new Map<string, IrcConnection>();
   private readonly creating = new Map<string, Promise<IrcConnection>>();
+  /** Users whose connection is their login's (their own nick and credentials): user → login id. */
+  private readonly logins = new Map<string, string>();
 
   constructor(private readonly options: ConnectionsOptions) {
     this.bot = this.make(options.config.botNick, 'Matrix bridge', true, options.logger.child({ irc: 'bot' }), (line) => options.onBotLine(line));
@@ -30,10 +34,53 @@ export class Connections {
     this.bot.start();
   }
 
-  /** The Matrix user's own connection, created (and connecting) when missing. */
+  /**
+   * The user's login gets its connection: their nick, their credentials (SASL or NickServ,
+   * config `loginAuth`). A connection the user had already (puppet mode) is replaced, its
+   * channels carried over.
+   */
+  attachLogin(login: LoginWithCredentials, channels: readonly string[]): IrcConnection {
+    const { config } = this.options;
+    const previous = this.puppets.get(login.userId);
+    const nick = typeof login.metadata['nick'] === 'string' ? login.metadata['nick'] : login.remoteId;
+    const password = typeof login.credentials['password'] === 'string' && login.credentials['password'] !== '' ? login.credentials['password'] : undefined;
+    const logger = this.options.logger.child({ irc: 'login', userId: login.userId, loginId: login.id });
+    const connection = this.make(nick, `${login.userId} (via Matrix)`, false, logger, (line, c) => this.options.onPuppetLine(line, login.userId, c), undefined, {
+      ...(password !== undefined && config.loginAuth === 'sasl' ? { sasl: { account: nick, password } } : {}),
+      ...(password !== undefined && config.loginAuth === 'nickserv' ? { nickservPassword: password } : {}),
+      onState: (state, message) => this.options.onLoginState?.(login.id, state, message),
+    });
+    this.logins.set(login.userId, login.id);
+    this.puppets.set(login.userId, connection);
+    for (const channel of [...previous?.wantedChannels() ?? [], ...channels]) connection.want(channel);
+    previous?.stop('logged in with their own nick');
+    connection.start();
+    return connection;
+  }
+
+  /** The user logged out: their login's connection quits. */
+  detachLogin(userId: string): void {
+    if (!this.logins.delete(userId)) return;
+    const connection = this.puppets.get(userId);
+    this.puppets.delete(userId);
+    connection?.stop('logged out');
+  }
+
+  /** Whether the user's connection is their login's. */
+  hasLogin(userId: string): boolean {
+    return this.logins.has(userId);
+  }
+
+  /** Whether the user gets a connection of their own: a login, or puppet mode. */
+  mayPuppet(userId: string): boolean {
+    return this.logins.has(userId) || this.options.config.mode === 'puppet';
+  }
+
+  /** The Matrix user's own connection (their login's, else a puppet), created (and connecting) when missing. */
   forUser(userId: string, displayName: string | undefined): Promise<IrcConnection> {
     const existing = this.puppets.get(userId);
-    if (existing && !existing.isStopped) return Promise.resolve(existing);
+    // A login's connection stays theirs even when stopped (refused credentials): no puppet behind their back.
+    if (existing && (!existing.isStopped || this.logins.has(userId))) return Promise.resolve(existing);
     // Concurrent first uses (a join and a message) share one connection.
     let creating = this.creating.get(userId);
     if (!creating) {
@@ -79,10 +126,10 @@ export class Connections {
     return undefined;
   }
 
-  /** Quits the user's connection when it has no channel left to be in. */
+  /** Quits the user's connection when it has no channel left to be in (a login's stays: it is theirs). */
   releaseIfIdle(userId: string): void {
     const connection = this.puppets.get(userId);
-    if (!connection || connection.wantedChannels().length > 0) return;
+    if (!connection || connection.wantedChannels().length > 0 || this.logins.has(userId)) return;
     this.puppets.delete(userId);
     connection.stop('left Matrix');
   }
@@ -90,12 +137,14 @@ export class Connections {
   stopAll(): void {
     for (const connection of this.puppets.values()) connection.stop();
     this.puppets.clear();
+    this.logins.clear();
     this.bot.stop();
   }
 
   private make(
     nick: string, realname: string, isBot: boolean, logger: Logger,
     onLine: (line: IrcLine, c: IrcConnection) => void, onRegistered?: (c: IrcConnection) => void,
+    account: Pick<ConnectionOptions, 'sasl' | 'nickservPassword' | 'onState'> = {},
   ): IrcConnection {
     const { config } = this.options;
     return new IrcConnection({
@@ -105,6 +154,7 @@ export class Connections {
       flood: config.flood, reconnect: config.reconnect, queueLimit: config.queueLimit,
       rejoinOnKick: isBot, logger, onLine,
       ...(onRegistered ? { onRegistered } : {}),
+      ...account,
     });
   }
 }

@@ -4,7 +4,7 @@
  * becomes lines, as IRC has nothing else.
  */
 import { codeOfColor, colorOfCode } from './colors.js';
-import { escapeHtml, tokenize } from './html.js';
+import { escapeHtml, parseMatrixTo, walkHtml, type NetworkFormat } from 'matrix-bridgekit';
 import { cleanLine, cleanText } from './sanitize.js';
 import {
   atoms, BOLD, COLOR, ITALIC, MONOSPACE, plainStyle, RESET, STRIKE, stripFormatting, UNDERLINE, type Style,
@@ -76,9 +76,6 @@ interface Frame {
   readonly list?: { ordered: boolean; next: number };
 }
 
-/** A matrix.to link's identifier: a user id (`@user:server`, maybe percent-encoded) in a pill. */
-const MATRIX_TO = /^https:\/\/matrix\.to\/#\/([^/?#]+)/;
-
 /**
  * Matrix HTML as IRC text, lines separated by `\n`. Formatting is written as IRC codes
  * (colours to the nearest of the 16 standard ones); links keep their URL after the text
@@ -115,96 +112,90 @@ export function htmlToIrc(html: string, nickOf: (userId: string) => string | und
   };
   const snapshot = () => ({ counts: { ...counts }, color: colors[colors.length - 1] });
 
-  for (const token of tokenize(html)) {
-    if (token.type === 'text') {
-      if (skipping > 0) continue;
-      // The text as the sender wrote it (entities such as `&#1;` decoded): no control characters.
-      const clean = cleanText(token.text);
-      const text = pre > 0 ? clean : clean.replace(/\s*\n\s*/g, ' ');
-      const lines = text.split('\n');
-      lines.forEach((line, i) => {
-        if (i > 0) {
-          out += '\n';
-          atLineStart = true;
-        }
-        write(atLineStart && pre === 0 ? line.replace(/^\s+/, '') : line);
-      });
-      continue;
-    }
-    const name = token.name;
-    if (SKIPPED.has(name)) {
-      if (token.type === 'open' && !token.selfClosing) skipping++;
-      else if (token.type === 'close') skipping = Math.max(0, skipping - 1);
-      continue;
-    }
-    if (skipping > 0) continue;
-    if (token.type === 'open') {
-      if (name === 'br') {
+  const text = (raw: string) => {
+    if (skipping > 0) return;
+    // The text as the sender wrote it (entities such as `&#1;` decoded): no control characters.
+    const clean = cleanText(raw);
+    const lines = (pre > 0 ? clean : clean.replace(/\s*\n\s*/g, ' ')).split('\n');
+    lines.forEach((line, i) => {
+      if (i > 0) {
         out += '\n';
         atLineStart = true;
-        continue;
       }
-      if (name === 'img') {
-        write(cleanLine(token.attrs.get('alt') ?? token.attrs.get('title') ?? ''));
-        continue;
-      }
-      if (BLOCKS.has(name)) newline();
-      if (name === 'li') {
-        const list = [...stack].reverse().find((f) => f.list)?.list;
-        write(list?.ordered ? `${list.next++}. ` : '• ');
-      }
-      if (VOID.has(name) || token.selfClosing) continue;
-      const before = snapshot();
-      const toggle = TOGGLE_OF[name];
-      const colorAttr = token.attrs.get('data-mx-color') ?? (name === 'font' ? token.attrs.get('color') : undefined);
-      const color = colorAttr !== undefined ? codeOfColor(colorAttr) : undefined;
-      const href = name === 'a' ? token.attrs.get('href') : undefined;
-      const start = Number(token.attrs.get('start') ?? '1');
-      stack.push({
-        name,
-        ...(toggle ? { toggle } : {}),
-        ...(color !== undefined ? { color } : {}),
-        ...(href !== undefined ? { href: cleanLine(href), hrefTextStart: out.length } : {}),
-        ...(name === 'blockquote' ? { quote: true } : {}),
-        ...(name === 'ul' || name === 'ol' ? { list: { ordered: name === 'ol', next: Number.isSafeInteger(start) ? start : 1 } } : {}),
-      });
-      if (toggle && toggle in counts) counts[toggle as keyof typeof counts]++;
-      if (color !== undefined) colors.push(color);
-      if (name === 'pre') pre++;
-      emitStyle(before);
-      continue;
+      write(atLineStart && pre === 0 ? line.replace(/^\s+/, '') : line);
+    });
+  };
+  const open = (name: string, attrs: Readonly<Record<string, string>>) => {
+    if (SKIPPED.has(name)) skipping++;
+    if (skipping > 0) return;
+    if (name === 'br') {
+      out += '\n';
+      atLineStart = true;
+      return;
     }
-    // A close tag: unwind to the matching open element (tolerating bad nesting).
-    const index = stack.map((f) => f.name).lastIndexOf(name);
-    if (index === -1) continue;
-    while (stack.length > index) {
-      const frame = stack.pop()!;
-      const before = snapshot();
-      if (frame.toggle && frame.toggle in counts) counts[frame.toggle as keyof typeof counts]--;
-      if (frame.color !== undefined) colors.pop();
-      if (frame.name === 'pre') pre--;
-      emitStyle(before);
-      if (frame.href !== undefined) {
-        const linked = safeDecode(MATRIX_TO.exec(frame.href)?.[1] ?? '');
-        const nick = linked.startsWith('@') ? nickOf(linked) : undefined;
-        if (nick !== undefined && frame.hrefTextStart !== undefined) out = out.slice(0, frame.hrefTextStart) + nick;
-        const linkText = stripFormatting(out.slice(frame.hrefTextStart ?? out.length)).trim();
-        const mention = /^https:\/\/matrix\.to\/#\//.test(frame.href);
-        if (!mention && /^(https?|mailto|ftp):/i.test(frame.href) && linkText !== frame.href && `mailto:${linkText}` !== frame.href) {
-          write(linkText === '' ? frame.href : ` (${frame.href})`);
-        }
-      }
-      if (BLOCKS.has(frame.name)) newline();
+    if (name === 'img') {
+      write(cleanLine(attrs['alt'] ?? attrs['title'] ?? ''));
+      return;
     }
-  }
+    if (BLOCKS.has(name)) newline();
+    if (name === 'li') {
+      const list = [...stack].reverse().find((f) => f.list)?.list;
+      write(list?.ordered ? `${list.next++}. ` : '• ');
+    }
+    if (VOID.has(name)) return;
+    const before = snapshot();
+    const toggle = TOGGLE_OF[name];
+    const colorAttr = attrs['data-mx-color'] ?? (name === 'font' ? attrs['color'] : undefined);
+    const color = colorAttr !== undefined ? codeOfColor(colorAttr) : undefined;
+    const href = name === 'a' ? attrs['href'] : undefined;
+    const start = Number(attrs['start'] ?? '1');
+    stack.push({
+      name,
+      ...(toggle ? { toggle } : {}),
+      ...(color !== undefined ? { color } : {}),
+      ...(href !== undefined ? { href: cleanLine(href), hrefTextStart: out.length } : {}),
+      ...(name === 'blockquote' ? { quote: true } : {}),
+      ...(name === 'ul' || name === 'ol' ? { list: { ordered: name === 'ol', next: Number.isSafeInteger(start) ? start : 1 } } : {}),
+    });
+    if (toggle && toggle in counts) counts[toggle as keyof typeof counts]++;
+    if (color !== undefined) colors.push(color);
+    if (name === 'pre') pre++;
+    emitStyle(before);
+  };
+  // The parser closes every element it opened (misnested and unclosed ones too), in order.
+  const close = (name: string) => {
+    if (SKIPPED.has(name)) {
+      skipping = Math.max(0, skipping - 1);
+      return;
+    }
+    if (skipping > 0 || stack[stack.length - 1]?.name !== name) return;
+    const frame = stack.pop()!;
+    const before = snapshot();
+    if (frame.toggle && frame.toggle in counts) counts[frame.toggle as keyof typeof counts]--;
+    if (frame.color !== undefined) colors.pop();
+    if (frame.name === 'pre') pre--;
+    emitStyle(before);
+    if (frame.href !== undefined) {
+      const linked = parseMatrixTo(frame.href);
+      const nick = linked?.kind === 'user' ? nickOf(linked.id) : undefined;
+      if (nick !== undefined && frame.hrefTextStart !== undefined) out = out.slice(0, frame.hrefTextStart) + nick;
+      const linkText = stripFormatting(out.slice(frame.hrefTextStart ?? out.length)).trim();
+      if (!frame.href.startsWith('https://matrix.to/#/') && /^(https?|mailto|ftp):/i.test(frame.href)
+        && linkText !== frame.href && `mailto:${linkText}` !== frame.href) {
+        write(linkText === '' ? frame.href : ` (${frame.href})`);
+      }
+    }
+    if (BLOCKS.has(frame.name)) newline();
+  };
+  walkHtml(html, { text, open, close });
   if (Object.values(counts).some((n) => n > 0) || colors.length > 0) out += RESET;
   return out.split('\n').map((l) => l.replace(/\s+$/, '')).join('\n').replace(/\n{3,}/g, '\n\n').replace(/^\n+|\n+$/g, '');
 }
 
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
+/** IRC's control codes as a bridgekit NetworkFormat: one line to Matrix text, Matrix text to IRC lines. */
+export const ircFormat: NetworkFormat = {
+  toMatrix: (line) => ircToMatrix(line),
+  fromMatrix: (message, options) => (message.html !== undefined
+    ? htmlToIrc(message.html, (userId) => options?.mention?.(userId, ''))
+    : cleanText(message.body)),
+};

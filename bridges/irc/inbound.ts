@@ -11,7 +11,7 @@ import { OPERATOR_LEVEL, syncPortal } from './channel-sync.js';
 import type { Core } from './core.js';
 import type { IrcConnection } from './connection.js';
 import { ircToMatrix } from './formatting.js';
-import { escapeHtml } from './html.js';
+import { escapeHtml, userPill } from 'matrix-bridgekit';
 import { stripFormatting } from './irc-style.js';
 import { ircLower, isValidChannel, sameNick } from './nicks.js';
 import { channelId, dmChannelId } from './portals.js';
@@ -288,7 +288,7 @@ export function withAddressee(parsed: Parsed, userForNick: (nick: string) => str
   const nick = /^([^\s:,]+)[:,](?:\s|$)/.exec(parsed.text)?.[1];
   const userId = nick === undefined ? undefined : userForNick(nick);
   if (nick === undefined || userId === undefined) return parsed;
-  const pill = `<a href="https://matrix.to/#/${escapeHtml(userId)}">${escapeHtml(nick)}</a>`;
+  const pill = userPill(userId, nick);
   const html = parsed.html ?? escapeHtml(parsed.text);
   const escapedNick = escapeHtml(nick);
   // A nick written with IRC formatting stays as it is (no pill), the mention still counts.

@@ -25,7 +25,7 @@ export class Membership {
       }
       return;
     }
-    if (ctx.puppets.controls(change.userId) || target?.kind !== 'channel' || this.core.config.mode === 'relay') return;
+    if (ctx.puppets.controls(change.userId) || target?.kind !== 'channel' || !this.core.connections.mayPuppet(change.userId)) return;
     const { connections } = this.core;
     if (change.membership === 'join') {
       if (change.previous === 'join') {
@@ -78,7 +78,8 @@ export class Membership {
   /** A new display name: a new nick, when it makes a different one. */
   private async renamed(change: MembershipChange): Promise<void> {
     const connection = this.core.connections.existing(change.userId);
-    if (!connection || change.displayName === undefined) return;
+    // A login's nick is the user's own choice: a display name does not change it.
+    if (!connection || change.displayName === undefined || this.core.connections.hasLogin(change.userId)) return;
     const { config } = this.core;
     const nick = nickFromTemplate(config.nickTemplate, change.displayName, config.server.maxNickLength);
     if (sameNick(nick, connection.nick)) return;

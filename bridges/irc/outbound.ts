@@ -9,13 +9,14 @@
 import type {
   HandlerScope, MatrixEdit, MatrixMessage, MembershipChange, PluginRoomView, PresenceUpdate, StateChange,
 } from 'matrix-bridgekit';
+import { stripBodyReplyFallback } from 'matrix-bridgekit';
 import { isOperator } from './channels.js';
 import type { IrcConnection } from './connection.js';
 import type { Core } from './core.js';
 import { ircLower } from './nicks.js';
 import { Membership } from './outbound-membership.js';
 import { parseDm } from './portals.js';
-import { lineBudget, mediaLink, quoteFromFallback, renderEdit, renderMessage, stripReplyFallback, type Rendered } from './render.js';
+import { lineBudget, mediaLink, quoteFromFallback, renderEdit, renderMessage, type Rendered } from './render.js';
 import { IrcRefused } from './send-queue.js';
 import { cleanLine } from './sanitize.js';
 import { splitText } from './split.js';
@@ -60,7 +61,7 @@ export class Outbound {
       // The bridge's own signed link when it has a public URL: homeservers now want authentication for media.
       mediaUrl: (mxc, filename) => this.core.ctx.media.url(mxc, filename) ?? mediaLink(base, mxc, filename),
     });
-    const plain = message.replyTo ? stripReplyFallback(message.body) : message.body;
+    const plain = message.replyTo ? stripBodyReplyFallback(message.body) : message.body;
     await this.send(message.sender, room, target, rendered, scope, message.eventId, plain);
   }
 
@@ -70,10 +71,15 @@ export class Outbound {
     await this.send(edit.sender, room, target, renderEdit(edit, this.nickOf), scope, edit.eventId, edit.body);
   }
 
-  /** The sender's IRC connection (the bot in relay mode). */
-  async connectionOf(userId: string, room: PluginRoomView): Promise<IrcConnection> {
-    if (this.core.config.mode === 'relay') return this.core.connections.bot;
-    return this.core.connections.forUser(userId, await displayName(room, userId));
+  /**
+   * The sender's IRC connection: the bot when the message goes through the portal's relay
+   * (`scope.relay`); their login's; else their puppet (puppet mode) or the bot.
+   */
+  async connectionOf(userId: string, room: PluginRoomView, scope?: Pick<HandlerScope, 'relay'>): Promise<IrcConnection> {
+    const { connections } = this.core;
+    if (scope?.relay) return connections.bot;
+    if (!connections.mayPuppet(userId)) return connections.bot;
+    return connections.forUser(userId, await displayName(room, userId));
   }
 
   /**
@@ -103,7 +109,9 @@ export class Outbound {
   private quoteFor(message: MatrixMessage) {
     const known = message.replyTo ? this.core.recent.get(message.replyTo.eventId) : undefined;
     if (known) return known;
-    const fallback = quoteFromFallback(message.body);
+    // bridgekit hands the plugin the reply without its fallback: the quote is read from the event.
+    const raw = message.event.content['body'];
+    const fallback = quoteFromFallback(typeof raw === 'string' ? raw : '');
     if (!fallback) return undefined;
     const ghost = this.core.ctx.ghosts.remoteUserId(fallback.sender);
     const nick = (ghost !== undefined ? this.core.identities.nickOf(ghost) : undefined)
@@ -115,19 +123,20 @@ export class Outbound {
   private async send(
     sender: string, room: PluginRoomView, target: Target, rendered: Rendered, scope: HandlerScope, eventId: string, plain: string,
   ): Promise<void> {
-    const relay = this.core.config.mode === 'relay';
     const ircTarget = target.kind === 'channel' ? target.name : this.core.identities.nickOf(target.ghostId);
     if (ircTarget === undefined) {
       await this.notice(room.roomId, scope, 'This message could not be delivered to IRC: the IRC user is unknown.');
       return;
     }
     const name = await displayName(room, sender);
-    const connection = await this.connectionOf(sender, room);
+    const connection = await this.connectionOf(sender, room, scope);
+    // Through the bot: the sender's name in front of each line, as the portal's relay formats it (or `<name> `).
+    const relay = connection === this.core.connections.bot;
     if (relay && target.kind === 'dm') this.core.relayPartners.set(ircLower(ircTarget), sender);
     let action = rendered.action;
     let prefix = '';
     if (relay) {
-      prefix = action ? `* ${name} ` : `<${name}> `;
+      prefix = scope.relay ? scope.relay.format('', action ? 'emote' : 'text') : action ? `* ${name} ` : `<${name}> `;
       action = false;
     }
     const { lines, omitted } = splitText(rendered.text, lineBudget(connection.nick, ircTarget, action), this.core.config.maxLines, prefix);
@@ -186,7 +195,7 @@ export class Outbound {
   nickOfUser(userId: string): string | undefined {
     const ghost = this.core.ctx.ghosts.remoteUserId(userId);
     if (ghost !== undefined) return this.core.identities.nickOf(ghost);
-    if (this.core.ctx.puppets.controls(userId) || this.core.config.mode === 'relay') return undefined;
+    if (this.core.ctx.puppets.controls(userId) || !this.core.connections.mayPuppet(userId)) return undefined;
     return this.core.connections.existing(userId)?.nick;
   }
 
@@ -195,7 +204,7 @@ export class Outbound {
   }
 
   async presence(update: PresenceUpdate): Promise<void> {
-    if (this.core.config.mode === 'relay') return;
+    if (!this.core.connections.mayPuppet(update.userId)) return;
     const connection = this.core.connections.existing(update.userId);
     if (!connection) return;
     const status = update.statusMsg !== undefined ? cleanLine(update.statusMsg) : '';

@@ -3,10 +3,12 @@
  * handlers to them. One plugin object per bridge (state lives in its closure).
  */
 import { definePlugin, type BridgePlugin, type PluginContext } from 'matrix-bridgekit';
+import { ircBridgeInfo } from './bridge-info.js';
 import { ChannelAccess } from './channel-access.js';
 import { ChannelStates } from './channels.js';
 import { ircCommands } from './commands.js';
 import { ircConfigSchema, type IrcConfig } from './config.js';
+import { ircLoginSupport } from './logins.js';
 import { Connections } from './connections.js';
 import type { Core } from './core.js';
 import { NickIdentities } from './identities.js';
@@ -39,7 +41,9 @@ export function createIrcPlugin(): BridgePlugin<IrcConfig> {
     // bridgekit tells the sender instead; threads arrive as plain messages.
     capabilities: { messages: true, edits: true, replies: true, media: true, presence: true, profile: true, membership: true, roomMetadata: true },
     configSchema: ircConfigSchema,
+    bridgeInfo: ircBridgeInfo,
     commands: ircCommands({ core: () => get().core, access: () => get().access }),
+    logins: ircLoginSupport(() => get().core),
 
     async start(ctx: PluginContext<IrcConfig>) {
       const { config } = ctx;
@@ -51,6 +55,9 @@ export function createIrcPlugin(): BridgePlugin<IrcConfig> {
         config, kv: ctx.kv, logger,
         onBotLine: (line) => inbound?.onBotLine(line),
         onPuppetLine: (line, userId, connection) => inbound?.onPuppetLine(line, userId, connection),
+        onLoginState: (loginId, state, message) => {
+          ctx.logins.report(loginId, state, message).catch((err: unknown) => logger.warn({ err, loginId }, 'could not record an IRC login\'s state'));
+        },
       });
       const core: Core = {
         ctx, config, logger, connections, recent,

@@ -7,7 +7,7 @@
  * - An edit is sent again in full, marked: `* corrected text`.
  * - Media (files, images, audio, video, stickers) become a link: `cat.png: https://…`.
  */
-import type { MatrixEdit, MatrixMessage } from 'matrix-bridgekit';
+import { stripBodyReplyFallback, type MatrixEdit, type MatrixMessage } from 'matrix-bridgekit';
 import { htmlToIrc } from './formatting.js';
 import { cleanLine, cleanText } from './sanitize.js';
 import type { RecentMessage } from './recent.js';
@@ -20,16 +20,6 @@ export interface Rendered {
 }
 
 const QUOTE_CHARS = 80;
-
-/** The body without a reply fallback (`> <@user> …` lines and the blank line after them). */
-export function stripReplyFallback(body: string): string {
-  const lines = body.split('\n');
-  let i = 0;
-  while (i < lines.length && lines[i]!.startsWith('>')) i++;
-  if (i === 0) return body;
-  if (lines[i] === '') i++;
-  return lines.slice(i).join('\n');
-}
 
 /** The quoted sender and first line from a reply fallback, when the body has one. */
 export function quoteFromFallback(body: string): { sender: string; text: string } | undefined {
@@ -45,7 +35,7 @@ function shorten(text: string, max: number): string {
 
 function textOf(body: string, html: string | undefined, isReply: boolean, nickOf: RenderOptions['nickOf']): string {
   if (html !== undefined) return htmlToIrc(html, nickOf);
-  return cleanText(isReply ? stripReplyFallback(body) : body);
+  return cleanText(isReply ? stripBodyReplyFallback(body) : body);
 }
 
 export interface RenderOptions {

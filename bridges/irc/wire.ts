@@ -28,12 +28,16 @@ export interface WireOptions {
   readonly username: string;
   readonly realname: string;
   readonly logger: Logger;
+  /** A user's own account: SASL PLAIN during registration (never logged). */
+  readonly sasl?: { readonly account: string; readonly password: string };
 }
 
 export interface WireEvents {
   line(line: IrcLine): void;
   registered(nick: string): void;
   closed(): void;
+  /** SASL did not succeed: the server refused the credentials, or offers no SASL. */
+  saslFailed?(reason: string): void;
 }
 
 const MAX_PARAMS = 64;
@@ -115,6 +119,10 @@ export class IrcWire {
       this.events.registered(isString(nick) ? nick : options.nick);
     });
     this.client.on('close', () => this.close());
+    this.client.on('sasl failed', (event: unknown) => {
+      const reason = record(event)?.['reason'];
+      this.events.saslFailed?.(isString(reason) ? reason : 'fail');
+    });
     this.client.on('socket error', (err: unknown) => this.options.logger.debug({ err }, 'IRC socket error'));
   }
 
@@ -124,6 +132,8 @@ export class IrcWire {
       port: this.options.port,
       tls: this.options.tls,
       ...(this.options.password !== undefined ? { password: this.options.password } : {}),
+      // irc-framework speaks SASL PLAIN with this; without a server that offers it, registration goes on and saslFailed says so.
+      ...(this.options.sasl ? { account: { account: this.options.sasl.account, password: this.options.sasl.password } } : {}),
       nick: this.options.nick,
       username: this.options.username,
       gecos: this.options.realname,

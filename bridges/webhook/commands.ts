@@ -1,4 +1,4 @@
-import { refusedTarget, type BotCommand, type CommandInvocation, type KeyValue, type PluginContext } from 'matrix-bridgekit';
+import { escapeHtml, refusedTarget, type BotCommand, type CommandInvocation, type KeyValue, type PluginContext } from 'matrix-bridgekit';
 import { HOOK_NAME, type Hooks } from './hooks.js';
 import { ensureLinked } from './inbound.js';
 import { keys, NO_STATS, type OutboundStats, type OutboundTarget } from './outbound-store.js';
@@ -130,8 +130,4 @@ function isHttpUrl(value: string): boolean {
 
 function day(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }

@@ -12,6 +12,9 @@
  *                            backoff, with `Idempotency-Key: <event id>`
  *   !webhook out off
  *
+ * The provisioning API's bridge (`POST /rooms/{roomId}/bridge {"channel": <name>}`) creates
+ * an inbound hook and answers its URL; unbridge revokes it.
+ *
  * Secrets are kept only as SHA-256 hashes. Outbound deliveries are queued with the event's
  * acknowledgement (so none is lost or queued twice) and sent by a worker; the bridge's own
  * messages (the bot, ghosts: what came in through hooks) never go out.
@@ -25,6 +28,7 @@ import { editPayloadOf, payloadOf, queueForTarget } from './outbound.js';
 import { DeliveryWorker, type Poster } from './outbound-worker.js';
 import { postMessage } from './outbound-http.js';
 import { hookRateLimit } from './rate-limit.js';
+import { webhookProvisioning } from './provisioning.js';
 
 export type { WebhookConfig } from './config.js';
 
@@ -50,7 +54,10 @@ export function createWebhookPlugin(): BridgePlugin<WebhookConfig> {
     // "cannot carry" notice for every reaction in every room with a hook would be noise.
     capabilities: { messages: true, media: true, edits: true, replies: true, threads: true, reactions: true, redactions: true },
     configSchema: webhookConfigSchema,
+    // A room with hooks says so in its m.bridge event (set when its first hook posts).
+    bridgeInfo: () => ({ protocol: { id: 'webhook', displayname: 'Webhook' }, stateKeyPrefix: 'bridgekit.webhook' }),
     commands: [webhookCommand(() => live().commands)],
+    provisioning: webhookProvisioning(() => live().commands),
 
     async start(ctx) {
       const hooks = new Hooks(ctx.kv);

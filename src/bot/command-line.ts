@@ -1,3 +1,5 @@
+import { escapeHtml } from '../format/html-parse.js';
+
 /** A message read as a command. */
 export interface CommandLine {
   /** Lowercased. */
@@ -106,10 +108,6 @@ export function htmlAfterCommand(html: string, syntax: CommandSyntax, typedName:
   const found = command.exec(after);
   if (!found) return undefined;
   return leading.trimStart() + after.slice(found[0].length);
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 function escapeRegex(text: string): string {

@@ -2,6 +2,7 @@ import type { HandlerScope } from '../plugin/contract.js';
 import type { MatrixMessage } from '../plugin/matrix-events.js';
 import type { PluginRoomView } from '../plugin/services.js';
 import type { RoomAdminResult } from './room-admin.js';
+import type { PermissionLevel } from '../permissions/index.js';
 
 /** What a command's `run` gets. */
 export interface CommandInvocation {
@@ -18,8 +19,10 @@ export interface CommandInvocation {
   readonly message: MatrixMessage;
   readonly room: PluginRoomView;
   readonly scope: HandlerScope;
-  /** Listed in `bot.admins`: passed the power check whatever its level. */
+  /** A bridge admin (`bot.admins`, or `admin` in config `permissions`): passed the power check whatever its level. */
   readonly bridgeAdmin: boolean;
+  /** The sender's bridge permission (config `permissions`). */
+  readonly permission: PermissionLevel;
   /** The sender's power level in the room, as the mirror sees it (infinite for v12 creators). */
   readonly senderLevel: number;
   /** `Usage: !op <user> <level>`, with the configured prefix: for answering a malformed call. */
@@ -49,6 +52,8 @@ export interface BotCommand {
   readonly summary: string;
   /** e.g. `<name>`; shown by help. */
   readonly usage?: string;
+  /** Bridge permission the sender needs (config `permissions`; default `user`). */
+  readonly permission?: PermissionLevel;
   /** Power level the sender needs in the room (default 0). */
   readonly powerLevel?: number;
   /** Fewest arguments; fewer gets the usage line. */

@@ -12,6 +12,8 @@ import { InvitePolicy, type BotConfig } from './invite-policy.js';
 import { ManagementRooms } from './management-rooms.js';
 import { RoomAdmin, type RoomAdminResult } from './room-admin.js';
 import { CommandRunner } from './runner.js';
+import type { BotCommand } from './command.js';
+import { Permissions, type PermissionCheck } from '../permissions/index.js';
 
 export interface BotCommandsOptions {
   readonly plugin: Pick<BridgePlugin<unknown>, 'commands'>;
@@ -20,6 +22,12 @@ export interface BotCommandsOptions {
   readonly namespaces: Namespaces;
   /** The `bot` section of the config: prefix and who may invite. */
   readonly config: BotConfig;
+  /** Who may use the bridge (config `permissions`, with `bot.admins` as admins); default: anyone, `bot.admins` admin. */
+  readonly permissions?: PermissionCheck;
+  /** Commands bridgekit adds (logins, relay), after the plugin's. */
+  readonly builtins?: readonly BotCommand[];
+  /** Gets first look at messages in management rooms (answers to a login's questions); true when it took one. */
+  readonly conversation?: { take(message: MatrixMessage): Promise<boolean> };
   /** Where management rooms are remembered (`Sections.botManagementRooms`). */
   readonly managementSection: Section<string>;
   /** The room's current power levels from the homeserver, read as `asUser`. */
@@ -53,7 +61,8 @@ export class BotCommands {
       logger: log,
     });
     this.runner = new CommandRunner({
-      commands: options.plugin.commands ?? [], prefix: options.config.prefix, admins: options.config.admins, bot: puppets.bot, mirror: options.mirror, admin: this.admin, logger: log,
+      commands: [...options.plugin.commands ?? [], ...options.builtins ?? []], prefix: options.config.prefix,
+      permissions: options.permissions ?? new Permissions(undefined, options.config.admins), bot: puppets.bot, mirror: options.mirror, admin: this.admin, logger: log,
     });
   }
 
@@ -83,6 +92,16 @@ export class BotCommands {
     return this.admin.grant(roomId, target, level, onBehalfOf);
   }
 
+  /** Whether the room is some user's management room. */
+  async isManagementRoom(roomId: string): Promise<boolean> {
+    return (await this.managementRooms.ownerOf(roomId)) !== undefined;
+  }
+
+  /** A management room was upgraded: the user's management room is its replacement now. False when it was none. */
+  managementRoomUpgraded(oldRoomId: string, newRoomId: string): Promise<boolean> {
+    return this.managementRooms.moved(oldRoomId, newRoomId);
+  }
+
   /** The user's management room (a direct room with the bot), created on first use. */
   managementRoom(userId: string): Promise<string> {
     return this.managementRooms.managementRoom(userId);
@@ -93,6 +112,7 @@ export class BotCommands {
     // notices), never from media or emotes.
     if (this.options.namespaces.isControlledUser(message.sender) || message.msgtype !== 'm.text') return false;
     const inManagementRoom = (await this.managementRooms.ownerOf(message.roomId)) !== undefined;
+    if (inManagementRoom && await this.options.conversation?.take(message)) return true;
     const line = parseCommandLine(
       { body: message.body, ...(message.html !== undefined ? { html: message.html } : {}), isReply: message.replyTo !== undefined },
       { prefix: this.options.config.prefix, prefixOptional: inManagementRoom },

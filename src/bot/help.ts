@@ -1,5 +1,5 @@
 import type { BotCommand } from './command.js';
-import { escapeHtml } from './command-line.js';
+import { escapeHtml } from '../format/html-parse.js';
 
 /** The built-in command; plugins cannot replace it. */
 export const HELP_NAME = 'help';

@@ -97,6 +97,15 @@ export class ManagementRooms {
     return true;
   }
 
+  /** The management room was upgraded: its replacement is the user's management room now. */
+  async moved(oldRoomId: string, newRoomId: string): Promise<boolean> {
+    const owner = await this.ownerOf(oldRoomId);
+    if (owner === undefined) return false;
+    await this.remember(owner, newRoomId);
+    this.options.logger.info({ roomId: newRoomId, oldRoomId, userId: owner }, 'management room moved to its replacement');
+    return true;
+  }
+
   /** Forgets the room as a management room (the bot left it, or its user did). */
   async drop(roomId: string): Promise<void> {
     const owner = await this.ownerOf(roomId);

@@ -8,12 +8,13 @@ import type { CommandLine } from './command-line.js';
 import { HELP_NAME, helpText } from './help.js';
 import { Replier } from './replier.js';
 import type { RoomAdmin } from './room-admin.js';
+import type { PermissionCheck } from '../permissions/index.js';
 
 export interface CommandRunnerOptions {
   readonly commands: readonly BotCommand[];
   readonly prefix: string;
-  /** Bridge administrators: they pass every power check. */
-  readonly admins: readonly string[];
+  /** Who may use the bridge; its `admin`s pass every power check (config `permissions` and `bot.admins`). */
+  readonly permissions: PermissionCheck;
   readonly bot: Puppet;
   readonly mirror: Pick<Mirror, 'room' | 'resync'>;
   readonly admin: RoomAdmin;
@@ -65,6 +66,13 @@ export class CommandRunner {
       return;
     }
     const command = this.byName.get(line.name);
+    const permission = this.options.permissions.levelOf(message.sender);
+    if (permission === 'none') {
+      // The bridge is not theirs to use: no answer beyond saying so, once per command.
+      log.info({ sender: message.sender }, 'bot command refused: the sender may not use this bridge');
+      await reply('You are not allowed to use this bridge.');
+      return;
+    }
     if (!command) {
       log.info('unknown bot command');
       await reply(`Unknown command "${line.name}". Send ${prefix}${HELP_NAME} for the list of commands.`);
@@ -75,9 +83,15 @@ export class CommandRunner {
       await reply(`I do not know this room's power levels yet, so I cannot check ${prefix}${command.name}. Please try again shortly.`);
       return;
     }
+    const needed = command.permission ?? 'user';
+    if (!this.options.permissions.allows(message.sender, needed)) {
+      log.info({ needed, permission, sender: message.sender }, 'bot command refused: bridge permission too low');
+      await reply(`${prefix}${command.name} needs the bridge permission "${needed}"; you have "${permission}".`);
+      return;
+    }
     const required = command.powerLevel ?? 0;
     const actual = room.powerLevel(message.sender);
-    const bridgeAdmin = this.options.admins.includes(message.sender);
+    const bridgeAdmin = permission === 'admin';
     if (actual < required && !bridgeAdmin) {
       log.info({ required, actual, sender: message.sender }, 'bot command refused: power level too low');
       await reply(`${prefix}${command.name} needs power level ${formatLevel(required)} in this room; you have ${formatLevel(actual)}.`);
@@ -100,6 +114,7 @@ export class CommandRunner {
       scope: source.scope,
       senderLevel: actual,
       bridgeAdmin,
+      permission,
       usage,
       inManagementRoom: source.inManagementRoom,
       reply,

@@ -6,17 +6,22 @@ import { loadRegistration } from '../registration/index.js';
 import { parseConfigCommand } from './args.js';
 import type { Command } from './command.js';
 import { roomReport } from './inspect-format.js';
+import { loginsReport } from './inspect-logins.js';
 import { out, UsageError } from './output.js';
 import { openStoppedStore } from './store-access.js';
 
 const USAGE = `bridgekit inspect room -c config.yaml <roomId|#alias:server> [--all]
+       bridgekit inspect logins -c config.yaml [@user:server]
 
 Prints the mirror's view of a room, read from the store: version, creators, join rule,
 members by membership, the power-level table and space links. An alias is resolved
 through the homeserver's directory. Works on the store while the bridge is stopped.
 
   -c, --config   the bridge config (required)
-  --all          list every member (default: the first 50 of each membership)`;
+  --all          list every member (default: the first 50 of each membership)
+
+inspect logins lists users' logins to the remote network with their last reported state
+(connected, bad_credentials …), all of them or one user's; never their credentials.`;
 
 /** `#alias:server` → room id through the homeserver directory; a room id passes through. */
 async function resolveRoom(config: BridgeConfig, target: string): Promise<string> {
@@ -40,7 +45,7 @@ async function resolveRoom(config: BridgeConfig, target: string): Promise<string
 
 export const inspect: Command = {
   name: 'inspect',
-  summary: 'show the mirror\'s view of a room (inspect room <roomId|alias>)',
+  summary: 'show the mirror\'s view of a room (inspect room <roomId|alias>), or users\' logins (inspect logins)',
   usage: USAGE,
 
   async run(argv) {
@@ -48,6 +53,16 @@ export const inspect: Command = {
     if (!command) return 0;
     const { values, positionals } = command.parsed;
     const [what, target, ...extra] = positionals;
+    if (what === 'logins' && extra.length === 0) {
+      const config = await loadConfig(command.configPath);
+      const store = await openStoppedStore(config.store);
+      try {
+        for (const line of await loginsReport(store, target)) out(line);
+      } finally {
+        await store.close();
+      }
+      return 0;
+    }
     if (what !== 'room' || target === undefined || extra.length > 0) {
       throw new UsageError(`usage: ${USAGE.split('\n')[0]}\nTry 'bridgekit inspect --help'.`);
     }

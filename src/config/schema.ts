@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PERMISSION_LEVELS } from '../permissions/permissions.js';
 
 const httpUrl = z.string({ error: 'must be an http(s) URL' }).refine((value) => {
   try {
@@ -73,6 +74,11 @@ export const configSchema = z.strictObject({
     mediaMaxConcurrent: positiveInt.default(16),
     /** Disk the media relay may keep (temporary files, one download per media shared by all readers). */
     mediaCacheBytes: positiveInt.default(512 * 1024 * 1024),
+    /**
+     * Remote messages caught up per portal at most (the plugin's `fetchHistory`), when the
+     * portal is made and at the first event after a start; 0 turns catch-up off.
+     */
+    backfillLimit: z.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must be 0 or more').default(100),
   }, { error: 'must be a mapping' }),
   /**
    * Fetches of URLs that people outside the operator choose (remote avatars): private,
@@ -99,6 +105,28 @@ export const configSchema = z.strictObject({
       users: z.array(z.string().regex(/^@[^:]+:.+$/, 'must be a user ID'), { error: 'must be a list of user IDs' }).default([]),
       servers: z.array(z.string().min(1), { error: 'must be a list of server names' }).default([]),
     }, { error: 'must be a mapping' }).prefault({}),
+  }, { error: 'must be a mapping' }).prefault({}),
+  /**
+   * Who may use the bridge (docs/permissions.md): user ID, server name or `*` → `none`,
+   * `relay`, `user` or `admin`; the most specific key wins; `bot.admins` are `admin`.
+   * Without this section: `{'*': user}` (anyone may use the bridge).
+   */
+  permissions: z.record(
+    z.string().refine((key) => key === '*' || /^@[^:]+:.+$/.test(key) || /^[^@:\s][^\s]*$/.test(key), 'must be a user ID, a server name or *'),
+    z.enum(PERMISSION_LEVELS, { error: `must be one of ${PERMISSION_LEVELS.join(', ')}` }),
+    { error: 'must be a mapping of user ID, server name or * to a level' },
+  ).default({ '*': 'user' }),
+  /**
+   * Users' logins to the remote network (docs/logins.md): their credentials are encrypted
+   * with this key (AES-256-GCM). `encryptionKey` (at least 32 characters) or
+   * `encryptionKeyFile` (a file holding one); the bridge refuses to start when logins are
+   * stored and the key is missing or not the one they were stored with.
+   */
+  logins: z.strictObject({
+    encryptionKey: z.string({ error: 'must be a string' }).min(32, 'must be at least 32 characters').optional(),
+    encryptionKeyFile: z.string({ error: 'must be a path' }).min(1, 'must not be empty').optional(),
+    /** How long a login that was started may wait for its next step. */
+    stepTimeoutSeconds: positiveInt.default(600),
   }, { error: 'must be a mapping' }).prefault({}),
   inbox: z.strictObject({
     /** Unhandled items above which transactions are answered 503 until the backlog drains. */
@@ -145,6 +173,42 @@ export const configSchema = z.strictObject({
     /** When the crypto store was lost: make a new device (logged as an error) instead of refusing to start. */
     newDeviceIfStoreLost: z.boolean({ error: 'must be true or false' }).default(false),
   }, { error: 'must be a mapping' }).prefault({}),
+  /**
+   * Double puppeting: what a user sends on the remote network from another client appears
+   * in Matrix from their own Matrix account. `secrets`, per homeserver domain:
+   * `as_token:<token>` of an appservice registered on that homeserver whose user namespace
+   * (exclusive: false) holds its users; bridgekit logs in as them with it
+   * (`m.login.application_service`). `servers`: client-server URLs of homeservers other
+   * than this bridge's own, by domain. Users of a domain without a secret get their ghost.
+   */
+  doublePuppet: z.strictObject({
+    secrets: z.record(
+      z.string().min(1, 'must not be empty'),
+      z.string({ error: 'must be a string' }).regex(/^as_token:\S+$/, 'must be as_token:<token>'),
+      { error: 'must be a mapping of domain to secret' },
+    ).default({}),
+    servers: z.record(z.string().min(1, 'must not be empty'), httpUrl, { error: 'must be a mapping of domain to URL' }).default({}),
+  }, { error: 'must be a mapping' }).prefault({}),
+  /**
+   * The provisioning API (docs/provisioning.md) under `/_matrix/provision/v1/` on the
+   * bridge's listener: off without this section. Callers authenticate with a Matrix OpenID
+   * token or, for trusted integrations, with `sharedSecret` and `?user_id=`.
+   */
+  provisioning: z.strictObject({
+    enabled: z.boolean({ error: 'must be true or false' }).default(true),
+    /** For trusted integrations (`Authorization: Bearer <sharedSecret>` plus `?user_id=`); no secret, no such access. */
+    sharedSecret: z.string({ error: 'must be a string' }).min(32, 'must be at least 32 characters').optional(),
+    /** Browser origins allowed to call the API (CORS), e.g. `https://app.example.org`; `*` for any. */
+    allowedOrigins: z.array(z.string().min(1, 'must not be empty'), { error: 'must be a list of origins' }).default([]),
+    /**
+     * Accept OpenID tokens of users on other homeservers, checked at `https://<their server
+     * name>/_matrix/federation/v1/openid/userinfo` through the guarded fetcher. Off: only
+     * users of `homeserver.domain`.
+     */
+    federatedOpenId: z.boolean({ error: 'must be true or false' }).default(false),
+    /** How long a checked OpenID token is trusted without asking again (at most until its expiry as far as known). */
+    openIdCacheSeconds: z.number({ error: 'must be a number' }).int('must be an integer').min(0).default(300),
+  }, { error: 'must be a mapping' }).default({ enabled: false, allowedOrigins: [], federatedOpenId: false, openIdCacheSeconds: 300 }),
   logging: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',

@@ -54,6 +54,11 @@ export interface HomeserverClientOptions {
   readonly asToken: string;
   /** The appservice bot (`sender_localpart` on the homeserver's domain). */
   readonly botUserId: string;
+  /**
+   * The token is one user's own access token (`botUserId` is that user), not an
+   * appservice's: `asUser` is never sent as `?user_id=` (double puppeting).
+   */
+  readonly userToken?: boolean;
   readonly logger?: Logger;
   readonly retry?: Partial<RetryPolicy>;
   readonly onResponse?: (info: ResponseInfo) => void;
@@ -181,7 +186,7 @@ export class HomeserverClient {
       if (Array.isArray(value)) for (const item of value) params.append(key, String(item));
       else params.append(key, String(value));
     }
-    if (options.asUser !== undefined) params.set('user_id', options.asUser);
+    if (options.asUser !== undefined && this.options.userToken !== true) params.set('user_id', options.asUser);
     const query = params.toString();
     return `${this.baseUrl}${path}${query ? `?${query}` : ''}`;
   }

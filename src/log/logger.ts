@@ -7,7 +7,7 @@ export type { Logger };
  * its top level, or up to two levels down (`registration.hs_token`, `req.headers.authorization`).
  * Tokens travel in registrations, configs, request headers and query strings.
  */
-export const SECRET_KEYS: ReadonlySet<string> = new Set(['as_token', 'hs_token', 'access_token', 'token', 'secret', 'password', 'authorization']);
+export const SECRET_KEYS: ReadonlySet<string> = new Set(['as_token', 'hs_token', 'access_token', 'token', 'secret', 'password', 'authorization', 'credentials', 'encryptionKey']);
 const CENSOR = '[redacted]';
 
 /**

@@ -13,6 +13,8 @@ export interface MetricSources {
   readonly mirrorCachedRooms: () => number;
   /** The store's write health: failing now, and failed batches since it opened. */
   readonly storeWrites?: () => { readonly failing: boolean; readonly failedBatches: number };
+  /** Users' logins per state (plugins with logins). */
+  readonly loginStates?: () => Readonly<Record<string, number>>;
 }
 
 export interface BridgeMetricsOptions {
@@ -137,6 +139,12 @@ export class BridgeMetrics {
     new Counter({
       name: 'bridgekit_store_write_failures_total', help: 'Store batches that failed to write since the bridge started', registers: [r],
       collect() { this.reset(); this.inc(sources()?.storeWrites?.().failedBatches ?? 0); },
+    });
+    new Gauge({
+      name: 'bridgekit_logins', help: 'Users\' logins to the remote network, by state (connected, bad_credentials …)', labelNames: ['state'], registers: [r],
+      collect() {
+        for (const [state, n] of Object.entries(sources()?.loginStates?.() ?? {})) this.set({ state }, n);
+      },
     });
     new Gauge({
       name: 'bridgekit_mirror_cached_rooms', help: 'Rooms whose summaries the mirror holds in memory (bounded)', registers: [r],

@@ -17,6 +17,8 @@ export interface MetricsRuntimeOptions {
   readonly inbox: Inbox;
   readonly mirror: Pick<Mirror, 'cachedRooms'>;
   readonly logger: Logger;
+  /** Users' logins per state, when the plugin has logins. */
+  readonly loginStates?: () => Readonly<Record<string, number>>;
   /** How long a `/ready` homeserver probe is reused (default 5 s). */
   readonly readyCacheMs?: number;
 }
@@ -43,6 +45,7 @@ export function startMetricsServer(options: MetricsRuntimeOptions): Promise<Metr
     mirrorRooms: shared(() => countKeys(store, MirrorSections.rooms)),
     mirrorCachedRooms: () => options.mirror.cachedRooms,
     storeWrites: () => store.health,
+    ...(options.loginStates ? { loginStates: options.loginStates } : {}),
   });
   const readiness = new Readiness({
     storeOpen: () => store.db.status === 'open',

@@ -36,8 +36,14 @@ import type { BotCommand } from '../bot/command.js';
 import type { PluginHttp } from './http.js';
 import type { MediaDownload } from '../homeserver/index.js';
 import type { GuardedResponse } from '../net/index.js';
+import type { PluginProvisioning } from './provisioning.js';
+import type { LoginSupport, PluginLogins, RelayInfo, UserLogin } from '../logins/contract.js';
+import type { BridgeInfo, BridgeInfoSection } from './bridge-info/types.js';
+import type { HistoryMessage, HistoryRequest } from './remote/history.js';
+import type { RoomUpgrade } from './upgrades/types.js';
 
 export type { RemoteEvent, RemoteUser, RemoteChannel, PushResult };
+export type { BridgeInfo, BridgeInfoSection, HistoryMessage, HistoryRequest, RoomUpgrade };
 export type {
   MatrixMessage, MatrixEdit, MatrixReaction, MatrixRedaction, MembershipChange, StateChange,
   TypingUpdate, ReceiptUpdate, PresenceUpdate, UndecryptableEvent, EncryptionInfo,
@@ -49,7 +55,10 @@ export interface Capabilities {
   readonly edits?: boolean;
   readonly reactions?: boolean;
   readonly redactions?: boolean;
-  /** Without it, replies arrive as plain messages (their fallback text). */
+  /**
+   * With it, replies arrive with `replyTo` and without their fallback (`<mx-reply>` and the
+   * `> ` quote lines are stripped). Without it, replies arrive as plain messages (their fallback text).
+   */
   readonly replies?: boolean;
   /** Without it, thread messages arrive as plain messages. */
   readonly threads?: boolean;
@@ -115,6 +124,8 @@ export interface PluginContext<Config = unknown> {
      */
     fetchRemote(url: string): Promise<GuardedResponse>;
   };
+  /** Users' logins (docs/logins.md): report their states, look them up. Empty unless the plugin declares `logins`. */
+  readonly logins: PluginLogins;
 }
 
 /** Given with each Matrix-side event. */
@@ -128,6 +139,16 @@ export interface HandlerScope {
   readonly attempt: number;
   /** True when throwing now makes the event a dead letter: the time to tell the user it failed. */
   readonly lastAttempt: boolean;
+  /**
+   * The sender's logins (docs/logins.md), to send through one of them. Empty when they
+   * have none, the event has no single sender, or the plugin declares no `logins`.
+   */
+  readonly logins: readonly UserLogin[];
+  /**
+   * Set when the sender has no login and the portal's relay is on (docs/relay.md): send
+   * through the relay account, the text made with `relay.format`.
+   */
+  readonly relay?: RelayInfo;
 }
 
 export interface BridgePlugin<Config = unknown> {
@@ -138,6 +159,19 @@ export interface BridgePlugin<Config = unknown> {
   readonly configSchema?: StandardSchemaV1<unknown, Config>;
   /** Bot commands, in addition to the built-in `help`. */
   readonly commands?: ReadonlyArray<BotCommand>;
+  /**
+   * Users log in to the remote network with their own accounts (docs/logins.md): bridgekit
+   * adds the `login`, `logout`, `logins` and `relay` commands, stores the logins and hands
+   * each Matrix event the sender's logins (`scope.logins`) or the portal's relay (`scope.relay`).
+   */
+  readonly logins?: LoginSupport;
+  /**
+   * What every portal's `m.bridge` state event (MSC2346, with its unstable twin
+   * `uk.half-shot.bridge`) says: protocol and network, here; each channel from its
+   * `RemoteChannel`. Called once at start with the validated plugin config (e.g. the server
+   * a bridge connects to). Without it, portals carry no bridge info. See docs/bridge-info.md.
+   */
+  bridgeInfo?(config: Config): BridgeInfo;
 
   /** Called once before any event; connect to the remote network here. */
   start(ctx: PluginContext<Config>): Promise<void>;
@@ -162,6 +196,23 @@ export interface BridgePlugin<Config = unknown> {
   /** Does this remote channel exist? bridgekit creates the portal with the alias. */
   lookupChannel?(remoteChannelId: string): Promise<RemoteChannel | undefined>;
 
+  /**
+   * The channel's history, for a network that keeps it: messages between `after` (the last
+   * one bridged, exclusive) and `before` (exclusive), oldest first, at most `limit` (the
+   * newest ones if there are more), each with its remote `ts`. Asked when a portal is made
+   * and on a channel's first event after a start; bridgekit posts them before anything live
+   * of that portal, skipping any already bridged. Forward only: Matrix has no way to insert
+   * into the past. See docs/backfill.md.
+   */
+  fetchHistory?(channel: RemoteChannel, request: HistoryRequest): Promise<readonly HistoryMessage[]>;
+
+  /**
+   * A portal was upgraded and bridgekit followed it: the bot and the ghosts are in the new
+   * room and the channel maps to it. Rooms the plugin keeps by id move here. Nothing is sent
+   * to the old room any more (puppets refuse, naming the replacement). See docs/room-upgrades.md.
+   */
+  onRoomUpgrade?(upgrade: RoomUpgrade): Promise<void>;
+
   /** Any other event in a room the bridge is in (custom types), after the mirror saw it. */
   onOtherEvent?(event: RoomEvent, room: PluginRoomView, scope: HandlerScope): Promise<void>;
 
@@ -173,6 +224,9 @@ export interface BridgePlugin<Config = unknown> {
    * key comes later, the same event arrives again, decrypted, with `encryption.late: true`.
    */
   onUndecryptable?(event: UndecryptableEvent, room: PluginRoomView, scope: HandlerScope): Promise<void>;
+
+  /** Resolve, direct chats, bridge and unbridge in the provisioning API (docs/provisioning.md). */
+  readonly provisioning?: PluginProvisioning;
 }
 
 /** Helper for authors: returns the plugin unchanged, with its config type inferred. */

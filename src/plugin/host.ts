@@ -5,6 +5,8 @@ import type { Namespaces } from '../registration/index.js';
 import type { Section } from '../store/index.js';
 import type { Mirror, RoomView } from '../mirror/index.js';
 import type { BridgePlugin, Capability, HandlerScope } from './contract.js';
+import { stripReplyFallback } from '../format/index.js';
+import { DOUBLE_PUPPET_MARKER } from '../puppets/double/index.js';
 import { classify, classifyEphemeral, type ClassifiedEvent, type EncryptionInfo } from './matrix-events.js';
 
 /** What the crypto part made of an encrypted event: the decrypted one's flag, or why it could not. */
@@ -13,6 +15,9 @@ import { capabilitiesForMessage, missing, refusalNotice } from './capabilities.j
 import type { Mappings } from './mappings.js';
 import { TransactionalKeyValue } from './kv.js';
 import type { MemberRooms } from './remote/member-rooms.js';
+import type { RelayInfo, UserLogin } from '../logins/contract.js';
+import type { SenderGate } from '../logins/sender-gate.js';
+import { displayNameIn } from '../logins/display-name.js';
 
 /** Said once per room, the first time the bot cannot read a message there. */
 const UNDECRYPTABLE_NOTICE = 'I could not decrypt a message in this room, so it was not passed on. '
@@ -34,6 +39,9 @@ function withCrypto(classified: ClassifiedEvent, crypto: CryptoOutcome | undefin
   }
 }
 
+/** What a person sends: these need a login or the portal's relay when the plugin requires logins. */
+const SENDS: ReadonlySet<ClassifiedEvent['kind']> = new Set(['message', 'edit', 'reaction', 'redaction']);
+
 /** State changes that count as room metadata. */
 const METADATA_TYPES = new Set(['m.room.name', 'm.room.topic', 'm.room.avatar']);
 
@@ -47,9 +55,16 @@ export interface PluginHostDeps {
   readonly notify: (roomId: string, text: string, key: string) => Promise<void>;
   /** Gets first look at messages (bot commands); true when it took the message. */
   readonly intercept?: (event: ClassifiedEvent, room: RoomView, scope: HandlerScope) => Promise<boolean>;
+  /** Plugins with logins: whose events go on, through a login or the portal's relay (`scope.logins`, `scope.relay`). */
+  readonly senders?: SenderGate;
   /** Which portals a user is in: fed every member event here, asked before presence goes to the plugin. */
   readonly memberRooms: Pick<MemberRooms, 'observe' | 'sharesPortal'>;
   readonly logger: Logger;
+  /**
+   * The double-puppet marker's value on events this bridge sent as real users (the
+   * appservice id): their echo is dropped like a ghost's. Undefined: no double puppeting.
+   */
+  readonly doublePuppetSource?: string;
 }
 
 /**
@@ -75,22 +90,28 @@ export class PluginHost {
     }
   }
 
-  private async handleEvent(event: RoomEvent, scope: HandlerScope, crypto?: CryptoOutcome): Promise<void> {
+  private async handleEvent(event: RoomEvent, scope: EventScope, crypto?: CryptoOutcome): Promise<void> {
     const { plugin, mirror, namespaces } = this.deps;
     const room = await mirror.room(event.room_id);
     if (!room) return;
+    // What we sent as a real user (a double puppet, marked in its content) came from the
+    // remote side: not a command to the bot, not a message for the plugin.
+    if (this.isDoublePuppetEcho(event)) return;
     const classified = withCrypto(classify(event), crypto);
     if (this.deps.intercept && await this.deps.intercept(classified, room, scope)) return;
     // Echo suppression: what our own users did came from us.
     if (namespaces.isControlledUser(event.sender)) return;
+    if (!await this.judgeSender(classified, room, event, scope)) return;
 
     switch (classified.kind) {
       case 'message': {
         const m = classified.value;
         if (!await this.allowed(capabilitiesForMessage(m), room, event, scope)) return;
-        // Most messages are neither replies nor in threads: they go as they are.
+        // Most messages are neither replies nor in threads: they go as they are. A plugin that
+        // carries replies gets them without their fallback (the quote clients put before a
+        // reply); to one that does not, the fallback is all that says what was answered.
         const plain = m.replyTo === undefined && m.thread === undefined ? m : {
-          ...m,
+          ...(m.replyTo !== undefined && plugin.capabilities.replies ? stripReplyFallback(m) : m),
           replyTo: plugin.capabilities.replies && m.replyTo ? { ...m.replyTo, remoteId: await this.remoteId(m.replyTo.eventId) } : undefined,
           thread: plugin.capabilities.threads && m.thread ? { ...m.thread, remoteRootId: await this.remoteId(m.thread.rootId) } : undefined,
         };
@@ -153,6 +174,33 @@ export class PluginHost {
     }
   }
 
+  /**
+   * With logins: the sender's logins on the scope; a person's message, edit, reaction or
+   * redaction without a login goes through the portal's relay or not at all (told once).
+   */
+  private async judgeSender(classified: ClassifiedEvent, room: RoomView, event: RoomEvent, scope: EventScope): Promise<boolean> {
+    const gate = this.deps.senders;
+    if (!gate) return true;
+    if (!SENDS.has(classified.kind)) {
+      scope.logins = gate.loginsOf(event.sender);
+      return true;
+    }
+    const verdict = await gate.judge(event.sender, room.roomId, () => displayNameIn(room, event.sender));
+    if (verdict.go) {
+      scope.logins = verdict.logins;
+      if (verdict.relay) scope.relay = verdict.relay;
+      return true;
+    }
+    scope.logger.info({ sender: event.sender, kind: classified.kind }, 'not bridged: the sender has no login and the room no relay');
+    if (verdict.tell) await this.deps.notify(room.roomId, verdict.tell, `not-bridged:${event.event_id}`);
+    return false;
+  }
+
+  private isDoublePuppetEcho(event: RoomEvent): boolean {
+    const source = this.deps.doublePuppetSource;
+    return source !== undefined && event.content[DOUBLE_PUPPET_MARKER] === source;
+  }
+
   /** True when the plugin carries all of `needed`; otherwise tells the sender, once per event. */
   private async allowed(needed: readonly Capability[], room: RoomView, event: RoomEvent, scope: HandlerScope): Promise<boolean> {
     const lacking = missing(this.deps.plugin.capabilities, needed);
@@ -177,6 +225,9 @@ export class PluginHost {
  */
 class EventScope implements HandlerScope {
   private kvView: TransactionalKeyValue | undefined;
+  /** Set by the host for plugins with logins (see `judgeSender`). */
+  logins: readonly UserLogin[] = [];
+  relay: RelayInfo | undefined;
 
   constructor(private readonly ctx: HandlerContext, private readonly kvSection: Section<unknown>) {}
 

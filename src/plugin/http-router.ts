@@ -6,7 +6,8 @@ import type { PluginHttp, PluginRouteHandler, PluginRouteOptions } from './http.
 
 const BODY_LIMIT = 1024 * 1024;
 
-function flat(record: Record<string, string | string[] | undefined>): Record<string, string> {
+/** A query's values, the first of each repeated key. */
+export function flat(record: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(record)) if (v !== undefined) out[k] = Array.isArray(v) ? v[0] ?? '' : v;
   return out;

@@ -57,9 +57,23 @@ export class StoredMappings implements Mappings {
     await this.afterLink?.(roomId);
   }
 
+  /** The channel's portal is now `to` (an upgraded room's replacement); `from` is no one's portal. */
+  async moveChannel(channelId: string, from: string, to: string): Promise<void> {
+    await this.write([[key.channel(channelId), to], [key.room(to), channelId], [key.room(from), undefined]]);
+    await this.afterLink?.(to);
+  }
+
   async unlinkChannel(channelId: string, work?: UnitOfWork): Promise<void> {
     const roomId = await this.roomForChannel(channelId);
     await this.write([[key.channel(channelId), undefined], ...(roomId ? [[key.room(roomId), undefined] as [string, undefined]] : [])], work);
+  }
+
+  /** Every linked channel and its room, in channel id order. */
+  async *channels(): AsyncGenerator<readonly [channelId: string, roomId: string]> {
+    const prefix = 'channel>';
+    for await (const [k, v] of this.section.iterator({ gte: prefix, lt: 'channel?' })) {
+      if (typeof v === 'string') yield [k.slice(prefix.length), v];
+    }
   }
 
   async eventForRemote(roomId: string, remoteId: string): Promise<string | undefined> {
@@ -73,4 +87,30 @@ export class StoredMappings implements Mappings {
   async linkMessage(roomId: string, remoteId: string, eventId: string, work?: UnitOfWork): Promise<void> {
     await this.write([[key.remote(roomId, remoteId), eventId], [key.event(eventId), { roomId, remoteId }]], work);
   }
+}
+
+/** What the bridge does when the plugin links or unlinks a room itself (its bridge info). */
+export interface LinkListener {
+  linked(channelId: string, roomId: string): void;
+  unlinked(channelId: string, roomId: string): void;
+}
+
+/** The mappings as a plugin sees them: `listener` hears of the links the plugin makes and undoes itself. */
+export function pluginFacingMappings(mappings: Mappings, listener: LinkListener): Mappings {
+  return {
+    roomForChannel: (channelId) => mappings.roomForChannel(channelId),
+    channelForRoom: (roomId) => mappings.channelForRoom(roomId),
+    async linkChannel(channelId, roomId) {
+      await mappings.linkChannel(channelId, roomId);
+      listener.linked(channelId, roomId);
+    },
+    async unlinkChannel(channelId) {
+      const roomId = await mappings.roomForChannel(channelId);
+      await mappings.unlinkChannel(channelId);
+      if (roomId !== undefined) listener.unlinked(channelId, roomId);
+    },
+    eventForRemote: (roomId, remoteId) => mappings.eventForRemote(roomId, remoteId),
+    remoteForEvent: (eventId) => mappings.remoteForEvent(eventId),
+    linkMessage: (roomId, remoteId, eventId) => mappings.linkMessage(roomId, remoteId, eventId),
+  };
 }

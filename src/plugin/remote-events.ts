@@ -10,6 +10,13 @@ export interface RemoteUser {
   readonly displayName?: string;
   /** `mxc://`, or `http(s)://` (downloaded and uploaded once per content). */
   readonly avatarUrl?: string;
+  /**
+   * The Matrix user this remote account belongs to (they logged in to the bridge with it).
+   * Their messages, edits, reactions and redactions from other clients are then posted as
+   * them, not as a ghost (double puppeting, config `doublePuppet`), without an echo back to
+   * the plugin; without double puppeting for their homeserver, as the ghost.
+   */
+  readonly matrixUserId?: string;
 }
 
 /** A remote channel, group or conversation: one portal room. */
@@ -18,6 +25,8 @@ export interface RemoteChannel {
   readonly name?: string;
   readonly topic?: string;
   readonly avatarUrl?: string;
+  /** A link to the channel outside Matrix (its web page, an `irc://` URL): shown in the portal's bridge info. */
+  readonly externalUrl?: string;
   /** A one-to-one conversation: the portal is a direct-message room. */
   readonly isDirect?: boolean;
   /** Matrix users to invite when the portal is created (e.g. the other side of a DM). */

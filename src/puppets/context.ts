@@ -1,3 +1,4 @@
+import type { JsonObject } from '../events/types.js';
 import type { HomeserverApi } from '../homeserver/index.js';
 import type { Logger } from '../log/logger.js';
 import type { Mirror } from '../mirror/index.js';
@@ -35,6 +36,8 @@ export interface PuppetContext {
   readonly typing: TypingTracker;
   /** `<roomId>\0<userId>` of joins whose outcome is unknown (timed out): checked before any new join. */
   readonly uncertainJoins: Set<string>;
+  /** Added to the content of every event sent (the double-puppet marker). */
+  readonly extraContent?: JsonObject;
 }
 
 /** Per-request controls every puppet operation passes through to the homeserver client. */

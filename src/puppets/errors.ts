@@ -54,6 +54,9 @@ export class PermissionDenied extends Error {
   }
 }
 
+/** The rule named when a puppet would send into a room that was upgraded (it has a tombstone). */
+export const ROOM_UPGRADED = 'bridgekit puppets: room upgraded (m.room.tombstone)';
+
 /** The rule named when the mirror cannot judge a room at all. */
 export const MIRROR_CANNOT_JUDGE = 'bridgekit puppets: room unknown to the mirror';
 

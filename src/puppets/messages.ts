@@ -121,6 +121,7 @@ export class Messages {
     await this.ctx.permissions.redact(this.userId, roomId, options.eventSender ?? this.userId);
     const redactionId = await this.ctx.api.events.redact(roomId, eventId, {
       asUser: this.userId,
+      ...(this.ctx.extraContent !== undefined ? { content: this.ctx.extraContent } : {}),
       ...(options.reason !== undefined ? { reason: options.reason } : {}),
       ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
       ...controlsOf(options),
@@ -130,7 +131,8 @@ export class Messages {
   }
 
   private async sendChecked(roomId: string, type: string, content: JsonObject, options: SendOptions): Promise<string> {
-    const eventId = await this.ctx.api.events.send(roomId, type, content, {
+    const body = this.ctx.extraContent === undefined ? content : { ...content, ...this.ctx.extraContent };
+    const eventId = await this.ctx.api.events.send(roomId, type, body, {
       asUser: this.userId,
       ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
       ...(options.ts !== undefined ? { ts: options.ts } : {}),

@@ -5,7 +5,7 @@ import {
   type AuthState, type Membership, type Verdict,
 } from '../mirror/index.js';
 import type { PuppetMirror, UnjudgedRoomPolicy } from './context.js';
-import { PermissionDenied, cannotJudge } from './errors.js';
+import { PermissionDenied, ROOM_UPGRADED, cannotJudge } from './errors.js';
 import { judgeRoom, type JudgedRoom } from './room-judge.js';
 import type { UnechoedWrites } from './unechoed.js';
 
@@ -71,11 +71,27 @@ export class Permissions {
   }
 
   /** With `content`, also what the endpoint refuses whatever the levels (size, content shape). */
-  sendMessage(userId: string, roomId: string, type: string, content?: JsonObject): Promise<void> {
+  async sendMessage(userId: string, roomId: string, type: string, content?: JsonObject): Promise<void> {
+    await this.notUpgraded(userId, roomId, `send ${type}`);
     return this.check({ userId, roomId, action: `send ${type}`, ask: (s) => canSendMessage(s, userId, type, content) });
   }
 
-  sendState(userId: string, roomId: string, type: string, stateKey: string, content: JsonObject): Promise<void> {
+  /**
+   * Nothing is sent into a room that was upgraded (it has an `m.room.tombstone`): what
+   * would have gone there belongs in the replacement room, which the error names.
+   */
+  private async notUpgraded(userId: string, roomId: string, action: string): Promise<void> {
+    const replacement = (await this.mirror.room(roomId))?.tombstone?.replacementRoom;
+    if (replacement === undefined) return;
+    throw new PermissionDenied({
+      userId, roomId, action,
+      verdict: { allowed: false, rule: ROOM_UPGRADED, reason: `the room was upgraded: ${replacement} replaces it` },
+    });
+  }
+
+  async sendState(userId: string, roomId: string, type: string, stateKey: string, content: JsonObject): Promise<void> {
+    // Leaving (or removing someone) is all that still makes sense in a room that was replaced.
+    if (!(type === 'm.room.member' && content['membership'] === 'leave')) await this.notUpgraded(userId, roomId, `set ${type}`);
     const about = type === 'm.room.member' ? [stateKey] : [];
     const action = `set ${type}${stateKey === '' ? '' : ` (${stateKey})`}`;
     return this.check({ userId, roomId, action, about, ask: (s) => canSendState(s, userId, type, stateKey, content) });

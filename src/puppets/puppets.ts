@@ -8,6 +8,8 @@ import { Lru } from '../util/lru.js';
 import { Permissions } from './permissions.js';
 import { ProfileRecords } from './profile-records.js';
 import { Puppet } from './puppet.js';
+import { Messages } from './messages.js';
+import type { JsonObject } from '../events/types.js';
 import { Registrar } from './registrar.js';
 import { TypingTracker } from './typing.js';
 import { UnechoedWrites } from './unechoed.js';
@@ -37,7 +39,10 @@ export class Puppets {
   private readonly ctx: PuppetContext;
   private readonly cache: Lru<string, Puppet>;
 
+  private readonly store: Store;
+
   constructor(options: PuppetsOptions) {
+    this.store = options.store;
     const botUserId = options.namespaces.botUserId;
     if (botUserId !== options.api.client.botUserId) {
       throw new Error(`the registration's bot ${botUserId} is not the homeserver client's bot ${options.api.client.botUserId}`);
@@ -77,6 +82,16 @@ export class Puppets {
       this.cache.set(userId, puppet);
     }
     return puppet;
+  }
+
+  /**
+   * @internal
+   * Message sends as a real Matrix user through `api` (made with their own access token:
+   * double puppeting), judged by the same permission engine; `extraContent` goes into
+   * every event (the marker by which the bridge knows its own double-puppeted events).
+   */
+  messagesAs(userId: string, api: HomeserverApi, extraContent: JsonObject): Messages {
+    return new Messages({ ...this.ctx, api, uploads: new UploadCache(this.store, api), extraContent }, userId);
   }
 
   /** Stops every typing refresh (shutdown); the homeserver lets the notifications time out. */

@@ -13,16 +13,26 @@ import { Sections, Store } from '../store/index.js';
 import type { BridgePlugin } from '../plugin/contract.js';
 import { loadPlugin, validatePluginConfig } from '../plugin/loader.js';
 import { PluginHost } from '../plugin/host.js';
-import { StoredMappings } from '../plugin/mappings.js';
+import { pluginFacingMappings, StoredMappings } from '../plugin/mappings.js';
 import { DirectKeyValue } from '../plugin/kv.js';
 import { PluginRouter } from '../plugin/http-router.js';
 import { GhostIds } from '../plugin/ghost-ids.js';
 import { RemotePipeline } from '../plugin/remote/pipeline.js';
+import { DoublePuppets } from '../puppets/double/index.js';
 import { MemberRooms } from '../plugin/remote/member-rooms.js';
+import { RoomUpgrades } from '../plugin/upgrades/room-upgrades.js';
 import { queryHandlersFor } from '../plugin/queries.js';
 import { BotCommands } from '../bot/commands.js';
+import { Permissions } from '../permissions/index.js';
+import type { LoginService, PluginLogins } from '../logins/index.js';
+import { BridgeLogins } from '../logins/bridge-logins.js';
 import { BridgeMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
 import { watchHomeserver } from './homeserver-watch.js';
+import { bridgeStateProbe } from '../provisioning/bridge-state.js';
+import { createProvisioning } from '../provisioning/index.js';
+
+/** A plugin without logins sees none. */
+const NO_LOGINS: PluginLogins = { report: async () => undefined, forUser: () => [], get: () => undefined, remove: async () => undefined };
 
 /** How long a relayed media file is reused for more link requests (short: quarantined media stops soon). */
 const MEDIA_KEEP_MS = 5 * 60_000;
@@ -74,6 +84,8 @@ export interface RunningBridge {
   readonly puppets: Puppets;
   /** @internal The bridge bot: `makeRoomAdmin`, `managementRoom`. */
   readonly bot: BotCommands;
+  /** @internal The login service (for the provisioning API and tests); undefined when the plugin has no logins. */
+  readonly logins?: LoginService;
 }
 
 /**
@@ -114,26 +126,71 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     maxBytes: config.bridge.mediaMaxBytes, cacheBytes: config.bridge.mediaCacheBytes, keepMs: MEDIA_KEEP_MS,
   });
   memberRooms = new MemberRooms(store, mirror, mappings);
+  const secrets = config.doublePuppet.secrets;
+  const doublePuppets = Object.keys(secrets).length === 0 ? undefined : new DoublePuppets({
+    secrets, servers: config.doublePuppet.servers, ownDomain: config.homeserver.domain, ownUrl: config.homeserver.url,
+    source: registration.id, puppets, mirror, store, logger: logger.child({ component: 'double-puppets' }),
+  });
+  let upgrades: RoomUpgrades | undefined;
   const remote = new RemotePipeline({
-    puppets, mirror, mappings, ghosts, api, store, memberRooms, logger: pluginLog,
+    puppets, mirror, mappings, ghosts, api, store, memberRooms, logger: pluginLog, doublePuppets,
     presenceRefreshMs: options.presenceRefreshMs ?? config.bridge.presenceRefreshSeconds * 1000,
     outbound: config.outbound,
     encryptNewPortals: config.encryption.enabled && config.encryption.default,
+    bridgeInfo: plugin.bridgeInfo?.(pluginConfig),
+    pluginName: plugin.name,
+    ...(plugin.fetchHistory ? { fetchHistory: plugin.fetchHistory.bind(plugin) } : {}),
+    backfillLimit: config.bridge.backfillLimit,
+    currentRoom: (channelId, roomId) => upgrades!.current(channelId, roomId),
+    predecessorOf: (roomId) => upgrades!.predecessor(roomId),
   });
+  const permissions = new Permissions(config.permissions, config.bot.admins);
+  let logins: BridgeLogins | undefined;
+  try {
+    logins = plugin.logins ? await BridgeLogins.open({
+      support: plugin.logins, config: config.logins, configDir: config.configDir, store, permissions, bot: puppets.bot,
+      commandPrefix: config.bot.prefix, logger: pluginLog.child({ component: 'logins' }),
+      tellUser: async (userId, text, key) => {
+        await puppets.bot.sendNotice(await commands.managementRoom(userId), text, { idempotencyKey: key });
+      },
+      isPortal: async (roomId) => await mappings.channelForRoom(roomId) !== undefined,
+    }) : undefined;
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  // The plugin's view: a room it links itself (a plumbed room) gets its bridge info too, withdrawn when unlinked.
+  const pluginMappings = pluginFacingMappings(mappings, remote);
   const commands = new BotCommands({
-    plugin, puppets, mirror, namespaces, config: config.bot, logger: pluginLog,
+    plugin, puppets, mirror, namespaces, config: config.bot, logger: pluginLog, permissions,
+    ...(logins ? { builtins: logins.commands, conversation: logins.conversation } : {}),
     managementSection: store.section<string>(Sections.botManagementRooms),
     readPowerLevels: (roomId, asUser) => api.rooms.getStateContent(roomId, 'm.room.power_levels', '', { asUser }),
   });
 
+  upgrades = new RoomUpgrades({
+    mirror, puppets, namespaces, mappings, memberRooms, store, logger: pluginLog,
+    inChannel: (channelId, task) => remote.runInChannel(channelId, task),
+    linked: (channelId, roomId) => remote.linked(channelId, roomId),
+    isManagementRoom: (roomId) => commands.isManagementRoom(roomId),
+    managementRoomUpgraded: (oldRoomId, newRoomId) => commands.managementRoomUpgraded(oldRoomId, newRoomId),
+    ...(plugin.onRoomUpgrade ? { onRoomUpgrade: plugin.onRoomUpgrade.bind(plugin) } : {}),
+  });
+  const roomUpgrades = upgrades;
+
   const notify = (roomId: string, text: string, key: string) => puppets.bot.sendNotice(roomId, text, { idempotencyKey: key }).then(() => undefined);
   const host = new PluginHost({
     plugin, mirror, namespaces, mappings, kvSection, memberRooms, logger: pluginLog, notify,
+    ...(doublePuppets ? { doublePuppetSource: registration.id } : {}),
     intercept: (event, room, scope) => commands.intercept(event, room, scope),
+    ...(logins ? { senders: logins.senders } : {}),
   });
   const handlePlain: ItemHandler = async (item, ctx) => {
     // The mirror first: the plugin sees the room as it stands right after the event.
-    if (item.kind === 'event') await mirror.apply(item.event, { firstDelivery: ctx.firstDelivery });
+    if (item.kind === 'event') {
+      await mirror.apply(item.event, { firstDelivery: ctx.firstDelivery });
+      await roomUpgrades.observe(item.event);
+    }
     await host.handle(item, ctx);
   };
   let encryption: BridgeEncryption | undefined;
@@ -153,6 +210,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     ? encryption.handler(async (event, ctx, crypto, original) => {
       // The encrypted event itself goes to the mirror (it is what the room holds), the plaintext to the plugin.
       await mirror.apply(original ?? event, { firstDelivery: ctx.firstDelivery });
+      await roomUpgrades.observe(event);
       await host.handle({ kind: 'event', event }, ctx, crypto);
     }, handlePlain)
     : handlePlain;
@@ -168,7 +226,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       bot: puppets.bot,
       puppets,
       room: (roomId) => mirror.room(roomId),
-      mappings,
+      mappings: pluginMappings,
       kv: new DirectKeyValue(kvSection),
       remote: { push: (event) => remote.push(event) },
       http,
@@ -179,8 +237,17 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
         download: (mxc) => api.media.download(mxc, { maxBytes: config.bridge.mediaMaxBytes }),
         fetchRemote: (url) => fetchGuarded(url, { ...config.outbound, maxBytes: config.bridge.mediaMaxBytes }),
       },
+      logins: logins?.manager ?? NO_LOGINS,
     });
     pluginStarted = true;
+    // Before any event: a user's first message after a restart finds their login connecting.
+    await logins?.manager.restoreAll();
+    const loginService = logins?.manager;
+    const provisioning = createProvisioning({
+      config, pluginName: plugin.name, hooks: plugin.provisioning, permissions, logins: () => loginService,
+      bridgeState: bridgeStateProbe(store, config.homeserver.url), bot: puppets.bot, mirror, mappings, ghosts, remote,
+      logger: logger.child({ component: 'provisioning' }),
+    });
     const app = createAppserviceApp({
       registration,
       namespaces,
@@ -195,6 +262,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
           maxConcurrent: config.bridge.mediaMaxConcurrent, logger: logger.child({ component: 'media' }),
         }) : []),
         ...http.middleware(),
+        ...[provisioning].filter((m) => m !== undefined),
       ],
     });
     await inbox.start();
@@ -203,6 +271,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       metricsServer = await startMetricsServer({
         config: config.metrics, homeserverUrl: config.homeserver.url, metrics, store, inbox, mirror,
         logger: logger.child({ component: 'metrics' }), readyCacheMs: options.readyCacheMs,
+        ...(logins ? { loginStates: () => logins!.manager.stateCounts() } : {}),
       });
     }
     server = await listen(app, config.appservice.bind, config.appservice.port);
@@ -210,6 +279,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     // Whatever failed (the plugin's start, a port in use), nothing may stay open behind it.
     await metricsServer?.close();
     await inbox.stop(0);
+    await logins?.close();
     if (pluginStarted) await plugin.stop?.();
     await remote.close();
     puppets.close?.();
@@ -220,6 +290,10 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     throw e;
   }
   logger.info({ url: server.url, metrics: metricsServer?.url, plugin: plugin.name, appservice: registration.id }, 'bridge listening');
+  // Portals of an earlier run, one at a time: bridge info as the plugin says it now, history caught up.
+  const portalSweep = remote.sweep(mappings.channels())
+    .then((done) => logger.info(done, 'existing portals brought up to date'))
+    .catch((err: unknown) => logger.warn({ err }, 'could not bring the existing portals up to date'));
   const watch = options.watchHomeserverMs
     ? watchHomeserver({ url: config.homeserver.url, logger, intervalMs: options.watchHomeserverMs })
     : undefined;
@@ -232,6 +306,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
 
   return {
     url: server.url, port: server.port, metricsUrl: metricsServer?.url, store, mirror, inbox, api, puppets, bot: commands,
+    ...(logins ? { logins: logins.manager } : {}),
     async stop() {
       watch?.stop();
       // Media readers are cut off (a client that stops reading must not hold up shutdown).
@@ -240,9 +315,11 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       await closing;
       await metricsServer?.close();
       await inbox.stop(config.inbox.shutdownTimeoutMs);
+      await logins?.close();
       await plugin.stop?.();
       // After the plugin: it may push until it stops; then presence refreshes end.
       await remote.close();
+      await portalSweep;
       puppets.close?.();
       await encryption?.close();
       await mirror.close();

@@ -38,6 +38,10 @@ export const Sections = {
   /** plugin host: mappings and each plugin's own key-value data. */
   mappings: 'plugin.mappings',
   pluginData: (plugin: string) => `plugin.data.${plugin}`,
+  /** remote pipeline: `last>` + channel id → the last remote message bridged there (`{id, ts}`), where catch-up starts. */
+  backfill: 'plugin.backfill',
+  /** room upgrades: `pending>` + replacement room id → the upgraded room, while the bot waits for an invite. */
+  roomUpgrades: 'plugin.upgrades',
   /** bot: `user!<userId>` → management room id, `room!<roomId>` → its user. */
   botManagementRooms: 'bot.management-rooms',
   /** puppets: confirmed writes whose echo the mirror has not applied yet. */
@@ -46,6 +50,8 @@ export const Sections = {
   puppetsUploads: 'puppets.uploads',
   /** puppets: the profile last set per puppet (avatar hash, displayname). */
   puppetsProfiles: 'puppets.profiles',
+  /** puppets: user id → double-puppet session (access token encrypted, device id). */
+  puppetsDouble: 'puppets.double',
   /**
    * crypto: user id → its encryption device (device id, identity keys once made), kept
    * apart from the crypto store so that losing that store is noticed.
@@ -63,6 +69,15 @@ export const Sections = {
    * still come (`LateEvents`): the event, when it was passed on, whether it is journaled again.
    */
   cryptoLateEvents: 'crypto.late-events',
+  /**
+   * logins: `login!<login id>` → a user's login to the remote network (user, remote id and
+   * name, metadata, last reported state; credentials AES-256-GCM sealed, see
+   * `logins/credentials-key.ts`); `key-check` → a known text sealed with the key, to tell a
+   * wrong key at start.
+   */
+  logins: 'logins',
+  /** relay: `room!<room id>` → the portal's relay (who turned it on, when); `told!<room id>!<user id>` → told their message was not bridged. */
+  relay: 'logins.relay',
   /**
    * cli: `bridgekit doctor` writes and deletes one key here to prove the store is writable;
    * the store itself probes with key `ready` while its writes are failing.

@@ -8,6 +8,7 @@ import { AliasDirectory } from './directory.js';
 import { EphemeralService } from './ephemeral.js';
 import { FaultInjector } from './faults.js';
 import { MediaStore } from './media.js';
+import { OpenIdTokens } from './openid.js';
 import type { RoomAuthorizer } from './room-auth.js';
 import { RoomRegistry } from './rooms.js';
 import { TransactionCache } from './txn-cache.js';
@@ -30,6 +31,8 @@ export interface CoreSettings {
   readonly typingTimeoutMs: number;
   /** The unauthenticated media download still works. */
   readonly legacyMedia: boolean;
+  /** How long an OpenID token is valid (Synapse: one hour). */
+  readonly openIdTokenLifetimeMs: number;
   readonly push: {
     readonly timeoutMs: number;
     readonly retryBaseMs: number;
@@ -47,14 +50,38 @@ export class HomeserverCore {
   readonly faults = new FaultInjector();
   readonly txnCache = new TransactionCache();
   readonly ephemeral: EphemeralService;
+  readonly openId: OpenIdTokens;
   readonly appservice: AppserviceLink | undefined;
+  /**
+   * Appservices registered for their tokens only (`url: null`, nothing pushed), e.g. the
+   * one operators add for double puppeting: its non-exclusive namespace holds real users.
+   */
+  readonly tokenOnlyAppservices: readonly AppserviceScope[];
 
-  constructor(readonly settings: CoreSettings, authorizer: RoomAuthorizer, registration: Registration | undefined, readonly log: Logger) {
+  constructor(
+    readonly settings: CoreSettings,
+    authorizer: RoomAuthorizer,
+    registration: Registration | undefined,
+    readonly log: Logger,
+    tokenOnly: readonly Registration[] = [],
+  ) {
     this.users = new UserDirectory(settings.serverName);
     this.rooms = new RoomRegistry(settings.serverName, authorizer);
     this.media = new MediaStore(settings.serverName);
+    this.openId = new OpenIdTokens(settings.openIdTokenLifetimeMs);
     this.ephemeral = new EphemeralService(this);
     if (registration) this.appservice = this.linkAppservice(registration);
+    this.tokenOnlyAppservices = tokenOnly.map((r) => {
+      this.users.register(r.sender_localpart, true);
+      return new AppserviceScope(r, settings.serverName);
+    });
+  }
+
+  /** The appservice whose `as_token` this is (the pushed one or a token-only one). */
+  appserviceForToken(token: string | undefined): AppserviceScope | undefined {
+    if (token === undefined) return undefined;
+    if (this.appservice && token === this.appservice.registration.as_token) return this.appservice.scope;
+    return this.tokenOnlyAppservices.find((scope) => scope.registration.as_token === token);
   }
 
   get serverName(): string {

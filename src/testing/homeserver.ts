@@ -7,6 +7,7 @@ import { HomeserverCore } from './core.js';
 import type { DelayFault, ErrorFault, RateLimitFault, RequestRecord } from './faults.js';
 import { toClientEvent } from './event-format.js';
 import { isValidLocalpart } from './ids.js';
+import { OPENID_LIFETIME_MS } from './openid.js';
 import type { Membership } from './room.js';
 import { mirrorAuthorizer } from './room-auth.js';
 import { buildApp, Listener } from './server.js';
@@ -19,6 +20,12 @@ export interface TestHomeserverOptions {
   readonly serverName?: string;
   /** The appservice to push to; its bot user is created at start. */
   readonly appservice?: Registration;
+  /**
+   * More appservices, known by their tokens only (nothing is pushed to them): e.g. the one
+   * an operator registers for double puppeting, with `url: null` and a non-exclusive user
+   * namespace over real users (`@.*:localhost`).
+   */
+  readonly tokenOnlyAppservices?: readonly Registration[];
   /** Port on 127.0.0.1; default 0 (any free port). Kept across `restart()`. */
   readonly port?: number;
   /** Room version for `createRoom` without one; default "10" like Synapse 1.94. */
@@ -40,6 +47,8 @@ export interface TestHomeserverOptions {
    * true, as Synapse 1.94). False: 404, as homeservers that require authenticated media do.
    */
   readonly legacyMedia?: boolean;
+  /** How long an OpenID token (`/user/{userId}/openid/request_token`) is valid; default one hour, as Synapse. */
+  readonly openIdTokenLifetimeMs?: number;
   readonly logger?: Logger;
 }
 
@@ -72,13 +81,14 @@ export class TestHomeserver {
       queryTimeoutMs: options.queryTimeoutMs ?? 10_000,
       typingTimeoutMs: options.typingTimeoutMs ?? 30_000,
       legacyMedia: options.legacyMedia ?? true,
+      openIdTokenLifetimeMs: options.openIdTokenLifetimeMs ?? OPENID_LIFETIME_MS,
       push: {
         timeoutMs: options.pushTimeoutMs ?? 60_000,
         retryBaseMs: options.retryBaseMs ?? 2_000,
         retryMaxMs: options.retryMaxMs ?? 512_000,
         ephemeralKey: options.ephemeralKey ?? 'unstable',
       },
-    }, mirrorAuthorizer, options.appservice, options.logger ?? silentLogger());
+    }, mirrorAuthorizer, options.appservice, options.logger ?? silentLogger(), options.tokenOnlyAppservices ?? []);
     const app = buildApp(core);
     const listener = await Listener.start(app, options.port ?? 0);
     return new TestHomeserver(core, app, listener);
@@ -103,6 +113,16 @@ export class TestHomeserver {
     this.core.users.register(localpart, false);
     const session = this.core.users.login(userId);
     return { userId, accessToken: session.accessToken, deviceId: session.deviceId, client: new TestClient(this.url, session.accessToken) };
+  }
+
+  /** Ends a session, as its `POST /logout` would: the token is unknown from now on. */
+  logout(accessToken: string): boolean {
+    return this.core.users.logout(accessToken);
+  }
+
+  /** The access tokens of `userId`'s sessions (logins), oldest first. */
+  sessionsOf(userId: string): string[] {
+    return this.core.users.sessionsOf(userId);
   }
 
   /** A client with the appservice's `as_token`, acting as `userId` (default: the bot). */

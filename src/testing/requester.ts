@@ -24,7 +24,7 @@ export function accessTokenOf(ctx: Context): string | undefined {
 }
 
 export function isAppserviceToken(core: HomeserverCore, token: string | undefined): boolean {
-  return token !== undefined && core.appservice !== undefined && token === core.appservice.registration.as_token;
+  return core.appserviceForToken(token) !== undefined;
 }
 
 /**
@@ -32,13 +32,14 @@ export function isAppserviceToken(core: HomeserverCore, token: string | undefine
  * user is in its namespaces and registered (M_FORBIDDEN otherwise, as Synapse answers).
  */
 export function authenticate(core: HomeserverCore, ctx: Context): Requester {
+  // Any registered appservice's token (the pushed one or a token-only one) masquerades.
   const token = accessTokenOf(ctx);
   if (token === undefined) throw missingToken();
-  const link = core.appservice;
-  if (link && token === link.registration.as_token) {
+  const scope = core.appserviceForToken(token);
+  if (scope) {
     const asserted = ctx.query['user_id'];
-    const userId = typeof asserted === 'string' && asserted !== '' ? asserted : link.scope.botUserId;
-    if (!link.scope.controls(userId)) throw forbidden(`Application service cannot masquerade as this user (${userId}).`);
+    const userId = typeof asserted === 'string' && asserted !== '' ? asserted : scope.botUserId;
+    if (!scope.controls(userId)) throw forbidden(`Application service cannot masquerade as this user (${userId}).`);
     if (!core.users.has(userId)) throw forbidden(`Application service has not registered this user (${userId})`);
     return { userId, deviceId: undefined, viaAppservice: true, ts: timestampParam(ctx) };
   }

@@ -55,14 +55,14 @@ export class RoomRegistry {
    * Creates the room from its m.room.create event. For v12 the room ID is derived from
    * that event's ID; earlier versions get a random ID on this server.
    */
-  create(version: string, sender: string, content: JsonObject, ts?: number): Room {
+  create(version: string, sender: string, content: JsonObject, ts?: number, legacyRoomId?: string): Room {
     if (!(SUPPORTED_ROOM_VERSIONS as readonly string[]).includes(version)) {
       throw new MatrixError(400, 'M_UNSUPPORTED_ROOM_VERSION', `This server does not support room version ${version}`);
     }
     const now = Date.now();
     const base = { type: 'm.room.create', sender, content, state_key: '', origin_server_ts: ts ?? now };
     const eventId = newEventId(base);
-    const roomId = version === '12' ? v12RoomIdFromCreateEventId(eventId) : newLegacyRoomId(this.serverName);
+    const roomId = version === '12' ? v12RoomIdFromCreateEventId(eventId) : legacyRoomId ?? this.newRoomId();
     const room = new Room(roomId, version);
     const event: RoomEvent = { ...base, room_id: roomId, event_id: eventId, unsigned: {} };
     this.admit(room, event);
@@ -71,8 +71,24 @@ export class RoomRegistry {
     return room;
   }
 
+  /** A fresh room ID of this server for a room before v12 (whose IDs are not derived from the create event). */
+  newRoomId(): string {
+    return newLegacyRoomId(this.serverName);
+  }
+
   /** Builds, authorises and appends one event; throws M_FORBIDDEN with the engine's reason. */
   send(room: Room, draft: EventDraft): RoomEvent {
+    const { event, receivedAt } = this.prepare(room, draft);
+    this.commit(room, draft.txn === undefined ? { event, receivedAt } : { event, receivedAt, txn: draft.txn });
+    return event;
+  }
+
+  /**
+   * Builds and authorises an event without appending it, so its ID is known first (Synapse
+   * does this with an upgrade's tombstone, which the new room's create event names).
+   * `sendPrepared` appends it later, authorised again against the room as it is then.
+   */
+  prepare(room: Room, draft: EventDraft): { readonly event: RoomEvent; readonly receivedAt: number } {
     const now = Date.now();
     const base: Record<string, unknown> = {
       type: draft.type,
@@ -97,7 +113,17 @@ export class RoomRegistry {
     }
     const event = { ...base, event_id: newEventId(base), unsigned } as unknown as RoomEvent;
     this.admit(room, event);
-    this.commit(room, draft.txn === undefined ? { event, receivedAt: now } : { event, receivedAt: now, txn: draft.txn });
+    return { event, receivedAt: now };
+  }
+
+  sendPrepared(room: Room, prepared: { readonly event: RoomEvent; readonly receivedAt: number }): RoomEvent {
+    const previous = prepared.event.state_key === undefined ? undefined : room.stateEvent(prepared.event.type, prepared.event.state_key);
+    const unsigned: JsonObject = previous
+      ? { prev_content: previous.content, prev_sender: previous.sender, replaces_state: previous.event_id }
+      : {};
+    const event = { ...prepared.event, unsigned };
+    this.admit(room, event);
+    this.commit(room, { event, receivedAt: prepared.receivedAt });
     return event;
   }
 

@@ -6,11 +6,13 @@ import type { Logger } from '../log/logger.js';
 import type { HomeserverCore } from './core.js';
 import { MatrixError, unrecognized } from './errors.js';
 import { accountRoutes } from './routes/account.js';
+import { loginRoutes } from './routes/login.js';
 import { appserviceRoutes } from './routes/appservice.js';
 import { directoryRoutes } from './routes/directory.js';
 import { ephemeralRoutes } from './routes/ephemeral.js';
 import { eventRoutes } from './routes/events.js';
 import { mediaRoutes } from './routes/media.js';
+import { openIdRoutes } from './routes/openid.js';
 import { profileRoutes } from './routes/profile.js';
 import { roomRoutes } from './routes/rooms.js';
 
@@ -41,7 +43,7 @@ export function buildApp(core: HomeserverCore): Koa {
   app.use(core.faults.injector());
   const routers: Router[] = [
     accountRoutes(core), roomRoutes(core), eventRoutes(core), ephemeralRoutes(core),
-    profileRoutes(core), directoryRoutes(core), mediaRoutes(core), appserviceRoutes(core),
+    profileRoutes(core), directoryRoutes(core), mediaRoutes(core), appserviceRoutes(core), loginRoutes(core), openIdRoutes(core),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   return app;

@@ -70,8 +70,18 @@ export class TestClient {
     return (await this.request<{ user_id: string }>('GET', '/_matrix/client/v3/account/whoami')).user_id;
   }
 
+  /** `POST /user/{userId}/openid/request_token`: a token a third party can check at the homeserver's federation userinfo. */
+  async requestOpenIdToken(userId: string): Promise<{ access_token: string; token_type: string; matrix_server_name: string; expires_in: number }> {
+    return this.request('POST', `/_matrix/client/v3/user/${encodeURIComponent(userId)}/openid/request_token`, {});
+  }
+
   async createRoom(options: CreateRoomOptions = {}): Promise<string> {
     return (await this.request<{ room_id: string }>('POST', '/_matrix/client/v3/createRoom', options)).room_id;
+  }
+
+  /** `POST /rooms/{roomId}/upgrade`: the replacement room's id. */
+  async upgradeRoom(roomId: string, newVersion: string): Promise<string> {
+    return (await this.request<{ replacement_room: string }>('POST', `${room(roomId)}/upgrade`, { new_version: newVersion })).replacement_room;
   }
 
   async join(roomIdOrAlias: string): Promise<string> {

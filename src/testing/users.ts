@@ -72,6 +72,15 @@ export class UserDirectory {
     return session;
   }
 
+  sessionsOf(userId: string): string[] {
+    return [...this.sessions.values()].filter((s) => s.userId === userId).map((s) => s.accessToken);
+  }
+
+  /** Ends the session of `token` (`POST /logout`); false when there was none. */
+  logout(token: string): boolean {
+    return this.sessions.delete(token);
+  }
+
   sessionForToken(token: string): Session | undefined {
     return this.sessions.get(token);
   }

@@ -10,6 +10,10 @@ export const BOT = '@echobot:localhost';
 
 export interface BotHarnessOptions {
   readonly admins?: string[];
+  /** Config `permissions`. */
+  readonly permissions?: Record<string, 'none' | 'relay' | 'user' | 'admin'>;
+  /** Config `logins` (the credentials' key). */
+  readonly logins?: { readonly encryptionKey?: string; readonly encryptionKeyFile?: string };
   readonly invites?: { readonly users?: string[]; readonly servers?: string[] };
   readonly prefix?: string;
   /** The plugin's `bridge.config` section. */
@@ -39,6 +43,8 @@ export class BotHarness {
       config: {
         appservice: { id: 'echo-test', bot: 'echobot', prefix: '_echo_' },
         bot: { ...(options.prefix !== undefined ? { prefix: options.prefix } : {}), invites: options.invites ?? {}, admins: options.admins ?? [] },
+        ...(options.permissions ? { permissions: options.permissions } : {}),
+        ...(options.logins ? { logins: options.logins } : {}),
         ...(options.allowPrivateTargets ? { outbound: { allowPrivateTargets: true } } : {}),
         ...(options.publicUrl ? { bridge: { publicUrl: options.publicUrl } } : {}),
       },
@@ -73,6 +79,11 @@ export class BotHarness {
     return user.client.sendEvent(roomId, 'm.room.message', content);
   }
 
+  /** Sends an emote as `user`; returns its event id. */
+  sendEmote(user: TestUser, roomId: string, body: string): Promise<string> {
+    return user.client.sendEvent(roomId, 'm.room.message', { msgtype: 'm.emote', body });
+  }
+
   /** The bot's first answer to a command. */
   reply(roomId: string, commandId: string, timeoutMs = 5_000): Promise<RoomEvent> {
     return this.hs.waitForEvent(roomId, (e) => e.sender === BOT && inReplyTo(e) === commandId, timeoutMs);
@@ -96,6 +107,11 @@ export class BotHarness {
 
   deadLetters(): Promise<number> {
     return new DeadLetters(this.bridge.store).count();
+  }
+
+  /** Stops the bridge and starts a new one on the same store. */
+  restart(): Promise<void> {
+    return this.t.restartBridge();
   }
 
   stop(): Promise<void> {

@@ -29,7 +29,8 @@ export function documentedKeys(markdown: string): string[] {
     if (heading) { section = heading[1]; continue; }
     const cell = /^\|([^|]*)\|/.exec(line)?.[1];
     if (!section || cell === undefined) continue;
-    for (const m of cell.matchAll(/`([\w.]+)`/g)) keys.push(`${section}.${m[1]}`);
+    // A row naming the section itself documents a section that is one key (a map such as `permissions`).
+    for (const m of cell.matchAll(/`([\w.]+)`/g)) keys.push(m[1] === section ? section : `${section}.${m[1]}`);
   }
   return keys;
 }

@@ -81,4 +81,20 @@ describe('plugin host: capabilities, refusal notices and echo suppression (end t
     const got = seen.messages.find((m) => m.eventId === reply);
     assert.equal(got?.replyTo?.eventId, first);
   });
+
+  it('strips the reply fallback (body quote and <mx-reply>) from replies, keeping the event as it came', async () => {
+    const first = await alice.client.sendText(roomId, 'the question');
+    const content = {
+      msgtype: 'm.text', body: `> <${alice.userId}> the question\n\nthe <answer>`,
+      format: 'org.matrix.custom.html',
+      formatted_body: `<mx-reply><blockquote><a href="https://matrix.to/#/${roomId}/${first}">In reply to</a> the question</blockquote></mx-reply>the &lt;answer&gt;`,
+      'm.relates_to': { 'm.in_reply_to': { event_id: first } },
+    };
+    const reply = await alice.client.sendEvent(roomId, 'm.room.message', content);
+    await settle();
+    const got = seen.messages.find((m) => m.eventId === reply);
+    assert.equal(got?.body, 'the <answer>');
+    assert.equal(got?.html, 'the &lt;answer&gt;');
+    assert.equal(got?.event.content['body'], content.body, 'the raw event keeps its fallback');
+  });
 });

@@ -25,6 +25,8 @@ export interface StateOptions extends ActingOptions {
 
 export interface RedactOptions extends ActingOptions {
   readonly reason?: string;
+  /** More fields of the redaction's content (e.g. the double-puppet marker). */
+  readonly content?: JsonObject;
   /** Defaults to the redacted event id: redacting one event twice is one redaction. */
   readonly idempotencyKey?: string;
 }
@@ -90,7 +92,7 @@ export class EventsApi {
     const asUser = options.asUser ?? this.client.botUserId;
     const idempotencyKey = options.idempotencyKey ?? eventId;
     const txnId = deriveTxnId({ asUser, roomId, eventType: 'm.room.redaction', idempotencyKey });
-    const content = options.reason === undefined ? {} : { reason: options.reason };
+    const content = { ...options.content, ...(options.reason === undefined ? {} : { reason: options.reason }) };
     return this.once(txnId, roomId, () =>
       this.put(route('/_matrix/client/v3/rooms/{roomId}/redact/{eventId}/{txnId}', { roomId, eventId, txnId }), content, asUser, {}, options));
   }

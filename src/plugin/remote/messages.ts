@@ -8,6 +8,9 @@ import type { Mappings } from '../mappings.js';
 import { unknownTarget } from './errors.js';
 import type { RemoteOf, RemotePushResult } from './types.js';
 
+/** Who posts a remote message: the sender's ghost, the bot, or the Matrix user themself (a DoublePuppet). */
+export type RemoteSender = Pick<Puppet, 'userId' | 'sendText' | 'sendNotice' | 'sendEmote' | 'sendHtml' | 'sendMedia' | 'edit' | 'react' | 'redact'>;
+
 export interface RemoteMessagesDeps {
   readonly puppets: Puppets;
   readonly mappings: Mappings;
@@ -28,7 +31,7 @@ export class RemoteMessages {
     return roomId === undefined ? undefined : this.deps.mappings.eventForRemote(roomId, remoteId);
   }
 
-  async message(roomId: string, ghost: Puppet, event: RemoteOf<'message'>): Promise<RemotePushResult> {
+  async message(roomId: string, ghost: RemoteSender, event: RemoteOf<'message'>): Promise<RemotePushResult> {
     const options: MessageOptions = {
       idempotencyKey: `remote:${event.id}`,
       ...(event.ts !== undefined ? { ts: event.ts } : {}),
@@ -70,7 +73,7 @@ export class RemoteMessages {
    * are kept single by their idempotency key: the edit's own id, or, for networks whose
    * edits reuse the message id, that id and the new content.
    */
-  async edit(roomId: string, channelId: string, ghost: Puppet, event: RemoteOf<'edit'>): Promise<RemotePushResult> {
+  async edit(roomId: string, channelId: string, ghost: RemoteSender, event: RemoteOf<'edit'>): Promise<RemotePushResult> {
     const target = await this.target(roomId, channelId, 'edit', event.targetId);
     const content = event.html !== undefined ? htmlContent({ body: event.text, html: event.html }) : textContent(event.text);
     const key = event.id !== event.targetId
@@ -80,7 +83,7 @@ export class RemoteMessages {
     return { roomId, eventId, duplicate: false };
   }
 
-  async reaction(roomId: string, channelId: string, ghost: Puppet, event: RemoteOf<'reaction'>): Promise<RemotePushResult> {
+  async reaction(roomId: string, channelId: string, ghost: RemoteSender, event: RemoteOf<'reaction'>): Promise<RemotePushResult> {
     const target = await this.target(roomId, channelId, 'reaction', event.targetId);
     const eventId = await ghost.react(roomId, target, event.key, {
       idempotencyKey: `reaction:${event.id}`, ...(event.ts !== undefined ? { ts: event.ts } : {}),
@@ -94,7 +97,7 @@ export class RemoteMessages {
    * Redacts as the sender's ghost. When that is refused (the ghost deletes someone
    * else's message without the power to), the bot, which created the portal, does it.
    */
-  async redaction(roomId: string, channelId: string, ghost: Puppet, event: RemoteOf<'redaction'>): Promise<RemotePushResult> {
+  async redaction(roomId: string, channelId: string, ghost: RemoteSender, event: RemoteOf<'redaction'>): Promise<RemotePushResult> {
     const target = await this.target(roomId, channelId, 'redaction', event.targetId);
     const reason = event.reason !== undefined ? { reason: event.reason } : {};
     try {

@@ -6,6 +6,7 @@ import type { Puppets } from '../../puppets/index.js';
 import type { GhostIds } from '../ghost-ids.js';
 import type { Mappings } from '../mappings.js';
 import type { RemoteChannel } from '../remote-events.js';
+import type { BridgeInfoKeeper } from '../bridge-info/keeper.js';
 import type { ImageSource } from './media-source.js';
 import type { RemoteRecords } from './records.js';
 
@@ -22,11 +23,15 @@ export interface PortalsDeps {
   readonly logger: Logger;
   /** Create new portals with `m.room.encryption` (Megolm) in their initial state. */
   readonly encryptNewPortals?: boolean;
+  /** The portals' `m.bridge` events. */
+  readonly bridgeInfo: BridgeInfoKeeper;
 }
 
 export interface EnsurePortalOptions {
   /** Default `private_chat` (invite only); `public_chat` for rooms people join by alias. */
   readonly preset?: 'private_chat' | 'public_chat';
+  /** The Matrix user who asked for the portal (the bridge info's `creator`). */
+  readonly creator?: string;
 }
 
 /**
@@ -65,18 +70,25 @@ export class Portals {
       if (url !== undefined && room?.avatarUrl !== url) changes.push({ type: 'm.room.avatar', content: { url } });
     }
     const eventIds: string[] = [];
+    let avatarMxc: string | undefined;
     for (const change of changes) {
+      if (change.type === 'm.room.avatar') avatarMxc = change.content['url'] as string;
       const allowed = actor !== undefined && room !== undefined && (await room.canSendState(actor, change.type, '', change.content)).allowed;
       const puppet = allowed && actor !== undefined ? this.deps.puppets.get(actor) : this.deps.puppets.bot;
       eventIds.push(await puppet.setState(roomId, change.type, '', change.content));
     }
     if (changes.length > 0) this.deps.logger.info({ roomId, channelId: channel.id, changed: changes.map((c) => c.type) }, 'portal info updated');
+    eventIds.push(...await this.deps.bridgeInfo.ensure(roomId, channel, avatarMxc));
     return eventIds;
   }
 
   private async create(channel: RemoteChannel, options: EnsurePortalOptions): Promise<string> {
     const alias = this.deps.ghosts.alias(channel.id);
     const avatar = channel.avatarUrl === undefined ? undefined : await this.avatar(channel);
+    const initialState = [
+      ...(this.deps.encryptNewPortals ? [{ type: 'm.room.encryption', content: { algorithm: 'm.megolm.v1.aes-sha2' } }] : []),
+      ...await this.deps.bridgeInfo.initialState(channel, avatar, options.creator),
+    ];
     let roomId: string;
     try {
       roomId = await this.deps.puppets.bot.createRoom({
@@ -87,7 +99,7 @@ export class Portals {
         ...(avatar !== undefined ? { avatar } : {}),
         ...(channel.invite !== undefined && channel.invite.length > 0 ? { invite: channel.invite } : {}),
         ...(channel.isDirect ? { isDirect: true } : {}),
-        ...(this.deps.encryptNewPortals ? { initialState: [{ type: 'm.room.encryption', content: { algorithm: 'm.megolm.v1.aes-sha2' } }] } : {}),
+        ...(initialState.length > 0 ? { initialState } : {}),
       });
     } catch (err) {
       // The alias is taken: an earlier run created the room and stopped before linking it.
@@ -113,7 +125,7 @@ export class Portals {
       const mxc = typeof image === 'string'
         ? image
         : await this.deps.api.media.upload(image.data, image.contentType, image.filename !== undefined ? { filename: image.filename } : {});
-      await this.deps.records.setChannel(channel.id, { avatarSource: source, avatarMxc: mxc });
+      await this.deps.records.setChannel(channel.id, { ...await this.deps.records.channel(channel.id), avatarSource: source, avatarMxc: mxc });
       return mxc;
     } catch (err) {
       this.deps.logger.warn({ err, channelId: channel.id, avatarUrl: loggableUrl(source) }, 'could not fetch the channel avatar; leaving it out');

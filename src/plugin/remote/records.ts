@@ -12,10 +12,14 @@ export interface GhostRecord {
   readonly pastAvatars?: readonly string[];
 }
 
-/** A portal's avatar: the remote URL last applied, and its `mxc://` URI. */
+/** A portal's avatar (the remote URL last applied, and its `mxc://` URI) and what its bridge info was built from. */
 export interface ChannelRecord {
   readonly avatarSource?: string;
   readonly avatarMxc?: string;
+  /** The channel's name, external URL and creator as last told (bridge info). */
+  readonly name?: string;
+  readonly externalUrl?: string;
+  readonly creator?: string;
 }
 
 /** Store section of the remote pipeline (keys `ghost>…`, `channel>…`). */

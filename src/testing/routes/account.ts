@@ -44,7 +44,7 @@ export function accountRoutes(core: HomeserverCore): Router {
     if (localpart === undefined) throw missingParam('username is required');
     if (!isValidLocalpart(localpart)) throw new MatrixError(400, 'M_INVALID_USERNAME', 'User ID can only contain characters a-z, 0-9, or \'=_-./+\'');
     const userId = core.users.userIdFor(localpart);
-    const scope = core.appservice?.scope;
+    const scope = viaAppservice ? core.appserviceForToken(accessTokenOf(ctx)) : core.appservice?.scope;
     if (viaAppservice && scope && !scope.controls(userId)) throw exclusive('Invalid user localpart for this application service.');
     if (!viaAppservice && scope?.ownsUserExclusively(userId)) throw exclusive('This user ID is reserved by an application service.');
     core.users.register(localpart, viaAppservice);

@@ -10,7 +10,8 @@ import { readJson } from '../request-body.js';
 import type { Room, StoredEvent } from '../room.js';
 import { CLIENT_V3, jsonObject, optionalParam, param, requireJoined } from './common.js';
 
-const redactBody = z.object({ reason: z.string().optional() });
+/** Any other field of the body stays in the redaction's content, as in Synapse. */
+const redactBody = z.looseObject({ reason: z.string().optional() });
 
 /** Sending messages and state, reading state, redacting. */
 export function eventRoutes(core: HomeserverCore): Router {
@@ -70,7 +71,7 @@ export function eventRoutes(core: HomeserverCore): Router {
 
   router.put('/rooms/:roomId/redact/:eventId/:txnId', async (ctx) => {
     const requester = authenticate(core, ctx);
-    const { reason } = await readJson(ctx, redactBody);
+    const body = await readJson(ctx, redactBody);
     const key = `${txnScope(requester)}\u0000${ctx.path}`;
     ctx.body = await core.txnCache.run(key, () => {
       const room = core.rooms.require(param(ctx, 'roomId'));
@@ -78,8 +79,7 @@ export function eventRoutes(core: HomeserverCore): Router {
       if (!room.event(target)) throw notFound('Event not found.');
       checkClientRedaction(room, target);
       // Both places, as Synapse 1.94 sends it for v10 (top level) and v11+ (content).
-      const content: JsonObject = { redacts: target };
-      if (reason !== undefined) content['reason'] = reason;
+      const content: JsonObject = { ...(body as JsonObject), redacts: target };
       const txn = { scope: txnScope(requester), txnId: param(ctx, 'txnId') };
       const event = core.rooms.send(room, { type: 'm.room.redaction', sender: requester.userId, content, redacts: target, ts: requester.ts, txn });
       return { event_id: event.event_id };

@@ -8,6 +8,7 @@ import { authenticate } from '../requester.js';
 import { readJson } from '../request-body.js';
 import type { Membership } from '../room.js';
 import { createRoom, createRoomBody } from '../room-creation.js';
+import { upgradeBody, upgradeRoom } from '../room-upgrade.js';
 import { CLIENT_V3, param, requireJoined } from './common.js';
 
 const reasonBody = z.object({ reason: z.string().optional() });
@@ -21,6 +22,11 @@ export function roomRoutes(core: HomeserverCore): Router {
     const requester = authenticate(core, ctx);
     const { room } = await createRoom(core, requester, await readJson(ctx, createRoomBody));
     ctx.body = { room_id: room.roomId };
+  });
+
+  router.post('/rooms/:roomId/upgrade', async (ctx) => {
+    const requester = authenticate(core, ctx);
+    ctx.body = { replacement_room: upgradeRoom(core, requester, param(ctx, 'roomId'), await readJson(ctx, upgradeBody)) };
   });
 
   const join = async (ctx: RouterContext, roomIdOrAlias: string) => {

@@ -17,6 +17,9 @@ export const BOT_NICK = 'matrixbridge';
 export const ghost = (id: string): string => `@_irc_${id}:localhost`;
 export const portalAlias = (channel: string): string => `#_irc_${channel.replace(/^#/, '')}:localhost`;
 
+/** The key IRC test bridges seal logins with. */
+export const IRC_LOGINS_KEY = 'irc-test-logins-key-0123456789abcdef';
+
 export class IrcHarness {
   /** IRC people connected with `person`, quit on `stop`. */
   readonly people: IrcPerson[] = [];
@@ -31,7 +34,7 @@ export class IrcHarness {
     return this.t.restartBridge();
   }
 
-  static async start(pluginConfig: Record<string, unknown> = {}, inbox: Record<string, number> = {}): Promise<IrcHarness> {
+  static async start(pluginConfig: Record<string, unknown> = {}, inbox: Record<string, number> = {}, permissions?: Record<string, 'none' | 'relay' | 'user' | 'admin'>): Promise<IrcHarness> {
     const irc = await Ngircd.start();
     let gate: Gate | undefined;
     try {
@@ -42,6 +45,8 @@ export class IrcHarness {
         config: {
           appservice: { id: 'irc-test', bot: 'ircbot', prefix: '_irc_' },
           inbox: { retryBaseMs: 20, retryMaxMs: 200, maxAttempts: 4, ...inbox },
+          logins: { encryptionKey: IRC_LOGINS_KEY },
+          ...(permissions ? { permissions } : {}),
         },
         pluginConfig: {
           server: { host: '127.0.0.1', port: gate.port },

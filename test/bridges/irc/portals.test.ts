@@ -33,6 +33,20 @@ describe('IRC bridge: portals, messages, commands, direct chats (real ngircd, te
       assert.ok(carol.lines.some((l) => l.command === 'JOIN' && l.nick === BOT_NICK));
     });
 
+    it('marks the portal with m.bridge: protocol IRC, the server as network, the channel with an irc:// link', async () => {
+      const server = `irc://127.0.0.1:${h.gate.port}`;
+      const info = h.hs.stateEvent(roomId, 'm.bridge', `bridgekit.irc://irc/127.0.0.1/#lobby`);
+      assert.ok(info, 'the portal has m.bridge');
+      assert.equal(info.sender, BOT);
+      assert.deepEqual(info.content, {
+        bridgebot: BOT,
+        protocol: { id: 'irc', displayname: 'IRC' },
+        network: { id: '127.0.0.1', displayname: '127.0.0.1', external_url: server },
+        channel: { id: '#lobby', displayname: '#lobby', external_url: `${server}/%23lobby` },
+      });
+      assert.deepEqual(h.hs.stateEvent(roomId, 'uk.half-shot.bridge', `bridgekit.irc://irc/127.0.0.1/#lobby`)?.content, info.content);
+    });
+
     it('carries PRIVMSG, NOTICE and ACTION to Matrix as m.text, m.notice and m.emote, formatting as HTML', async () => {
       await carol.say('#lobby', 'hello from IRC');
       await carol.send('NOTICE', '#lobby', 'a notice');

@@ -3,13 +3,13 @@ import fc from 'fast-check';
 import { maskMatches, parseModes } from '../../../bridges/irc/channels.js';
 import { backoffDelay, TokenBucket } from '../../../bridges/irc/flood.js';
 import { htmlToIrc, ircToMatrix } from '../../../bridges/irc/formatting.js';
-import { tokenize } from '../../../bridges/irc/html.js';
+import { stripBodyReplyFallback } from '../../../src/format/index.js';
 import { NickIdentities } from '../../../bridges/irc/identities.js';
 import { parseMessage } from '../../../bridges/irc/inbound.js';
 import { stripFormatting } from '../../../bridges/irc/irc-style.js';
 import { ircLower, isValidNick, nickCandidate, nickFromTemplate, sanitizeNick } from '../../../bridges/irc/nicks.js';
 import { channelId, channelName, dmChannelId, parseDm } from '../../../bridges/irc/portals.js';
-import { lineBudget, mediaLink, quoteFromFallback, stripReplyFallback } from '../../../bridges/irc/render.js';
+import { lineBudget, mediaLink, quoteFromFallback } from '../../../bridges/irc/render.js';
 import { splitText } from '../../../bridges/irc/split.js';
 import { formatLine, toLine } from '../../../bridges/irc/wire.js';
 import { silentLogger } from '../../../src/log/logger.js';
@@ -104,8 +104,8 @@ describe('IRC bridge units', () => {
       htmlToIrc('<a b'.repeat(20_000));
       htmlToIrc('<'.repeat(50_000) + '>');
       assert.ok(Date.now() - started < 2_000, 'linear enough');
-      // A `>` inside quotes ends the "tag", which is then text: nothing is lost or run.
-      assert.deepEqual([...tokenize('<a href="x>y">t</a>')], [{ type: 'text', text: '<a href="x>y">t' }, { type: 'close', name: 'a' }]);
+      // A quoted `>` stays inside its attribute: the link text is all that is written.
+      assert.equal(htmlToIrc('<a href="x>y">t</a>'), 't');
     });
 
     it('reads PRIVMSG, NOTICE and CTCP ACTION, and leaves other CTCP out', () => {
@@ -162,7 +162,7 @@ describe('IRC bridge units', () => {
   describe('rendering', () => {
     it('reads and strips reply fallbacks and builds media links', () => {
       const body = '> <@bob:example.org> the question\n> second\n\nthe answer';
-      assert.equal(stripReplyFallback(body), 'the answer');
+      assert.equal(stripBodyReplyFallback(body), 'the answer');
       assert.deepEqual(quoteFromFallback(body), { sender: '@bob:example.org', text: 'the question' });
       assert.equal(mediaLink('https://hs.example/', 'mxc://hs.example/AbC_1', 'a b.png'), 'https://hs.example/_matrix/media/v3/download/hs.example/AbC_1/a%20b.png');
       assert.equal(mediaLink('https://hs.example', 'mxc://bad/../x', undefined), undefined);
@@ -251,5 +251,13 @@ describe('IRC bridge: mentions', () => {
     assert.equal(htmlToIrc('<a href="https://matrix.to/#/%40_irc_carol%3Aexample.org">Carol</a>: hi', nickOf), 'carol: hi', 'percent-encoded ids too');
     assert.equal(htmlToIrc('<a href="https://matrix.to/#/@dave:example.org">Dave</a>: hi', nickOf), 'Dave: hi');
     assert.equal(htmlToIrc('<a href="https://matrix.to/#/!room:example.org">a room</a>', nickOf), 'a room');
+  });
+
+  it('is a bridgekit NetworkFormat (IRC codes to Matrix text and back)', async () => {
+    const { ircFormat } = await import('../../../bridges/irc/formatting.js');
+    assert.deepEqual(ircFormat.toMatrix('\x02hi\x02'), { text: 'hi', html: '<strong>hi</strong>' });
+    const mention = (userId: string) => (userId === '@_irc_carol:example.org' ? 'carol' : undefined);
+    assert.equal(ircFormat.fromMatrix({ body: 'x', html: '<a href="https://matrix.to/#/@_irc_carol:example.org">Carol</a>: <i>hi</i>' }, { mention }), 'carol: \x1dhi\x1d');
+    assert.equal(ircFormat.fromMatrix({ body: 'plain\x01CTCP' }), 'plainCTCP', 'control characters a Matrix user sent are removed');
   });
 });

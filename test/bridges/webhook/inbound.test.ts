@@ -68,6 +68,18 @@ describe('webhook bridge: inbound hooks (end to end through the test homeserver)
     assert.equal(res.json['event_id'], event.event_id);
   });
 
+  it('marks the room with m.bridge (and uk.half-shot.bridge) once a hook posts, where the bot may set state', async () => {
+    const roomId = await h.roomWithBot(alice, { power_level_content_override: { users: { [alice.userId]: 100, [BOT]: 50 } } });
+    const { url } = await createHook(h, alice, roomId, 'alerts');
+    assert.equal((await post(url, { text: 'disk full' })).status, 200);
+    const key = `bridgekit.webhook://webhook/room:${roomId}`;
+    const info = await h.hs.waitForEvent(roomId, (e) => e.type === 'm.bridge' && e.state_key === key);
+    assert.equal(info.sender, BOT);
+    assert.deepEqual(info.content, { bridgebot: BOT, protocol: { id: 'webhook', displayname: 'Webhook' }, channel: { id: `room:${roomId}` } });
+    const twin = await h.hs.waitForEvent(roomId, (e) => e.type === 'uk.half-shot.bridge' && e.state_key === key);
+    assert.deepEqual(twin.content, info.content);
+  });
+
   it('posts as a ghost named after username, with its avatar; two hooks get two ghosts', async () => {
     const roomId = await room();
     const first = await createHook(h, alice, roomId, 'first');

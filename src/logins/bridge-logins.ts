@@ -1,0 +1,62 @@
+/**
+ * The login parts of one bridge, made together by `startBridge` when the plugin declares
+ * `logins`: the key and the store, the service, the bot's commands and conversation, the
+ * relays, and the gate that hands each event its sender's logins or relay.
+ */
+import type { BotCommand } from '../bot/command.js';
+import type { Logger } from '../log/logger.js';
+import type { PermissionCheck } from '../permissions/index.js';
+import type { Puppet } from '../puppets/index.js';
+import { Sections, type Store } from '../store/index.js';
+import { BotLogin } from './bot-login.js';
+import { loginCommands } from './commands.js';
+import type { LoginSupport } from './contract.js';
+import { CredentialsKey } from './credentials-key.js';
+import { LoginManager } from './login-manager.js';
+import { LoginStore } from './login-store.js';
+import { PortalRelays } from './relay.js';
+import { SenderGate } from './sender-gate.js';
+
+export interface BridgeLoginsOptions {
+  readonly support: LoginSupport;
+  /** The config's `logins` section. */
+  readonly config: { readonly encryptionKey?: string | undefined; readonly encryptionKeyFile?: string | undefined; readonly stepTimeoutSeconds: number };
+  readonly configDir?: string | undefined;
+  readonly store: Store;
+  readonly permissions: PermissionCheck;
+  readonly bot: Pick<Puppet, 'sendNotice' | 'redact'>;
+  readonly commandPrefix: string;
+  readonly tellUser: (userId: string, text: string, key: string) => Promise<void>;
+  readonly isPortal: (roomId: string) => Promise<boolean>;
+  readonly logger: Logger;
+}
+
+export class BridgeLogins {
+  private constructor(
+    readonly manager: LoginManager,
+    readonly conversation: BotLogin,
+    readonly commands: readonly BotCommand[],
+    readonly senders: SenderGate,
+  ) {}
+
+  /** Refuses (LoginKeyError) when stored logins cannot be opened with the configured key. */
+  static async open(options: BridgeLoginsOptions): Promise<BridgeLogins> {
+    const key = await CredentialsKey.fromConfig(options.config, options.configDir);
+    const loginStore = await LoginStore.open(options.store.section(Sections.logins), key);
+    if (!key) options.logger.warn('the plugin offers logins but logins.encryptionKey is not set: users cannot log in until it is');
+    const manager = new LoginManager({
+      support: options.support, store: loginStore, permissions: options.permissions, tellUser: options.tellUser,
+      commandPrefix: options.commandPrefix, stepTimeoutMs: options.config.stepTimeoutSeconds * 1000, logger: options.logger,
+    });
+    const relays = new PortalRelays(options.store.section(Sections.relay));
+    const conversation = new BotLogin({ service: manager, bot: options.bot, logger: options.logger });
+    const commands = loginCommands({ service: manager, conversation, relays, isPortal: options.isPortal, prefix: options.commandPrefix });
+    const senders = new SenderGate({ support: options.support, logins: manager, relays, permissions: options.permissions, commandPrefix: options.commandPrefix, isPortal: options.isPortal });
+    return new BridgeLogins(manager, conversation, commands, senders);
+  }
+
+  async close(): Promise<void> {
+    await this.conversation.close();
+    await this.manager.close();
+  }
+}
