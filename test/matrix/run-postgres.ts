@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { startPgCluster } from '../helpers/pg-cluster.js';
 
 /** The suites whose parts keep data in the store (the whole suite on Level runs in `npm test`). */
-export const STORE_SUITES = ['inbox', 'mirror', 'store', 'plugin', 'puppets', 'runtime', 'homeserver', 'bot', 'crypto'];
+export const STORE_SUITES = ['inbox', 'mirror', 'store', 'plugin', 'puppets', 'runtime', 'homeserver', 'bot', 'crypto', 'logins', 'portals', 'provisioning'];
 
 /**
  * Tests of LevelDB itself (its lock, its files, a full disk under it), and tests that
