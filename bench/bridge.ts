@@ -21,6 +21,8 @@
  *
  * Environment (all optional):
  *   BENCH_BRIDGE_SERVERS=bare,bridgekit,matrix-appservice-bridge+noContext,matrix-bot-sdk
+ *                                    (also `bridgekit+postgres`: the store in PostgreSQL, a throwaway
+ *                                    cluster with fsync on; its server's CPU is reported beside the bridge's)
  *   BENCH_BRIDGE_SIZES=50,1          events per transaction, one scenario each
  *   BENCH_BRIDGE_EVENTS=100000       events at 50 per transaction (and any size > 1)
  *   BENCH_BRIDGE_EVENTS_SMALL=10000  events at 1 per transaction
@@ -38,6 +40,7 @@ import { createServer, connect } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startPgCluster } from '../test/helpers/pg-cluster.js';
 import { env, finishChild, fmt, HS_TOKEN, markdownTable, ROOT, sleep, startChild, table } from './harness.js';
 import type { BridgeLoadResult } from './bridge-homeserver.js';
 import { ensurePeersInstalled, installedVersion, PEER_PACKAGES, type PeerPackage } from './peers.js';
@@ -132,8 +135,10 @@ async function standIn(args: string[]): Promise<{ url: string; start: (port: num
 }
 
 /** `bridgekit run` with the echo plugin, in a fresh directory, against the stand-in. */
-async function runBridgekit(perTxn: number, loadArgs: string[]): Promise<Row> {
+async function runBridgekit(perTxn: number, loadArgs: string[], onPostgres = false): Promise<Row> {
   const dir = await mkdtemp(join(tmpdir(), 'bridgekit-bench-bridge-'));
+  const cluster = onPostgres ? await startPgCluster({ durable: true }) : undefined;
+  const dbCpu = () => (cluster ? cluster.pids().reduce((sum, pid) => { try { return sum + procStats(pid).cpuMicros; } catch { return sum; } }, 0) : 0);
   const hs = await standIn([...loadArgs, '--echo', '--bot', '@echobot:localhost']);
   const port = await freePort();
   writeFileSync(join(dir, 'registration.yaml'), [
@@ -145,7 +150,7 @@ async function runBridgekit(perTxn: number, loadArgs: string[]): Promise<Row> {
     'homeserver:', `  url: ${hs.url}`, '  domain: localhost',
     'appservice:', '  id: benchbridge', `  url: http://127.0.0.1:${port}`, '  bind: 127.0.0.1', `  port: ${port}`,
     `  registration: ${join(dir, 'registration.yaml')}`, '  bot: echobot', '  prefix: _echo_',
-    'store:', `  path: ${join(dir, 'data')}`, 'bridge:', '  plugin: echo', '  config: {}',
+    'store:', cluster ? `  url: ${cluster.url}` : `  path: ${join(dir, 'data')}`, 'bridge:', '  plugin: echo', '  config: {}',
     'bot:', '  prefix: "!"', 'metrics:', '  enabled: true', '  port: 0', 'logging:', `  level: ${process.env['BENCH_LOG_LEVEL'] ?? 'info'}`, '',
   ].join('\n'));
   const nodeArgs: string[] = [];
@@ -158,21 +163,26 @@ async function runBridgekit(perTxn: number, loadArgs: string[]): Promise<Row> {
   try {
     await waitForPort(port, 30_000);
     const before = procStats(bridge.pid!);
+    const dbBefore = dbCpu();
     const threadsBefore = threadCpu(bridge.pid!);
     const load = await hs.start(port);
     const after = procStats(bridge.pid!);
+    const dbPerEvent = (dbCpu() - dbBefore) / load.events;
+    if (cluster) console.log(`    PostgreSQL server CPU µs/event: ${dbPerEvent.toFixed(1)} (not in the bridge's CPU column)`);
     const threads = [...threadCpu(bridge.pid!)].map(([name, micros]) => [name, (micros - (threadsBefore.get(name) ?? 0)) / load.events] as const)
       .filter(([, perEvent]) => perEvent >= 0.05).sort((a, b) => b[1] - a[1]);
     console.log(`    bridgekit CPU µs/event by thread: ${threads.map(([name, perEvent]) => `${name} ${perEvent.toFixed(1)}`).join(', ')}`);
     return {
-      server: 'bridgekit', perTxn, round: 0, load, events: load.events, eventsPerSec: load.events / (load.elapsedMs / 1000),
+      server: cluster ? 'bridgekit+postgres' : 'bridgekit', perTxn, round: 0, load, events: load.events, eventsPerSec: load.events / (load.elapsedMs / 1000),
       p50Ms: load.p50Ms, p99Ms: load.p99Ms, cpuUsPerEvent: (after.cpuMicros - before.cpuMicros) / load.events,
       peakRssMb: after.peakRssMb, refusals: load.refusals,
-      check: load.echoes === Number(arg(loadArgs, 'rooms')) ? `ok: ${load.echoes} rooms answered` : `${load.echoes} rooms answered`,
+      check: (load.echoes === Number(arg(loadArgs, 'rooms')) ? `ok: ${load.echoes} rooms answered` : `${load.echoes} rooms answered`)
+        + (cluster ? `; PostgreSQL ${dbPerEvent.toFixed(1)} µs/ev more` : ''),
     };
   } finally {
     bridge.kill('SIGTERM');
     await exited(bridge);
+    await cluster?.stop();
     hs.child.kill();
     await rm(dir, { recursive: true, force: true });
   }
@@ -231,7 +241,8 @@ async function main(): Promise<void> {
         if (why) { rows.push({ server, perTxn, round, error: why }); continue; }
         console.log(`  ${server}, ${perTxn} event(s)/txn, ${events} events (round ${round}) ...`);
         try {
-          const row = server === 'bridgekit' ? await runBridgekit(perTxn, loadArgs) : await runCounting(server, perTxn, loadArgs);
+          const row = server === 'bridgekit' || server === 'bridgekit+postgres'
+            ? await runBridgekit(perTxn, loadArgs, server === 'bridgekit+postgres') : await runCounting(server, perTxn, loadArgs);
           rows.push({ ...row, round });
           const unknown = Object.entries(row.load?.unknownRequests ?? {});
           if (row.load) console.log(`    p99 of the second half of the run: ${row.load.p99SecondHalfMs.toFixed(1)} ms`);

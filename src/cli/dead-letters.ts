@@ -62,11 +62,11 @@ Works on the store while the bridge is stopped.`,
     }) : undefined;
     const config = await loadConfig(requireConfigPath(this.name, values['config']));
     // Opening would create an empty store: say there is none instead.
-    if (!existsSync(config.store.path)) {
+    if (config.store.path !== undefined && !existsSync(config.store.path)) {
       out(`0 dead letter(s): there is no store at ${config.store.path} (store.path) yet; the bridge has not run with this config`);
       return 0;
     }
-    const store = await openStoppedStore(config.store.path);
+    const store = await openStoppedStore(config.store);
     try {
       if (action === 'list') {
         const letters = await new DeadLetters(store).list();

@@ -8,6 +8,7 @@ import { probeVersions } from '../metrics/index.js';
 import { loadPlugin, validatePluginConfig } from '../plugin/loader.js';
 import { loadRegistration, validateRegistration, type Registration } from '../registration/index.js';
 import { Sections, Store, StoreOpenError } from '../store/index.js';
+import { checkPostgresStore } from './doctor-postgres.js';
 import { isStoreLocked } from './store-access.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
@@ -141,6 +142,7 @@ async function nearestExisting(path: string): Promise<string> {
 export async function checkStore(config: BridgeConfig): Promise<CheckResult> {
   const name = 'store writable';
   const path = config.store.path;
+  if (path === undefined) return checkPostgresStore(config.store);
   const existing = await nearestExisting(path);
   if (existing !== path) {
     try {

@@ -55,7 +55,7 @@ export const inspect: Command = {
     const [what, target, ...extra] = positionals;
     if (what === 'logins' && extra.length === 0) {
       const config = await loadConfig(command.configPath);
-      const store = await openStoppedStore(config.store.path);
+      const store = await openStoppedStore(config.store);
       try {
         for (const line of await loginsReport(store, target)) out(line);
       } finally {
@@ -68,7 +68,7 @@ export const inspect: Command = {
     }
     const config = await loadConfig(command.configPath);
     const roomId = await resolveRoom(config, target);
-    const store = await openStoppedStore(config.store.path);
+    const store = await openStoppedStore(config.store);
     // No fetchState: inspecting shows what the mirror holds, it never asks the homeserver.
     const mirror = new Mirror({ store, logger: silentLogger() });
     try {

@@ -7,11 +7,12 @@ import { deadLetters } from './dead-letters.js';
 import { doctor } from './doctor.js';
 import { generateRegistration } from './generate-registration.js';
 import { inspect } from './inspect.js';
+import { migrateCommand } from './migrate.js';
 import { resync } from './resync.js';
 import { runCommand } from './run.js';
 import { err, out, UsageError } from './output.js';
 
-const commands: Command[] = [runCommand, generateRegistration, deadLetters, doctor, inspect, resync];
+const commands: Command[] = [runCommand, generateRegistration, deadLetters, doctor, inspect, resync, migrateCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

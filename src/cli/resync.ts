@@ -44,7 +44,7 @@ Exit code 1 when any room could not be fetched (e.g. the bot is no longer in it)
     await probeVersions(config.homeserver.url, 5_000).catch((e: unknown) => {
       throw new UsageError(`the homeserver at ${config.homeserver.url} does not answer: ${(e as Error).message}`);
     });
-    const store = await openStoppedStore(config.store.path);
+    const store = await openStoppedStore(config.store);
     const api = HomeserverApi.fromRegistration(registration, {
       baseUrl: config.homeserver.url, domain: config.homeserver.domain, store, logger: silentLogger(),
     });

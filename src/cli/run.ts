@@ -29,7 +29,7 @@ anything received and not yet handled is handled on the next start.
     const config = await loadConfig(command.configPath);
     // A taken port may be a second run of this same bridge: then the store says so better.
     await checkPortsFree(config).catch(async (err: unknown) => {
-      await assertStoreOpens(config.store.path);
+      await assertStoreOpens(config.store);
       throw err;
     });
     const logger = createLogger({ level: config.logging.level });

@@ -35,7 +35,7 @@ export function validateConfig(raw: unknown, source: string, baseDir: string): B
   if (!result.success) throw configErrorFrom(source, result.error.issues);
   const config = result.data;
   config.appservice.registration = resolve(baseDir, config.appservice.registration);
-  config.store.path = resolve(baseDir, config.store.path);
+  if (config.store.path !== undefined) config.store.path = resolve(baseDir, config.store.path);
   return { ...config, configDir: baseDir };
 }
 

@@ -10,6 +10,14 @@ const httpUrl = z.string({ error: 'must be an http(s) URL' }).refine((value) => 
   }
 }, 'must be an http(s) URL');
 
+const postgresUrl = z.string({ error: 'must be a postgres:// URL' }).refine((value) => {
+  try {
+    return /^postgres(ql)?:$/.test(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}, 'must be a postgres:// URL');
+
 /** A Matrix localpart: the grammar of user IDs (lowercase, digits, `._=-/+`). */
 const localpart = z.string({ error: 'must be a string' })
   .regex(/^[a-z0-9._=\-/+]+$/, 'must be a valid Matrix localpart (a-z, 0-9, ._=-/+)');
@@ -32,13 +40,24 @@ export const configSchema = z.strictObject({
     /** Largest request body accepted, in bytes (413 M_TOO_LARGE above it). */
     maxBodyBytes: positiveInt.default(16 * 1024 * 1024),
   }, { error: 'must be a mapping' }),
+  /** The embedded Level store in a folder (`path`), or a PostgreSQL database (`url`): one of the two. */
   store: z.strictObject({
-    path: z.string({ error: 'must be a path' }).min(1, 'must not be empty'),
+    path: z.string({ error: 'must be a path' }).min(1, 'must not be empty').optional(),
+    /** `postgres://user:password@host:port/database` (docs/postgres.md). */
+    url: postgresUrl.optional(),
+    /** PostgreSQL: the schema holding bridgekit's tables (default `public`). */
+    schema: z.string({ error: 'must be a string' }).regex(/^[a-z_][a-z0-9_]*$/, 'must be a lowercase SQL name (a-z, 0-9, _)').optional(),
+    /** PostgreSQL: connections in the pool. */
+    poolSize: positiveInt.optional(),
     sync: z.boolean({ error: 'must be true or false' }).default(false),
     /** LevelDB's block cache and memtable sizes (native memory; see store.ts for the defaults). */
     cacheBytes: positiveInt.optional(),
     writeBufferBytes: positiveInt.optional(),
-  }, { error: 'must be a mapping' }),
+  }, { error: 'must be a mapping' }).superRefine((store, ctx) => {
+    if ((store.path === undefined) === (store.url === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'must have either path (a Level folder) or url (PostgreSQL), not both or neither' });
+    }
+  }),
   bridge: z.strictObject({
     plugin: z.string({ error: 'must be a plugin name' }).min(1, 'must not be empty'),
     /** The plugin's own section, validated by the schema the plugin declares. */

@@ -16,7 +16,8 @@ export function ackedMarkPath(storeLocation: string): string {
  * transaction answered 200. Undefined when there is none (a store from before the mark,
  * or a new one); a file that does not parse says so in `unreadable`.
  */
-export async function readAckedMark(storeLocation: string): Promise<{ readonly seq?: number; readonly unreadable?: string }> {
+export async function readAckedMark(storeLocation: string | undefined): Promise<{ readonly seq?: number; readonly unreadable?: string }> {
+  if (storeLocation === undefined) return {}; // PostgreSQL: no folder, no mark (its commits are its own)
   let text: string;
   try {
     text = await readFile(ackedMarkPath(storeLocation), 'utf8');
@@ -51,13 +52,14 @@ export class AckedMark {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
 
-  constructor(private readonly storeLocation: string, initial: number, private readonly onError: (err: unknown) => void) {
+  /** @param storeLocation the Level folder; undefined (PostgreSQL) keeps no mark. */
+  constructor(private readonly storeLocation: string | undefined, initial: number, private readonly onError: (err: unknown) => void) {
     this.written = this.wanted = initial;
   }
 
   /** Transactions up to `seq` (exclusive) are durable in the journal. */
   advance(seq: number): void {
-    if (seq <= this.wanted) return;
+    if (seq <= this.wanted || this.storeLocation === undefined) return;
     this.wanted = seq;
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
@@ -72,7 +74,7 @@ export class AckedMark {
     await this.flushing;
     if (this.wanted === this.written) return;
     const seq = this.wanted;
-    this.flushing = writeMark(this.storeLocation, seq).then(
+    this.flushing = writeMark(this.storeLocation!, seq).then(
       () => { this.written = Math.max(this.written, seq); },
       (err: unknown) => this.onError(err),
     ).finally(() => { this.flushing = undefined; });

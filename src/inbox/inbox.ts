@@ -88,7 +88,7 @@ export class Inbox {
       onPruneError: (err) => logger.warn({ err }, 'deleting an expired dedupe generation failed; the next start retries'),
     });
     await noticeLostItems(store, journal, logger, hooks);
-    const mark = new AckedMark(store.location, journal.next, (err) => {
+    const mark = new AckedMark(store.folder, journal.next, (err) => {
       logger.warn({ err }, `could not write ${ACKED_MARK_FILE} (the high-water mark that detects a damaged journal); trying again`);
     });
     let inbox: Inbox | undefined;

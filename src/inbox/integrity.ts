@@ -28,7 +28,7 @@ export interface IntegrityReport {
 /** Compares the journal's counter with the high-water mark kept outside LevelDB. */
 export async function checkJournalIntegrity(store: Store, nextSeq?: number): Promise<IntegrityReport> {
   const next = nextSeq ?? await readNextSeq(store);
-  const { seq: mark, unreadable } = await readAckedMark(store.location);
+  const { seq: mark, unreadable } = await readAckedMark(store.folder);
   const { meta } = inboxSections(store);
   const [lostItems, lostAt] = await meta.getMany(['lostItems', 'lostAt']);
   return {

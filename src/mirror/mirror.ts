@@ -150,6 +150,9 @@ export class Mirror {
       this.bumpGeneration(roomId);
       await this.indexing.get(roomId);
       await this.ms.deleteRoom(roomId);
+      // A `room()` that read the record before it was deleted must not keep it cached.
+      this.cache.delete(roomId);
+      this.bumpGeneration(roomId);
     });
   }
 
@@ -195,8 +198,15 @@ export class Mirror {
   private async entry(roomId: string): Promise<RoomEntry | undefined> {
     const cached = this.cache.get(roomId);
     if (cached) return cached;
+    const generation = this.generations.get(roomId);
     const loaded = await this.ms.loadRoom(roomId);
     if (!loaded) return undefined;
+    // Replaced or forgotten while it was read (outside the room's queue): not worth keeping.
+    if (this.generations.get(roomId) !== generation) return loaded;
+    // An event applied meanwhile (in the room's queue) cached a newer entry: a read begun
+    // before its write must not overwrite it (the summary would lose that event for good).
+    const newer = this.cache.get(roomId);
+    if (newer) return newer;
     this.cache.set(roomId, loaded);
     // Stopped before its index was complete (a crash or restart): finish it from disk.
     if (loaded.record.indexed === false && !this.indexing.has(roomId) && !this.closed) {

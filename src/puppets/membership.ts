@@ -44,7 +44,13 @@ export class MembershipOps {
     } catch (err) {
       // Only a refusal leads to the invite; an unknown outcome is never read as "not joined".
       if (!(err instanceof MatrixError && err.isForbidden) || this.userId === this.ctx.botUserId) throw err;
-      const after = await this.ctx.permissions.join(this.userId, roomId);
+      let after = await this.ctx.permissions.join(this.userId, roomId);
+      // The mirror has not seen the room yet (its first events still on their way: a room the
+      // bot has just made): its state fetched now says whether the bot can invite.
+      if (!after && this.ctx.mirror.resync) {
+        await this.ctx.mirror.resync(roomId).catch(() => undefined);
+        after = await this.ctx.permissions.join(this.userId, roomId);
+      }
       if (!after) throw err;
       await this.joinThroughInvite(roomId, after.allowed ? undefined : after, via, options, err);
     }

@@ -102,7 +102,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   const pluginLog = logger.child({ plugin: plugin.name });
 
   const metrics = config.metrics.enabled ? new BridgeMetrics({ plugin: plugin.name }) : undefined;
-  const store = await Store.open(config.store.path, config.store);
+  const store = await Store.openConfigured(config.store);
   store.onReopened = (cause) => logger.warn({ cause, store: store.location }, 'store reopened to clear a write failure LevelDB kept after its cause was gone');
   const api = HomeserverApi.fromRegistration(registration, {
     baseUrl: config.homeserver.url, domain: config.homeserver.domain, store, logger,

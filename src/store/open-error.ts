@@ -1,5 +1,5 @@
 /** Why a store would not open, in the terms an operator acts on. */
-export type StoreOpenProblem = 'locked' | 'cannot-create' | 'not-writable' | 'read-only' | 'damaged' | 'disk-full' | 'other';
+export type StoreOpenProblem = 'locked' | 'cannot-create' | 'not-writable' | 'read-only' | 'damaged' | 'disk-full' | 'unreachable' | 'refused' | 'schema-too-new' | 'other';
 
 /**
  * A store that would not open: one line naming the folder, what is wrong and what to do.
@@ -66,4 +66,33 @@ export function describeOpenFailure(path: string, err: unknown): StoreOpenError 
       'restore the folder from a backup; the bridge must not start on a store that lost its index of files');
   }
   return make('other', `could not be opened (${cause.message})`, 'check that store.path is a bridgekit Level store the bridge\'s user can write');
+}
+
+/** SQLSTATE classes of a login PostgreSQL refused: bad password or role (28), no such database (3D). */
+const REFUSED_STATES = /^(28|3D)/;
+
+/** Names the problem behind a failed open of the PostgreSQL store at `location` (its URL without password). */
+export function describePgOpenFailure(location: string, err: unknown): StoreOpenError {
+  const make = (problem: StoreOpenProblem, detail: string, advice: string) => new StoreOpenError(location, problem, detail, advice, err);
+  // abstract-level's "Database failed to open" carries the driver's error as its cause.
+  const inner = (err as { cause?: unknown } | undefined)?.cause ?? err;
+  const cause = partsOf(inner);
+  if (cause.code === 'LEVEL_LOCKED') {
+    return make('locked', 'is in use by another process (another `bridgekit run` on the same store?)',
+      'stop that process first, or give this bridge its own store.schema or database');
+  }
+  if (inner instanceof Error && inner.name === 'SchemaTooNewError') {
+    return make('schema-too-new', `cannot be used (${cause.message})`, 'upgrade bridgekit; never point an older release at a newer schema');
+  }
+  if (cause.code !== undefined && REFUSED_STATES.test(cause.code)) {
+    return make('refused', `refused the connection (${cause.message})`, 'check the user, password and database name in store.url');
+  }
+  if (cause.code === 'ECONNREFUSED' || cause.code === 'ENOTFOUND' || cause.code === 'ETIMEDOUT' || cause.code === 'EHOSTUNREACH') {
+    return make('unreachable', `cannot be reached (${cause.message})`, 'check the host and port in store.url and that PostgreSQL is running');
+  }
+  if (cause.code === '42501') {
+    return make('not-writable', `does not let this user create bridgekit's tables (${cause.message})`,
+      'grant the user CREATE on the schema, or apply the migrations as its owner: bridgekit migrate --schema-only --to <url>');
+  }
+  return make('other', `could not be opened (${cause.message})`, 'check store.url and that the database accepts this user');
 }

@@ -60,8 +60,9 @@ export class StoreRecovery {
 
   /** Whether the store's disk has room for a memtable's worth of tables again. */
   private async hasRoom(): Promise<boolean> {
+    if (this.store.folder === undefined) return true; // PostgreSQL: its disk is the server's
     try {
-      const fs = await statfs(this.store.location);
+      const fs = await statfs(this.store.folder);
       return fs.bavail * fs.bsize >= this.neededBytes;
     } catch {
       return true; // Cannot tell: trying costs one reopen.

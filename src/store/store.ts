@@ -1,16 +1,21 @@
 import { Level } from 'level';
-import type { AbstractBatchOperation, AbstractSublevel } from 'abstract-level';
+import type { AbstractBatchOperation, AbstractBatchOptions, AbstractLevel, AbstractSublevel } from 'abstract-level';
 import { stringifyJson } from '../json/index.js';
 import { Sections } from './layout.js';
-import { describeOpenFailure } from './open-error.js';
+import { describeOpenFailure, describePgOpenFailure } from './open-error.js';
+import { PgLevel } from './postgres/pg-level.js';
+import { DEFAULT_SCHEMA } from './postgres/sql.js';
 import { StoreRecovery } from './recovery.js';
 import { WriteHealth, isStoreError } from './write-health.js';
 
 /** A put for `Store.rawBatch`: the key with its section's prefix, the value already JSON. */
 export interface RawPut { readonly type: 'put'; readonly key: string; readonly value: string; readonly valueEncoding: 'utf8' }
 
-/** A named section of the store: a Level sublevel with JSON values. */
-export type Section<V> = AbstractSublevel<Level<string, unknown>, string | Buffer | Uint8Array, string, V>;
+/** The database under the store: LevelDB (`Level`) or PostgreSQL (`PgLevel`), one abstract-level contract. */
+export type StoreDb = AbstractLevel<string | Buffer | Uint8Array, string, unknown>;
+
+/** A named section of the store: a sublevel with JSON values. */
+export type Section<V> = AbstractSublevel<StoreDb, string | Buffer | Uint8Array, string, V>;
 
 /** One operation of an atomic write across sections. */
 export type WriteOp =
@@ -43,6 +48,20 @@ export interface StoreOptions {
   readonly writeBufferBytes?: number;
 }
 
+export interface PostgresStoreOptions {
+  /** Wait for the server's WAL flush at every commit (see `PgLevelOptions.sync`). */
+  readonly sync?: boolean;
+  /** The schema holding bridgekit's tables (default `public`). */
+  readonly schema?: string;
+  /** Connections in the pool (default `DEFAULT_POOL_SIZE`). */
+  readonly poolSize?: number;
+}
+
+/** The config's `store` section: a Level folder (`path`) or a PostgreSQL database (`url`). */
+export type StoreConfig = StoreOptions & PostgresStoreOptions & { readonly path?: string | undefined; readonly url?: string | undefined };
+
+export const DEFAULT_POOL_SIZE = 8;
+
 /**
  * A block cache a quarter of LevelDB's 8 MiB. Its memory is native, allocated by whichever
  * worker thread runs a read, so it lands in several malloc arenas that keep it; and what
@@ -50,7 +69,8 @@ export interface StoreOptions {
  * at LevelDB's 4 MiB: a smaller one means more flushes and compactions of the journal,
  * which cost the intake about 1 µs of CPU per event. docs/performance.md has the figures.
  */
-const SYNC = { sync: true } as const;
+/** LevelDB's own batch option (abstract-level's types do not know it). */
+const SYNC = { sync: true } as AbstractBatchOptions<string, unknown>;
 
 /**
  * Level's `json` encoding, except that a value nested too deep for `JSON.stringify`
@@ -88,7 +108,33 @@ export class Store {
   /** Told when the store was reopened to clear a failure LevelDB keeps until then (for the log). */
   onReopened: ((cause: string) => void) | undefined;
 
-  private constructor(readonly db: Level<string, unknown>, private readonly sync: boolean, private readonly writeBufferBytes: number) {}
+  /**
+   * @param folder the Level store's folder; undefined on PostgreSQL, whose durability
+   *   needs no file beside it (see `inbox/acked-mark.ts`)
+   */
+  private constructor(
+    readonly db: StoreDb, private readonly sync: boolean, private readonly writeBufferBytes: number, readonly folder: string | undefined,
+  ) {}
+
+  /** Opens the store the config names: PostgreSQL when it has a `url`, else the Level folder at `path`. */
+  static openConfigured(config: StoreConfig): Promise<Store> {
+    if (config.url !== undefined) return Store.openPostgres(config.url, config);
+    if (config.path === undefined) throw new TypeError('store: neither path nor url is set');
+    return Store.open(config.path, config);
+  }
+
+  /** Opens (creating and migrating the schema when needed) a store in a PostgreSQL database. */
+  static async openPostgres(url: string, options: PostgresStoreOptions = {}): Promise<Store> {
+    const db = new PgLevel({
+      url, schema: options.schema ?? DEFAULT_SCHEMA, poolSize: options.poolSize ?? DEFAULT_POOL_SIZE, sync: options.sync ?? false,
+    }, { valueEncoding: JSON_VALUES });
+    try {
+      await db.open();
+    } catch (err) {
+      throw describePgOpenFailure(db.location, err);
+    }
+    return new Store(db as unknown as StoreDb, false, DEFAULT_WRITE_BUFFER_BYTES, undefined);
+  }
 
   static async open(path: string, options: StoreOptions = {}): Promise<Store> {
     const db = new Level<string, unknown>(path, {
@@ -101,11 +147,17 @@ export class Store {
     } catch (err) {
       throw describeOpenFailure(path, err);
     }
-    return new Store(db, options.sync ?? false, options.writeBufferBytes ?? DEFAULT_WRITE_BUFFER_BYTES);
+    return new Store(db, options.sync ?? false, options.writeBufferBytes ?? DEFAULT_WRITE_BUFFER_BYTES, path);
   }
 
+  /** Where the store is, for messages: the Level folder, or the database URL without its password. */
   get location(): string {
-    return this.db.location;
+    return (this.db as unknown as { location: string }).location;
+  }
+
+  /** Which backend holds the data. */
+  get backend(): 'level' | 'postgres' {
+    return this.folder === undefined ? 'postgres' : 'level';
   }
 
   section<V>(name: string): Section<V> {
@@ -173,7 +225,7 @@ export class Store {
       // A copy: a rider removed while the batch is written still hears how it went.
       const riders = this.riders.length === 0 ? NO_RIDERS : [...this.riders];
       const riding = riders.map((r) => r.take());
-      const batch: Array<AbstractBatchOperation<Level<string, unknown>, string, unknown>> = [];
+      const batch: Array<AbstractBatchOperation<StoreDb, string, unknown>> = [];
       for (const ops of riding) for (const op of ops) batch.push(levelOp(op));
       for (const { ops } of group) for (const op of ops) batch.push(levelOp(op));
       let ok = true;
@@ -221,10 +273,11 @@ export class Store {
   }
 
   /**
-   * Level's batch, fsynced when `sync` is on. Any options object sends it down a slow path
-   * (it copies the options per operation): one is passed only when it changes something.
+   * The database's batch, fsynced when `sync` is on (Level; PostgreSQL's is set per
+   * connection). Any options object sends Level down a slow path (it copies the options
+   * per operation): one is passed only when it changes something.
    */
-  private async batch(ops: Array<AbstractBatchOperation<Level<string, unknown>, string, unknown>>): Promise<void> {
+  private async batch(ops: Array<AbstractBatchOperation<StoreDb, string, unknown>>): Promise<void> {
     try {
       await (this.sync ? this.db.batch(ops, SYNC) : this.db.batch(ops));
     } catch (err) {
@@ -268,7 +321,7 @@ export class Store {
 
 const NO_RIDERS: readonly BatchRider[] = [];
 
-function levelOp(op: WriteOp): AbstractBatchOperation<Level<string, unknown>, string, unknown> {
+function levelOp(op: WriteOp): AbstractBatchOperation<StoreDb, string, unknown> {
   return op.type === 'put'
     ? { type: 'put', sublevel: op.section, key: op.key, value: op.value }
     : { type: 'del', sublevel: op.section, key: op.key };

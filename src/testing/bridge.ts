@@ -84,7 +84,8 @@ export class TestBridge {
       ...o,
       homeserver: { url: homeserverUrl, domain: 'localhost', ...o.homeserver },
       appservice: { id: 'test', url: null, bind: '127.0.0.1', port: 0, registration: 'registration.yaml', bot: 'bot', prefix: '_test_', ...o.appservice },
-      store: { path: join(dir, 'store'), ...o.store },
+      // A store.url (PostgreSQL) replaces the temp folder.
+      store: o.store?.url !== undefined ? { ...o.store } : { path: join(dir, 'store'), ...o.store },
       bridge: { plugin: first.name, config: options.pluginConfig ?? {}, ...o.bridge },
       inbox: { retryBaseMs: 20, retryMaxMs: 200, maxAttempts: 4, ...o.inbox },
       logging: { level: 'silent', ...o.logging },

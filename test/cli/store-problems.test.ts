@@ -28,7 +28,7 @@ describe('cli: store problems (a damaged write-ahead log, a damaged or busy stor
   afterEach(async () => { await h.stop(); });
 
   it('is found at start (error log, metric, recorded) and by doctor, and the bridge goes on', async () => {
-    const storePath = h.config.store.path;
+    const storePath = h.config.store.path!;
     let bridge = await h.startBridge();
     for (let i = 0; i < 5; i++) assert.equal(await h.push(`t${i}`, { events: [makeEvent(ROOM), makeEvent(ROOM)] }), 200);
     await bridge.inbox.drained();
@@ -70,15 +70,15 @@ describe('cli: store problems (a damaged write-ahead log, a damaged or busy stor
   it('doctor and run name a damaged store (truncated CURRENT) and the fix', async () => {
     await h.startBridge();
     await h.stopBridge();
-    await truncate(join(h.config.store.path, 'CURRENT'), 0);
+    await truncate(join(h.config.store.path!, 'CURRENT'), 0);
     const doctor = await bridgekit(['doctor', '-c', h.configPath], h.dir.path);
     assert.equal(doctor.code, 1);
     assert.match(line(doctor.stdout, 'store writable'),
-      new RegExp(`^✘ store writable: ${h.config.store.path} is damaged \\(Corruption: CURRENT file does not end with newline\\) — restore the folder from a backup`));
+      new RegExp(`^✘ store writable: ${h.config.store.path!} is damaged \\(Corruption: CURRENT file does not end with newline\\) — restore the folder from a backup`));
     assert.match(line(doctor.stdout, 'journal intact'), /^- journal intact: skipped \(the store must open first\)/);
     const run = await bridgekit(['run', '-c', h.configPath], h.dir.path);
     assert.equal(run.code, 1);
-    assert.match(run.stderr, new RegExp(`^bridgekit: the store ${h.config.store.path} is damaged \\(Corruption: CURRENT file does not end with newline\\): restore the folder from a backup`));
+    assert.match(run.stderr, new RegExp(`^bridgekit: the store ${h.config.store.path!} is damaged \\(Corruption: CURRENT file does not end with newline\\): restore the folder from a backup`));
   });
 
   it('a second `bridgekit run` on the same store says the store is in use, in one line', async () => {
@@ -86,6 +86,6 @@ describe('cli: store problems (a damaged write-ahead log, a damaged or busy stor
     const second = await bridgekit(['run', '-c', h.configPath], h.dir.path);
     assert.equal(second.code, 1, second.stderr);
     assert.equal(second.stderr.trim().split('\n').length, 1, second.stderr);
-    assert.match(second.stderr, new RegExp(`^bridgekit: the store ${h.config.store.path} is in use by another process \\(another \`bridgekit run\` on the same store\\?\\): stop that process first`));
+    assert.match(second.stderr, new RegExp(`^bridgekit: the store ${h.config.store.path!} is in use by another process \\(another \`bridgekit run\` on the same store\\?\\): stop that process first`));
   });
 });

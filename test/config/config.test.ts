@@ -44,6 +44,10 @@ describe('config: validation', () => {
     ['logging.level unknown', { ...valid, logging: { level: 'loud' } }, /^logging\.level: must be one of/],
     ['store.cacheBytes negative', withKey(['store', 'cacheBytes'], -1), /^store\.cacheBytes: must be positive$/],
     ['store.writeBufferBytes fractional', withKey(['store', 'writeBufferBytes'], 1.5), /^store\.writeBufferBytes: must be an integer$/],
+    ['store with both path and url', withKey(['store', 'url'], 'postgres://u@127.0.0.1/db'), /^store: must have either path \(a Level folder\) or url \(PostgreSQL\), not both or neither$/],
+    ['store with neither path nor url', { ...valid, store: { sync: true } }, /^store: must have either path/],
+    ['store.url not postgres', { ...valid, store: { url: 'mysql://u@127.0.0.1/db' } }, /^store\.url: must be a postgres:\/\/ URL$/],
+    ['store.schema not an SQL name', { ...valid, store: { url: 'postgres://u@127.0.0.1/db', schema: 'Robert"; DROP' } }, /^store\.schema: must be a lowercase SQL name/],
     ['inbox.maxAttempts zero', { ...valid, inbox: { maxAttempts: 0 } }, /^inbox\.maxAttempts: must be positive$/],
   ];
   for (const [name, raw, pattern] of cases) {

@@ -161,7 +161,9 @@ describe('docs that run: the code blocks of every page', function () {
         const where = `${page.doc}:${block.line}`;
         const raw = parse(block.code) as Record<string, unknown>;
         assert.ok(raw && typeof raw === 'object', `${where}: not a mapping`);
-        const merged = mergeInto(BASE_CONFIG, raw);
+        // A block with store.url (PostgreSQL) stands instead of the base's store.path.
+        const base = isMapping(raw['store']) && 'url' in raw['store'] ? { ...BASE_CONFIG, store: {} } : BASE_CONFIG;
+        const merged = mergeInto(base, raw);
         let config;
         try { config = validateConfig(merged, where, ROOT); } catch (err) { assert.fail((err as Error).message); }
         // A path is the page's own project (the tutorial's build): tutorial-project.test.ts loads that one.
@@ -189,7 +191,10 @@ describe('docs that run: the code blocks of every page', function () {
     const text = await readFile(join(ROOT, 'config.example.yaml'), 'utf8');
     const uncommented = text.replace(/^(\s*)# (\w+:)/gm, '$1$2');
     for (const [what, yaml] of [['as it is', text], ['with every key uncommented', uncommented]] as const) {
-      try { validateConfig(parse(yaml), `config.example.yaml, ${what}`, ROOT); } catch (err) { assert.fail((err as Error).message); }
+      const raw = parse(yaml) as Record<string, unknown>;
+      // store.path and store.url are alternatives (Level or PostgreSQL): with url uncommented, path goes.
+      if (isMapping(raw['store']) && raw['store']['url'] !== undefined) delete raw['store']['path'];
+      try { validateConfig(raw, `config.example.yaml, ${what}`, ROOT); } catch (err) { assert.fail((err as Error).message); }
     }
     const listed = schemaKeys(configSchema).filter((key) => {
       let node: unknown = parse(uncommented);

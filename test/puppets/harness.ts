@@ -101,7 +101,10 @@ export class Harness {
   async waitForMirror(roomId: string, check: (view: RoomView) => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<RoomView> {
     return waitUntil(async () => {
       const view = await this.mirror.room(roomId);
-      return view && (await check(view)) ? view : undefined;
+      if (!view || !(await check(view))) return undefined;
+      // A check that reads state (a membership) may see events newer than the view's summary,
+      // taken before it: answer with a view taken after it, which holds every earlier event.
+      return this.mirror.room(roomId);
     }, timeoutMs, `the mirror to show ${roomId} as expected`);
   }
 

@@ -36,7 +36,7 @@ describe('runtime: a bridge that fails to start', () => {
     await assert.rejects(startBridge({ config, registration: buildRegistration(config), plugin, logger: silentLogger() }), /remote network unreachable/);
     assert.equal(stopped, 0);
     // LevelDB holds a lock while open: opening it again proves it was closed.
-    const store = await Store.open(config.store.path);
+    const store = await Store.open(config.store.path!);
     await store.close();
   });
 
@@ -50,7 +50,7 @@ describe('runtime: a bridge that fails to start', () => {
       const config = configIn(dir.path, port);
       await assert.rejects(startBridge({ config, registration: buildRegistration(config), plugin, logger: silentLogger() }), /EADDRINUSE/);
       assert.equal(stopped, 1);
-      const store = await Store.open(config.store.path);
+      const store = await Store.open(config.store.path!);
       await store.close();
     } finally {
       blocker.close();

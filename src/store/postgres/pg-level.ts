@@ -1,0 +1,185 @@
+import { AbstractLevel, type AbstractDatabaseOptions } from 'abstract-level';
+import { Pool, type QueryResultRow } from 'pg';
+import { migrate } from './migrations.js';
+import { PgIterator, type PgIteratorOptions } from './pg-iterator.js';
+import { StoreLock } from './store-lock.js';
+import { rangeWhere, redactUrl, storeTables, type KeyRange, type StoreTables } from './sql.js';
+
+export interface PgLevelOptions {
+  /** `postgres://user:password@host:port/database` */
+  readonly url: string;
+  /** The schema holding the tables (created when missing). */
+  readonly schema: string;
+  /** Connections in the pool. */
+  readonly poolSize: number;
+  /**
+   * Wait for the server's WAL flush at every commit (`synchronous_commit`). Off, a commit
+   * survives a crash of the bridge, not of the database server (its last fraction of a
+   * second of commits): the same class of promise as the Level store without `sync`, which
+   * survives the process, not the machine.
+   */
+  readonly sync: boolean;
+}
+
+/** A failure of the database (unreachable, a lost connection): store errors carry a `LEVEL_` code. */
+export class PgStoreError extends Error {
+  readonly code = 'LEVEL_IO_ERROR';
+  constructor(message: string, cause: unknown) {
+    super(`PostgreSQL: ${message}`, { cause });
+    this.name = 'PgStoreError';
+  }
+}
+
+type BatchOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
+
+/**
+ * An abstract-level database over one PostgreSQL table (`k bytea PRIMARY KEY, v bytea`),
+ * so that sublevels, encodings and ranges are abstract-level's own, exactly as on Level,
+ * and every caller of the store stays as it is. A batch is one SQL statement: atomic.
+ */
+export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
+  readonly tables: StoreTables;
+  /** The URL without its password, for messages. */
+  readonly location: string;
+  private pool: Pool | undefined;
+  private lock: StoreLock | undefined;
+  /** The last write issued: the next one waits for it (see `write`). */
+  private lastWrite: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: PgLevelOptions, dbOptions: AbstractDatabaseOptions<string, unknown>) {
+    super({
+      encodings: { buffer: true },
+      implicitSnapshots: false,
+      permanence: true,
+      // The schema is always created when missing; createIfMissing: false is not offered.
+      createIfMissing: false,
+      errorIfExists: false,
+      getMany: true,
+      clear: true,
+      seek: true,
+    } as ConstructorParameters<typeof AbstractLevel>[0], dbOptions);
+    this.tables = storeTables(options.schema);
+    this.location = redactUrl(options.url);
+  }
+
+  async _open(): Promise<void> {
+    const pool = new Pool({
+      connectionString: this.options.url,
+      max: this.options.poolSize,
+      idleTimeoutMillis: 10_000,
+      // An idle pool must not keep a process alive that is otherwise done.
+      allowExitOnIdle: true,
+      ...(this.options.sync ? {} : { options: '-c synchronous_commit=off' }),
+      application_name: 'bridgekit',
+    });
+    // A connection that dies while idle is the pool's to replace; without a listener it would crash the process.
+    pool.on('error', () => undefined);
+    let lock: StoreLock | undefined;
+    try {
+      await migrate(pool, this.tables);
+      lock = await StoreLock.take(this.options.url, this.tables, this.location);
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw err;
+    }
+    this.pool = pool;
+    this.lock = lock;
+  }
+
+  async _close(): Promise<void> {
+    const { pool, lock } = this;
+    this.pool = undefined;
+    this.lock = undefined;
+    await pool?.end();
+    await lock?.release();
+  }
+
+  /** The pool, for checks that read beyond the key-value table (migrations, `doctor`). */
+  get connections(): Pool {
+    if (!this.pool) throw new PgStoreError('the store is not open', undefined);
+    return this.pool;
+  }
+
+  async query<R extends QueryResultRow>(text: string, params: unknown[]): Promise<R[]> {
+    try {
+      return (await this.connections.query<R>(text, params)).rows;
+    } catch (err) {
+      throw err instanceof PgStoreError ? err : new PgStoreError(err instanceof Error ? err.message : String(err), err);
+    }
+  }
+
+  /**
+   * Runs writes one at a time, in the order they were issued. LevelDB applies writes in the
+   * order it gets them, and callers rely on it (a batch still committing, then a delete of
+   * the same keys issued after it); a pool would run them on several connections at once,
+   * and the later could commit first.
+   */
+  private write(text: string, params: unknown[]): Promise<unknown> {
+    const run = this.lastWrite.then(() => this.query(text, params));
+    this.lastWrite = run.catch(() => undefined);
+    return run;
+  }
+
+  async _get(key: Buffer): Promise<Buffer | undefined> {
+    const rows = await this.query<{ v: Buffer }>(`SELECT v FROM ${this.tables.kv} WHERE k = $1`, [key]);
+    return rows[0]?.v;
+  }
+
+  async _getMany(keys: Buffer[]): Promise<Array<Buffer | undefined>> {
+    const rows = await this.query<{ k: Buffer; v: Buffer }>(`SELECT k, v FROM ${this.tables.kv} WHERE k = ANY($1::bytea[])`, [keys]);
+    const found = new Map(rows.map((row) => [row.k.toString('latin1'), row.v]));
+    return keys.map((key) => found.get(key.toString('latin1')));
+  }
+
+  async _put(key: Buffer, value: Buffer): Promise<void> {
+    await this._batch([{ type: 'put', key, value }]);
+  }
+
+  async _del(key: Buffer): Promise<void> {
+    await this._batch([{ type: 'del', key }]);
+  }
+
+  /**
+   * The last operation on each key decides (operations apply in order); the deletes and the
+   * upserts then go as one statement, which PostgreSQL applies entirely or not at all.
+   */
+  async _batch(operations: BatchOp[]): Promise<void> {
+    const last = new Map<string, BatchOp>();
+    for (const op of operations) {
+      const id = op.key.toString('latin1');
+      last.delete(id); // keeps the map in the order of each key's last operation
+      last.set(id, op);
+    }
+    const delKeys: Buffer[] = [];
+    const putKeys: Buffer[] = [];
+    const putValues: Buffer[] = [];
+    for (const op of last.values()) {
+      if (op.type === 'del') delKeys.push(op.key);
+      else {
+        putKeys.push(op.key);
+        putValues.push(op.value);
+      }
+    }
+    const { kv } = this.tables;
+    const upsert = `INSERT INTO ${kv} (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[]) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v`;
+    if (delKeys.length === 0) await this.write(upsert, [putKeys, putValues]);
+    else if (putKeys.length === 0) await this.write(`DELETE FROM ${kv} WHERE k = ANY($1::bytea[])`, [delKeys]);
+    else await this.write(`WITH gone AS (DELETE FROM ${kv} WHERE k = ANY($3::bytea[])) ${upsert}`, [putKeys, putValues, delKeys]);
+  }
+
+  async _clear(options: KeyRange & { reverse: boolean; limit: number }): Promise<void> {
+    const params: unknown[] = [];
+    const where = rangeWhere(options, params);
+    const { kv } = this.tables;
+    if (options.limit < 0) {
+      await this.write(`DELETE FROM ${kv} WHERE ${where}`, params);
+      return;
+    }
+    params.push(options.limit);
+    await this.write(`DELETE FROM ${kv} WHERE k IN (SELECT k FROM ${kv} WHERE ${where} ORDER BY k ${options.reverse ? 'DESC' : 'ASC'} LIMIT $${params.length})`, params);
+  }
+
+  _iterator(options: PgIteratorOptions): PgIterator {
+    return new PgIterator(this, options as ConstructorParameters<typeof PgIterator>[1]);
+  }
+}

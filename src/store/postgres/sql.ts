@@ -1,0 +1,61 @@
+import { escapeIdentifier } from 'pg';
+
+/** The table names of one store, qualified by its schema and quoted once. */
+export interface StoreTables {
+  readonly schema: string;
+  /** The schema's name quoted for SQL. */
+  readonly quotedSchema: string;
+  /** Every section's keys and values: `k` is the key with its section's prefix, bytes compare as LevelDB's do. */
+  readonly kv: string;
+  /** The schema migrations applied, one row per version. */
+  readonly migrations: string;
+}
+
+export const DEFAULT_SCHEMA = 'public';
+
+export function storeTables(schema: string): StoreTables {
+  const s = escapeIdentifier(schema);
+  return { schema, quotedSchema: s, kv: `${s}.bridgekit_kv`, migrations: `${s}.bridgekit_migrations` };
+}
+
+/** A key range as abstract-level hands it over: bounds already encoded as bytes. */
+export interface KeyRange {
+  readonly gt?: Buffer;
+  readonly gte?: Buffer;
+  readonly lt?: Buffer;
+  readonly lte?: Buffer;
+}
+
+/**
+ * The WHERE conditions of a range, with its bounds appended to `params`. bytea compares
+ * byte by byte (then by length), the order LevelDB keeps keys in, so ranges mean the same.
+ */
+export function rangeWhere(range: KeyRange, params: unknown[]): string {
+  const parts: string[] = [];
+  const bound = (op: string, value: Buffer | undefined) => {
+    if (value === undefined) return;
+    params.push(value);
+    parts.push(`k ${op} $${params.length}`);
+  };
+  // As abstract-level specifies: gte and lte take precedence over gt and lt.
+  if (range.gte !== undefined) bound('>=', range.gte);
+  else bound('>', range.gt);
+  if (range.lte !== undefined) bound('<=', range.lte);
+  else bound('<', range.lt);
+  return parts.length === 0 ? 'TRUE' : parts.join(' AND ');
+}
+
+/** The store's URL for logs and messages: never its password. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.href;
+  } catch {
+    return 'postgres://(unparsable url)';
+  }
+}
+
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}

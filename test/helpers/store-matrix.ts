@@ -1,0 +1,23 @@
+/**
+ * The test matrix's switch: imported first (`node --import`) by `npm run test:postgres`
+ * into mocha and every node process the tests start, it makes `Store.open(path)` (a Level
+ * folder) open a PostgreSQL store instead, at `BRIDGEKIT_TEST_STORE_URL`, in a schema named
+ * after the folder: the same folder reopened (a restart, a child process) is the same data,
+ * and every test store is its own. The tests themselves do not change.
+ */
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import { Store, type StoreOptions } from '../../src/store/index.js';
+
+const url = process.env['BRIDGEKIT_TEST_STORE_URL'];
+
+/** The schema a Level folder maps to: 63 bytes at most, a lowercase SQL name. */
+export function schemaForPath(path: string): string {
+  return `t_${createHash('sha256').update(resolve(path)).digest('hex').slice(0, 24)}`;
+}
+
+if (url !== undefined && process.env['BRIDGEKIT_TEST_STORE'] === 'postgres') {
+  const openPostgres = Store.openPostgres.bind(Store);
+  // Few connections per store: a test run opens hundreds of stores on one server.
+  Store.open = (path: string, options: StoreOptions = {}) => openPostgres(url, { schema: schemaForPath(path), poolSize: 4, ...(options.sync !== undefined ? { sync: options.sync } : {}) });
+}
