@@ -22,6 +22,7 @@ describe('mirror: a room read while its events are applied', () => {
         ev(ROOM, 'm.room.power_levels', ALICE, { users: { [ALICE]: 100 } }, ''),
         ev(ROOM, 'm.room.topic', ALICE, { topic: 'old' }, ''),
       ]) await t.mirror.apply(e);
+      await t.mirror.settled(); // its writes on disk, where the second mirror reads
       // A second mirror on the same store: nothing cached yet, as after a restart or an eviction.
       const mirror = new Mirror({ store: t.store, logger: silentLogger() });
       const state = t.store.section<RoomEvent>('mirror.state');
