@@ -132,7 +132,10 @@ export class E2eBridge {
       return bridge;
     };
     try {
-      return new E2eBridge(logs, appservice, `@${appservice.botLocalpart}:${synapse.serverName}`, await launch(), launch, dir, logFile);
+      const bridge = new E2eBridge(logs, appservice, `@${appservice.botLocalpart}:${synapse.serverName}`, await launch(), launch, dir, logFile);
+      // Encryption needs every to-device message: Synapse drops them for an appservice it counts as down.
+      if (config.encryption.enabled) await synapse.ensureAppserviceUp(appservice);
+      return bridge;
     } catch (e) {
       logFile?.end();
       await rm(dir, { recursive: true, force: true });
