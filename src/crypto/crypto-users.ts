@@ -3,6 +3,7 @@ import type { IdbLevelPersister } from './idb/persister.js';
 import { cryptoSections } from './sections.js';
 import { CryptoService, type CryptoServiceOptions } from './service.js';
 
+/** The bot's options; `crossSigningPassphrase` is the bot's alone (ghosts are not cross-signed). */
 export type CryptoUserOptions = Omit<CryptoServiceOptions, 'userId'>;
 
 /**
@@ -37,7 +38,7 @@ export class CryptoUsers {
   for(userId: string): Promise<CryptoService> {
     let service = this.services.get(userId);
     if (!service) {
-      service = CryptoService.start({ ...this.options, userId }, this.persister);
+      service = CryptoService.start({ ...this.options, crossSigningPassphrase: undefined, userId }, this.persister);
       this.services.set(userId, service);
       // A failed start is tried again next time, not remembered.
       service.catch(() => { if (this.services.get(userId) === service) this.services.delete(userId); });

@@ -5,6 +5,7 @@ import { isObject } from '../events/validate.js';
 import type { HomeserverClient } from '../homeserver/client.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/index.js';
+import { ensureCrossSigning, knownMasterKey } from './cross-signing.js';
 import { CryptoStoreLost, checkIdentity, ensureDevice, type DeviceRecord } from './device.js';
 import { encryptionSettingsFor } from './encryption-settings.js';
 import { installIndexedDb } from './idb/globals.js';
@@ -26,6 +27,8 @@ export interface CryptoServiceOptions {
   readonly members: (roomId: string) => Promise<string[]>;
   /** On a lost crypto store, make a new device (said loudly) instead of refusing to start. */
   readonly newDeviceIfStoreLost?: boolean;
+  /** Give this user a cross-signing identity, its private keys sealed with this passphrase (the bot only). */
+  readonly crossSigningPassphrase?: string;
 }
 
 /** What became of an `m.room.encrypted` event. */
@@ -104,12 +107,24 @@ export class CryptoService {
       const service = new CryptoService(machine!, persister, device, options, shared === undefined);
       options.logger.info({ userId: device.userId, deviceId: device.deviceId, curve25519: keys.curve25519, restored }, 'end-to-end encryption ready');
       await service.flushOutgoing();
+      if (options.crossSigningPassphrase !== undefined) await service.crossSign(options.crossSigningPassphrase);
       return service;
     } catch (err) {
       machine?.close();
       if (!shared) await persister.close().catch(() => undefined);
       throw err;
     }
+  }
+
+  /** Cross-signs this device (after its keys are on the homeserver: the signatures name them). */
+  private async crossSign(passphrase: string): Promise<void> {
+    const section = cryptoSections(this.options.store).crossSigning;
+    const outcome = await ensureCrossSigning({
+      machine: this.machine, client: this.options.client, device: this.device, passphrase, section,
+      logger: this.options.logger, flushed: () => this.persister.flushed(),
+    });
+    const masterKey = await knownMasterKey(section, this.device.userId);
+    this.options.logger.info({ userId: this.device.userId, deviceId: this.device.deviceId, crossSigning: outcome, masterKey }, 'cross-signing checked');
   }
 
   private get identity(): DeviceIdentity {

@@ -56,6 +56,7 @@ export class BridgeEncryption {
       logger: deps.logger,
       keyWaitMs: deps.config.keyWaitSeconds * 1000,
       newDeviceIfStoreLost: deps.config.newDeviceIfStoreLost,
+      ...(deps.config.crossSigning ? { crossSigningPassphrase: deps.config.crossSigning.passphrase } : {}),
       members: (roomId) => joinedAndInvited(deps.mirror, roomId),
     }, deps.api.client.botUserId);
     const encryption = new BridgeEncryption(users, deps);
