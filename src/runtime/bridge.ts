@@ -1,3 +1,4 @@
+import { downloadMedia } from './media-download.js';
 import type Koa from 'koa';
 import type { BridgeConfig } from '../config/index.js';
 import { createAppserviceApp, listen, type RunningServer } from '../appservice/index.js';
@@ -176,7 +177,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       ghosts,
       media: {
         url: (mxc, filename) => mediaLinks.url(mxc, filename),
-        download: (mxc) => api.media.download(mxc, { maxBytes: config.bridge.mediaMaxBytes }),
+        download: (media) => downloadMedia(api, media, config.bridge.mediaMaxBytes),
         fetchRemote: (url) => fetchGuarded(url, { ...config.outbound, maxBytes: config.bridge.mediaMaxBytes }),
       },
     });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import echo from '../../../bridges/echo/index.js';
-import type { BridgePlugin } from '../../../src/plugin/contract.js';
+import type { BridgePlugin, PluginContext } from '../../../src/plugin/contract.js';
 import type { PluginPuppets } from '../../../src/plugin/services.js';
 import { E2eBridge, e2e, eventually, type E2eContext } from '../harness/index.js';
+import { decryptV2, encryptV2, type V2File } from '../../helpers/attachment-v2.js';
 import { EncryptingClient } from './js-sdk-client.js';
 
 /**
@@ -11,22 +12,38 @@ import { EncryptingClient } from './js-sdk-client.js';
  */
 /**
  * The echo bot, and a ghost on request: `ghost: <text>` makes `@e2e_encrypted_ghost` join and
- * say `<text>` (as a bridge's puppet speaks for a remote user).
+ * say `<text>` (as a bridge's puppet speaks for a remote user); `ghost-file: <text>` makes it
+ * send `<text>` as a file, `note.txt`; a file someone sends is downloaded by the plugin and
+ * the ghost says `read <filename>: <its text>`.
  */
 function echoWithGhost(domain: string): BridgePlugin {
   let puppets: PluginPuppets | undefined;
+  let media: PluginContext['media'] | undefined;
   return {
     ...echo,
     name: 'echo-with-ghost',
     capabilities: { ...echo.capabilities, messages: true },
     async start(ctx) {
       puppets = ctx.puppets;
+      media = ctx.media;
       await echo.start(ctx);
     },
     async onMessage(message, room, scope) {
+      const ghost = puppets!.get(`@e2e_encrypted_ghost:${domain}`);
+      if (message.media) {
+        const file = await media!.download(message.media);
+        await ghost.ensureJoined(room.roomId);
+        await ghost.sendText(room.roomId, `read ${file.filename ?? '?'} (${file.contentType}): ${file.data.toString('utf8')}`);
+        return;
+      }
+      const asFile = /^ghost-file: (.+)$/.exec(message.body);
+      if (asFile) {
+        await ghost.ensureJoined(room.roomId);
+        await ghost.sendMedia(room.roomId, { data: Buffer.from(asFile[1]!, 'utf8'), contentType: 'text/plain', filename: 'note.txt' });
+        return;
+      }
       const said = /^ghost: (.+)$/.exec(message.body);
       if (!said) return echo.onMessage?.(message, room, scope);
-      const ghost = puppets!.get(`@e2e_encrypted_ghost:${domain}`);
       await ghost.ensureJoined(room.roomId);
       await ghost.sendText(room.roomId, said[1]!);
     },
@@ -141,6 +158,38 @@ describe('encryption: the echo bot in an encrypted room, with a real encrypting 
     const later = await alice.waitForDecrypted(roomId, ghostId, (b) => b === 'still me', 'the ghost\'s message after the restart', 30_000);
     assert.equal(later.isEncrypted(), true);
     assert.equal(alice.undecryptableFrom(roomId, ghostId), 0);
+    assert.deepEqual(bot.warnings().map((l) => l.msg), [], 'no warning');
+  });
+
+  it('files in an encrypted room are encrypted attachments both ways (checked against a node:crypto implementation of v2)', async () => {
+    const alice = await person('alice');
+    const roomId = await encryptedRoomWithBot(alice, 'files');
+    const ghostId = `@e2e_encrypted_ghost:${ctx.synapse.serverName}`;
+
+    // A ghost's file: the message carries `file` (with its key), not `url`; the upload is ciphertext.
+    await alice.say(roomId, 'ghost-file: a secret note');
+    const sent = await alice.waitForDecrypted(roomId, ghostId, (b) => b === 'note.txt', 'the ghost\'s file', 30_000);
+    assert.equal(sent.isEncrypted(), true);
+    const content = sent.getContent() as { url?: string; file?: V2File; msgtype?: string };
+    assert.equal(content.msgtype, 'm.file');
+    assert.equal(content.url, undefined, 'no plaintext url in an encrypted room');
+    const v2 = content.file;
+    assert.ok(v2 !== undefined, 'the file is given with its key');
+    assert.ok(v2.url.startsWith('mxc://'));
+    const [server, mediaId] = v2.url.slice('mxc://'.length).split('/');
+    const response = await fetch(`${ctx.synapse.url}/_matrix/media/v3/download/${server}/${mediaId}`);
+    const ciphertext = Buffer.from(await response.arrayBuffer());
+    assert.notEqual(ciphertext.toString('utf8'), 'a secret note', 'the homeserver holds ciphertext');
+    assert.equal(decryptV2(ciphertext, v2).toString('utf8'), 'a secret note');
+
+    // Alice's encrypted file: the plugin's media.download hands it over decrypted.
+    const { ciphertext: upload, file } = encryptV2(Buffer.from('from alice, sealed', 'utf8'));
+    const { content_uri: url } = await alice.client.uploadContent(upload, { type: 'application/octet-stream', includeFilename: false });
+    await alice.client.sendMessage(roomId, {
+      msgtype: 'm.file', body: 'hello.txt', filename: 'hello.txt', info: { mimetype: 'text/plain', size: 18 }, file: { ...file, url },
+    } as never);
+    const read = await alice.waitForDecrypted(roomId, ghostId, (b) => b.startsWith('read '), 'the plugin\'s reading of alice\'s file', 30_000);
+    assert.equal(read.getContent()['body'], 'read hello.txt (text/plain): from alice, sealed');
     assert.deepEqual(bot.warnings().map((l) => l.msg), [], 'no warning');
   });
 });
