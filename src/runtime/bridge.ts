@@ -207,6 +207,12 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       });
     }
     server = await listen(app, config.appservice.bind, config.appservice.port);
+    // Only now: each of the machines' first requests makes the homeserver push to the bridge,
+    // and Synapse counts a refused push as the appservice being down (dropping to-device messages).
+    await encryption?.begin().catch(async (err: unknown) => {
+      await server.close();
+      throw err;
+    });
   } catch (e) {
     // Whatever failed (the plugin's start, a port in use), nothing may stay open behind it.
     await metricsServer?.close();

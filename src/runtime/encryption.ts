@@ -72,6 +72,11 @@ export class BridgeEncryption {
     await this.late.start(inject).catch((err: unknown) => this.deps.logger.warn({ err }, 'looking for events whose keys came while the bridge was stopped failed; tried again when keys next arrive'));
   }
 
+  /** Once the bridge listens: the crypto machines' first requests (see `CryptoUsers.begin`). */
+  begin(): Promise<void> {
+    return this.users.begin();
+  }
+
   get deviceId(): string {
     return this.users.bot.device.deviceId;
   }
