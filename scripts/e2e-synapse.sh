@@ -48,13 +48,18 @@ trap 'exit 130' INT TERM
 # `msc3202_device_masquerading_enabled` (the config key is right): setup.sh fails after
 # writing a good config. A patched copy of the scripts is used until it is fixed; the
 # build cache key does not cover configure.sh, so the cached build is still used.
-if grep -q 'e\.msc3202_device_masquerading)' "$SYN/configure.sh"; then
-  SCRIPTS=$WORK/synapse-scripts
-  mkdir -p "$SCRIPTS"
-  cp "$SYN"/* "$SCRIPTS"/
-  chmod u+w "$SCRIPTS"/*
-  sed -i 's/e\.msc3202_device_masquerading)/e.msc3202_device_masquerading_enabled)/' "$SCRIPTS/configure.sh"
-fi
+#
+# The tier also turns on MSC3967 (`msc3967_enabled`: no user-interactive auth for a user's
+# first cross-signing keys), which the bot's cross-signing needs (docs/encryption.md): the
+# copy's configure.sh writes it under experimental_features.
+SCRIPTS=$WORK/synapse-scripts
+mkdir -p "$SCRIPTS"
+cp "$SYN"/* "$SCRIPTS"/
+chmod u+w "$SCRIPTS"/*
+sed -i 's/e\.msc3202_device_masquerading)/e.msc3202_device_masquerading_enabled)/' "$SCRIPTS/configure.sh"
+grep -q 'msc3967_enabled' "$SCRIPTS/configure.sh" \
+  || sed -i 's/^  msc3202_device_masquerading: true$/  msc3202_device_masquerading: true\n  # MSC3967: the first cross-signing keys without user-interactive auth (appservice bots)\n  msc3967_enabled: true/' "$SCRIPTS/configure.sh"
+grep -q 'msc3967_enabled: true' "$SCRIPTS/configure.sh" || { echo "e2e: could not add msc3967_enabled to configure.sh" >&2; exit 1; }
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 PORT=""

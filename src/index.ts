@@ -14,7 +14,7 @@ export type { StandardSchemaV1, StandardResult, StandardIssue } from './plugin/s
 
 // ── Matrix → remote: what the handlers receive ───────────────────────────────────────────
 export type {
-  MatrixMessage, EncryptionInfo, UndecryptableEvent, MatrixEdit, MatrixReaction, MatrixRedaction, MembershipChange, StateChange,
+  MatrixMessage, MatrixMedia, EncryptedFile, EncryptionInfo, UndecryptableEvent, MatrixEdit, MatrixReaction, MatrixRedaction, MembershipChange, StateChange,
   TypingUpdate, ReceiptUpdate, PresenceUpdate,
 } from './plugin/contract.js';
 export type { JsonObject, RoomEvent, StateEvent } from './events/types.js';

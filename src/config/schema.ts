@@ -172,6 +172,13 @@ export const configSchema = z.strictObject({
     keyWaitSeconds: positiveInt.default(10),
     /** When the crypto store was lost: make a new device (logged as an error) instead of refusing to start. */
     newDeviceIfStoreLost: z.boolean({ error: 'must be true or false' }).default(false),
+    /**
+     * Cross-signing for the bot: its identity's private keys are kept in the store sealed
+     * with `passphrase` (never logged). Without this section the bot is not cross-signed.
+     */
+    crossSigning: z.strictObject({
+      passphrase: z.string({ error: 'must be a string' }).min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)'),
+    }, { error: 'must be a mapping' }).optional(),
   }, { error: 'must be a mapping' }).prefault({}),
   /**
    * Double puppeting: what a user sends on the remote network from another client appears

@@ -3,6 +3,7 @@ import type { IdbLevelPersister } from './idb/persister.js';
 import { cryptoSections } from './sections.js';
 import { CryptoService, type CryptoServiceOptions } from './service.js';
 
+/** The bot's options; `crossSigningPassphrase` is the bot's alone (ghosts are not cross-signed). */
 export type CryptoUserOptions = Omit<CryptoServiceOptions, 'userId'>;
 
 /**
@@ -13,6 +14,8 @@ export type CryptoUserOptions = Omit<CryptoServiceOptions, 'userId'>;
  */
 export class CryptoUsers {
   private readonly services = new Map<string, Promise<CryptoService>>();
+  /** Set by `begin`: machines started afterwards make their first requests at once. */
+  private begun = false;
 
   private constructor(private readonly persister: IdbLevelPersister, private readonly options: CryptoUserOptions, readonly bot: CryptoService) {}
 
@@ -20,7 +23,7 @@ export class CryptoUsers {
     const persister = await CryptoService.openPersistence(options.store);
     let bot: CryptoService;
     try {
-      bot = await CryptoService.start({ ...options, userId: botUserId }, persister);
+      bot = await CryptoService.start({ ...options, userId: botUserId }, persister, { begin: false });
     } catch (err) {
       await persister.close().catch(() => undefined);
       throw err;
@@ -37,12 +40,21 @@ export class CryptoUsers {
   for(userId: string): Promise<CryptoService> {
     let service = this.services.get(userId);
     if (!service) {
-      service = CryptoService.start({ ...this.options, userId }, this.persister);
+      service = CryptoService.start({ ...this.options, crossSigningPassphrase: undefined, userId }, this.persister, { begin: this.begun });
       this.services.set(userId, service);
       // A failed start is tried again next time, not remembered.
       service.catch(() => { if (this.services.get(userId) === service) this.services.delete(userId); });
     }
     return service;
+  }
+
+  /**
+   * Once the bridge listens for transactions: every machine makes its first requests
+   * (devices made, keys uploaded, the bot cross-signed), and later ones do so at start.
+   */
+  async begin(): Promise<void> {
+    this.begun = true;
+    for (const service of this.services.values()) await (await service).begin();
   }
 
   /** To-device messages go to the machine of the user they are for; users without a device have none to read them. */

@@ -10,6 +10,8 @@ export interface DeviceRecord extends DeviceIdentity {
   readonly curve25519?: string;
   readonly ed25519?: string;
   readonly createdAt: number;
+  /** False until the device was made on the homeserver (`loginDevice`); absent once it was. */
+  readonly loggedIn?: false;
 }
 
 /** The crypto store is gone or belongs to another identity: refusing beats a silent new identity. */
@@ -21,27 +23,41 @@ export class CryptoStoreLost extends Error {
 }
 
 /**
- * The device a user of ours encrypts with: remembered in the main store, or made once with
- * an appservice login (`m.login.application_service`, which needs no password) under a
- * device id chosen here, so that the id is on disk before the homeserver knows it.
+ * The device a user of ours encrypts with: remembered in the main store, or chosen here and
+ * written first (so that the id is on disk before the homeserver knows it), marked
+ * `loggedIn: false` until `loginDevice` made it on the homeserver.
  */
-export async function ensureDevice(section: Section<DeviceRecord>, client: HomeserverClient, userId: string, now = Date.now()): Promise<DeviceRecord> {
+export async function ensureDevice(section: Section<DeviceRecord>, userId: string, now = Date.now()): Promise<DeviceRecord> {
   const known = await section.get(userId);
   if (known) return known;
   const deviceId = `BK${randomBytes(5).toString('hex').toUpperCase()}`;
-  const record: DeviceRecord = { userId, deviceId, createdAt: now };
+  const record: DeviceRecord = { userId, deviceId, createdAt: now, loggedIn: false };
   await section.put(userId, record);
+  return record;
+}
+
+/**
+ * Makes a chosen device on the homeserver with an appservice login
+ * (`m.login.application_service`, which needs no password); nothing for one made before.
+ * Kept apart from `ensureDevice` so that a bridge can do it once it listens: the homeserver
+ * pushes the device change to the appservice at once, and a push that fails makes Synapse
+ * count the appservice as down (and drop to-device messages meanwhile).
+ */
+export async function loginDevice(section: Section<DeviceRecord>, client: HomeserverClient, userId: string): Promise<void> {
+  const record = await section.get(userId);
+  if (!record || record.loggedIn !== false) return;
   await client.request('POST', route('/_matrix/client/v3/login'), {
     body: {
       type: 'm.login.application_service',
       identifier: { type: 'm.id.user', user: userId },
-      device_id: deviceId,
+      device_id: record.deviceId,
       initial_device_display_name: 'bridgekit',
     },
     // Logging in again with the same device id reuses the device: safe to repeat.
     idempotent: true,
   });
-  return record;
+  const { loggedIn: _pending, ...done } = { ...(await section.get(userId) ?? record) };
+  await section.put(userId, done);
 }
 
 /**

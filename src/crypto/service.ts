@@ -5,7 +5,8 @@ import { isObject } from '../events/validate.js';
 import type { HomeserverClient } from '../homeserver/client.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/index.js';
-import { CryptoStoreLost, checkIdentity, ensureDevice, type DeviceRecord } from './device.js';
+import { ensureCrossSigning, knownMasterKey } from './cross-signing.js';
+import { CryptoStoreLost, checkIdentity, ensureDevice, loginDevice, type DeviceRecord } from './device.js';
 import { encryptionSettingsFor } from './encryption-settings.js';
 import { installIndexedDb } from './idb/globals.js';
 import { IdbLevelPersister } from './idb/persister.js';
@@ -26,6 +27,8 @@ export interface CryptoServiceOptions {
   readonly members: (roomId: string) => Promise<string[]>;
   /** On a lost crypto store, make a new device (said loudly) instead of refusing to start. */
   readonly newDeviceIfStoreLost?: boolean;
+  /** Give this user a cross-signing identity, its private keys sealed with this passphrase (the bot only). */
+  readonly crossSigningPassphrase?: string;
 }
 
 /** What became of an `m.room.encrypted` event. */
@@ -52,6 +55,7 @@ export class CryptoService {
   private readonly keysArrived = new Signal();
   private readonly outgoing = new Rounds(() => this.sendOutgoingRound());
   private readonly roomLocks = new Map<string, Promise<unknown>>();
+  private begun: Promise<void> | undefined;
 
   private constructor(
     private readonly machine: wasm.OlmMachine,
@@ -75,14 +79,14 @@ export class CryptoService {
    * Starts the machine of `options.userId`'s device (made on first use), its state in
    * `persister` (shared by every user's machine); without one, opens its own.
    */
-  static async start(options: CryptoServiceOptions, shared?: IdbLevelPersister): Promise<CryptoService> {
+  static async start(options: CryptoServiceOptions, shared?: IdbLevelPersister, { begin = true }: { begin?: boolean } = {}): Promise<CryptoService> {
     const persister = shared ?? await CryptoService.openPersistence(options.store);
     const sections = cryptoSections(options.store);
     const prefix = persister.prefix;
     let machine: wasm.OlmMachine | undefined;
     try {
       const open = async () => {
-        const record = await ensureDevice(sections.devices, options.client, options.userId);
+        const record = await ensureDevice(sections.devices, options.userId);
         const storeName = `${record.userId}|${record.deviceId}`;
         const restored = persister.has(storeName);
         machine = await wasm.OlmMachine.initialize(new wasm.UserId(record.userId), new wasm.DeviceId(record.deviceId), prefix + storeName);
@@ -103,13 +107,40 @@ export class CryptoService {
       await persister.flushed();
       const service = new CryptoService(machine!, persister, device, options, shared === undefined);
       options.logger.info({ userId: device.userId, deviceId: device.deviceId, curve25519: keys.curve25519, restored }, 'end-to-end encryption ready');
-      await service.flushOutgoing();
+      if (begin) await service.begin();
       return service;
     } catch (err) {
       machine?.close();
       if (!shared) await persister.close().catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * The first requests to the homeserver: the device made (first start), its keys uploaded,
+   * cross-signing checked. A bridge calls it once it listens for transactions (each of these
+   * makes the homeserver push to it; see `loginDevice`). Once; later calls wait for it.
+   */
+  begin(): Promise<void> {
+    this.begun ??= (async () => {
+      await loginDevice(cryptoSections(this.options.store).devices, this.options.client, this.device.userId);
+      await this.flushOutgoing();
+      if (this.options.crossSigningPassphrase !== undefined) await this.crossSign(this.options.crossSigningPassphrase);
+    })();
+    // A failed begin is tried again by the next call.
+    this.begun.catch(() => { this.begun = undefined; });
+    return this.begun;
+  }
+
+  /** Cross-signs this device (after its keys are on the homeserver: the signatures name them). */
+  private async crossSign(passphrase: string): Promise<void> {
+    const section = cryptoSections(this.options.store).crossSigning;
+    const outcome = await ensureCrossSigning({
+      machine: this.machine, client: this.options.client, device: this.device, passphrase, section,
+      logger: this.options.logger, flushed: () => this.persister.flushed(),
+    });
+    const masterKey = await knownMasterKey(section, this.device.userId);
+    this.options.logger.info({ userId: this.device.userId, deviceId: this.device.deviceId, crossSigning: outcome, masterKey }, 'cross-signing checked');
   }
 
   private get identity(): DeviceIdentity {
@@ -205,6 +236,8 @@ export class CryptoService {
    * claimed where missing, the room key shared, then the event encrypted. One room at a time.
    */
   async encrypt(roomId: string, type: string, content: JsonObject, encryption: JsonObject, historyVisibility?: string): Promise<JsonObject> {
+    // A send before the bridge listens (a plugin's start) needs the device on the homeserver first.
+    await this.begin();
     return this.inRoom(roomId, async () => {
       const members = await this.options.members(roomId);
       // The bindings take the ids they are given (they are freed after the call): new ones each time.

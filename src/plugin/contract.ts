@@ -27,8 +27,9 @@ import type { StandardSchemaV1 } from './standard-schema.js';
 import type { RemoteEvent, RemoteUser, RemoteChannel, PushResult } from './remote-events.js';
 import type {
   MatrixMessage, MatrixEdit, MatrixReaction, MatrixRedaction, MembershipChange, StateChange,
-  TypingUpdate, ReceiptUpdate, PresenceUpdate, UndecryptableEvent, EncryptionInfo,
+  TypingUpdate, ReceiptUpdate, PresenceUpdate, UndecryptableEvent, EncryptionInfo, MatrixMedia,
 } from './matrix-events.js';
+import type { EncryptedFile } from '../crypto/attachments.js';
 import type { PluginRoomView, PluginPuppet, PluginPuppets } from './services.js';
 import type { Mappings } from './mappings.js';
 import type { KeyValue } from './kv.js';
@@ -46,7 +47,7 @@ export type { RemoteEvent, RemoteUser, RemoteChannel, PushResult };
 export type { BridgeInfo, BridgeInfoSection, HistoryMessage, HistoryRequest, RoomUpgrade };
 export type {
   MatrixMessage, MatrixEdit, MatrixReaction, MatrixRedaction, MembershipChange, StateChange,
-  TypingUpdate, ReceiptUpdate, PresenceUpdate, UndecryptableEvent, EncryptionInfo,
+  TypingUpdate, ReceiptUpdate, PresenceUpdate, UndecryptableEvent, EncryptionInfo, MatrixMedia, EncryptedFile,
 };
 
 /** What the plugin can carry across. Anything left out is refused with a notice. */
@@ -114,8 +115,12 @@ export interface PluginContext<Config = unknown> {
      * require authentication for media). Undefined without `bridge.publicUrl`.
      */
     url(mxc: string, filename?: string): string | undefined;
-    /** The media's bytes, downloaded as the appservice (at most `bridge.mediaMaxBytes`). */
-    download(mxc: string): Promise<MediaDownload>;
+    /**
+     * The media's bytes, downloaded as the appservice (at most `bridge.mediaMaxBytes`). Give
+     * a message's `media` to have an encrypted file (`media.file`, from an encrypted room)
+     * decrypted and its hash checked; an mxc URI alone is downloaded as it is.
+     */
+    download(media: string | MatrixMedia): Promise<MediaDownload>;
     /**
      * A URL someone outside chose (an attachment, an image in a remote message): fetched
      * through bridgekit's guarded fetcher (config `outbound`: private addresses refused,

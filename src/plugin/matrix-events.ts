@@ -1,3 +1,4 @@
+import { EncryptedFileError, encryptedFileOf, type EncryptedFile } from '../crypto/attachments.js';
 import type { JsonObject, RoomEvent, EphemeralEvent } from '../events/types.js';
 import { inviteStateOf, type StrippedStateEvent } from '../events/invite-state.js';
 import { isObject } from '../events/validate.js';
@@ -30,6 +31,16 @@ export interface UndecryptableEvent {
   readonly withheld?: string;
 }
 
+/** The file of a media message, as `PluginContext.media.download` takes it. */
+export interface MatrixMedia {
+  /** The mxc URI (of the ciphertext, when `file` is set). */
+  readonly url: string;
+  readonly info?: JsonObject;
+  readonly filename?: string;
+  /** Set when the file is encrypted (sent in an encrypted room): `download` decrypts it. */
+  readonly file?: EncryptedFile;
+}
+
 /** A Matrix message, with its relations read out. */
 export interface MatrixMessage {
   readonly event: RoomEvent;
@@ -43,7 +54,7 @@ export interface MatrixMessage {
   /** `formatted_body` when `format` is `org.matrix.custom.html`. */
   readonly html?: string;
   /** Set for m.image, m.file, m.audio, m.video (and stickers). */
-  readonly media?: { readonly url: string; readonly info?: JsonObject; readonly filename?: string };
+  readonly media?: MatrixMedia;
   readonly replyTo?: { readonly eventId: string; readonly remoteId?: string };
   readonly thread?: { readonly rootId: string; readonly remoteRootId?: string };
   /** `m.mentions`, when the sender's client set it: whom the message means to notify. */
@@ -208,11 +219,19 @@ function classifyMessage(event: RoomEvent): ClassifiedEvent {
   };
 }
 
-/** The file of m.image, m.file, m.audio, m.video and stickers, when it has a URL. */
+/**
+ * The file of m.image, m.file, m.audio, m.video and stickers, when it has a URL: `url`, or in
+ * an encrypted room `file` (its URL and the key that opens it; a broken `file` counts as none).
+ */
 function mediaOf(content: JsonObject, msgtype: string): MatrixMessage['media'] {
-  const url = str(content['url']);
-  if (!url || !(MEDIA_TYPES.has(msgtype) || msgtype === 'm.sticker')) return undefined;
-  return { url, info: isObject(content['info']) ? content['info'] : undefined, filename: str(content['filename']) ?? str(content['body']) };
+  if (!(MEDIA_TYPES.has(msgtype) || msgtype === 'm.sticker')) return undefined;
+  const file = encryptedFileOf(content['file']);
+  const url = file instanceof EncryptedFileError ? undefined : file?.url ?? str(content['url']);
+  if (!url) return undefined;
+  return {
+    url, info: isObject(content['info']) ? content['info'] : undefined, filename: str(content['filename']) ?? str(content['body']),
+    ...(file && !(file instanceof EncryptedFileError) ? { file } : {}),
+  };
 }
 
 /** `m.mentions` as sent; user ids that are not strings are left out. */

@@ -6,6 +6,7 @@ import { mediaContent, mediaKindOf, type MediaInfo, type MediaKind } from './con
 import { editContent, reactionContent, withRelations, type ThreadTarget } from './content/relations.js';
 import { emoteContent, htmlContent, noticeContent, textContent, withMentions, type HtmlText, type Mentions, type MessageContent } from './content/text.js';
 import type { MediaData } from './uploads.js';
+import type { EncryptedFile } from '../crypto/attachments.js';
 
 /** Options of every send. */
 export interface SendOptions extends RequestControls {
@@ -89,8 +90,11 @@ export class Messages {
     // Asked before uploading: a refused send should not leave an orphan upload behind.
     await this.ctx.permissions.sendMessage(this.userId, roomId, 'm.room.message');
     const filename = media.filename ?? 'file';
-    const url = await this.ctx.uploads.upload({ ...media, filename }, this.userId, controlsOf(options));
-    const content = mediaContent({
+    // In an encrypted room the file is encrypted too: the message then carries `file` (its key) instead of `url`.
+    const encrypted = (await this.ctx.mirror.room(roomId))?.encrypted === true;
+    const file = encrypted ? await this.ctx.uploads.uploadEncrypted({ ...media, filename }, this.userId, controlsOf(options)) : undefined;
+    const url = file?.url ?? await this.ctx.uploads.upload({ ...media, filename }, this.userId, controlsOf(options));
+    const plain = mediaContent({
       kind: media.kind ?? mediaKindOf(media.contentType),
       url,
       filename,
@@ -98,6 +102,7 @@ export class Messages {
       ...(media.captionHtml !== undefined ? { captionHtml: media.captionHtml } : {}),
       info: { mimetype: media.contentType, size: media.data.byteLength, ...media.info },
     }, options.externalUrl === undefined ? {} : { externalUrl: options.externalUrl });
+    const content = file ? withEncryptedFile(plain, file) : plain;
     return this.sendChecked(roomId, 'm.room.message', withSanitizedHtml(withMentions(withRelations(content, options), options.mentions)), options);
   }
 
@@ -141,4 +146,10 @@ export class Messages {
     this.ctx.logger.debug({ roomId, userId: this.userId, type, eventId }, 'sent');
     return eventId;
   }
+}
+
+/** The media message with `file` (the encrypted file and its key) in place of `url`. */
+function withEncryptedFile(content: MessageContent, file: EncryptedFile): MessageContent {
+  const { url: _url, ...rest } = content as MessageContent & { url?: unknown };
+  return { ...rest, file: { ...file } } as MessageContent;
 }

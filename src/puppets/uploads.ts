@@ -2,6 +2,7 @@ import { Sections } from '../store/layout.js';
 import { createHash } from 'node:crypto';
 import type { HomeserverApi } from '../homeserver/index.js';
 import { put, type Section, type Store } from '../store/store.js';
+import { encryptAttachment, type EncryptedFile } from '../crypto/attachments.js';
 
 /** Bytes to upload, with their type. */
 export interface MediaData {
@@ -14,6 +15,8 @@ export interface MediaData {
 interface UploadRecord {
   readonly mxc: string;
   readonly at: number;
+  /** For media uploaded encrypted: the key, IV and hash that open it (the message's `file`). */
+  readonly file?: Omit<EncryptedFile, 'url'>;
 }
 
 /** Store section (key: `<sha256 hex>\0<contentType>`). */
@@ -45,5 +48,21 @@ export class UploadCache {
     });
     await this.store.write([put(this.section, key, { mxc, at: Date.now() })]);
     return mxc;
+  }
+
+  /**
+   * For an encrypted room: the content encrypted (attachment encryption v2) and the
+   * ciphertext uploaded, once per content like `upload` — the key is kept with the mxc URI
+   * (in the store, as the room keys are), so a retried send reuses both.
+   */
+  async uploadEncrypted(media: MediaData, asUser: string, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<EncryptedFile> {
+    const key = `e2ee\u0000${sha256Hex(media.data)}\u0000${media.contentType}`;
+    const known = await this.section.get(key);
+    if (known?.file) return { ...known.file, url: known.mxc };
+    const { ciphertext, file } = await encryptAttachment(media.data);
+    // The homeserver sees only ciphertext: no type or name that would tell what it is.
+    const mxc = await this.api.media.upload(ciphertext, 'application/octet-stream', { asUser, ...options });
+    await this.store.write([put(this.section, key, { mxc, at: Date.now(), file })]);
+    return { ...file, url: mxc };
   }
 }

@@ -1,3 +1,4 @@
+import { downloadMedia } from './media-download.js';
 import type Koa from 'koa';
 import type { BridgeConfig } from '../config/index.js';
 import { createAppserviceApp, listen, type RunningServer } from '../appservice/index.js';
@@ -234,7 +235,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       ghosts,
       media: {
         url: (mxc, filename) => mediaLinks.url(mxc, filename),
-        download: (mxc) => api.media.download(mxc, { maxBytes: config.bridge.mediaMaxBytes }),
+        download: (media) => downloadMedia(api, media, config.bridge.mediaMaxBytes),
         fetchRemote: (url) => fetchGuarded(url, { ...config.outbound, maxBytes: config.bridge.mediaMaxBytes }),
       },
       logins: logins?.manager ?? NO_LOGINS,
@@ -275,6 +276,12 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       });
     }
     server = await listen(app, config.appservice.bind, config.appservice.port);
+    // Only now: each of the machines' first requests makes the homeserver push to the bridge,
+    // and Synapse counts a refused push as the appservice being down (dropping to-device messages).
+    await encryption?.begin().catch(async (err: unknown) => {
+      await server.close();
+      throw err;
+    });
   } catch (e) {
     // Whatever failed (the plugin's start, a port in use), nothing may stay open behind it.
     await metricsServer?.close();

@@ -56,6 +56,7 @@ export class BridgeEncryption {
       logger: deps.logger,
       keyWaitMs: deps.config.keyWaitSeconds * 1000,
       newDeviceIfStoreLost: deps.config.newDeviceIfStoreLost,
+      ...(deps.config.crossSigning ? { crossSigningPassphrase: deps.config.crossSigning.passphrase } : {}),
       members: (roomId) => joinedAndInvited(deps.mirror, roomId),
     }, deps.api.client.botUserId);
     const encryption = new BridgeEncryption(users, deps);
@@ -69,6 +70,11 @@ export class BridgeEncryption {
    */
   async startLateDelivery(inject: Inject): Promise<void> {
     await this.late.start(inject).catch((err: unknown) => this.deps.logger.warn({ err }, 'looking for events whose keys came while the bridge was stopped failed; tried again when keys next arrive'));
+  }
+
+  /** Once the bridge listens: the crypto machines' first requests (see `CryptoUsers.begin`). */
+  begin(): Promise<void> {
+    return this.users.begin();
   }
 
   get deviceId(): string {

@@ -57,6 +57,11 @@ export const Sections = {
    * apart from the crypto store so that losing that store is noticed.
    */
   cryptoDevices: 'crypto.devices',
+  /**
+   * crypto: user id → its cross-signing identity: the public master key, the private keys
+   * sealed (AES-256-GCM, key from `encryption.crossSigning.passphrase`), whether uploaded.
+   */
+  cryptoCrossSigning: 'crypto.cross-signing',
   /** crypto: IndexedDB database name → its schema (version, object stores, indexes). */
   cryptoIdbSchemas: 'crypto.idb.schemas',
   /**

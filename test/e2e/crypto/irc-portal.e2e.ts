@@ -61,6 +61,11 @@ describe('encryption: IRC ghosts speaking in an encrypted portal (real ngircd, m
     assert.equal(line.isDecryptionFailure(), false);
     assert.equal(alice.undecryptableFrom(roomId, ghost('dave')), 0, 'nothing from the ghost the client could not read');
 
+    const from = dave.mark();
+    await alice.say(roomId, 'hello, IRC');
+    const heard = await dave.waitFor((l) => l.command === 'PRIVMSG' && l.params[0] === channel && l.params[1] === 'hello, IRC', 'alice\'s encrypted line on IRC', { from, timeoutMs: 30_000 });
+    assert.ok(heard.nick, 'said by someone on IRC');
+
     await dave.say(channel, 'and again');
     await alice.waitForDecrypted(roomId, ghost('dave'), (b) => b === 'and again', 'dave\'s second line, decrypted', 30_000);
   });

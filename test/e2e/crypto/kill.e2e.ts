@@ -81,6 +81,7 @@ describe('encryption: kill -9 of the bridge process after the bot shared a room 
   it('after SIGKILL and a new start, the bot still reads the old session and the client reads its answers', async () => {
     bridge.start();
     await eventually(() => bridge.ready().length === 1 && bridge.lines.some((l) => l['msg'] === 'bridge listening'), 'the bridge to listen');
+    await ctx.synapse.ensureAppserviceUp(ctx.appservice('encrypted'));
     alice = await EncryptingClient.newUser(ctx.synapse, 'alice');
     const botUserId = `@${ctx.appservice('encrypted').botLocalpart}:${ctx.synapse.serverName}`;
     const roomId = await alice.createEncryptedRoom('kill -9');

@@ -106,6 +106,7 @@ describe('encryption: room keys that arrive after the message', function () {
     const appservice = ctx.appservice('encrypted');
     bot = await E2eBridge.start(ctx.synapse, appservice, recordingEcho, { port: 0, config: { encryption: { enabled: true, keyWaitSeconds: 4 } } });
     proxy = await KeyDelayingProxy.start(appservice.port, () => bot.bridge.url);
+    await ctx.synapse.ensureAppserviceUp(appservice);
   });
   after(async () => {
     alice?.stop();

@@ -9,7 +9,7 @@ import { registrationSchema, type Registration } from '../../../src/registration
  * The appservices the tier registers, once per run (each registration restarts Synapse).
  * Each has its own slot — its bridge listens on `portBase + slot` — its own bot and its own
  * user namespace, so the bridges of different tests never see each other's events.
- * To add one for a new test file, take a free slot (8–9) and a new name.
+ * Slots 0–9 are all taken: a new test file shares one whose bot it does not disturb.
  */
 export const APPSERVICES = {
   /** The echo bot, invited by users. */
@@ -30,6 +30,8 @@ export const APPSERVICES = {
   encrypted: { slot: 7, encryption: true },
   /** The IRC bridge with encryption on (test/e2e/crypto/irc-portal.e2e.ts). */
   ircencrypted: { slot: 8, encryption: true },
+  /** The bot's cross-signing (test/e2e/crypto/cross-signing.e2e.ts): the homeserver keeps its keys for good, so its own bot. */
+  crosssigned: { slot: 9, encryption: true },
 } as const satisfies Record<string, AppserviceSpec>;
 
 export interface AppserviceSpec {

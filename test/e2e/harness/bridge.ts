@@ -132,7 +132,11 @@ export class E2eBridge {
       return bridge;
     };
     try {
-      return new E2eBridge(logs, appservice, `@${appservice.botLocalpart}:${synapse.serverName}`, await launch(), launch, dir, logFile);
+      const bridge = new E2eBridge(logs, appservice, `@${appservice.botLocalpart}:${synapse.serverName}`, await launch(), launch, dir, logFile);
+      // Encryption needs every to-device message: Synapse drops them for an appservice it counts as down.
+      // (Behind a proxy on the registered port, the test calls it once the proxy listens.)
+      if (config.encryption.enabled && options.port === undefined) await synapse.ensureAppserviceUp(appservice);
+      return bridge;
     } catch (e) {
       logFile?.end();
       await rm(dir, { recursive: true, force: true });

@@ -69,6 +69,32 @@ export class Synapse {
     await this.waitUntilUp();
   }
 
+  /**
+   * Makes sure Synapse counts the appservice as up, so that it pushes to-device messages and
+   * device data: while it counts one as down (from a failed push — e.g. an earlier test's
+   * bridge stopped — until its recoverer caught up, at growing intervals up to 8.5 min) it
+   * drops them (synapse/appservice/scheduler.py, `_TransactionController.send`: "ephemeral
+   * events are dropped"), and a room key lost that way is never sent again. Call it once
+   * the bridge listens: a down appservice is brought back by a restart, whose recoverer
+   * retries 2 s after the next event. Only with a Synapse home (the state is read from its database).
+   */
+  async ensureAppserviceUp(appservice: E2eAppservice): Promise<void> {
+    const id = appservice.registration.id;
+    if (!this.env.synapseHome) return;
+    if (!await this.appserviceDown(id)) return;
+    await this.restart();
+    // Synapse starts its appservice scheduler, and with it the recoverers, on the first new event: one is made.
+    await new TestClient(this.url, appservice.registration.as_token).createRoom({ name: 'bridgekit e2e: wake the appservice scheduler' });
+    await eventually(async () => !await this.appserviceDown(id), `Synapse to count ${id} as up again`, 60_000);
+  }
+
+  private async appserviceDown(appserviceId: string): Promise<boolean> {
+    const home = this.env.synapseHome!;
+    const query = 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); r=c.execute("select state from application_services_state where as_id=?",(sys.argv[2],)).fetchone(); print(r[0] if r and r[0] else "up")';
+    const { stdout } = await run(join(home, 'env', 'bin', 'python'), ['-c', query, join(home, 'homeserver.db'), appserviceId]);
+    return stdout.trim() === 'down';
+  }
+
   /** Waits until the client API answers again (after a restart). */
   async waitUntilUp(timeoutMs = 60_000): Promise<void> {
     await eventually(async () => {
