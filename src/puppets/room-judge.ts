@@ -20,6 +20,10 @@ export async function judgeRoom(
 ): Promise<JudgedRoom | undefined> {
   const view = await mirror.room(roomId);
   if (!view || !view.hydrated) return undefined;
+  // A room whose creation the mirror is still applying (its create event, not yet its
+  // creator's join) has nobody in it who could let anyone in: too early to refuse (so is a room
+  // everyone left; the homeserver answers either).
+  if (view.joinedCount === 0) return undefined;
   // Our writes are read before the mirror's state: the mirror only moves forward, so a write
   // dropped here as echoed is sure to be in the state read after it.
   const powerLevels = await unechoed.get(view, roomId, 'm.room.power_levels', '');
