@@ -1,39 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Store } from '../../src/store/index.js';
 import { freePort } from '../helpers/net.js';
 import { tempDir } from '../helpers/temp.js';
 import { makeEvent } from '../helpers/events.js';
-import { putTransaction } from '../helpers/endpoint.js';
+import { deliverKilling, startChild as startScript } from '../helpers/crash-run.js';
 import type { RoomEvent } from '../../src/events/types.js';
 
 const CHILD = fileURLToPath(new URL('./crash-child.js', import.meta.url));
-
-interface Child { child: ChildProcess; exited: Promise<number | null>; resumed: number }
-
-function startChild(storePath: string, port: number, mode?: string): Promise<Child> {
-  const child = spawn(process.execPath, [CHILD, storePath, String(port), ...(mode ? [mode] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const resumed = Number(/resumed (\d+)/.exec(out)?.[1] ?? 0);
-      if (out.includes(mode === 'drain' ? 'drained' : 'ready')) resolve({ child, exited, resumed });
-    });
-    child.once('exit', (code) => reject(new Error(`child exited early with ${code}: ${out}`)));
-  });
-}
-
-/** Sends like a homeserver: in order, the same txnId again until it is answered 200. */
-async function deliver(url: string, txnId: string, events: RoomEvent[]): Promise<boolean> {
-  try {
-    return (await putTransaction(url, txnId, { events })).status === 200;
-  } catch {
-    return false; // connection refused or reset: the process is down
-  }
-}
+const startChild = (storePath: string, port: number, mode?: string) => startScript(CHILD, storePath, port, mode);
 
 /** Reads the handler's counts and the journal left behind; asserts each event of `transactions` was handled once. */
 async function assertExactlyOnce(storePath: string, transactions: RoomEvent[][]): Promise<void> {
@@ -68,20 +43,7 @@ describe('inbox: crash safety', function () {
     const url = `http://127.0.0.1:${port}`;
     const killAt = new Set([8, 19, 31]);
     try {
-      let { child, exited } = await startChild(dir.path, port);
-      let next = 0;
-      while (next < transactions.length) {
-        if (killAt.delete(next)) {
-          const inFlight = deliver(url, String(next), transactions[next]!);
-          await new Promise((r) => setTimeout(r, 1 + Math.random() * 15));
-          child.kill('SIGKILL');
-          await exited;
-          if (await inFlight) next++;
-          ({ child, exited } = await startChild(dir.path, port));
-          continue;
-        }
-        if (await deliver(url, String(next), transactions[next]!)) next++;
-      }
+      const { child, exited } = await deliverKilling(() => startChild(dir.path, port), url, transactions, killAt, () => 1 + Math.random() * 15);
       child.kill('SIGTERM');
       assert.equal(await exited, 0);
       const drain = await startChild(dir.path, port, 'drain');
@@ -99,26 +61,13 @@ describe('inbox: crash safety', function () {
     const transactions = Array.from({ length: 50 }, (_, t) => Array.from({ length: 50 }, (_, i) => makeEvent(rooms[(t + i) % 10]!)));
     const url = `http://127.0.0.1:${port}`;
     try {
-      let { child, exited } = await startChild(dir.path, port);
-      let next = 0;
-      let killed = false;
+      let starts = 0;
       let resumedAfterKill = 0;
-      while (next < transactions.length) {
-        if (!killed && next === 20) {
-          // Mid-flood: the next transaction is in flight when the process dies.
-          const inFlight = deliver(url, String(next), transactions[next]!);
-          await new Promise((r) => setTimeout(r, 2));
-          child.kill('SIGKILL');
-          await exited;
-          killed = true;
-          if (await inFlight) next++;
-          let resumed: number;
-          ({ child, exited, resumed } = await startChild(dir.path, port));
-          resumedAfterKill = resumed;
-          continue;
-        }
-        if (await deliver(url, String(next), transactions[next]!)) next++;
-      }
+      const { child, exited } = await deliverKilling(async () => {
+        const started = await startChild(dir.path, port);
+        if (starts++ > 0) resumedAfterKill = started.resumed;
+        return started;
+      }, url, transactions, [20], () => 2); // mid-flood: the next transaction is in flight when the process dies
       assert.ok(resumedAfterKill > 0, 'the kill left journaled, unhandled events behind');
       child.kill('SIGTERM');
       assert.equal(await exited, 0, 'SIGTERM stops cleanly');

@@ -1,40 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { RoomEvent } from '../../src/events/types.js';
 import { Mirror } from '../../src/mirror/index.js';
 import { Store } from '../../src/store/index.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { putTransaction } from '../helpers/endpoint.js';
+import { deliverKilling, startChild } from '../helpers/crash-run.js';
 import { makeEvent } from '../helpers/events.js';
 import { freePort } from '../helpers/net.js';
 import { tempDir } from '../helpers/temp.js';
 
 const CHILD = fileURLToPath(new URL('./crash-child.js', import.meta.url));
 const MEMBERSHIPS = ['join', 'leave', 'invite', 'join', 'ban', 'knock'] as const;
-
-interface Child { child: ChildProcess; exited: Promise<number | null> }
-
-function startChild(storePath: string, port: number, mode?: string): Promise<Child> {
-  const child = spawn(process.execPath, [CHILD, storePath, String(port), ...(mode ? [mode] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes(mode === 'drain' ? 'drained' : 'ready')) resolve({ child, exited });
-    });
-    child.once('exit', (code) => reject(new Error(`child exited early with ${code}: ${out}`)));
-  });
-}
-
-async function deliver(url: string, txnId: string, events: RoomEvent[]): Promise<boolean> {
-  try {
-    return (await putTransaction(url, txnId, { events })).status === 200;
-  } catch {
-    return false; // the process is down
-  }
-}
 
 const member = (roomId: string, userId: string, membership: string) =>
   makeEvent(roomId, { type: 'm.room.member', state_key: userId, sender: userId, content: { membership } });
@@ -66,24 +42,10 @@ describe('mirror: crash safety', function () {
     }
     const url = `http://127.0.0.1:${port}`;
     try {
-      let { child, exited } = await startChild(dir.path, port);
-      const killAt = new Set([9, 23]);
-      let next = 0;
-      while (next < transactions.length) {
-        if (killAt.delete(next)) {
-          const inFlight = deliver(url, String(next), transactions[next]!);
-          await new Promise((r) => setTimeout(r, 2));
-          child.kill('SIGKILL');
-          await exited;
-          if (await inFlight) next++;
-          ({ child, exited } = await startChild(dir.path, port));
-          continue;
-        }
-        if (await deliver(url, String(next), transactions[next]!)) next++;
-      }
+      const { child, exited } = await deliverKilling(() => startChild(CHILD, dir.path, port), url, transactions, [9, 23], () => 2);
       child.kill('SIGTERM');
       assert.equal(await exited, 0, 'SIGTERM stops cleanly');
-      const drain = await startChild(dir.path, port, 'drain');
+      const drain = await startChild(CHILD, dir.path, port, 'drain');
       assert.equal(await drain.exited, 0);
 
       const store = await Store.open(dir.path);
