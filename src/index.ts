@@ -48,6 +48,7 @@ export type {
 export { LOGIN_STATES, SECRET_FIELD_TYPES } from './logins/contract.js';
 export { LoginError, type LoginErrorCode } from './logins/errors.js';
 export type { LoginService, LoginProcessView, LoginStepView } from './logins/service.js';
+export type { ConnectionReport, ConnectionStatusEntry, PluginStatus } from './status/index.js';
 export { Permissions, PERMISSION_LEVELS, type PermissionLevel, type PermissionsConfig, type PermissionCheck } from './permissions/index.js';
 
 // ── The provisioning API's plugin hooks (docs/provisioning.md) ──────────────────────────

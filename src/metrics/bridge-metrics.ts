@@ -15,6 +15,7 @@ export interface MetricSources {
   readonly storeWrites?: () => { readonly failing: boolean; readonly failedBatches: number };
   /** Users' logins per state (plugins with logins). */
   readonly loginStates?: () => Readonly<Record<string, number>>;
+  readonly connectionStates?: () => Readonly<Record<string, number>>;
 }
 
 export interface BridgeMetricsOptions {
@@ -144,6 +145,12 @@ export class BridgeMetrics {
       name: 'bridgekit_logins', help: 'Users\' logins to the remote network, by state (connected, bad_credentials …)', labelNames: ['state'], registers: [r],
       collect() {
         for (const [state, n] of Object.entries(sources()?.loginStates?.() ?? {})) this.set({ state }, n);
+      },
+    });
+    new Gauge({
+      name: 'bridgekit_connections', help: 'The plugin\'s remote connections that are not logins (ctx.status), by state', labelNames: ['state'], registers: [r],
+      collect() {
+        for (const [state, n] of Object.entries(sources()?.connectionStates?.() ?? {})) this.set({ state }, n);
       },
     });
     new Gauge({

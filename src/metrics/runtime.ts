@@ -19,6 +19,8 @@ export interface MetricsRuntimeOptions {
   readonly logger: Logger;
   /** Users' logins per state, when the plugin has logins. */
   readonly loginStates?: () => Readonly<Record<string, number>>;
+  /** The plugin's other connections per state (ctx.status). */
+  readonly connectionStates?: () => Readonly<Record<string, number>>;
   /** How long a `/ready` homeserver probe is reused (default 5 s). */
   readonly readyCacheMs?: number;
 }
@@ -46,6 +48,7 @@ export function startMetricsServer(options: MetricsRuntimeOptions): Promise<Metr
     mirrorCachedRooms: () => options.mirror.cachedRooms,
     storeWrites: () => store.health,
     ...(options.loginStates ? { loginStates: options.loginStates } : {}),
+    ...(options.connectionStates ? { connectionStates: options.connectionStates } : {}),
   });
   const readiness = new Readiness({
     storeOpen: () => store.db.status === 'open',

@@ -39,6 +39,7 @@ import type { MediaDownload } from '../homeserver/index.js';
 import type { GuardedResponse } from '../net/index.js';
 import type { PluginProvisioning } from './provisioning.js';
 import type { LoginSupport, PluginLogins, RelayInfo, UserLogin } from '../logins/contract.js';
+import type { PluginStatus } from '../status/contract.js';
 import type { BridgeInfo, BridgeInfoSection } from './bridge-info/types.js';
 import type { HistoryMessage, HistoryRequest } from './remote/history.js';
 import type { RoomUpgrade } from './upgrades/types.js';
@@ -131,6 +132,11 @@ export interface PluginContext<Config = unknown> {
   };
   /** Users' logins (docs/logins.md): report their states, look them up. Empty unless the plugin declares `logins`. */
   readonly logins: PluginLogins;
+  /**
+   * Remote connections that are not users' logins (the IRC bot's, a webhook's target): report
+   * each one's state, forget it when it goes (docs/provisioning.md). Shown in `/status` and `/metrics`.
+   */
+  readonly status: PluginStatus;
 }
 
 /** Given with each Matrix-side event. */

@@ -9,6 +9,7 @@ import type { Mappings } from '../plugin/mappings.js';
 import type { PluginProvisioning } from '../plugin/provisioning.js';
 import type { RemotePipeline } from '../plugin/remote/pipeline.js';
 import type { Puppet } from '../puppets/index.js';
+import type { ConnectionStatusEntry } from '../status/contract.js';
 import { provisioningMiddleware } from './api.js';
 import { ProvisioningAuth, type ProvisioningPermissions } from './auth.js';
 import { OpenIdVerifier } from './openid.js';
@@ -31,6 +32,8 @@ export interface ProvisioningDeps {
   /** The login service, when the plugin has logins (a function: it may be made after the API). */
   readonly logins: () => LoginService | undefined;
   readonly bridgeState: () => Promise<BridgeState>;
+  /** The plugin's connections that are not logins (ctx.status); none when absent. */
+  readonly connections?: () => readonly ConnectionStatusEntry[];
   readonly bot: Puppet;
   readonly mirror: Pick<Mirror, 'room' | 'resync'>;
   readonly mappings: Mappings;
@@ -47,7 +50,7 @@ export function provisioningRoutes(deps: ProvisioningDeps): ProvisionRoute[] {
     ...loginRoutes(deps.logins),
     ...remoteRoutes({ hooks: deps.hooks, remote: deps.remote, mappings: deps.mappings, ghosts: deps.ghosts, bot: deps.bot, mirror: deps.mirror, logger: deps.logger }),
     ...roomRoutes({ hooks: deps.hooks, bot: deps.bot, mirror: deps.mirror, logger: deps.logger }),
-    ...statusRoutes({ plugin: deps.pluginName, bridgeState: deps.bridgeState, logins: deps.logins }),
+    ...statusRoutes({ plugin: deps.pluginName, bridgeState: deps.bridgeState, logins: deps.logins, connections: deps.connections ?? (() => []) }),
   ];
 }
 

@@ -85,13 +85,14 @@ export const PROVISIONING_OPENAPI = {
       }),
     },
     '/status': {
-      get: operation('The bridge\'s state and the caller\'s logins with theirs', {
-        type: 'object', required: ['bridge', 'user', 'logins_supported', 'logins'],
+      get: operation('The bridge\'s state, the caller\'s logins with theirs, and the plugin\'s other connections (administrators only)', {
+        type: 'object', required: ['bridge', 'user', 'logins_supported', 'logins', 'connections'],
         properties: {
           user: { type: 'object', required: ['user_id', 'admin'], properties: { user_id: { type: 'string' }, admin: { type: 'boolean', description: 'A bridge administrator (permissions `admin`)' } } },
           bridge: { type: 'object', required: ['plugin', 'state'], properties: { plugin: { type: 'string' }, state: { enum: ['running', 'degraded'] }, message: { type: 'string' } } },
           logins_supported: { type: 'boolean' },
           logins: { type: 'array', items: ref('Login') },
+          connections: { type: 'array', description: 'Remote connections that are not logins (ctx.status); empty unless the caller is a bridge administrator', items: ref('Connection') },
         },
       }, { params: [{ name: 'all', in: 'query', required: false, description: '`true`: every login (bridge administrators only)', schema: { enum: ['true', 'false'] } }], errors: [401, 403] }),
     },
@@ -135,6 +136,10 @@ export const PROVISIONING_OPENAPI = {
             properties: { state: { enum: ['connecting', 'connected', 'transient_disconnect', 'bad_credentials', 'logged_out', 'unknown_error'] }, message: { type: 'string' }, since: { type: 'integer' } },
           },
         },
+      },
+      Connection: {
+        type: 'object', required: ['id', 'state', 'since'],
+        properties: { id: { type: 'string' }, state: { enum: ['connecting', 'connected', 'transient_disconnect', 'bad_credentials', 'logged_out', 'unknown_error'] }, message: { type: 'string' }, since: { type: 'integer' } },
       },
       RemoteUser: {
         type: 'object', required: ['id', 'mxid'],

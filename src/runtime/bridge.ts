@@ -30,6 +30,7 @@ import { BridgeLogins } from '../logins/bridge-logins.js';
 import { BridgeMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
 import { watchHomeserver } from './homeserver-watch.js';
 import { bridgeStateProbe } from '../provisioning/bridge-state.js';
+import { ConnectionStatus } from '../status/index.js';
 import { createProvisioning } from '../provisioning/index.js';
 
 /** A plugin without logins sees none. */
@@ -217,6 +218,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     : handlePlain;
   const inbox = await Inbox.open(store, metrics ? metrics.timed(handle) : handle, config.inbox, logger.child({ component: 'inbox' }), metrics?.inboxHooks);
 
+  const connections = new ConnectionStatus(pluginLog.child({ component: 'status' }));
   let pluginStarted = false;
   let server: RunningServer;
   let metricsServer: MetricsServer | undefined;
@@ -239,6 +241,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
         fetchRemote: (url) => fetchGuarded(url, { ...config.outbound, maxBytes: config.bridge.mediaMaxBytes }),
       },
       logins: logins?.manager ?? NO_LOGINS,
+      status: connections,
     });
     pluginStarted = true;
     // Before any event: a user's first message after a restart finds their login connecting.
@@ -246,7 +249,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     const loginService = logins?.manager;
     const provisioning = createProvisioning({
       config, pluginName: plugin.name, hooks: plugin.provisioning, permissions, logins: () => loginService,
-      bridgeState: bridgeStateProbe(store, config.homeserver.url), bot: puppets.bot, mirror, mappings, ghosts, remote,
+      bridgeState: bridgeStateProbe(store, config.homeserver.url), connections: () => connections.list(), bot: puppets.bot, mirror, mappings, ghosts, remote,
       logger: logger.child({ component: 'provisioning' }),
     });
     const app = createAppserviceApp({
@@ -273,6 +276,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
         config: config.metrics, homeserverUrl: config.homeserver.url, metrics, store, inbox, mirror,
         logger: logger.child({ component: 'metrics' }), readyCacheMs: options.readyCacheMs,
         ...(logins ? { loginStates: () => logins!.manager.stateCounts() } : {}),
+        connectionStates: () => connections.stateCounts(),
       });
     }
     server = await listen(app, config.appservice.bind, config.appservice.port);

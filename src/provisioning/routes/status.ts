@@ -1,4 +1,5 @@
 import type { LoginService } from '../../logins/service.js';
+import type { ConnectionStatusEntry } from '../../status/contract.js';
 import { forbidden } from '../errors.js';
 import { route, type ProvisionRoute } from '../route-table.js';
 import { loginJson } from './logins.js';
@@ -13,9 +14,10 @@ export interface StatusDeps {
   readonly plugin: string;
   readonly bridgeState: () => Promise<BridgeState>;
   readonly logins: () => LoginService | undefined;
+  readonly connections: () => readonly ConnectionStatusEntry[];
 }
 
-/** `GET /status`: the bridge's state, who the caller is, and their logins with theirs (every login for an admin with `?all=true`). */
+/** `GET /status`: the bridge's state, who the caller is, their logins with theirs (every login for an admin with `?all=true`), and the plugin's other connections. */
 export function statusRoutes(deps: StatusDeps): ProvisionRoute[] {
   return [
     route({
@@ -31,9 +33,16 @@ export function statusRoutes(deps: StatusDeps): ProvisionRoute[] {
             user: { user_id: caller.userId, admin: caller.admin },
             logins_supported: service !== undefined,
             logins: logins.map(loginJson),
+            // Bridge-wide (room ids, the bot's own connection): for administrators only.
+            connections: caller.admin ? deps.connections().map(connectionJson) : [],
           },
         };
       },
     }),
   ];
+}
+
+/** A connection that is not a login, as the API shows it (its message says nothing secret: the contract forbids it). */
+function connectionJson(entry: ConnectionStatusEntry): Record<string, unknown> {
+  return { id: entry.id, state: entry.state, ...(entry.message !== undefined ? { message: entry.message } : {}), since: entry.since };
 }
