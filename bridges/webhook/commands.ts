@@ -1,4 +1,5 @@
 import { escapeHtml, refusedTarget, type BotCommand, type CommandInvocation, type KeyValue, type PluginContext } from 'matrix-bridgekit';
+import { outboundConnectionId } from './outbound-status.js';
 import { HOOK_NAME, type Hooks } from './hooks.js';
 import { ensureLinked } from './inbound.js';
 import { keys, NO_STATS, type OutboundStats, type OutboundTarget } from './outbound-store.js';
@@ -9,6 +10,8 @@ export const MODERATOR = 50;
 export interface CommandDeps {
   readonly hooks: Hooks;
   readonly kv: KeyValue;
+  /** The room's outbound target is forgotten when it goes or changes. */
+  readonly status: PluginContext['status'];
   readonly bot: PluginContext['bot'];
   readonly mappings: PluginContext['mappings'];
   readonly baseUrl: string;
@@ -101,6 +104,7 @@ async function out(d: CommandDeps, inv: CommandInvocation, arg: string): Promise
   if (arg.toLowerCase() === 'off') {
     const had = await d.kv.get<OutboundTarget>(key);
     await d.kv.del(key);
+    d.status.forget(outboundConnectionId(inv.roomId));
     await inv.reply(had ? 'Outbound webhook off: messages here are no longer sent out, queued ones included.' : 'There was no outbound webhook here.');
     return;
   }
@@ -115,6 +119,8 @@ async function out(d: CommandDeps, inv: CommandInvocation, arg: string): Promise
   }
   const target: OutboundTarget = { url: arg, setBy: inv.sender, setAt: Date.now() };
   await d.kv.put(key, target);
+  // A new URL: the old one's state says nothing about it; its first delivery reports again.
+  d.status.forget(outboundConnectionId(inv.roomId));
   await d.kv.put(keys.stats(inv.roomId), NO_STATS);
   await inv.reply(`Outbound webhook set: from now on every message in this room is POSTed as JSON to ${arg} (with an Idempotency-Key header).`);
 }

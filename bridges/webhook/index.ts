@@ -73,7 +73,7 @@ export function createWebhookPlugin(): BridgePlugin<WebhookConfig> {
         ctx.logger.warn({ target: new URL(url).origin, refusal: refusal ?? attempt?.reason }, 'outbound webhook target refused');
         return attempt ?? { kind: 'rejected', status: 0 };
       };
-      const worker = new DeliveryWorker(ctx.kv, ctx.config.outbound, ctx.logger, post);
+      const worker = new DeliveryWorker(ctx.kv, ctx.config.outbound, ctx.logger, post, ctx.status);
       const rateLimit = hookRateLimit(ctx.config.inbound.burst, 60_000 / ctx.config.inbound.perMinute);
       ctx.http.route('POST', '/hooks/:secret', inboundRoute({
         hooks, rateLimit, remote: ctx.remote, mappings: ctx.mappings, logger: ctx.logger,
@@ -81,7 +81,7 @@ export function createWebhookPlugin(): BridgePlugin<WebhookConfig> {
       }), {
         maxBodyBytes: ctx.config.inbound.maxBodyBytes,
       });
-      running = { worker, mediaLink: (mxc, filename) => ctx.media.url(mxc, filename), commands: { hooks, kv: ctx.kv, bot: ctx.bot, mappings: ctx.mappings, baseUrl: ctx.http.baseUrl, allowPrivateTargets } };
+      running = { worker, mediaLink: (mxc, filename) => ctx.media.url(mxc, filename), commands: { hooks, kv: ctx.kv, status: ctx.status, bot: ctx.bot, mappings: ctx.mappings, baseUrl: ctx.http.baseUrl, allowPrivateTargets } };
       worker.start();
       ctx.logger.info({ hooks: `${ctx.http.baseUrl}/hooks/…` }, 'webhook bridge ready: invite the bot and send !webhook create <name>');
     },

@@ -1,9 +1,10 @@
-import type { KeyValue, Logger } from 'matrix-bridgekit';
+import type { KeyValue, Logger, PluginStatus } from 'matrix-bridgekit';
 import type { WebhookConfig } from './config.js';
 import { backoffMs, postMessage, type Attempt } from './outbound-http.js';
 import {
   addStat, keys, originOf, roomOfQueueKey, type Delivery, type OutboundPayload, type OutboundTarget,
 } from './outbound-store.js';
+import { reportAttempt } from './outbound-status.js';
 
 export type Poster = (url: string, payload: OutboundPayload, timeoutMs: number) => Promise<Attempt>;
 
@@ -32,6 +33,8 @@ export class DeliveryWorker {
     private readonly config: WebhookConfig['outbound'],
     private readonly logger: Logger,
     private readonly post: Poster = postMessage,
+    /** Where each target's state goes (`ctx.status`); none in unit tests. */
+    private readonly status?: PluginStatus,
   ) {}
 
   start(): void {
@@ -144,6 +147,7 @@ export class DeliveryWorker {
     }
     const attempt = await this.post(target, payload, this.config.timeoutMs);
     const attempts = delivery.attempts + 1;
+    if (this.status) reportAttempt(this.status, roomId, attempt, attempt.kind === 'retry' && attempts >= this.config.maxAttempts);
     if (attempt.kind === 'delivered') {
       // Remembered before the queue entry goes: a crash in between skips it, never repeats it.
       await this.kv.put(keys.delivered(target, payload.id), Date.now());

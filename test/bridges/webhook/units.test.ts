@@ -104,7 +104,7 @@ describe('webhook bridge: parts', () => {
       },
     } as unknown as PluginContext['bot'];
     const mappings = { roomForChannel: async () => '!r:hs', linkChannel: async () => undefined } as unknown as PluginContext['mappings'];
-    const command: BotCommand = webhookCommand(() => ({ hooks, kv, bot, mappings, baseUrl: 'https://bridge.example/bridge/webhook', allowPrivateTargets: false }));
+    const command: BotCommand = webhookCommand(() => ({ hooks, kv, status: { report: () => undefined, forget: () => undefined }, bot, mappings, baseUrl: 'https://bridge.example/bridge/webhook', allowPrivateTargets: false }));
     const invocation = {
       args: ['create', 'ci'], roomId: '!r:hs', sender: '@a:hs', message: { eventId: '$cmd' }, usage: 'Usage: !webhook …',
       reply: async () => undefined,
