@@ -4,7 +4,7 @@ import type { Logger } from '../../src/log/logger.js';
 import type { BridgePlugin } from '../../src/plugin/contract.js';
 import type { Registration } from '../../src/registration/index.js';
 import type { RunningBridge } from '../../src/runtime/bridge.js';
-import { TestBridge, waitUntil, type TestHomeserver, type TestUser } from '../../src/testing/index.js';
+import { TestBridge, waitUntil, type TestBridgeOptions, type TestHomeserver, type TestUser } from '../../src/testing/index.js';
 
 export const BOT = '@echobot:localhost';
 
@@ -24,6 +24,8 @@ export interface BotHarnessOptions {
   readonly allowPrivateTargets?: boolean;
   /** `bridge.publicUrl`: turns the media link proxy on. */
   readonly publicUrl?: string;
+  /** More config sections (provisioning, metrics …), laid over the harness's own. */
+  readonly config?: TestBridgeOptions['config'];
 }
 
 /**
@@ -47,6 +49,7 @@ export class BotHarness {
         ...(options.logins ? { logins: options.logins } : {}),
         ...(options.allowPrivateTargets ? { outbound: { allowPrivateTargets: true } } : {}),
         ...(options.publicUrl ? { bridge: { publicUrl: options.publicUrl } } : {}),
+        ...options.config,
       },
       ...(options.pluginConfig ? { pluginConfig: options.pluginConfig } : {}),
       ...(options.logger ? { logger: options.logger } : {}),

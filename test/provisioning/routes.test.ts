@@ -126,7 +126,7 @@ describe('provisioning API: resolve, direct chats, bridging rooms, status', () =
 
   it('reports the bridge\'s state and that it has no logins; the login routes answer 501', async () => {
     const status = await call(t.bridge.url, 'GET', '/status', as('@alice:localhost'));
-    assert.deepEqual(status.body, { bridge: { plugin: 'provtest', state: 'running' }, user: { user_id: '@alice:localhost', admin: false }, logins_supported: false, logins: [] });
+    assert.deepEqual(status.body, { bridge: { plugin: 'provtest', state: 'running' }, user: { user_id: '@alice:localhost', admin: false }, logins_supported: false, logins: [], connections: [] });
     const admin = await call(t.bridge.url, 'GET', '/status', as('@admin:localhost'));
     assert.deepEqual(admin.body['user'], { user_id: '@admin:localhost', admin: true });
     const flows = await call(t.bridge.url, 'GET', '/login/flows', as('@alice:localhost'));
