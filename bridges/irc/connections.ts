@@ -17,6 +17,8 @@ export interface ConnectionsOptions {
   readonly onPuppetLine: (line: IrcLine, userId: string, connection: IrcConnection) => void;
   /** A login's connection changed state (reported to bridgekit as the login's state). */
   readonly onLoginState?: (loginId: string, state: LoginStateName, message?: string) => void;
+  /** The bot's own connection changed state (reported through `ctx.status`). */
+  readonly onBotState?: (state: LoginStateName, message?: string) => void;
 }
 
 export class Connections {
@@ -27,7 +29,8 @@ export class Connections {
   private readonly logins = new Map<string, string>();
 
   constructor(private readonly options: ConnectionsOptions) {
-    this.bot = this.make(options.config.botNick, 'Matrix bridge', true, options.logger.child({ irc: 'bot' }), (line) => options.onBotLine(line));
+    this.bot = this.make(options.config.botNick, 'Matrix bridge', true, options.logger.child({ irc: 'bot' }), (line) => options.onBotLine(line), undefined,
+      options.onBotState ? { onState: options.onBotState } : {});
   }
 
   start(): void {

@@ -19,6 +19,9 @@ import { AwayWatch } from './presence.js';
 import { Pusher } from './pusher.js';
 import { RecentMessages } from './recent.js';
 
+/** The bot's own IRC connection, as `ctx.status` and the provisioning API's `/status` name it. */
+export const BOT_CONNECTION = 'irc-bot';
+
 interface Running {
   readonly core: Core;
   readonly inbound: Inbound;
@@ -58,6 +61,7 @@ export function createIrcPlugin(): BridgePlugin<IrcConfig> {
         onLoginState: (loginId, state, message) => {
           ctx.logins.report(loginId, state, message).catch((err: unknown) => logger.warn({ err, loginId }, 'could not record an IRC login\'s state'));
         },
+        onBotState: (state, message) => ctx.status.report(BOT_CONNECTION, { state, ...(message !== undefined ? { message } : {}) }),
       });
       const core: Core = {
         ctx, config, logger, connections, recent,
