@@ -30,7 +30,7 @@ import { BridgeLogins } from '../logins/bridge-logins.js';
 import { BridgeMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
 import { watchHomeserver } from './homeserver-watch.js';
 import { bridgeStateProbe } from '../provisioning/bridge-state.js';
-import { ConnectionStatus } from '../status/index.js';
+import { ConnectionStatus, type ConnectionStatusEntry } from '../status/index.js';
 import { createProvisioning } from '../provisioning/index.js';
 
 /** A plugin without logins sees none. */
@@ -88,6 +88,8 @@ export interface RunningBridge {
   readonly bot: BotCommands;
   /** @internal The login service (for the provisioning API and tests); undefined when the plugin has no logins. */
   readonly logins?: LoginService;
+  /** The plugin's connections that are not logins (ctx.status), as `/status` shows them. */
+  connections(): readonly ConnectionStatusEntry[];
 }
 
 /**
@@ -318,6 +320,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   return {
     url: server.url, port: server.port, metricsUrl: metricsServer?.url, store, mirror, inbox, api, puppets, bot: commands,
     ...(logins ? { logins: logins.manager } : {}),
+    connections: () => connections.list(),
     async stop() {
       watch?.stop();
       // Media readers are cut off (a client that stops reading must not hold up shutdown).

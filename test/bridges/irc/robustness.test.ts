@@ -4,6 +4,7 @@ import { waitUntil } from '../../../src/testing/index.js';
 import { BOT, BOT_NICK, bodyOf, ghost, withIrcHarness, IrcHarness } from './harness.js';
 import { ngircdAvailable } from '../../helpers/ngircd.js';
 import type { IrcPerson } from './irc-person.js';
+import { BOT_CONNECTION } from '../../../bridges/irc/plugin.js';
 
 describe('IRC bridge: restarts (real ngircd, test homeserver)', function () {
   this.timeout(30_000);
@@ -27,6 +28,8 @@ describe('IRC bridge: restarts (real ngircd, test homeserver)', function () {
       // The server goes down; the bridge can only come back once hank is in again (the gate).
       await h.gate.close();
       await h.irc.stop();
+      const botState = () => h.bridge.connections().find((c) => c.id === BOT_CONNECTION)?.state;
+      await waitUntil(() => botState() === 'transient_disconnect', 10_000, 'the bot\'s connection reported lost');
       await h.text(alice, roomId, 'during the restart 1');
       await h.text(alice, roomId, 'during the restart 2');
       await h.irc.start();
@@ -35,6 +38,7 @@ describe('IRC bridge: restarts (real ngircd, test homeserver)', function () {
       const from = hank.mark();
       await h.gate.open();
       await hank.waitFor((l) => l.command === 'JOIN' && l.nick === BOT_NICK, 'the bot back in #restart', { from, timeoutMs: 15_000 });
+      assert.equal(botState(), 'connected');
       await hank.waitFor((l) => l.nick === 'alice' && l.params[1] === 'during the restart 2', 'the messages sent meanwhile', { from, timeoutMs: 20_000 });
       assert.deepEqual(hank.messagesFrom('alice', '#restart', from).map((l) => l.params[1]), ['during the restart 1', 'during the restart 2']);
 
