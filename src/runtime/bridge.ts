@@ -88,7 +88,7 @@ export interface RunningBridge {
   readonly bot: BotCommands;
   /** @internal The login service (for the provisioning API and tests); undefined when the plugin has no logins. */
   readonly logins?: LoginService;
-  /** The plugin's connections that are not logins (ctx.status), as `/status` shows them. */
+  /** @internal The plugin's connections that are not logins (ctx.status), as `/status` shows them (tests). */
   connections(): readonly ConnectionStatusEntry[];
 }
 
