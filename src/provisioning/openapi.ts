@@ -3,6 +3,8 @@
  * `/_matrix/provision/v1/openapi.json`. test/provisioning/openapi.test.ts keeps it and the
  * routes in step (every route described, nothing described that is not a route).
  */
+import { LOGIN_STATES } from '../logins/contract.js';
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object) => ({ 'application/json': { schema } });
 const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
@@ -133,13 +135,13 @@ export const PROVISIONING_OPENAPI = {
           metadata: { type: 'object' }, created_at: { type: 'integer' },
           status: {
             type: 'object', required: ['state', 'since'],
-            properties: { state: { enum: ['connecting', 'connected', 'transient_disconnect', 'bad_credentials', 'logged_out', 'unknown_error'] }, message: { type: 'string' }, since: { type: 'integer' } },
+            properties: { state: { enum: [...LOGIN_STATES] }, message: { type: 'string' }, since: { type: 'integer' } },
           },
         },
       },
       Connection: {
         type: 'object', required: ['id', 'state', 'since'],
-        properties: { id: { type: 'string' }, state: { enum: ['connecting', 'connected', 'transient_disconnect', 'bad_credentials', 'logged_out', 'unknown_error'] }, message: { type: 'string' }, since: { type: 'integer' } },
+        properties: { id: { type: 'string' }, state: { enum: [...LOGIN_STATES] }, message: { type: 'string' }, since: { type: 'integer' } },
       },
       RemoteUser: {
         type: 'object', required: ['id', 'mxid'],
