@@ -7,7 +7,9 @@ export type { Logger };
  * its top level, or up to two levels down (`registration.hs_token`, `req.headers.authorization`).
  * Tokens travel in registrations, configs, request headers and query strings.
  */
-export const SECRET_KEYS: ReadonlySet<string> = new Set(['as_token', 'hs_token', 'access_token', 'token', 'secret', 'password', 'authorization', 'credentials', 'encryptionKey']);
+export const SECRET_KEYS: ReadonlySet<string> = new Set(['as_token', 'hs_token', 'access_token', 'token', 'secret', 'password', 'authorization', 'credentials', 'encryptionKey',
+  // The config's other secrets, should a part of it ever be logged: provisioning's shared secret, double puppeting's as_tokens, the cross-signing passphrase.
+  'sharedSecret', 'secrets', 'passphrase']);
 const CENSOR = '[redacted]';
 
 /**

@@ -2,8 +2,9 @@
  * The key that encrypts logins' credentials at rest (AES-256-GCM), from the config:
  * `logins.encryptionKey`, or `logins.encryptionKeyFile` naming a file that holds one.
  * The 32-byte key is derived with scrypt, so any long random string will do. Each record
- * has its own random IV and is bound to its login id (additional data), so a record
- * copied under another login's key does not decrypt.
+ * has its own random IV and is bound (additional data) to what the caller names: the login
+ * store binds its login id, Matrix user and remote account, so a record copied under
+ * another login's key, or edited to another user, does not decrypt.
  */
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
 import { readFile } from 'node:fs/promises';

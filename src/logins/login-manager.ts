@@ -146,9 +146,9 @@ export class LoginManager implements LoginService, PluginLogins {
   }
 
   private async connect(loginId: string): Promise<void> {
-    const login = this.options.store.withCredentials(loginId);
-    if (!login) return;
     try {
+      const login = this.options.store.withCredentials(loginId);
+      if (!login) return;
       await this.options.support.connect(login);
     } catch (err) {
       this.options.logger.warn({ err, loginId }, 'the plugin could not connect a login');

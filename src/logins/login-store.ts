@@ -93,8 +93,14 @@ export class LoginStore {
   withCredentials(loginId: string): LoginWithCredentials | undefined {
     const stored = this.byId.get(loginId);
     if (!stored || !this.key) return undefined;
-    const credentials = JSON.parse(this.key.open(stored.credentials, stored.id)) as JsonObject;
-    return { ...withoutCredentials(stored), credentials };
+    let text: string;
+    try {
+      text = this.key.open(stored.credentials, bindingOf(stored));
+    } catch {
+      // The key is right (checked at open): the record was changed (moved to another user or account).
+      throw new LoginKeyError(`the stored credentials of login ${loginId} do not belong to its user and remote account: not used`);
+    }
+    return { ...withoutCredentials(stored), credentials: JSON.parse(text) as JsonObject };
   }
 
   /** Stores a completed login; the same user's login to the same remote account is replaced (its id kept). */
@@ -106,7 +112,7 @@ export class LoginStore {
       id, userId, flowId, remoteId: completed.remoteId, remoteName: completed.remoteName,
       metadata: completed.metadata ?? {}, createdAt: previous?.createdAt ?? now,
       status: { state: 'connecting', since: now },
-      credentials: this.key.seal(JSON.stringify(completed.credentials), id),
+      credentials: this.key.seal(JSON.stringify(completed.credentials), bindingOf({ id, userId, remoteId: completed.remoteId })),
     };
     await this.section.put(LOGIN_PREFIX + id, record);
     this.remember(record);
@@ -139,6 +145,15 @@ export class LoginStore {
     if (!ids) this.byUser.set(record.userId, (ids = new Set()));
     ids.add(record.id);
   }
+}
+
+/**
+ * What a record's credentials are sealed to (AES-GCM additional data): its id, its Matrix
+ * user and its remote account. Whoever can write the store but has no key cannot hand
+ * a login's credentials to another user or account by editing the record.
+ */
+function bindingOf(login: Pick<UserLogin, 'id' | 'userId' | 'remoteId'>): string {
+  return JSON.stringify([login.id, login.userId, login.remoteId]);
 }
 
 function withoutCredentials(stored: StoredLogin): UserLogin {

@@ -56,7 +56,9 @@ export interface PluginProvisioning {
   startDirectChat?(user: RemoteUser, caller: ProvisioningCaller): Promise<RemoteChannel>;
   /**
    * Bridge an existing Matrix room to a remote channel. Link it with `ctx.mappings` when
-   * your bridge keeps one channel per room; answer what the caller needs to know.
+   * your bridge keeps one channel per room; answer what the caller needs to know. The
+   * caller's power was judged in `roomId` only: refuse a channel already bridged to
+   * another room, or the caller takes it away from that room.
    */
   bridgeRoom?(request: BridgeRoomRequest): Promise<BridgeRoomResult>;
   /** Undo `bridgeRoom`. False: nothing was bridged there (404 `M_NOT_FOUND`). */

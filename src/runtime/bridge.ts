@@ -138,6 +138,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   let upgrades: RoomUpgrades | undefined;
   const remote = new RemotePipeline({
     puppets, mirror, mappings, ghosts, api, store, memberRooms, logger: pluginLog, doublePuppets,
+    hasLogin: (userId, remoteId) => logins?.manager.forUser(userId).some((l) => l.remoteId === remoteId) ?? false,
     presenceRefreshMs: options.presenceRefreshMs ?? config.bridge.presenceRefreshSeconds * 1000,
     outbound: config.outbound,
     encryptNewPortals: config.encryption.enabled && config.encryption.default,

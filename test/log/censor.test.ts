@@ -36,6 +36,19 @@ describe('log: secrets censored by key', () => {
   });
 });
 
+describe('log: the config\'s secrets', () => {
+  it('censors the provisioning shared secret, the double-puppet secrets and the cross-signing passphrase', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'trace' }, { write: (line: string) => void lines.push(line) });
+    logger.info({
+      provisioning: { sharedSecret: 's3cret-shared' }, doublePuppet: { secrets: { 'example.org': 'as_token:s3cret-dp' } },
+      crossSigning: { passphrase: 's3cret-pass' },
+    }, 'config');
+    assert.equal(lines.length, 1);
+    assert.ok(!lines[0]!.includes('s3cret'), lines[0]);
+  });
+});
+
 describe('log: URLs someone else gave', () => {
   it('keeps origin and path, drops credentials and fragment, and every query value', () => {
     assert.equal(loggableUrl('https://user:pw@cdn.example/a/b.png?ex=1&hm=s3cret#x'), 'https://cdn.example/a/b.png?ex=[redacted]&hm=[redacted]');

@@ -193,6 +193,22 @@ describe('login service and store', () => {
       await assert.rejects(BridgeLogins.open({ ...options, config: { encryptionKeyFile: join(dir, 'missing'), stepTimeoutSeconds: 60 } }), /cannot read logins\.encryptionKeyFile .*ENOENT/);
     });
 
+    it('binds a stored login\'s credentials to its user and remote account: a record edited to another user does not open', async () => {
+      await storeOneLogin();
+      const section = store.section(Sections.logins);
+      const [key, record] = (await section.iterator({ gte: 'login!', lt: 'login!\uffff' }).all())[0]! as [string, Record<string, unknown>];
+      await section.put(key, { ...record, userId: BOB });
+      const opened = await LoginStore.open(section, CredentialsKey.fromSecret(KEY));
+      const id = opened.forUser(BOB)[0]!.id;
+      assert.throws(() => opened.withCredentials(id), LoginKeyError);
+      await section.put(key, { ...record, remoteId: 'bob' });
+      const again = await LoginStore.open(section, CredentialsKey.fromSecret(KEY));
+      assert.throws(() => again.withCredentials(id), LoginKeyError);
+      await section.put(key, record);
+      const restored = await LoginStore.open(section, CredentialsKey.fromSecret(KEY));
+      assert.equal(restored.withCredentials(id)!.credentials['password'], 'x');
+    });
+
     it('binds each sealed record to its login id', () => {
       const key = CredentialsKey.fromSecret(KEY);
       const sealed = key.seal('{"password":"x"}', 'login-a');

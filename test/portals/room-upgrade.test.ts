@@ -125,6 +125,24 @@ describe('room upgrades: a portal follows its m.room.tombstone', function () {
     assert.equal(tb.hs.memberships(newRoom)[tb.botUserId], undefined);
   });
 
+  it('a tombstone naming a room that does not name the portal as its predecessor moves nothing (another portal, a room of the sender\'s)', async () => {
+    const oldRoom = await portal(true);
+    const other = await plugin.ctx.remote.push({ kind: 'message', channel: { id: 'other', name: 'Other', public: true }, sender: { id: 'cy' }, id: 'o1', text: 'elsewhere' });
+    const own = await alice.client.createRoom({ preset: 'public_chat' });
+    await alice.client.setState(oldRoom, 'm.room.tombstone', '', { body: 'moved', replacement_room: own });
+    await tb.settled();
+    assert.equal(await plugin.ctx.mappings.roomForChannel('lobby'), oldRoom, 'the channel stays (a room of alice\'s)');
+    assert.notEqual(tb.hs.memberships(own)[tb.botUserId], 'join', 'the bot did not stay in her room');
+    assert.equal(tb.hs.memberships(own)[ghost('ann')], undefined, 'no ghost followed');
+    await alice.client.setState(oldRoom, 'm.room.tombstone', '', { body: 'moved', replacement_room: other.roomId! });
+    await tb.settled();
+    assert.equal(await plugin.ctx.mappings.roomForChannel('lobby'), oldRoom, 'the channel stays (another portal)');
+    assert.equal(await plugin.ctx.mappings.channelForRoom(other.roomId!), 'other');
+    assert.equal(tb.hs.memberships(other.roomId!)[tb.botUserId], 'join', 'the bot stays in the other portal');
+    assert.equal(tb.hs.memberships(other.roomId!)[ghost('ann')], undefined, 'no ghost followed');
+    assert.deepEqual(plugin.upgrades, []);
+  });
+
   it('the new portal gets its bridge info (the homeserver does not copy it)', async () => {
     await tb.stop();
     plugin = new UpgradePlugin();

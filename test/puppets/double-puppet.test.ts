@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { BridgePlugin, MatrixMessage, PluginContext, RemoteEvent } from '../../src/plugin/contract.js';
+import type { LoginSupport } from '../../src/logins/contract.js';
 import type { Registration } from '../../src/registration/index.js';
 import { DOUBLE_PUPPET_MARKER } from '../../src/puppets/double/index.js';
 import { Sections } from '../../src/store/layout.js';
@@ -25,6 +26,24 @@ class Recorder implements BridgePlugin {
   async onEdit(): Promise<void> { this.others.push('edit'); }
   async onReaction(): Promise<void> { this.others.push('reaction'); }
   async onRedaction(): Promise<void> { this.others.push('redaction'); }
+  /** One flow: the remote account is whatever id is typed (the bridge believes a sender's matrixUserId only for a login). */
+  readonly logins: LoginSupport = {
+    flows: [{ id: 'id', name: 'Id', description: 'Your remote id.' }],
+    begin: () => ({
+      start: async () => ({ kind: 'input', stepId: 'id', instructions: 'Your id.', fields: [{ id: 'id', type: 'username', name: 'Id' }] }),
+      submit: async (input) => ({ kind: 'complete', login: { remoteId: input['id']!, remoteName: input['id']!, credentials: {} } }),
+    }),
+    connect: async () => undefined,
+    logout: async () => undefined,
+  };
+}
+
+/** `user` logs in to the bridge with the remote account `remoteId`. */
+async function logIn(t: TestBridge, user: TestUser, remoteId: string): Promise<void> {
+  const service = t.bridge.logins!;
+  const started = await service.start(user.userId, 'id');
+  const done = await service.submit(user.userId, started.processId, { id: remoteId });
+  assert.equal(done.step.kind, 'complete');
 }
 
 const channel = (invite: string[]) => ({ id: 'chan', name: 'Channel', invite });
@@ -33,7 +52,7 @@ async function start(secret: string, plugin: Recorder, logs?: string[]): Promise
   return TestBridge.start(plugin, {
     ...(logs ? { logger: createLogger({ level: 'trace' }, { write: (line: string) => { logs.push(line); } }) } : {}),
     homeserver: { tokenOnlyAppservices: [LOCAL, OTHER] },
-    config: { doublePuppet: { secrets: { localhost: secret } } },
+    config: { doublePuppet: { secrets: { localhost: secret } }, logins: { encryptionKey: 'double-puppet-test-key-of-at-least-32-characters' } },
   });
 }
 
@@ -67,6 +86,7 @@ describe('double puppeting (appservice login, as bridgev2 does it)', function ()
     before(async () => {
       t = await start(`as_token:${LOCAL.as_token}`, plugin, logs);
       alice = await t.user('alice');
+      await logIn(t, alice, 'alice-remote');
       roomId = await portalWithAlice(t, plugin, alice);
     });
     after(() => t.stop());
@@ -150,6 +170,7 @@ describe('double puppeting (appservice login, as bridgev2 does it)', function ()
         kind: 'message', channel: channel([]), sender: { id: 'carol-remote', matrixUserId: '@carol:elsewhere.example' }, id: 'm3', text: 'from carol',
       });
       const dave = await t.user('dave');
+      await logIn(t, dave, 'dave-remote');
       const daves = await plugin.ctx.remote.push({ kind: 'message', channel: channel([]), sender: { id: 'dave-remote', matrixUserId: dave.userId }, id: 'm4', text: 'from dave' });
       const ghostly = await plugin.ctx.remote.push({
         kind: 'message', channel: channel([]), sender: { id: 'eve-remote', matrixUserId: '@_test_someghost:localhost' }, id: 'm5', text: 'from a ghost id',
@@ -158,6 +179,27 @@ describe('double puppeting (appservice login, as bridgev2 does it)', function ()
       assert.equal(t.hs.events(roomId).find((e) => e.event_id === ghostly.eventId)?.sender, '@_test_eve-remote:localhost', 'a ghost is never double-puppeted');
       assert.equal(t.hs.events(roomId).find((e) => e.event_id === carol.eventId)?.sender, '@_test_carol-remote:localhost');
       assert.equal(t.hs.events(roomId).find((e) => e.event_id === daves.eventId)?.sender, '@_test_dave-remote:localhost');
+    });
+
+    it('never posts as a Matrix user on a sender\'s word alone: only as the user whose login has that remote account', async () => {
+      // Alice's login is for alice-remote: mallory-remote claiming her is posted by its ghost.
+      const claimed = await plugin.ctx.remote.push({
+        kind: 'message', channel: channel([]), sender: { id: 'mallory-remote', matrixUserId: alice.userId }, id: 'm-claim', text: 'not really alice',
+      });
+      // Frank is in the room, his homeserver has a secret, but he has no login on the bridge.
+      const frank = await t.user('frank');
+      await t.bridge.puppets.bot.invite(roomId, frank.userId);
+      await frank.client.join(roomId);
+      await settle(t);
+      const unlogged = await plugin.ctx.remote.push({
+        kind: 'message', channel: channel([]), sender: { id: 'frank-remote', matrixUserId: frank.userId }, id: 'm-frank', text: 'not logged in',
+      });
+      await settle(t);
+      const events = t.hs.events(roomId);
+      assert.equal(events.find((e) => e.event_id === claimed.eventId)?.sender, '@_test_mallory-remote:localhost');
+      assert.equal(events.find((e) => e.event_id === unlogged.eventId)?.sender, '@_test_frank-remote:localhost');
+      assert.ok(!events.some((e) => e.sender === alice.userId && e.content['body'] === 'not really alice'));
+      assert.equal(t.hs.sessionsOf(frank.userId).length, 1, 'no double-puppet login was made for Frank');
     });
 
     it('(last: it encrypts the room) sends as the ghost in an encrypted room, where the bridge holds no keys of hers', async () => {

@@ -42,6 +42,12 @@ export interface RemotePipelineOptions {
   readonly encryptNewPortals?: boolean;
   /** Real users the bridge may send as (config `doublePuppet`); without it, everyone is a ghost. */
   readonly doublePuppets?: DoublePuppets;
+  /**
+   * Whether `matrixUserId` has a login on the bridge whose remote account is `remoteId`:
+   * a sender's `matrixUserId` is only believed then (without it, never), so nothing the
+   * plugin or the remote side says can make the bridge post as an arbitrary Matrix user.
+   */
+  readonly hasLogin?: (matrixUserId: string, remoteId: string) => boolean;
   /** What the portals' `m.bridge` events say (the plugin's `bridgeInfo`); none without. */
   readonly bridgeInfo?: BridgeInfo;
   /** The plugin's name (the default state key prefix of `m.bridge`). */
@@ -280,6 +286,11 @@ export class RemotePipeline {
   /** The double puppet of the Matrix user behind `sender`, when there is one for this room. */
   private async doublePuppet(sender: RemoteUser, roomId: string): Promise<RemoteSender | undefined> {
     if (sender.matrixUserId === undefined || !this.options.doublePuppets) return undefined;
+    if (!this.options.hasLogin?.(sender.matrixUserId, sender.id)) {
+      this.options.logger.warn({ matrixUserId: sender.matrixUserId, remoteId: sender.id, roomId },
+        'double puppet not used: that Matrix user has no login on the bridge for this remote account; sent as the ghost');
+      return undefined;
+    }
     return this.options.doublePuppets.forRoom(sender.matrixUserId, roomId);
   }
 

@@ -82,7 +82,7 @@ export class RoomUpgrades {
     if (replacement === undefined) return roomId;
     const moved = await this.moveWhileInChannel(channelId, roomId, replacement);
     if (moved === undefined) {
-      throw new Error(`the portal of ${channelId} (${roomId}) was upgraded to ${replacement}, which the bot cannot join yet: it waits for an invite there`);
+      throw new Error(`the portal of ${channelId} (${roomId}) was upgraded to ${replacement}, which the bot cannot join yet (it waits for an invite there) or which does not name ${roomId} as its predecessor`);
     }
     return moved;
   }
@@ -143,18 +143,30 @@ export class RoomUpgrades {
 
   /** True once the bot is in the new room; false (and remembered) when it must wait for an invite. */
   private async joinReplacement(oldRoomId: string, newRoomId: string, upgrader: string | undefined): Promise<boolean> {
+    const wasJoined = await this.deps.puppets.bot.isJoined(newRoomId);
     try {
       await this.deps.puppets.bot.ensureJoined(newRoomId, { via: viaFor(oldRoomId, upgrader) });
       // The ghosts' joins are judged by the mirror (the bot invites them where they may not
       // join by themselves): it must hold the new room now, not when the join's echo comes.
       if (!(await this.deps.mirror.room(newRoomId))?.hydrated) await this.deps.mirror.resync(newRoomId);
-      return true;
     } catch (err) {
       if (!(err instanceof PermissionDenied || (err instanceof MatrixError && err.isForbidden))) throw err;
       await this.pending.put(`pending>${newRoomId}`, oldRoomId);
       this.deps.logger.info({ oldRoomId, newRoomId, reason: err.message }, 'the bot may not join the replacement room yet; it follows when invited');
       return false;
     }
+    // A tombstone only names a room: a real replacement names the old room back (its create
+    // event's predecessor, set by the upgrade). Else anyone who may tombstone a portal could
+    // move the channel into any room (another portal, a room of theirs).
+    const predecessor = await this.predecessor(newRoomId);
+    if (predecessor === oldRoomId) return true;
+    await this.pending.del(`pending>${newRoomId}`);
+    this.deps.logger.warn({ oldRoomId, newRoomId, predecessor }, 'a tombstone names a room that does not name the old room as its predecessor: not followed');
+    if (!wasJoined) {
+      await this.deps.puppets.bot.leave(newRoomId, { reason: `not the replacement of ${oldRoomId}` })
+        .catch((e: unknown) => this.deps.logger.warn({ err: e, roomId: newRoomId }, 'could not leave a room a false tombstone named'));
+    }
+    return false;
   }
 
   /** The bridge's ghosts (not the bot) joined to the old room, as the mirror has them. */
