@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
+import { answerClientErrors } from './client-error.js';
 
 export interface RunningServer {
   readonly server: Server;
@@ -15,6 +16,7 @@ export async function listen(app: Koa, bind: string, port: number): Promise<Runn
   const server = createServer(app.callback());
   // Homeservers keep connections alive between transactions.
   server.keepAliveTimeout = 65_000;
+  answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, bind, () => {

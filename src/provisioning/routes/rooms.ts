@@ -36,11 +36,11 @@ export function roomRoutes(deps: RoomRouteDeps): ProvisionRoute[] {
         // Judged before the bot joins when the mirror can; else after, and the bot leaves
         // again: nobody without the power makes the bot join a room.
         const known = await deps.mirror.room(roomId);
-        if (known?.hydrated) await requirePower(known, caller, body.channel);
+        if (known?.hydrated) await requirePower(deps, known, caller, body.channel);
         const wasJoined = await deps.bot.isJoined(roomId);
         const room = await joinBot(deps, roomId);
         try {
-          await requirePower(room, caller, body.channel);
+          await requirePower(deps, room, caller, body.channel);
         } catch (err) {
           if (!wasJoined) await deps.bot.leave(roomId).catch((e: unknown) => deps.logger.warn({ err: e, roomId }, 'provisioning: the bot could not leave a room it joined for a refused bridge'));
           throw err;
@@ -57,7 +57,7 @@ export function roomRoutes(deps: RoomRouteDeps): ProvisionRoute[] {
         if (!unbridgeRoom) throw notSupported('unbridging rooms');
         const roomId = roomIdOf(params['roomId']!);
         const channel = query['channel'] !== undefined && query['channel'] !== '' ? query['channel'] : undefined;
-        await requirePower(await knownRoom(deps, roomId), caller, channel ?? '');
+        await requirePower(deps, await knownRoom(deps, roomId), caller, channel ?? '');
         const done = await unbridgeRoom.call(deps.hooks, { roomId, ...(channel !== undefined ? { channel } : {}), caller });
         if (!done) throw notFound(channel === undefined ? `${roomId} is not bridged` : `${roomId} is not bridged to ${channel}`);
         deps.logger.info({ roomId, by: caller.userId }, 'provisioning: room unbridged');
@@ -105,8 +105,15 @@ async function knownRoom(deps: RoomRouteDeps, roomId: string): Promise<RoomView>
   return room;
 }
 
-async function requirePower(room: RoomView, caller: ProvisioningCaller, stateKey: string): Promise<void> {
+async function requirePower(deps: RoomRouteDeps, room: RoomView, caller: ProvisioningCaller, stateKey: string): Promise<void> {
   if (caller.admin) return;
-  const verdict = await room.canSendState(caller.userId, 'm.bridge', stateKey);
+  let verdict = await room.canSendState(caller.userId, 'm.bridge', stateKey);
+  if (!verdict.allowed) {
+    // The mirror may be behind the homeserver (a room the bot has just joined, whose events
+    // are still being applied): a refusal is judged once more on the room's state fetched now.
+    await deps.mirror.resync(room.roomId).catch(() => undefined);
+    const fresh = await deps.mirror.room(room.roomId);
+    if (fresh) verdict = await fresh.canSendState(caller.userId, 'm.bridge', stateKey);
+  }
   if (!verdict.allowed) throw forbidden(`Not enough power in ${room.roomId} to change its bridges: ${verdict.reason}`);
 }
