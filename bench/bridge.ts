@@ -31,6 +31,7 @@
  *   BENCH_PROFILE=1                  the bridgekit child with --cpu-prof (bench/results/profiles/bridge-<size>ev.cpuprofile;
  *                                    summarise with `node dist/bench/cpuprofile.js <file>`)
  *   BENCH_LOG_LEVEL=info             bridgekit's logging.level
+ *   BENCH_NODE_ARGS=                 node flags for the bridgekit child (e.g. `--trace-gc`)
  * Results: the table on stdout, bench/results/bridge-latest.json and bridge-latest.md.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -153,7 +154,7 @@ async function runBridgekit(perTxn: number, loadArgs: string[], onPostgres = fal
     'store:', cluster ? `  url: ${cluster.url}` : `  path: ${join(dir, 'data')}`, 'bridge:', '  plugin: echo', '  config: {}',
     'bot:', '  prefix: "!"', 'metrics:', '  enabled: true', '  port: 0', 'logging:', `  level: ${process.env['BENCH_LOG_LEVEL'] ?? 'info'}`, '',
   ].join('\n'));
-  const nodeArgs: string[] = [];
+  const nodeArgs = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter((arg) => arg !== '');
   if (process.env['BENCH_PROFILE'] === '1') {
     const profiles = join(ROOT, 'bench', 'results', 'profiles');
     mkdirSync(profiles, { recursive: true });

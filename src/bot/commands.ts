@@ -111,7 +111,10 @@ export class BotCommands {
     // Never from the bridge's own users (no loops), never from notices (other bots speak in
     // notices), never from media or emotes.
     if (this.options.namespaces.isControlledUser(message.sender) || message.msgtype !== 'm.text') return false;
-    const inManagementRoom = (await this.managementRooms.ownerOf(message.roomId)) !== undefined;
+    const inManagementRoom = this.managementRooms.isManagementRoomKnown(message.roomId)
+      ?? (await this.managementRooms.ownerOf(message.roomId)) !== undefined;
+    // Outside a management room most messages are no command: known before parsing the line.
+    if (!inManagementRoom && message.replyTo === undefined && !message.body.trimStart().startsWith(this.options.config.prefix)) return false;
     if (inManagementRoom && await this.options.conversation?.take(message)) return true;
     const line = parseCommandLine(
       { body: message.body, ...(message.html !== undefined ? { html: message.html } : {}), isReply: message.replyTo !== undefined },

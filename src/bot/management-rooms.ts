@@ -33,6 +33,8 @@ export class ManagementRooms {
   private readonly creating = new Map<string, Promise<string>>();
   /** room → user, as stored; loaded once. */
   private owners: Promise<Map<string, string>> | undefined;
+  /** The same map once it is read: asked without an async call on every message. */
+  private loaded: Map<string, string> | undefined;
 
   constructor(private readonly options: ManagementRoomsOptions) {}
 
@@ -41,9 +43,18 @@ export class ManagementRooms {
     return (await this.ownersByRoom()).get(roomId);
   }
 
+  /**
+   * Whether the room is a management room, answered from memory; undefined until the
+   * owners are read (then ask `ownerOf`).
+   */
+  isManagementRoomKnown(roomId: string): boolean | undefined {
+    return this.loaded?.has(roomId);
+  }
+
   private ownersByRoom(): Promise<Map<string, string>> {
     if (!this.owners) {
       this.owners = this.loadOwners();
+      this.owners.then((owners) => { this.loaded = owners; }, () => undefined);
       // A failed read is not kept: the next call reads again.
       this.owners.catch(() => { this.owners = undefined; });
     }

@@ -133,6 +133,15 @@ export class Mirror {
     return entry ? this.view(entry) : undefined;
   }
 
+  /**
+   * The view of a room whose summary is in memory, without an async call (the hot path's
+   * question); undefined when it is not cached: then ask `room`.
+   */
+  cachedRoom(roomId: string): RoomView | undefined {
+    const cached = this.cache.get(roomId);
+    return cached ? this.view(cached) : undefined;
+  }
+
   /** Fetches the room's full state again and replaces the mirror's copy, in order with its events. */
   resync(roomId: string): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the mirror is closed'));

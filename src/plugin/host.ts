@@ -80,7 +80,8 @@ export class PluginHost {
     const scope = new EventScope(ctx, this.deps.kvSection);
     if (item.kind === 'event') {
       // Before anything can return early: the index must see every member event, ours too.
-      await this.deps.memberRooms.observe(item.event);
+      // (Only member events concern it: the check here spares every message an async call.)
+      if (item.event.type === 'm.room.member') await this.deps.memberRooms.observe(item.event);
       await this.handleEvent(item.event, scope, crypto);
     } else if (item.kind === 'ephemeral') {
       await this.handleEphemeral(item, scope);
@@ -92,7 +93,8 @@ export class PluginHost {
 
   private async handleEvent(event: RoomEvent, scope: EventScope, crypto?: CryptoOutcome): Promise<void> {
     const { plugin, mirror, namespaces } = this.deps;
-    const room = await mirror.room(event.room_id);
+    // A room in the mirror's cache (nearly always) is answered without an async call.
+    const room = mirror.cachedRoom(event.room_id) ?? await mirror.room(event.room_id);
     if (!room) return;
     // What we sent as a real user (a double puppet, marked in its content) came from the
     // remote side: not a command to the bot, not a message for the plugin.
@@ -101,12 +103,17 @@ export class PluginHost {
     if (this.deps.intercept && await this.deps.intercept(classified, room, scope)) return;
     // Echo suppression: what our own users did came from us.
     if (namespaces.isControlledUser(event.sender)) return;
-    if (!await this.judgeSender(classified, room, event, scope)) return;
+    if (this.deps.senders && !await this.judgeSender(this.deps.senders, classified, room, event, scope)) return;
 
     switch (classified.kind) {
       case 'message': {
         const m = classified.value;
-        if (!await this.allowed(capabilitiesForMessage(m), room, event, scope)) return;
+        // Checked here first: what the plugin carries (nearly always) costs no async call.
+        const lacking = missing(plugin.capabilities, capabilitiesForMessage(m));
+        if (lacking) {
+          await this.refuse(lacking, room, event, scope);
+          return;
+        }
         // Most messages are neither replies nor in threads: they go as they are. A plugin that
         // carries replies gets them without their fallback (the quote clients put before a
         // reply); to one that does not, the fallback is all that says what was answered.
@@ -178,9 +185,7 @@ export class PluginHost {
    * With logins: the sender's logins on the scope; a person's message, edit, reaction or
    * redaction without a login goes through the portal's relay or not at all (told once).
    */
-  private async judgeSender(classified: ClassifiedEvent, room: RoomView, event: RoomEvent, scope: EventScope): Promise<boolean> {
-    const gate = this.deps.senders;
-    if (!gate) return true;
+  private async judgeSender(gate: SenderGate, classified: ClassifiedEvent, room: RoomView, event: RoomEvent, scope: EventScope): Promise<boolean> {
     if (!SENDS.has(classified.kind)) {
       scope.logins = gate.loginsOf(event.sender);
       return true;
@@ -205,9 +210,14 @@ export class PluginHost {
   private async allowed(needed: readonly Capability[], room: RoomView, event: RoomEvent, scope: HandlerScope): Promise<boolean> {
     const lacking = missing(this.deps.plugin.capabilities, needed);
     if (!lacking) return true;
+    await this.refuse(lacking, room, event, scope);
+    return false;
+  }
+
+  /** Tells the sender, once per event, what the plugin lacks. */
+  private async refuse(lacking: Capability, room: RoomView, event: RoomEvent, scope: HandlerScope): Promise<void> {
     scope.logger.info({ capability: lacking }, 'refused: capability not declared by the plugin');
     await this.deps.notify(room.roomId, refusalNotice(this.deps.plugin.name, lacking), `refusal:${event.event_id}`);
-    return false;
   }
 
   private async remoteId(eventId: string): Promise<string | undefined> {

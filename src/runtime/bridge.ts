@@ -194,7 +194,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     // The mirror first: the plugin sees the room as it stands right after the event.
     if (item.kind === 'event') {
       await mirror.apply(item.event, { firstDelivery: ctx.firstDelivery });
-      await roomUpgrades.observe(item.event);
+      if (roomUpgrades.watches(item.event)) await roomUpgrades.observe(item.event);
     }
     await host.handle(item, ctx);
   };
@@ -215,7 +215,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     ? encryption.handler(async (event, ctx, crypto, original) => {
       // The encrypted event itself goes to the mirror (it is what the room holds), the plaintext to the plugin.
       await mirror.apply(original ?? event, { firstDelivery: ctx.firstDelivery });
-      await roomUpgrades.observe(event);
+      if (roomUpgrades.watches(event)) await roomUpgrades.observe(event);
       await host.handle({ kind: 'event', event }, ctx, crypto);
     }, handlePlain)
     : handlePlain;

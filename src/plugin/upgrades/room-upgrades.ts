@@ -47,7 +47,13 @@ export class RoomUpgrades {
     this.pending = deps.store.section<string>(Sections.roomUpgrades);
   }
 
+  /** Whether `observe` has anything to do with the event (a tombstone or a member event): asked first on the hot path. */
+  watches(event: RoomEvent): boolean {
+    return event.type === 'm.room.tombstone' || event.type === 'm.room.member';
+  }
+
   /** Every room event, after the mirror applied it: a tombstone, or the bot's invite to a replacement it waits for. */
+
   async observe(event: RoomEvent): Promise<void> {
     if (event.type === 'm.room.tombstone' && event.state_key === '') {
       const replacement = event.content['replacement_room'];
