@@ -3,7 +3,8 @@ import { powerLevelIn, roomAuth } from './auth/power.js';
 import { serverOfUser } from './auth/creators.js';
 import { entryAuthState } from './entry-auth.js';
 import { isSummaryState, type RoomRecord } from './layout.js';
-import { membershipOfEvent, shiftCounts, toStored, type MirrorStore, type RoomEntry } from './mirror-store.js';
+import { membershipOfEvent, shiftCounts, toStored, type EventLocation, type MirrorStore, type RoomEntry } from './mirror-store.js';
+import { StateKeys } from './state-keys.js';
 import { redactEvent, redactsOf } from './redaction.js';
 import { roomVersionOf } from './versions.js';
 
@@ -48,10 +49,10 @@ export function applyStateFromMemory(ms: MirrorStore, entry: RoomEntry, event: S
  * current state and the redaction may take effect ("Handling redactions", v3+: the
  * redact level, or a redaction from the original sender's own server).
  */
-export async function applyRedaction(ms: MirrorStore, entry: RoomEntry, redaction: RoomEvent): Promise<RoomEntry> {
+export async function applyRedaction(ms: MirrorStore, known: RoomEntry, redaction: RoomEvent): Promise<RoomEntry> {
   const target = redactsOf(redaction);
-  if (target === undefined) return entry;
-  const location = await ms.eventLocation(entry.roomId, target);
+  if (target === undefined) return known;
+  const { entry, location } = await findStateEvent(ms, known, target);
   if (location === undefined) return entry;
   const [type, stateKey] = location;
   const current = isSummaryState(type, stateKey) ? entry.summary.get(type) : await ms.getState(entry.roomId, type, stateKey);
@@ -60,6 +61,33 @@ export async function applyRedaction(ms: MirrorStore, entry: RoomEntry, redactio
   const version = roomVersionOf(entry.summary.get('m.room.create')?.content);
   const redacted = redactEvent(current, version, redactionSummary(redaction)) as StateEvent;
   return replaceState(ms, entry, redacted, current);
+}
+
+/**
+ * Where a state event of the room sits, by its ID: in the event index (fetched and
+ * superseded events), in the summary, or else among the current state, which memory rules
+ * out when the room's event IDs are known (`StateKeys`); otherwise the room's state is read
+ * once, and the returned entry keeps what that read learnt. Undefined `location`: the ID
+ * is no state event of the room (a message, mostly).
+ */
+export async function findStateEvent(ms: MirrorStore, entry: RoomEntry, eventId: string): Promise<{ entry: RoomEntry; location?: EventLocation }> {
+  const indexed = await ms.eventLocation(entry.roomId, eventId);
+  if (indexed !== undefined) return { entry, location: indexed };
+  for (const event of entry.summary.values()) {
+    if (event.event_id === eventId && event.state_key !== undefined) return { entry, location: [event.type, event.state_key] };
+  }
+  if (entry.stateKeys?.mayHoldEvent(eventId) === false) return { entry };
+  const keys = new StateKeys();
+  let location: EventLocation | undefined;
+  for await (const event of ms.iterateState(entry.roomId)) {
+    if (event.state_key === undefined) continue;
+    keys.add(event.type, event.state_key);
+    keys.addEvent(event.event_id);
+    if (event.event_id === eventId) location = [event.type, event.state_key];
+  }
+  // Read whole (after every staged write, in the room's queue): its keys and IDs are known now.
+  const learnt = entry.stateKeys ? entry : { ...entry, stateKeys: keys };
+  return location === undefined ? { entry: learnt } : { entry: learnt, location };
 }
 
 /** Stages the event's writes (see WriteBehind) and returns the room as it is after it. */
@@ -74,7 +102,8 @@ export function replaceState(ms: MirrorStore, entry: RoomEntry, event: StateEven
       : entry.record.counts,
   };
   entry.stateKeys?.add(event.type, event.state_key);
-  ms.putState(roomId, event);
+  entry.stateKeys?.addEvent(event.event_id);
+  ms.putState(roomId, event, old);
   // The counts follow from the state: written when the room leaves memory (see RoomRecord.exact).
   if (record.hydrated !== entry.record.hydrated) ms.putRecord(roomId, record);
   else ms.putCounts(roomId, record);

@@ -7,8 +7,12 @@ import type { Membership } from './auth/types.js';
  * - rooms  (`mirror.rooms`):  roomId → RoomRecord (hydration flag, member counts).
  * - state  (`mirror.state`):  `<roomId>\0<type>\0<stateKey>` → the current state event.
  * - events (`mirror.events`): `<roomId>\0<eventId>` → [type, stateKey] of every state event
- *   applied or fetched, so that a redelivered event is recognised and a redaction finds
- *   the state event it targets. For a fetched state it is written in the background.
+ *   fetched, and of every applied state event once a later one replaced it (written with
+ *   the replacing event, in the same batch). So a redelivered event is recognised (it is
+ *   the current event at its key, or in the index), and a redaction finds its target (in
+ *   the index, or among the current state: see `StateKeys`, `findStateEvent` in `apply.ts`), with one
+ *   write per new state key instead of two. For a fetched state it is written in the
+ *   background. Stores written before kept every applied event here: read the same way.
  *
  * Room IDs never contain NUL, so `<roomId>\0` … `<roomId>\x01` bounds one room's keys.
  */

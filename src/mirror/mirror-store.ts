@@ -83,10 +83,15 @@ export class MirrorStore {
     for await (const value of this.state.values(roomRange(roomId, type))) yield value;
   }
 
-  /** Stages a state event and its event-index entry (see WriteBehind). */
-  putState(roomId: string, event: RoomEvent & { state_key: string }): void {
+  /**
+   * Stages a state event (see WriteBehind) and, when it replaces another (`replaced`), the
+   * replaced event's entry in the event index: staged together, they land in one batch.
+   */
+  putState(roomId: string, event: RoomEvent & { state_key: string }, replaced: RoomEvent | undefined): void {
     this.staged.put(this.state, stateKeyOf(roomId, event.type, event.state_key), event);
-    this.staged.put(this.events, eventKeyOf(roomId, event.event_id), [event.type, event.state_key] as const);
+    if (replaced !== undefined && replaced.event_id !== event.event_id) {
+      this.staged.put(this.events, eventKeyOf(roomId, replaced.event_id), [event.type, event.state_key] as const);
+    }
   }
 
   /** Stages a room's record, exact. */

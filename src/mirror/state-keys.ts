@@ -4,6 +4,7 @@ import { hashId } from '../inbox/id-hash.js';
 const HASH_RANGE = 0x40000000;
 
 const hashOf = (type: string, stateKey: string) => hashId(`${type}\u0000${stateKey}`) % HASH_RANGE;
+const eventHashOf = (eventId: string) => hashId(eventId) % HASH_RANGE;
 
 /**
  * Which state keys a room has on disk, as hashes, for a room this process saw whole
@@ -12,16 +13,25 @@ const hashOf = (type: string, stateKey: string) => hashId(`${type}\u0000${stateK
  * none. A hash present may be a collision, so that case reads as before. Always a
  * superset of what is stored: a key is added before its write, and a failed write only
  * costs a read later. About 20 bytes a key, bounded with the room cache that holds it.
+ *
+ * Likewise the event IDs of the room's state events, as hashes (another 20 bytes a key):
+ * the event index holds only superseded and fetched events (see `layout.ts`), so a
+ * redaction whose target the index lacks asks here whether the target can be current
+ * state at all; only then is the room's state read.
  */
 export class StateKeys {
   private readonly hashes = new Set<number>();
+  private readonly eventHashes = new Set<number>();
   /** The last key hashed: a new key is asked about, then added, so each is hashed once. */
   private lastType = '';
   private lastKey = '';
   private lastHash = -1;
 
-  constructor(keys: Iterable<{ readonly type: string; readonly state_key: string }> = []) {
-    for (const event of keys) this.add(event.type, event.state_key);
+  constructor(events: Iterable<{ readonly type: string; readonly state_key: string; readonly event_id: string }> = []) {
+    for (const event of events) {
+      this.add(event.type, event.state_key);
+      this.addEvent(event.event_id);
+    }
   }
 
   mayHave(type: string, stateKey: string): boolean {
@@ -30,6 +40,15 @@ export class StateKeys {
 
   add(type: string, stateKey: string): void {
     this.hashes.add(this.hash(type, stateKey));
+  }
+
+  /** False when no state event of the room has this ID; true may be a collision. */
+  mayHoldEvent(eventId: string): boolean {
+    return this.eventHashes.has(eventHashOf(eventId));
+  }
+
+  addEvent(eventId: string): void {
+    this.eventHashes.add(eventHashOf(eventId));
   }
 
   private hash(type: string, stateKey: string): number {
