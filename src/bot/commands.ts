@@ -66,8 +66,17 @@ export class BotCommands {
     });
   }
 
-  /** True when the bot took the event (a command, its own invite, its management-room marker); the plugin then does not see it. */
-  async intercept(event: ClassifiedEvent, room: RoomView, scope: HandlerScope): Promise<boolean> {
+  /**
+   * True when the bot took the event (a command, its own invite, its management-room marker);
+   * the plugin then does not see it. Most events are messages that cannot be a command:
+   * those are answered at once, without an async call.
+   */
+  intercept(event: ClassifiedEvent, room: RoomView, scope: HandlerScope): boolean | Promise<boolean> {
+    if (event.kind === 'message' ? !this.mayBeCommand(event.value) : event.kind !== 'membership' && event.kind !== 'state') return false;
+    return this.interceptAsync(event, room, scope);
+  }
+
+  private async interceptAsync(event: ClassifiedEvent, room: RoomView, scope: HandlerScope): Promise<boolean> {
     try {
       if (event.kind === 'membership') return await this.membership.handle(event.value);
       if (event.kind === 'message') return await this.command(event.value, room, scope);
@@ -107,14 +116,22 @@ export class BotCommands {
     return this.managementRooms.managementRoom(userId);
   }
 
-  private async command(message: MatrixMessage, room: RoomView, scope: HandlerScope): Promise<boolean> {
-    // Never from the bridge's own users (no loops), never from notices (other bots speak in
-    // notices), never from media or emotes.
+  /**
+   * False when the message certainly is no command, from memory: never from the bridge's own
+   * users (no loops), never from notices (other bots speak in notices), media or emotes;
+   * outside a management room, only a line that starts with the prefix (or a reply, whose
+   * quoted fallback comes first).
+   */
+  private mayBeCommand(message: MatrixMessage): boolean {
     if (this.options.namespaces.isControlledUser(message.sender) || message.msgtype !== 'm.text') return false;
+    if (this.managementRooms.isManagementRoomKnown(message.roomId) !== false) return true;
+    return message.replyTo !== undefined || message.body.trimStart().startsWith(this.options.config.prefix);
+  }
+
+  private async command(message: MatrixMessage, room: RoomView, scope: HandlerScope): Promise<boolean> {
+    if (!this.mayBeCommand(message)) return false;
     const inManagementRoom = this.managementRooms.isManagementRoomKnown(message.roomId)
       ?? (await this.managementRooms.ownerOf(message.roomId)) !== undefined;
-    // Outside a management room most messages are no command: known before parsing the line.
-    if (!inManagementRoom && message.replyTo === undefined && !message.body.trimStart().startsWith(this.options.config.prefix)) return false;
     if (inManagementRoom && await this.options.conversation?.take(message)) return true;
     const line = parseCommandLine(
       { body: message.body, ...(message.html !== undefined ? { html: message.html } : {}), isReply: message.replyTo !== undefined },

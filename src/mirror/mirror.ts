@@ -86,22 +86,30 @@ export class Mirror {
    */
   apply(event: RoomEvent, options: ApplyOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the mirror is closed'));
-    // Most events are messages in a room the mirror holds, with nothing of that room
-    // queued: they change nothing but the room's place in the cache (which `get` renews).
-    if (!this.queue.busy(event.room_id)) {
-      const cached = this.cache.get(event.room_id);
-      if (cached?.record.hydrated === true) {
-        if (!isStateEvent(event) && event.type !== 'm.room.redaction') return DONE;
-        // Likewise a first delivery of a state event that memory alone decides: its writes are staged.
-        if (isStateEvent(event) && options.firstDelivery === true) {
-          const applied = applyStateFromMemory(this.ms, cached, event);
-          if (applied) {
-            if (applied !== cached) this.cache.set(event.room_id, applied);
-            return DONE;
-          }
-        }
-      }
-    }
+    if (this.applyFromMemory(event, options.firstDelivery === true)) return DONE;
+    return this.queueApply(event, options);
+  }
+
+  /**
+   * Applies the event when memory alone decides it, at once: true when it is applied (the
+   * caller then need not call `apply`), false when `apply` has to. Most events are messages
+   * in a room the mirror holds, with nothing of that room queued: they change nothing but
+   * the room's place in the cache (which `get` renews). Likewise a first delivery of a state
+   * event that memory alone decides: its writes are staged.
+   */
+  applyFromMemory(event: RoomEvent, firstDelivery: boolean): boolean {
+    if (this.closed || this.queue.busy(event.room_id)) return false;
+    const cached = this.cache.get(event.room_id);
+    if (cached?.record.hydrated !== true) return false;
+    if (!isStateEvent(event)) return event.type !== 'm.room.redaction';
+    if (!firstDelivery) return false;
+    const applied = applyStateFromMemory(this.ms, cached, event);
+    if (!applied) return false;
+    if (applied !== cached) this.cache.set(event.room_id, applied);
+    return true;
+  }
+
+  private queueApply(event: RoomEvent, options: ApplyOptions): Promise<void> {
     return this.queue.run(event.room_id, async () => {
       const { entry: known, fetchedNow } = await this.knownOrHydrated(event.room_id, event);
       let entry = known;

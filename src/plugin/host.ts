@@ -39,6 +39,8 @@ function withCrypto(classified: ClassifiedEvent, crypto: CryptoOutcome | undefin
   }
 }
 
+const DONE: Promise<void> = Promise.resolve();
+
 /** What a person sends: these need a login or the portal's relay when the plugin requires logins. */
 const SENDS: ReadonlySet<ClassifiedEvent['kind']> = new Set(['message', 'edit', 'reaction', 'redaction']);
 
@@ -54,7 +56,7 @@ export interface PluginHostDeps {
   /** Sends a notice as the bot; `key` makes it idempotent. */
   readonly notify: (roomId: string, text: string, key: string) => Promise<void>;
   /** Gets first look at messages (bot commands); true when it took the message. */
-  readonly intercept?: (event: ClassifiedEvent, room: RoomView, scope: HandlerScope) => Promise<boolean>;
+  readonly intercept?: (event: ClassifiedEvent, room: RoomView, scope: HandlerScope) => boolean | Promise<boolean>;
   /** Plugins with logins: whose events go on, through a login or the portal's relay (`scope.logins`, `scope.relay`). */
   readonly senders?: SenderGate;
   /** Which portals a user is in: fed every member event here, asked before presence goes to the plugin. */
@@ -76,19 +78,22 @@ export class PluginHost {
   constructor(private readonly deps: PluginHostDeps) {}
 
   /** `crypto` is set for events the crypto part looked at: `item` is then the plaintext event, or the encrypted one it could not read. */
-  async handle(item: InboundItem, ctx: HandlerContext, crypto?: CryptoOutcome): Promise<void> {
+  handle(item: InboundItem, ctx: HandlerContext, crypto?: CryptoOutcome): Promise<void> {
     const scope = new EventScope(ctx, this.deps.kvSection);
     if (item.kind === 'event') {
-      // Before anything can return early: the index must see every member event, ours too.
-      // (Only member events concern it: the check here spares every message an async call.)
-      if (item.event.type === 'm.room.member') await this.deps.memberRooms.observe(item.event);
-      await this.handleEvent(item.event, scope, crypto);
-    } else if (item.kind === 'ephemeral') {
-      await this.handleEphemeral(item, scope);
-    } else {
-      // With encryption on, the crypto part takes these before the host (runtime/crypto-handler.ts).
-      scope.logger.debug({ kind: item.kind }, 'device data ignored: encryption is not enabled');
+      // Only member events concern the member index: the others go on without an async call.
+      return item.event.type === 'm.room.member' ? this.handleMember(item.event, scope, crypto) : this.handleEvent(item.event, scope, crypto);
     }
+    if (item.kind === 'ephemeral') return this.handleEphemeral(item, scope);
+    // With encryption on, the crypto part takes these before the host (runtime/crypto-handler.ts).
+    scope.logger.debug({ kind: item.kind }, 'device data ignored: encryption is not enabled');
+    return DONE;
+  }
+
+  private async handleMember(event: RoomEvent, scope: EventScope, crypto?: CryptoOutcome): Promise<void> {
+    // Before anything can return early: the index must see every member event, ours too.
+    await this.deps.memberRooms.observe(event);
+    await this.handleEvent(event, scope, crypto);
   }
 
   private async handleEvent(event: RoomEvent, scope: EventScope, crypto?: CryptoOutcome): Promise<void> {
@@ -100,7 +105,8 @@ export class PluginHost {
     // remote side: not a command to the bot, not a message for the plugin.
     if (this.isDoublePuppetEcho(event)) return;
     const classified = withCrypto(classify(event), crypto);
-    if (this.deps.intercept && await this.deps.intercept(classified, room, scope)) return;
+    const taken = this.deps.intercept?.(classified, room, scope) ?? false;
+    if (taken === true || (taken !== false && await taken)) return;
     // Echo suppression: what our own users did came from us.
     if (namespaces.isControlledUser(event.sender)) return;
     if (this.deps.senders && !await this.judgeSender(this.deps.senders, classified, room, event, scope)) return;

@@ -190,13 +190,16 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     intercept: (event, room, scope) => commands.intercept(event, room, scope),
     ...(logins ? { senders: logins.senders } : {}),
   });
-  const handlePlain: ItemHandler = async (item, ctx) => {
-    // The mirror first: the plugin sees the room as it stands right after the event.
-    if (item.kind === 'event') {
+  const handlePlain: ItemHandler = (item, ctx) => {
+    if (item.kind !== 'event') return host.handle(item, ctx);
+    // The mirror first: the plugin sees the room as it stands right after the event. Most
+    // events it applies from memory; they go on to the host without an async call between.
+    if (mirror.applyFromMemory(item.event, ctx.firstDelivery) && !roomUpgrades.watches(item.event)) return host.handle(item, ctx);
+    return (async () => {
       await mirror.apply(item.event, { firstDelivery: ctx.firstDelivery });
       if (roomUpgrades.watches(item.event)) await roomUpgrades.observe(item.event);
-    }
-    await host.handle(item, ctx);
+      await host.handle(item, ctx);
+    })();
   };
   let encryption: BridgeEncryption | undefined;
   try {
