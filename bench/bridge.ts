@@ -31,11 +31,12 @@
  *   BENCH_PROFILE=1                  the bridgekit child with --cpu-prof (bench/results/profiles/bridge-<size>ev.cpuprofile;
  *                                    summarise with `node dist/bench/cpuprofile.js <file>`)
  *   BENCH_LOG_LEVEL=info             bridgekit's logging.level
- *   BENCH_NODE_ARGS=                 node flags for the bridgekit child (e.g. `--trace-gc`)
+ *   BENCH_NODE_ARGS=                 node flags for the bridgekit child (e.g. `--trace-gc --trace-gc-nvp`)
+ *   BENCH_BRIDGEKIT_STDOUT=          a file for the bridgekit child's stdout (else discarded)
  * Results: the table on stdout, bench/results/bridge-latest.json and bridge-latest.md.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -49,6 +50,8 @@ import { ensurePeersInstalled, installedVersion, PEER_PACKAGES, type PeerPackage
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** BENCH_BRIDGEKIT_CLI: another build's `dist/src/cli/main.js` (to compare with a branch). */
 const CLI = process.env['BENCH_BRIDGEKIT_CLI'] ?? join(ROOT, 'dist', 'src', 'cli', 'main.js');
+/** BENCH_BRIDGEKIT_STDOUT: a file for the bridgekit child's stdout (its log, or what `--trace-gc` prints); else discarded. */
+const stdoutFile = process.env['BENCH_BRIDGEKIT_STDOUT'];
 const TICKS_PER_SECOND = 100; // Linux USER_HZ, the unit of /proc/<pid>/stat's times
 
 interface Row {
@@ -160,7 +163,7 @@ async function runBridgekit(perTxn: number, loadArgs: string[], onPostgres = fal
     mkdirSync(profiles, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profiles}`, `--cpu-prof-name=bridge-${perTxn}ev.cpuprofile`);
   }
-  const bridge = spawn(process.execPath, [...nodeArgs, CLI, 'run', '-c', join(dir, 'config.yaml')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const bridge = spawn(process.execPath, [...nodeArgs, CLI, 'run', '-c', join(dir, 'config.yaml')], { cwd: ROOT, stdio: ['ignore', stdoutFile ? openSync(stdoutFile, 'w') : 'ignore', 'inherit'] });
   try {
     await waitForPort(port, 30_000);
     const before = procStats(bridge.pid!);
