@@ -3,6 +3,7 @@ import type { TransactionSink } from '../appservice/index.js';
 import type { InboundItem } from '../events/types.js';
 import type { ResponseInfo, RetryWaitInfo } from '../homeserver/index.js';
 import { InboxUnavailable, type InboxHooks, type ItemHandler } from '../inbox/index.js';
+import { FastHistogram } from './fast-histogram.js';
 import { BoundedSeries, TallyCounter, type Tally } from './tally.js';
 
 /** Where the gauges read their values at scrape time (nothing is tracked per event for them). */
@@ -94,13 +95,11 @@ export class BridgeMetrics {
     this.rateLimitWaits = new BoundedSeries((endpoint) => waits.series({ endpoint }), MAX_ENDPOINTS);
     this.rateLimitWaitSeconds = new TallyCounter(r, 'bridgekit_homeserver_rate_limit_wait_seconds_total', 'Time spent waiting after 429s, in seconds').series();
 
-    const handlerDuration = new Histogram<'plugin' | 'event_type'>({
-      name: 'bridgekit_handler_duration_seconds', help: 'Time to handle one item (mirror and plugin), per attempt',
-      labelNames: ['plugin', 'event_type'], buckets: HANDLER_BUCKETS, registers: [r],
-    });
+    // Observed for every item: plain numbers per series, read at scrape time (see FastHistogram).
+    const handlerDuration = new FastHistogram(r, 'bridgekit_handler_duration_seconds', 'Time to handle one item (mirror and plugin), per attempt', HANDLER_BUCKETS);
     const handlerFailures = new TallyCounter(r, 'bridgekit_handler_failures_total', 'Failed handler attempts (each is retried until the last)', ['plugin', 'event_type']);
     this.handlers = new BoundedSeries((type) => ({
-      duration: handlerDuration.labels({ plugin: options.plugin, event_type: type }),
+      duration: handlerDuration.series({ plugin: options.plugin, event_type: type }),
       failures: handlerFailures.series({ plugin: options.plugin, event_type: type }),
     }), MAX_EVENT_TYPES);
 
