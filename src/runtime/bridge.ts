@@ -194,9 +194,10 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     if (item.kind !== 'event') return host.handle(item, ctx);
     // The mirror first: the plugin sees the room as it stands right after the event. Most
     // events it applies from memory; they go on to the host without an async call between.
-    if (mirror.applyFromMemory(item.event, ctx.firstDelivery) && !roomUpgrades.watches(item.event)) return host.handle(item, ctx);
+    const applied = mirror.applyFromMemory(item.event, ctx.firstDelivery);
+    if (applied && !roomUpgrades.watches(item.event)) return host.handle(item, ctx);
     return (async () => {
-      await mirror.apply(item.event, { firstDelivery: ctx.firstDelivery });
+      if (!applied) await mirror.apply(item.event, { firstDelivery: ctx.firstDelivery });
       if (roomUpgrades.watches(item.event)) await roomUpgrades.observe(item.event);
       await host.handle(item, ctx);
     })();
