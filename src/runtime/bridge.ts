@@ -4,7 +4,7 @@ import type { BridgeConfig } from '../config/index.js';
 import { createAppserviceApp, listen, type RunningServer } from '../appservice/index.js';
 import { HomeserverApi, MatrixError } from '../homeserver/index.js';
 import { Inbox, type BridgeInbox, type ItemHandler } from '../inbox/index.js';
-import { RoomCaches, SharedInbox, clusterSettings } from '../cluster/index.js';
+import { RoomCaches, SharedInbox, clusterSettings, importSharedJournal } from '../cluster/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { Mirror } from '../mirror/index.js';
 import { MediaLinks, MediaRelayCache, mediaProxyRoutes } from '../media/index.js';
@@ -302,6 +302,8 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       ],
     });
     await inbox.start();
+    // Cluster mode was switched off: what the cluster left unhandled is handled here.
+    if (!config.cluster.enabled) await importSharedJournal(store, inbox, logger.child({ component: 'inbox' }));
     await encryption?.startLateDelivery((item, txnId, ops) => inbox.inject(item, txnId, ops));
     if (metrics) {
       metricsServer = await startMetricsServer({
