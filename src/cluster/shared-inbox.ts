@@ -318,8 +318,9 @@ export class SharedInbox {
   }
 
   /**
-   * Stops accepting, lets running handlers finish, writes the last acknowledgements, then
-   * leaves the cluster: every lease goes at once and the others take the rooms over.
+   * Stops accepting, lets running handlers finish, writes the last acknowledgements. The
+   * process stays a member (its rooms stay leased) until `close`: the parts stopped after
+   * the inbox still write what they hold for its rooms (the mirror's write-behind).
    */
   async stop(timeoutMs = this.options.shutdownTimeoutMs): Promise<boolean> {
     this.accepting = false;
@@ -330,8 +331,12 @@ export class SharedInbox {
     const finished = await this.dispatcher.stop(timeoutMs);
     if (!finished) this.logger.warn({ timeoutMs }, 'handlers still running at shutdown; their items stay journaled for another process');
     await this.acks.close();
-    await this.membership.leave().catch((err: unknown) => this.logger.warn({ err }, 'could not leave the cluster cleanly; its leases go when its heartbeat lapses'));
     return finished;
+  }
+
+  /** Leaves the cluster, last before the store closes: every lease goes at once and the others take the rooms over. */
+  async close(): Promise<void> {
+    await this.membership.leave().catch((err: unknown) => this.logger.warn({ err }, 'could not leave the cluster cleanly; its leases go when its heartbeat lapses'));
   }
 
   private fencedOut(): void {

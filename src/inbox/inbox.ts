@@ -57,6 +57,8 @@ export interface BridgeInbox {
   accept(txnId: string, txn: Transaction, raw?: Uint8Array): Promise<AcceptResult>;
   start(): Promise<number>;
   stop(timeoutMs?: number): Promise<boolean>;
+  /** After `stop` and everything else that writes, before the store closes (cluster mode: leaves the cluster). */
+  close(): Promise<void>;
   drained(): Promise<void>;
   inject(item: InboundItem, txnId: string, ops: readonly WriteOp[]): Promise<void>;
   replayDeadLetters(seqs?: readonly number[]): Promise<number>;
@@ -231,6 +233,9 @@ export class Inbox implements BridgeInbox {
     await this.mark.flush();
     return finished;
   }
+
+  /** Nothing to let go of: the store's lock goes when it closes. */
+  async close(): Promise<void> {}
 
   private enqueue(entry: JournaledItem): void {
     this.outstanding++;

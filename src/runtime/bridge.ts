@@ -330,6 +330,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     puppets.close?.();
     await encryption?.close();
     await mirror.close();
+    await inbox.close();
     await store.close();
     await mediaRelay.close();
     throw e;
@@ -369,6 +370,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       puppets.close?.();
       await encryption?.close();
       await mirror.close();
+      await inbox.close();
       await store.close();
       await mediaRelay.close();
     },

@@ -30,6 +30,7 @@ describe('cluster: the shared journal across processes', function () {
   afterEach(async () => {
     for (const m of members.splice(0)) {
       await m.inbox.stop(1_000).catch(() => undefined);
+      await m.inbox.close();
       await m.store.close().catch(() => undefined);
     }
   });
@@ -115,6 +116,7 @@ describe('cluster: the shared journal across processes', function () {
     const stopping = a.inbox.stop(200);
     hold = false;
     await stopping;
+    await a.inbox.close();
     const all = txns.flatMap((t) => t.events.map((e) => e.event_id));
     await waitFor(async () => (await handledIds(b.store)).size === all.length, 20_000, 'b finished every room');
     const handled = await handledIds(b.store);

@@ -39,6 +39,7 @@ describe('cluster: switching cluster mode on and off loses nothing', function ()
     const sent = [txn(1), txn(2)];
     for (const { txnId, events } of sent) await shared.accept(txnId, parseTransaction({ events }));
     await shared.stop(50);
+    await shared.close();
     await store.close();
 
     store = await Store.openPostgres(pg.url(), { schema });
@@ -85,6 +86,7 @@ describe('cluster: switching cluster mode on and off loses nothing', function ()
       assert.equal((await shared.accept('t2', parseTransaction({ events: sent[1]!.events }))).duplicates, 5);
     } finally {
       await shared.stop(0);
+      await shared.close();
       await store.close();
     }
   });
