@@ -1,8 +1,8 @@
 import type { Store } from '../store/index.js';
 
 export interface AckBatcherHooks {
-  /** `count` acknowledgements are durable. */
-  readonly durable: (count: number) => void;
+  /** Acknowledgements are durable: the lanes of their items, one per item. */
+  readonly durable: (lanes: readonly string[]) => void;
   /** Writing `count` acknowledgements failed; they are written again after a pause. */
   readonly failed: (err: unknown, count: number) => void;
 }
@@ -17,6 +17,7 @@ const RETRY_MS = 1_000;
  */
 export class AckBatcher {
   private pending: number[] = [];
+  private lanes: string[] = [];
   private scheduled = false;
   private writing: Promise<void> = Promise.resolve();
   private retryTimer: NodeJS.Timeout | undefined;
@@ -24,8 +25,9 @@ export class AckBatcher {
 
   constructor(private readonly store: Store, private readonly hooks: AckBatcherHooks) {}
 
-  add(seq: number): void {
+  add(seq: number, lane: string): void {
     this.pending.push(seq);
+    this.lanes.push(lane);
     if (this.scheduled || this.retryTimer) return;
     this.scheduled = true;
     setImmediate(() => {
@@ -36,13 +38,16 @@ export class AckBatcher {
 
   private async flush(): Promise<void> {
     const acks = this.pending;
+    const lanes = this.lanes;
     if (acks.length === 0) return;
     this.pending = [];
+    this.lanes = [];
     try {
       await this.store.write([], { acks });
-      this.hooks.durable(acks.length);
+      this.hooks.durable(lanes);
     } catch (err) {
       this.pending = acks.concat(this.pending);
+      this.lanes = lanes.concat(this.lanes);
       this.hooks.failed(err, acks.length);
       if (!this.closed) {
         this.retryTimer = setTimeout(() => {

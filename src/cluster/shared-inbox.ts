@@ -23,6 +23,11 @@ export interface ClusterSettings extends MembershipOptions {
   readonly url: string;
   /** How often to look for work without a wake-up (a lost notification, lanes gone free). */
   readonly pollMs: number;
+  /**
+   * A lane idle this long (nothing queued, nothing unhandled) is given up, so that rooms
+   * spread again over the processes (one restarted in a rolling restart gets its share).
+   */
+  readonly idleReleaseMs?: number;
 }
 
 export interface ClusterHooks extends InboxHooks {
@@ -34,6 +39,8 @@ export interface ClusterHooks extends InboxHooks {
 
 /** Fetched at most per query: a flood is read in pages, the dispatcher's backlog stays bounded. */
 const PAGE = 2_000;
+
+const IDLE_RELEASE_MS = 30_000;
 
 /** One item of the shared journal as this process dispatches it. */
 interface SharedEntry extends JournalEntry {
@@ -67,6 +74,8 @@ export class SharedInbox {
   private readonly held = new Set<string>();
   /** Per lane, the last sequence number handed to the dispatcher: nothing at or below it is handed again. */
   private readonly queued = new Map<string, number>();
+  /** Per lane, items handed to the dispatcher and not yet settled, and when it last had any. */
+  private readonly active = new Map<string, { pending: number; since: number }>();
   /** Everything committed below this was seen (dispatched, or in a lane another process holds). */
   private next = 0;
   /** Intake steps run one at a time, so that each lane's items reach the dispatcher in order. */
@@ -95,7 +104,10 @@ export class SharedInbox {
     this.deadLetters = new DeadLetters(store);
     this.journal = new SharedJournal(db, processId);
     this.acks = new AckBatcher(store, {
-      durable: (count) => this.settled(count),
+      durable: (lanes) => {
+        for (const lane of lanes) this.laneSettled(lane);
+        this.settled(lanes.length);
+      },
       failed: (err, count) => {
         if (isFencedOut(err)) return this.fencedOut();
         logger.error({ err, items: count }, 'could not record acknowledgements; writing them again shortly');
@@ -104,14 +116,16 @@ export class SharedInbox {
     this.dispatcher = new Dispatcher<SharedEntry>(handler, {
       done: async (entry, ops) => {
         await this.commit(ops, [entry.seq]);
+        this.laneSettled(entry.lane);
         this.settled();
       },
-      handled: (entry) => this.acks.add(entry.seq),
+      handled: (entry) => this.acks.add(entry.seq, entry.lane),
       dead: async (entry, attempts, error) => {
         const message = error instanceof Error ? error.message : String(error);
         const { seq, txnId, receivedAt, item } = entry;
         await this.commit([put(inboxSections(store).deadLetters, seqKey(seq), { seq, txnId, receivedAt, item, attempts, error: message, failedAt: Date.now() })], [seq]);
         hooks.onDeadLetter?.(item);
+        this.laneSettled(entry.lane);
         this.settled();
       },
     }, options, logger);
@@ -215,6 +229,7 @@ export class SharedInbox {
       const won = await this.journal.claimOrphans(500);
       if (won.length > 0) await this.take(won);
       await this.pull();
+      await this.releaseIdle();
     });
   }
 
@@ -246,7 +261,8 @@ export class SharedInbox {
 
   /** New items of held lanes, from the journal, in order. */
   private async pull(): Promise<void> {
-    for (;;) {
+    // Past the backlog bound, the rest waits in the journal for a later look.
+    while (this.outstanding < this.options.maxBacklog) {
       const { rows, next } = await this.journal.fetchHeld(this.next, PAGE);
       for (const row of rows) this.dispatchRow(row, false);
       if (rows.length < PAGE) {
@@ -271,8 +287,35 @@ export class SharedInbox {
   private dispatch(entry: SharedEntry): void {
     if (entry.seq <= (this.queued.get(entry.lane) ?? -1)) return;
     this.queued.set(entry.lane, entry.seq);
+    const activity = this.active.get(entry.lane);
+    if (activity) activity.pending++;
+    else this.active.set(entry.lane, { pending: 1, since: 0 });
     this.outstanding++;
     this.dispatcher.push(entry);
+  }
+
+  /** An item of `lane` is settled (handled and durable, or a dead letter). */
+  private laneSettled(lane: string): void {
+    const activity = this.active.get(lane);
+    if (activity && --activity.pending === 0) activity.since = Date.now();
+  }
+
+  /**
+   * Gives up lanes idle for `idleReleaseMs`: the write-behind is written first (the next
+   * holder reads the room from the store), and the journal must hold nothing of them.
+   */
+  private async releaseIdle(now = Date.now()): Promise<void> {
+    const after = this.settings.idleReleaseMs ?? IDLE_RELEASE_MS;
+    const idle = [...this.active].filter(([, a]) => a.pending === 0 && now - a.since >= after).map(([lane]) => lane);
+    if (idle.length === 0) return;
+    await this.store.flush();
+    const released = await this.journal.releaseIdle(idle);
+    for (const lane of released) {
+      this.held.delete(lane);
+      this.queued.delete(lane);
+      this.active.delete(lane);
+      this.caches.forget(lane);
+    }
   }
 
   /** A handler's writes with acknowledgements: one fenced statement (see PgLevel.fencedBatch). */

@@ -112,14 +112,20 @@ export class SharedJournal {
     return raw.map(rowOf);
   }
 
-  /** Leases lanes with unhandled items and no holder (their holder left or was reaped); returns those won. */
+  /**
+   * Leases lanes with unhandled items and no holder (their holder left or was reaped), at
+   * most this process's share of them (they are spread over the live processes, each
+   * taking its share at its next look); returns those won.
+   */
   async claimOrphans(limit: number): Promise<string[]> {
-    const { inbox, leases } = this.db.tables;
+    const { inbox, leases, processes } = this.db.tables;
     try {
       const rows = await this.db.query<{ key: string }>(
-        `INSERT INTO ${leases} (key, owner)
-         SELECT lane, $1 FROM (SELECT DISTINCT lane FROM ${inbox} i WHERE NOT handled
-           AND NOT EXISTS (SELECT 1 FROM ${leases} l WHERE l.key = i.lane) LIMIT $2) AS free
+        `WITH free AS (SELECT DISTINCT lane FROM ${inbox} i WHERE NOT handled
+           AND NOT EXISTS (SELECT 1 FROM ${leases} l WHERE l.key = i.lane) LIMIT $2),
+         share AS (SELECT greatest(1, ceil((SELECT count(*) FROM free)::numeric
+           / greatest(1, (SELECT count(*) FROM ${processes} WHERE expires_at > now()))))::int AS n)
+         INSERT INTO ${leases} (key, owner) SELECT lane, $1 FROM free LIMIT (SELECT n FROM share)
          ON CONFLICT (key) DO NOTHING RETURNING key`, [this.processId, limit]);
       return rows.map((r) => r.key);
     } catch (err) {
@@ -127,9 +133,16 @@ export class SharedJournal {
     }
   }
 
-  /** Gives lanes up (idle ones, at a clean stop everything goes with the process row). */
-  async release(lanes: readonly string[]): Promise<void> {
-    await this.db.query(`DELETE FROM ${this.db.tables.leases} WHERE owner = $1 AND key = ANY($2::text[])`, [this.processId, lanes]);
+  /**
+   * Gives up idle lanes: only those with nothing unhandled in the journal (an item of the
+   * lane journaled meanwhile keeps it leased). Returns the lanes given up.
+   */
+  async releaseIdle(lanes: readonly string[]): Promise<string[]> {
+    const { inbox, leases } = this.db.tables;
+    const rows = await this.db.query<{ key: string }>(
+      `DELETE FROM ${leases} l WHERE l.owner = $1 AND l.key = ANY($2::text[])
+       AND NOT EXISTS (SELECT 1 FROM ${inbox} i WHERE i.lane = l.key AND NOT i.handled) RETURNING l.key`, [this.processId, lanes]);
+    return rows.map((r) => r.key);
   }
 
   /** Forgets handled items received before `cutoff` (ms): past the dedupe window. */

@@ -35,7 +35,7 @@ describe('cluster: the shared journal across processes', function () {
     }
   });
 
-  async function join(options: { leaseTtlMs?: number; slow?: (event: RoomEvent) => Promise<void> } = {}): Promise<Member> {
+  async function join(options: { leaseTtlMs?: number; idleReleaseMs?: number; slow?: (event: RoomEvent) => Promise<void> } = {}): Promise<Member> {
     const store = await Store.openPostgres(pg.url(), { schema, shared: true });
     const seen: string[] = [];
     const forgotten: string[] = [];
@@ -51,7 +51,7 @@ describe('cluster: the shared journal across processes', function () {
       ctx.work.put(handled, item.event.event_id, inbox.processId);
     };
     const ttl = options.leaseTtlMs ?? 1_500;
-    inbox = await SharedInbox.open(store, handler, { retryBaseMs: 20 }, { url: pg.url(), leaseTtlMs: ttl, heartbeatMs: ttl / 4, pollMs: 200 }, caches, process.env.DEBUG_CLUSTER ? createLogger({ level: "debug" }) : silentLogger());
+    inbox = await SharedInbox.open(store, handler, { retryBaseMs: 20 }, { url: pg.url(), leaseTtlMs: ttl, heartbeatMs: ttl / 4, pollMs: 200, ...(options.idleReleaseMs ? { idleReleaseMs: options.idleReleaseMs } : {}) }, caches, process.env.DEBUG_CLUSTER ? createLogger({ level: "debug" }) : silentLogger());
     await inbox.start();
     const member = { store, inbox, seen, forgotten };
     members.push(member);
@@ -147,5 +147,20 @@ describe('cluster: the shared journal across processes', function () {
     assert.ok([...handled.values()].every((owner) => owner === b.inbox.processId), 'nothing a wrote after it was reaped landed');
     assertRoomOrder(b.seen, txns, 'b');
     await assert.rejects(a.store.write([], { acks: [0] }), { code: 'LEVEL_FENCED' });
+  });
+
+  it('gives up rooms idle for a while, so that the next transaction for them may lease them elsewhere', async () => {
+    const a = await join({ idleReleaseMs: 300 });
+    const b = await join();
+    const room = '!idle:localhost';
+    const first = makeEvent(room);
+    await a.inbox.accept('i1', parseTransaction({ events: [first] }));
+    await waitFor(() => a.seen.includes(first.event_id), 5_000, 'a handled the first event');
+    await waitFor(() => a.inbox.leased === 0, 5_000, 'a gave the idle room up');
+    assert.ok(a.forgotten.includes(room), 'and forgot its caches of it');
+    const second = makeEvent(room);
+    await b.inbox.accept('i2', parseTransaction({ events: [second] }));
+    await waitFor(() => b.seen.includes(second.event_id), 5_000, 'b leased the room and handled the next event');
+    assert.ok(!a.seen.includes(second.event_id));
   });
 });
