@@ -159,6 +159,11 @@ export class SharedInbox {
     return this.held.size;
   }
 
+  /** Whether this process holds the room's lane now (its caches of the room may be kept). */
+  holds(roomId: string): boolean {
+    return this.held.has(roomId);
+  }
+
   /** Moves what a one-process run left journaled into the shared journal, then takes work and accepts transactions. */
   async start(): Promise<number> {
     const imported = await importLocalJournal(this.store, (txnId, items, receivedAt) => this.journalItems(txnId, items, receivedAt), this.logger);
