@@ -51,7 +51,7 @@ async function openAt(location: string, schema: string | undefined, role: 'sourc
 async function refuseUnhandledSharedItems(source: Store, from: string): Promise<void> {
   const db = source.postgres;
   if (!db) return;
-  const rows = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${db.tables.inbox} WHERE NOT handled`, []);
+  const rows = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${db.tables.inbox}`, []);
   const unhandled = rows[0]?.n ?? 0;
   if (unhandled > 0) {
     throw new UsageError(`bridgekit migrate: the cluster's shared journal in ${shown(from)} holds ${unhandled} unhandled item(s), which a copy would lose: `

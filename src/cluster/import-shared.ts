@@ -8,8 +8,8 @@ const PAGE = 1_000;
 /**
  * Items a cluster left unhandled in the shared journal, moved into a one-process bridge's
  * inbox: switching cluster mode off loses nothing. Each item is accepted under its own
- * txnId (so its dedupe id is the one it had: a crash halfway repeats nothing), then marked
- * handled in the shared journal. Returns how many were moved.
+ * txnId (so its dedupe id is the one it had: a crash halfway repeats nothing), then deleted
+ * from the shared journal. Returns how many were moved.
  */
 export async function importSharedJournal(store: Store, inbox: BridgeInbox, logger: Logger): Promise<number> {
   const db = store.postgres;
@@ -18,7 +18,7 @@ export async function importSharedJournal(store: Store, inbox: BridgeInbox, logg
   let moved = 0;
   for (;;) {
     const rows = await db.query<{ seq: string; txn_id: string; item: Buffer }>(
-      `SELECT i.seq::text AS seq, i.txn_id, i.item FROM ${table} i WHERE NOT i.handled ORDER BY i.seq LIMIT $1`, [PAGE]);
+      `SELECT i.seq::text AS seq, i.txn_id, i.item FROM ${table} i ORDER BY i.seq LIMIT $1`, [PAGE]);
     if (rows.length === 0) break;
     for (const row of rows) {
       const txn = parseTransaction(JSON.parse(row.item.toString('utf8')));
@@ -32,7 +32,7 @@ export async function importSharedJournal(store: Store, inbox: BridgeInbox, logg
         }
       }
     }
-    await db.query(`UPDATE ${table} SET handled = true, item = NULL WHERE seq = ANY($1::bigint[])`, [rows.map((r) => r.seq)]);
+    await db.query(`DELETE FROM ${table} WHERE seq = ANY($1::bigint[])`, [rows.map((r) => r.seq)]);
     moved += rows.length;
   }
   if (moved > 0) logger.info({ moved }, 'moved items a cluster left unhandled into this one-process bridge\'s journal');

@@ -15,8 +15,11 @@ export interface MembershipOptions {
 }
 
 export interface MembershipHooks {
-  /** Work may be waiting: a journal insert by another process, or leases freed. */
-  readonly wake: () => void;
+  /**
+   * Work may be waiting: `items` journaled in lanes another process holds (this one, maybe),
+   * or leases gone `free` (a process left or was reaped).
+   */
+  readonly wake: (kind: 'items' | 'free') => void;
   /** Other processes were reaped: `leases` of theirs went free. */
   readonly reaped?: (processes: readonly string[], leases: number) => void;
   /** This process was reaped by another (its heartbeat lapsed): it must stop handling anything. */
@@ -44,7 +47,7 @@ export class Membership {
   private constructor(
     readonly id: string,
     private readonly db: PgLevel,
-    private readonly listener: Client,
+    private readonly listener: WakeListener,
     private readonly options: MembershipOptions,
     private readonly hooks: MembershipHooks,
     private readonly logger: Logger,
@@ -55,17 +58,10 @@ export class Membership {
     const { processes } = db.tables;
     await db.query(`INSERT INTO ${processes} (id, expires_at, info) VALUES ($1, now() + $2 * interval '1 millisecond', $3)`,
       [id, options.leaseTtlMs, JSON.stringify({ host: hostname(), pid: process.pid })]);
-    const listener = new Client({ connectionString: url, application_name: 'bridgekit-listen' });
-    listener.on('error', (err) => logger.warn({ err }, 'the cluster wake-up session failed; falling back to polling until it is back'));
-    listener.on('notification', () => hooks.wake());
-    try {
-      await listener.connect();
-      await listener.query(`LISTEN ${wakeChannel(db.tables)}`);
-    } catch (err) {
-      await listener.end().catch(() => undefined);
+    const listener = await WakeListener.open(url, wakeChannel(db.tables), hooks, logger).catch(async (err: unknown) => {
       await db.query(`DELETE FROM ${processes} WHERE id = $1`, [id]).catch(() => undefined);
       throw err;
-    }
+    });
     const member = new Membership(id, db, listener, options, hooks, logger);
     db.fenceWith(id);
     member.timer = setInterval(() => { member.beating = member.beat(); }, options.heartbeatMs);
@@ -73,9 +69,9 @@ export class Membership {
     return member;
   }
 
-  /** Wakes every process of the cluster (this one too). */
+  /** Wakes every process of the cluster (this one too): leases went free. */
   async notify(): Promise<void> {
-    await this.db.query(`SELECT pg_notify($1, '')`, [`bridgekit_wake_${this.db.tables.schema}`]);
+    await this.db.query(`SELECT pg_notify($1, 'free')`, [`bridgekit_wake_${this.db.tables.schema}`]);
   }
 
   /** Renews this process's row, then reaps processes whose rows expired. */
@@ -118,7 +114,65 @@ export class Membership {
         await this.notify();
       }
     } finally {
-      await this.listener.end().catch(() => undefined);
+      await this.listener.close();
     }
+  }
+}
+
+/** How long to wait before opening a lost wake-up session again (the poll covers the gap). */
+const RELISTEN_MS = 2_000;
+
+/**
+ * The LISTEN session: its own connection (a pooled one would lose the subscription), opened
+ * again when it is lost. Meanwhile the poll finds the work.
+ */
+class WakeListener {
+  private client: Client | undefined;
+  private closed = false;
+  private retry: NodeJS.Timeout | undefined;
+
+  private constructor(private readonly url: string, private readonly channel: string, private readonly hooks: MembershipHooks, private readonly logger: Logger) {}
+
+  static async open(url: string, channel: string, hooks: MembershipHooks, logger: Logger): Promise<WakeListener> {
+    const listener = new WakeListener(url, channel, hooks, logger);
+    await listener.connect();
+    return listener;
+  }
+
+  private async connect(): Promise<void> {
+    const client = new Client({ connectionString: this.url, application_name: 'bridgekit-listen' });
+    let lost = false;
+    const onLost = (err?: unknown) => {
+      if (lost || this.closed) return;
+      lost = true;
+      this.client = undefined;
+      this.logger.warn({ err }, 'the cluster wake-up session was lost; polling meanwhile, listening again shortly');
+      this.retry = setTimeout(() => { this.connect().catch((e: unknown) => onRetryFailed(e)); }, RELISTEN_MS);
+      this.retry.unref();
+    };
+    const onRetryFailed = (err: unknown) => {
+      if (this.closed) return;
+      this.logger.warn({ err }, 'could not listen for cluster wake-ups yet; trying again');
+      this.retry = setTimeout(() => { this.connect().catch(onRetryFailed); }, RELISTEN_MS);
+      this.retry.unref();
+    };
+    client.on('error', onLost);
+    client.on('end', () => onLost());
+    client.on('notification', (msg) => this.hooks.wake(msg.payload === 'items' ? 'items' : 'free'));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${this.channel}`);
+    } catch (err) {
+      lost = true;
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    this.client = client;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retry);
+    await this.client?.end().catch(() => undefined);
   }
 }

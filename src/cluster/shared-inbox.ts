@@ -74,6 +74,11 @@ export class SharedInbox {
   private readonly held = new Set<string>();
   /** Per lane, the last sequence number handed to the dispatcher: nothing at or below it is handed again. */
   private readonly queued = new Map<string, number>();
+  /**
+   * Lanes a claim found held by another process: not claimed again until the next look
+   * for work (which claims them if their holder left them).
+   */
+  private readonly heldElsewhere = new Set<string>();
   /** Per lane, items handed to the dispatcher and not yet settled, and when it last had any. */
   private readonly active = new Map<string, { pending: number; since: number }>();
   /** Everything committed below this was seen (dispatched, or in a lane another process holds). */
@@ -87,6 +92,7 @@ export class SharedInbox {
   private pollTimer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private wakeQueued = false;
+  private pullQueued = false;
   private fenced = false;
   private membership!: Membership;
 
@@ -140,7 +146,7 @@ export class SharedInbox {
     if (!db) throw new TypeError('cluster mode needs the PostgreSQL store (store.url)');
     let inbox: SharedInbox | undefined;
     const membership = await Membership.join(db, settings.url, settings, {
-      wake: () => inbox?.wake(),
+      wake: (kind) => (kind === 'items' ? inbox?.pullSoon() : inbox?.wake()),
       reaped: (_processes, leases) => { if (leases > 0) logger.info({ leases }, 'leases of reaped processes are free for takeover'); },
       fencedOut: () => inbox?.fencedOut(),
     }, logger);
@@ -206,7 +212,11 @@ export class SharedInbox {
   private async journalItems(txnId: string, items: readonly InboundItem[], receivedAt: number): Promise<number> {
     if (items.length === 0) return 0;
     const rows: NewItem[] = items.map((item) => ({ id: idOf(txnId, item), lane: laneOf(item), body: singleItemBody(item) }));
-    const result = await this.journal.accept(txnId, rows, receivedAt, wakeChannel(this.db.tables).slice(1, -1));
+    // Lanes this process neither holds nor saw held elsewhere lately are claimed in the same statement.
+    const claim = [...new Set(rows.map((r) => r.lane))].filter((lane) => !this.held.has(lane) && !this.heldElsewhere.has(lane));
+    const result = await this.journal.accept(txnId, rows, receivedAt, wakeChannel(this.db.tables).slice(1, -1), claim);
+    const won = new Set(result.claimed);
+    for (const lane of claim) if (!won.has(lane)) this.heldElsewhere.add(lane);
     const { base, fresh, claimed } = result;
     void this.step(async () => {
       if (claimed.length > 0) await this.take(claimed, base);
@@ -225,12 +235,23 @@ export class SharedInbox {
     return fresh.length;
   }
 
-  /** Something may be waiting (a wake-up, the poll): claims lanes nobody holds, then reads new items of held lanes. */
+  /** Items were journaled in lanes some process holds: reads new items of held lanes. */
+  pullSoon(): void {
+    if (this.pullQueued || this.wakeQueued || this.stopped || !this.accepting) return;
+    this.pullQueued = true;
+    void this.step(async () => {
+      this.pullQueued = false;
+      await this.pull();
+    });
+  }
+
+  /** Something may be waiting (leases gone free, the poll): claims lanes nobody holds, then reads new items of held lanes. */
   wake(): void {
     if (this.wakeQueued || this.stopped || !this.accepting) return;
     this.wakeQueued = true;
     void this.step(async () => {
       this.wakeQueued = false;
+      this.heldElsewhere.clear();
       const won = await this.journal.claimOrphans(500);
       if (won.length > 0) await this.take(won);
       await this.pull();

@@ -52,37 +52,41 @@ export class SharedJournal {
   constructor(private readonly db: PgLevel, private readonly processId: string) {}
 
   /**
-   * Journals a transaction's items, in order, in one statement that also leases their
-   * lanes to this process where nobody holds them, and wakes the other processes when one
-   * of them holds a lane of these items.
+   * Journals a transaction's items, in order, in one statement that also leases the lanes
+   * in `claim` to this process where nobody holds them, and wakes the other processes when
+   * one of them holds a lane of these items.
    */
-  async accept(txnId: string, items: readonly NewItem[], now: number, wakeChannel: string): Promise<Journaled> {
-    const { inbox, inboxCounter, leases } = this.db.tables;
+  async accept(txnId: string, items: readonly NewItem[], now: number, wakeChannel: string, claim: readonly string[]): Promise<Journaled> {
+    const { inbox, inboxIds, inboxCounter, leases } = this.db.tables;
     const ids = items.map((i) => i.id);
     const lanes = items.map((i) => i.lane);
     const bodies = items.map((i) => i.body);
     let rows: Array<{ kind: string; seq: string | null; key: string | null; base: string }>;
     try {
+      // The counter's row lock first (the ids depend on it: two accepts never wait on each
+      // other in opposite orders), then the ids (the dedupe window: a repeat, in this list or
+      // journaled before, is not inserted), then the first item of each new id.
       rows = await this.db.query(
         `WITH base AS (UPDATE ${inboxCounter} SET next = next + $5 RETURNING next - $5 AS b),
-        ins AS (INSERT INTO ${inbox} (seq, item_id, lane, txn_id, received_at, item)
-          SELECT (SELECT b FROM base) + u.ord - 1, u.id, u.lane, $4, $6, u.body
-          FROM unnest($1::text[], $2::text[], $3::bytea[]) WITH ORDINALITY AS u(id, lane, body, ord)
-          ORDER BY u.ord
-          ON CONFLICT (item_id) DO NOTHING RETURNING seq),
-        claimed AS (INSERT INTO ${leases} (key, owner) SELECT DISTINCT l, $7 FROM unnest($2::text[]) AS l
+        items AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[]) WITH ORDINALITY AS u(id, lane, body, ord)),
+        fresh_ids AS (INSERT INTO ${inboxIds} (item_id, received_at) SELECT DISTINCT id, $6::bigint FROM items
+          WHERE (SELECT b FROM base) IS NOT NULL ON CONFLICT (item_id) DO NOTHING RETURNING item_id),
+        fresh AS (SELECT DISTINCT ON (id) id, lane, body, ord FROM items WHERE id IN (SELECT item_id FROM fresh_ids) ORDER BY id, ord),
+        ins AS (INSERT INTO ${inbox} (seq, lane, txn_id, received_at, item)
+          SELECT (SELECT b FROM base) + ord - 1, lane, $4, $6, body FROM fresh ORDER BY ord RETURNING seq),
+        claimed AS (INSERT INTO ${leases} (key, owner) SELECT DISTINCT l, $7 FROM unnest($9::text[]) AS l
           ON CONFLICT (key) DO NOTHING RETURNING key)
         SELECT 'i' AS kind, seq::text AS seq, NULL AS key, (SELECT b FROM base)::text AS base FROM ins
         UNION ALL SELECT 'l', NULL, key, (SELECT b FROM base)::text FROM claimed
         UNION ALL SELECT 'b', NULL, NULL, (SELECT b FROM base)::text
-        UNION ALL SELECT 'n', NULL, NULL, NULL FROM (SELECT pg_notify($8, '')
+        UNION ALL SELECT 'n', NULL, NULL, NULL FROM (SELECT pg_notify($8, 'items')
           WHERE EXISTS (SELECT 1 FROM ${leases} WHERE key = ANY($2::text[]) AND owner <> $7)) AS wake`,
-        [ids, lanes, bodies, txnId, items.length, now, this.processId, wakeChannel]);
+        [ids, lanes, bodies, txnId, items.length, now, this.processId, wakeChannel, claim]);
     } catch (err) {
       throw fenceError(err, this.processId);
     }
     const base = Number(rows.find((r) => r.kind === 'b')!.base);
-    const fresh = rows.filter((r) => r.kind === 'i').map((r) => Number(r.seq)).sort((a, b) => a - b)
+    const fresh = rows.filter((r) => r.kind === 'i').map((r) => Number(r.seq)).sort((x, y) => x - y)
       .map((seq) => ({ index: seq - base, seq }));
     return { base, fresh, claimed: rows.filter((r) => r.kind === 'l').map((r) => r.key!) };
   }
@@ -96,7 +100,7 @@ export class SharedJournal {
     const raw = await this.db.query<RawRow & { next: string }>(
       `SELECT c.next::text AS next, i.seq::text AS seq, i.lane, i.txn_id, i.received_at::text AS received_at, i.item
        FROM ${inboxCounter} c LEFT JOIN LATERAL (
-         SELECT * FROM ${inbox} WHERE NOT handled AND seq >= $1
+         SELECT * FROM ${inbox} WHERE seq >= $1
            AND lane IN (SELECT key FROM ${leases} WHERE owner = $2) ORDER BY seq LIMIT $3) i ON true`,
       [fromSeq, this.processId, limit]);
     const next = Number(raw[0]?.next ?? fromSeq);
@@ -108,7 +112,7 @@ export class SharedJournal {
     const { inbox } = this.db.tables;
     const raw = await this.db.query<RawRow>(
       `SELECT i.seq::text AS seq, i.lane, i.txn_id, i.received_at::text AS received_at, i.item FROM ${inbox} i
-       WHERE NOT i.handled AND i.lane = ANY($1::text[]) ORDER BY i.seq`, [lanes]);
+       WHERE i.lane = ANY($1::text[]) ORDER BY i.seq`, [lanes]);
     return raw.map(rowOf);
   }
 
@@ -121,8 +125,8 @@ export class SharedJournal {
     const { inbox, leases, processes } = this.db.tables;
     try {
       const rows = await this.db.query<{ key: string }>(
-        `WITH free AS (SELECT DISTINCT lane FROM ${inbox} i WHERE NOT handled
-           AND NOT EXISTS (SELECT 1 FROM ${leases} l WHERE l.key = i.lane) LIMIT $2),
+        `WITH free AS (SELECT DISTINCT lane FROM ${inbox} i
+           WHERE NOT EXISTS (SELECT 1 FROM ${leases} l WHERE l.key = i.lane) LIMIT $2),
          share AS (SELECT greatest(1, ceil((SELECT count(*) FROM free)::numeric
            / greatest(1, (SELECT count(*) FROM ${processes} WHERE expires_at > now()))))::int AS n)
          INSERT INTO ${leases} (key, owner) SELECT lane, $1 FROM free LIMIT (SELECT n FROM share)
@@ -141,30 +145,31 @@ export class SharedJournal {
     const { inbox, leases } = this.db.tables;
     const rows = await this.db.query<{ key: string }>(
       `DELETE FROM ${leases} l WHERE l.owner = $1 AND l.key = ANY($2::text[])
-       AND NOT EXISTS (SELECT 1 FROM ${inbox} i WHERE i.lane = l.key AND NOT i.handled) RETURNING l.key`, [this.processId, lanes]);
+       AND NOT EXISTS (SELECT 1 FROM ${inbox} i WHERE i.lane = l.key) RETURNING l.key`, [this.processId, lanes]);
     return rows.map((r) => r.key);
   }
 
-  /** Forgets handled items received before `cutoff` (ms): past the dedupe window. */
+  /** Forgets the ids of items received before `cutoff` (ms): past the dedupe window. */
   async prune(cutoff: number): Promise<number> {
     const rows = await this.db.query<{ n: number }>(
-      `WITH gone AS (DELETE FROM ${this.db.tables.inbox} WHERE handled AND received_at < $1 RETURNING 1) SELECT count(*)::int AS n FROM gone`, [cutoff]);
+      `WITH gone AS (DELETE FROM ${this.db.tables.inboxIds} WHERE received_at < $1 RETURNING 1) SELECT count(*)::int AS n FROM gone`, [cutoff]);
     return rows[0]?.n ?? 0;
   }
 
   /** Journals one item the bridge brings back itself (a replayed dead letter); false when its id was journaled before. */
   async insertOne(item: NewItem, txnId: string, now: number): Promise<boolean> {
-    const { inbox, inboxCounter } = this.db.tables;
+    const { inbox, inboxIds, inboxCounter } = this.db.tables;
     const rows = await this.db.query<{ seq: string }>(
-      `WITH base AS (UPDATE ${inboxCounter} SET next = next + 1 RETURNING next - 1 AS b)
-       INSERT INTO ${inbox} (seq, item_id, lane, txn_id, received_at, item) SELECT b, $1, $2, $3, $4, $5 FROM base
-       ON CONFLICT (item_id) DO NOTHING RETURNING seq::text AS seq`, [item.id, item.lane, txnId, now, item.body]);
+      `WITH fresh AS (INSERT INTO ${inboxIds} (item_id, received_at) VALUES ($1, $4) ON CONFLICT (item_id) DO NOTHING RETURNING item_id),
+       base AS (UPDATE ${inboxCounter} SET next = next + 1 WHERE EXISTS (SELECT 1 FROM fresh) RETURNING next - 1 AS b)
+       INSERT INTO ${inbox} (seq, lane, txn_id, received_at, item) SELECT b, $2, $3, $4, $5 FROM base RETURNING seq::text AS seq`,
+      [item.id, item.lane, txnId, now, item.body]);
     return rows.length > 0;
   }
 
   /** Unhandled items, all lanes (for the backlog at start and `doctor`). */
   async pendingCount(): Promise<number> {
-    const rows = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.db.tables.inbox} WHERE NOT handled`, []);
+    const rows = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.db.tables.inbox}`, []);
     return rows[0]?.n ?? 0;
   }
 }

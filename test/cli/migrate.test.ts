@@ -83,7 +83,7 @@ describe('cli: migrate between Level and PostgreSQL', function () {
     try {
       const store = await Store.openPostgres(pg.url(), { schema });
       const { inbox } = store.postgres!.tables;
-      await store.postgres!.query(`INSERT INTO ${inbox} (seq, item_id, lane, txn_id, received_at, item) VALUES (0, '$e', '!r:localhost', 't', 0, $1)`,
+      await store.postgres!.query(`INSERT INTO ${inbox} (seq, lane, txn_id, received_at, item) VALUES (0, '!r:localhost', 't', 0, $1)`,
         [Buffer.from(JSON.stringify({ events: [] }))]);
       await store.close();
       const refused = bridgekit(['migrate', '--from', pg.url(), '--from-schema', schema, '--to', join(dir.path, 'level')]);

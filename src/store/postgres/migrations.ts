@@ -34,15 +34,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX bridgekit_leases_owner ON ${t.leases} (owner);
       CREATE TABLE ${t.inbox} (
         seq bigint PRIMARY KEY,
-        item_id text NOT NULL UNIQUE,
         lane text NOT NULL,
         txn_id text NOT NULL,
         received_at bigint NOT NULL,
-        item bytea,
-        handled boolean NOT NULL DEFAULT false);
-      CREATE INDEX bridgekit_inbox_pending ON ${t.inbox} (lane, seq) WHERE NOT handled;
-      CREATE INDEX bridgekit_inbox_pending_seq ON ${t.inbox} (seq) WHERE NOT handled;
-      CREATE INDEX bridgekit_inbox_received ON ${t.inbox} (received_at) WHERE handled;
+        item bytea NOT NULL);
+      CREATE INDEX bridgekit_inbox_lane ON ${t.inbox} (lane, seq);
+      CREATE TABLE ${t.inboxIds} (item_id text PRIMARY KEY, received_at bigint NOT NULL);
+      CREATE INDEX bridgekit_inbox_ids_received ON ${t.inboxIds} (received_at);
       CREATE TABLE ${t.inboxCounter} (one boolean PRIMARY KEY DEFAULT true CHECK (one), next bigint NOT NULL);
       INSERT INTO ${t.inboxCounter} (next) VALUES (0)`,
   },

@@ -232,7 +232,7 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
       gone AS (DELETE FROM ${kv} WHERE k = ANY($4::bytea[]) AND ${ok}),
       put AS (INSERT INTO ${kv} (k, v) SELECT k, v FROM unnest($2::bytea[], $3::bytea[]) AS u(k, v) WHERE ${ok}
         ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v),
-      acked AS (UPDATE ${inbox} SET handled = true, item = NULL WHERE seq = ANY($5::bigint[]) AND ${ok})
+      acked AS (DELETE FROM ${inbox} WHERE seq = ANY($5::bigint[]) AND ${ok})
       SELECT count(*)::int AS alive FROM fence`;
     const rows = await this.write(text, params) as Array<{ alive: number }>;
     if (owner !== undefined && rows[0]?.alive !== 1) throw new FencedOutError(owner);

@@ -13,8 +13,10 @@ export interface StoreTables {
   readonly processes: string;
   /** Cluster mode: which process handles a lane (a room) or holds a connection; gone with its process. */
   readonly leases: string;
-  /** Cluster mode: the shared journal, one row per inbound item, unique by item id. */
+  /** Cluster mode: the shared journal, one row per inbound item not yet handled (deleted when it is). */
   readonly inbox: string;
+  /** Cluster mode: the dedupe window, every item id journaled recently. */
+  readonly inboxIds: string;
   /** Cluster mode: the shared journal's next sequence number (one row; its lock orders the inserts). */
   readonly inboxCounter: string;
 }
@@ -25,7 +27,7 @@ export function storeTables(schema: string): StoreTables {
   const s = escapeIdentifier(schema);
   return {
     schema, quotedSchema: s, kv: `${s}.bridgekit_kv`, migrations: `${s}.bridgekit_migrations`,
-    processes: `${s}.bridgekit_processes`, leases: `${s}.bridgekit_leases`, inbox: `${s}.bridgekit_inbox`, inboxCounter: `${s}.bridgekit_inbox_counter`,
+    processes: `${s}.bridgekit_processes`, leases: `${s}.bridgekit_leases`, inbox: `${s}.bridgekit_inbox`, inboxIds: `${s}.bridgekit_inbox_ids`, inboxCounter: `${s}.bridgekit_inbox_counter`,
   };
 }
 
