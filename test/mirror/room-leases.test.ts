@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import type { RoomEvent } from '../../src/events/types.js';
+import { MirrorSections, type RoomRecord } from '../../src/mirror/index.js';
+import { stateKeyOf } from '../../src/mirror/layout.js';
+import type { RoomOwnership } from '../../src/cluster/index.js';
+import { ALICE, BOB, ev, tempMirror } from './helpers.js';
+
+// Several processes on one store (issue #21): "another process" is played by writes through
+// the store's sections directly, behind the mirror's back.
+
+const ROOM = '!leased:a';
+const head = (roomId = ROOM): RoomEvent[] => [
+  ev(roomId, 'm.room.create', ALICE, { room_version: '11' }, ''),
+  ev(roomId, 'm.room.member', ALICE, { membership: 'join' }, ALICE),
+  ev(roomId, 'm.room.power_levels', ALICE, { users: { [ALICE]: 100 } }, ''),
+  ev(roomId, 'm.room.name', ALICE, { name: 'Before' }, ''),
+];
+const member = (userId: string, membership: string) => ev(ROOM, 'm.room.member', userId, { membership }, userId);
+
+/** Ownership the test moves by hand, as the lease code would. */
+class Leases implements RoomOwnership {
+  readonly held = new Set<string>();
+  holds(roomId: string): boolean { return this.held.has(roomId); }
+}
+
+/** What another process would write: a new room name, straight into the mirror's state section. */
+async function renameBehindItsBack(t: Awaited<ReturnType<typeof tempMirror>>, name: string): Promise<void> {
+  await t.store.section<RoomEvent>(MirrorSections.state).put(stateKeyOf(ROOM, 'm.room.name', ''), ev(ROOM, 'm.room.name', BOB, { name }, ''));
+}
+
+describe('mirror: rooms whose lease moves between processes', () => {
+  it('forgetRoom makes the next read see what another process wrote (without it the cache is stale)', async () => {
+    const t = await tempMirror();
+    try {
+      for (const e of head()) await t.mirror.apply(e, { firstDelivery: true });
+      await t.mirror.settled();
+      assert.equal((await t.mirror.room(ROOM))?.name, 'Before');
+      await renameBehindItsBack(t, 'After');
+      assert.equal((await t.mirror.room(ROOM))?.name, 'Before', 'the cached summary does not see the store change');
+      t.mirror.forgetRoom(ROOM);
+      assert.equal(t.mirror.cachedRooms, 0);
+      assert.equal((await t.mirror.room(ROOM))?.name, 'After');
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('forgetAllRooms drops every room, and the writes not yet on disk, unwritten', async () => {
+    const t = await tempMirror();
+    try {
+      for (const e of head()) await t.mirror.apply(e, { firstDelivery: true });
+      await t.mirror.settled();
+      // Staged synchronously (a state change memory alone decides), then fenced out before any batch.
+      const applied = t.mirror.apply(ev(ROOM, 'm.room.name', ALICE, { name: 'Staged, never written' }, ''), { firstDelivery: true });
+      t.mirror.forgetAllRooms();
+      await applied;
+      await t.mirror.settled();
+      assert.equal(t.mirror.cachedRooms, 0);
+      const onDisk = await t.store.section<RoomEvent>(MirrorSections.state).get(stateKeyOf(ROOM, 'm.room.name', ''));
+      assert.equal(onDisk?.content['name'], 'Before', 'the staged write was dropped');
+      assert.equal((await t.mirror.room(ROOM))?.name, 'Before');
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('forgetRoom keeps the room\'s staged writes unless told to discard them', async () => {
+    const t = await tempMirror();
+    try {
+      for (const e of head()) await t.mirror.apply(e, { firstDelivery: true });
+      await t.mirror.settled();
+      const kept = t.mirror.apply(ev(ROOM, 'm.room.name', ALICE, { name: 'Kept' }, ''), { firstDelivery: true });
+      t.mirror.forgetRoom(ROOM);
+      await kept;
+      await t.mirror.settled();
+      assert.equal((await t.mirror.room(ROOM))?.name, 'Kept');
+      const dropped = t.mirror.apply(ev(ROOM, 'm.room.name', ALICE, { name: 'Dropped' }, ''), { firstDelivery: true });
+      t.mirror.forgetRoom(ROOM, { discardPending: true });
+      await dropped;
+      await t.mirror.settled();
+      assert.equal((await t.mirror.room(ROOM))?.name, 'Kept');
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('a room regained after another process wrote its exact record is marked lagging again when its counts change', async () => {
+    const t = await tempMirror();
+    const rooms = t.store.section<RoomRecord>(MirrorSections.rooms);
+    try {
+      for (const e of head()) await t.mirror.apply(e, { firstDelivery: true });
+      await t.mirror.apply(member(BOB, 'join'), { firstDelivery: true });
+      await t.mirror.settled();
+      assert.equal((await rooms.get(ROOM))?.exact, false, 'counts changed here: the record on disk may lag');
+      // The room moves away and back; meanwhile its other holder wrote the exact record.
+      t.mirror.forgetRoom(ROOM);
+      const exact = (await t.mirror.room(ROOM))!;
+      await t.mirror.settled();
+      t.mirror.forgetRoom(ROOM);
+      await rooms.put(ROOM, { hydrated: true, stateCount: 5, counts: { ...exact.memberCounts } });
+      await t.mirror.apply(member('@carol:c', 'join'), { firstDelivery: true });
+      await t.mirror.settled();
+      // Otherwise the disk would claim exact counts that lack Carol, and a crash now would keep them.
+      assert.equal((await rooms.get(ROOM))?.exact, false);
+      assert.equal((await t.mirror.room(ROOM))?.joinedCount, 3);
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('with an ownership that does not hold the room, it is read from the store each time and never kept', async () => {
+    const leases = new Leases();
+    leases.held.add(ROOM);
+    const t = await tempMirror({ ownership: leases });
+    try {
+      for (const e of head()) await t.mirror.apply(e, { firstDelivery: true });
+      await t.mirror.settled();
+      leases.held.delete(ROOM);
+      t.mirror.forgetRoom(ROOM);
+      assert.equal((await t.mirror.room(ROOM))?.name, 'Before');
+      await renameBehindItsBack(t, 'Changed elsewhere');
+      assert.equal((await t.mirror.room(ROOM))?.name, 'Changed elsewhere');
+      assert.equal(t.mirror.cachedRooms, 0);
+      // Held again: kept (and so stale without a forget), as in one-process mode.
+      leases.held.add(ROOM);
+      assert.equal((await t.mirror.room(ROOM))?.name, 'Changed elsewhere');
+      await renameBehindItsBack(t, 'Later');
+      assert.equal((await t.mirror.room(ROOM))?.name, 'Changed elsewhere');
+      assert.equal(t.mirror.cachedRooms, 1);
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('reading a room it does not hold writes nothing, not even recounted counts', async () => {
+    const leases = new Leases();
+    leases.held.add(ROOM);
+    const t = await tempMirror({ ownership: leases });
+    const rooms = t.store.section<RoomRecord>(MirrorSections.rooms);
+    try {
+      for (const e of head()) await t.mirror.apply(e, { firstDelivery: true });
+      await t.mirror.apply(member(BOB, 'join'), { firstDelivery: true });
+      await t.mirror.settled();
+      leases.held.delete(ROOM);
+      t.mirror.forgetRoom(ROOM);
+      assert.equal((await rooms.get(ROOM))?.exact, false);
+      // Its holder's counts may be ahead of the disk: an exact record from here could be wrong and would stop its marker.
+      assert.equal((await t.mirror.room(ROOM))?.joinedCount, 2, 'counted from the disk for this read');
+      await t.mirror.settled();
+      assert.equal((await rooms.get(ROOM))?.exact, false, 'the record is left for its holder');
+      leases.held.add(ROOM);
+      await t.mirror.room(ROOM);
+      await t.mirror.settled();
+      assert.equal((await rooms.get(ROOM))?.exact, undefined, 'held: counted and written exact, as before');
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('a room fetched (resync) while not held is written to the store but not kept', async () => {
+    const leases = new Leases();
+    const t = await tempMirror({ ownership: leases, fetchState: async () => head() });
+    try {
+      await t.mirror.resync(ROOM);
+      await t.mirror.settled();
+      assert.equal(t.mirror.cachedRooms, 0);
+      assert.equal((await t.mirror.room(ROOM))?.name, 'Before');
+      await renameBehindItsBack(t, 'After');
+      assert.equal((await t.mirror.room(ROOM))?.name, 'After');
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
