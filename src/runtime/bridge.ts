@@ -32,6 +32,7 @@ import { watchHomeserver } from './homeserver-watch.js';
 import { bridgeStateProbe } from '../provisioning/bridge-state.js';
 import { ConnectionStatus, type ConnectionStatusEntry } from '../status/index.js';
 import { createProvisioning } from '../provisioning/index.js';
+import { RoomCaches, SOLE_OWNER, type RoomOwnership } from '../cluster/index.js';
 
 /** A plugin without logins sees none. */
 const NO_LOGINS: PluginLogins = { report: async () => undefined, forUser: () => [], get: () => undefined, remove: async () => undefined };
@@ -60,6 +61,11 @@ export interface StartBridgeOptions {
    * transactions included: an IP allowlist, request logging, tracing.
    */
   readonly middleware?: readonly Koa.Middleware[];
+  /**
+   * @internal Which rooms this process holds, when several share one store (issue #21):
+   * per-room caches keep only those. Default: every room (one process).
+   */
+  readonly ownership?: RoomOwnership;
 }
 
 /**
@@ -90,6 +96,8 @@ export interface RunningBridge {
   readonly logins?: LoginService;
   /** @internal The plugin's connections that are not logins (ctx.status), as `/status` shows them (tests). */
   connections(): readonly ConnectionStatusEntry[];
+  /** @internal Every cache of per-room data: emptied for a room when its lease moves (issue #21). */
+  readonly roomCaches: RoomCaches;
 }
 
 /**
@@ -112,10 +120,13 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     baseUrl: config.homeserver.url, domain: config.homeserver.domain, store, logger,
     ...(metrics ? { onResponse: metrics.onResponse, onRetryWait: metrics.onRetryWait } : {}),
   });
+  const ownership = options.ownership ?? SOLE_OWNER;
+  const roomCaches = new RoomCaches();
   const mirror = new Mirror({
     store, logger: logger.child({ component: 'mirror' }), fetchState: api.rooms.stateFetcher(),
-    isOwnUser: (userId) => namespaces.isControlledUser(userId),
+    isOwnUser: (userId) => namespaces.isControlledUser(userId), ownership,
   });
+  roomCaches.register('mirror', (roomId) => mirror.forgetRoom(roomId), () => mirror.forgetAllRooms());
   const puppets = new Puppets({ api, mirror, namespaces, store, logger });
   // A linked room's members are indexed at once (for presence and profile relay), also
   // when the plugin links a room it did not create.
@@ -158,7 +169,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       tellUser: async (userId, text, key) => {
         await puppets.bot.sendNotice(await commands.managementRoom(userId), text, { idempotencyKey: key });
       },
-      isPortal: async (roomId) => await mappings.channelForRoom(roomId) !== undefined,
+      isPortal: async (roomId) => await mappings.channelForRoom(roomId) !== undefined, ownership,
     }) : undefined;
   } catch (e) {
     await store.close();
@@ -170,8 +181,13 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     plugin, puppets, mirror, namespaces, config: config.bot, logger: pluginLog, permissions,
     ...(logins ? { builtins: logins.commands, conversation: logins.conversation } : {}),
     managementSection: store.section<string>(Sections.botManagementRooms),
-    readPowerLevels: (roomId, asUser) => api.rooms.getStateContent(roomId, 'm.room.power_levels', '', { asUser }),
+    readPowerLevels: (roomId, asUser) => api.rooms.getStateContent(roomId, 'm.room.power_levels', '', { asUser }), ownership,
   });
+  roomCaches.register('bot.managementRooms', (roomId) => commands.forgetRoom(roomId), () => commands.forgetAllRooms());
+  if (logins) {
+    const { relays } = logins;
+    roomCaches.register('logins.relays', (roomId) => relays.forgetRoom(roomId), () => relays.forgetAll());
+  }
 
   upgrades = new RoomUpgrades({
     mirror, puppets, namespaces, mappings, memberRooms, store, logger: pluginLog,
@@ -321,7 +337,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   return {
     url: server.url, port: server.port, metricsUrl: metricsServer?.url, store, mirror, inbox, api, puppets, bot: commands,
     ...(logins ? { logins: logins.manager } : {}),
-    connections: () => connections.list(),
+    connections: () => connections.list(), roomCaches,
     async stop() {
       watch?.stop();
       // Media readers are cut off (a client that stops reading must not hold up shutdown).
