@@ -23,17 +23,35 @@ class Leases implements RoomOwnership {
   holds(roomId: string): boolean { return this.held.has(roomId); }
 }
 
+type TempMirror = Awaited<ReturnType<typeof tempMirror>>;
+
 /** What another process would write: a new room name, straight into the mirror's state section. */
-async function renameBehindItsBack(t: Awaited<ReturnType<typeof tempMirror>>, name: string): Promise<void> {
+async function renameBehindItsBack(t: { readonly store: TempMirror['store'] }, name: string): Promise<void> {
   await t.store.section<RoomEvent>(MirrorSections.state).put(stateKeyOf(ROOM, 'm.room.name', ''), ev(ROOM, 'm.room.name', BOB, { name }, ''));
+}
+
+/** The room as this process applied it, all on disk. */
+async function seeded(t: TempMirror): Promise<void> {
+  for (const e of head()) await t.mirror.apply(e, { firstDelivery: true });
+  await t.mirror.settled();
+}
+
+/**
+ * Renames the room (staged synchronously: a state change memory alone decides), runs
+ * `meanwhile` before any batch could write it, and waits until everything left is on disk.
+ */
+async function stageRename(t: TempMirror, name: string, meanwhile: () => void): Promise<void> {
+  const applied = t.mirror.apply(ev(ROOM, 'm.room.name', ALICE, { name }, ''), { firstDelivery: true });
+  meanwhile();
+  await applied;
+  await t.mirror.settled();
 }
 
 describe('mirror: rooms whose lease moves between processes', () => {
   it('forgetRoom makes the next read see what another process wrote (without it the cache is stale)', async () => {
     const t = await tempMirror();
     try {
-      for (const e of head()) await t.mirror.apply(e, { firstDelivery: true });
-      await t.mirror.settled();
+      await seeded(t);
       assert.equal((await t.mirror.room(ROOM))?.name, 'Before');
       await renameBehindItsBack(t, 'After');
       assert.equal((await t.mirror.room(ROOM))?.name, 'Before', 'the cached summary does not see the store change');
@@ -48,8 +66,7 @@ describe('mirror: rooms whose lease moves between processes', () => {
   it('an event being applied when its room is forgotten does not put back what it read before', async () => {
     const t = await tempMirror();
     try {
-      for (const e of head()) await t.mirror.apply(e, { firstDelivery: true });
-      await t.mirror.settled();
+      await seeded(t);
       await renameBehindItsBack(t, 'After');
       // Hold the apply inside its read of the event index (a redelivery looks the event up).
       const events = t.store.section<unknown>(MirrorSections.events);
@@ -75,13 +92,9 @@ describe('mirror: rooms whose lease moves between processes', () => {
   it('forgetAllRooms drops every room, and the writes not yet on disk, unwritten', async () => {
     const t = await tempMirror();
     try {
-      for (const e of head()) await t.mirror.apply(e, { firstDelivery: true });
-      await t.mirror.settled();
-      // Staged synchronously (a state change memory alone decides), then fenced out before any batch.
-      const applied = t.mirror.apply(ev(ROOM, 'm.room.name', ALICE, { name: 'Staged, never written' }, ''), { firstDelivery: true });
-      t.mirror.forgetAllRooms();
-      await applied;
-      await t.mirror.settled();
+      await seeded(t);
+      // Fenced out before any batch took the rename.
+      await stageRename(t, 'Staged, never written', () => t.mirror.forgetAllRooms());
       assert.equal(t.mirror.cachedRooms, 0);
       const onDisk = await t.store.section<RoomEvent>(MirrorSections.state).get(stateKeyOf(ROOM, 'm.room.name', ''));
       assert.equal(onDisk?.content['name'], 'Before', 'the staged write was dropped');
@@ -94,17 +107,10 @@ describe('mirror: rooms whose lease moves between processes', () => {
   it('forgetRoom keeps the room\'s staged writes unless told to discard them', async () => {
     const t = await tempMirror();
     try {
-      for (const e of head()) await t.mirror.apply(e, { firstDelivery: true });
-      await t.mirror.settled();
-      const kept = t.mirror.apply(ev(ROOM, 'm.room.name', ALICE, { name: 'Kept' }, ''), { firstDelivery: true });
-      t.mirror.forgetRoom(ROOM);
-      await kept;
-      await t.mirror.settled();
+      await seeded(t);
+      await stageRename(t, 'Kept', () => t.mirror.forgetRoom(ROOM));
       assert.equal((await t.mirror.room(ROOM))?.name, 'Kept');
-      const dropped = t.mirror.apply(ev(ROOM, 'm.room.name', ALICE, { name: 'Dropped' }, ''), { firstDelivery: true });
-      t.mirror.forgetRoom(ROOM, { discardPending: true });
-      await dropped;
-      await t.mirror.settled();
+      await stageRename(t, 'Dropped', () => t.mirror.forgetRoom(ROOM, { discardPending: true }));
       assert.equal((await t.mirror.room(ROOM))?.name, 'Kept');
     } finally {
       await t.cleanup();
@@ -137,8 +143,7 @@ describe('mirror: rooms whose lease moves between processes', () => {
     leases.held.add(ROOM);
     const t = await tempMirror({ ownership: leases });
     try {
-      for (const e of head()) await t.mirror.apply(e, { firstDelivery: true });
-      await t.mirror.settled();
+      await seeded(t);
       leases.held.delete(ROOM);
       t.mirror.forgetRoom(ROOM);
       assert.equal((await t.mirror.room(ROOM))?.name, 'Before');
