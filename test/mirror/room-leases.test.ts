@@ -30,6 +30,16 @@ async function renameBehindItsBack(t: { readonly store: TempMirror['store'] }, n
   await t.store.section<RoomEvent>(MirrorSections.state).put(stateKeyOf(ROOM, 'm.room.name', ''), ev(ROOM, 'm.room.name', BOB, { name }, ''));
 }
 
+/** A mirror over a fresh store for `body`, removed afterwards. */
+async function withMirror(options: Parameters<typeof tempMirror>[0], body: (t: TempMirror) => Promise<void>): Promise<void> {
+  const t = await tempMirror(options);
+  try {
+    await body(t);
+  } finally {
+    await t.cleanup();
+  }
+}
+
 /** The room as this process applied it, all on disk. */
 async function seeded(t: TempMirror): Promise<void> {
   for (const e of head()) await t.mirror.apply(e, { firstDelivery: true });
@@ -49,8 +59,7 @@ async function stageRename(t: TempMirror, name: string, meanwhile: () => void): 
 
 describe('mirror: rooms whose lease moves between processes', () => {
   it('forgetRoom makes the next read see what another process wrote (without it the cache is stale)', async () => {
-    const t = await tempMirror();
-    try {
+    await withMirror({}, async (t) => {
       await seeded(t);
       assert.equal((await t.mirror.room(ROOM))?.name, 'Before');
       await renameBehindItsBack(t, 'After');
@@ -58,14 +67,11 @@ describe('mirror: rooms whose lease moves between processes', () => {
       t.mirror.forgetRoom(ROOM);
       assert.equal(t.mirror.cachedRooms, 0);
       assert.equal((await t.mirror.room(ROOM))?.name, 'After');
-    } finally {
-      await t.cleanup();
-    }
+    });
   });
 
   it('an event being applied when its room is forgotten does not put back what it read before', async () => {
-    const t = await tempMirror();
-    try {
+    await withMirror({}, async (t) => {
       await seeded(t);
       await renameBehindItsBack(t, 'After');
       // Hold the apply inside its read of the event index (a redelivery looks the event up).
@@ -84,14 +90,11 @@ describe('mirror: rooms whose lease moves between processes', () => {
       events.get = get as typeof events.get;
       assert.equal((await t.mirror.room(ROOM))?.name, 'After');
       assert.equal(await (await t.mirror.room(ROOM))?.membership(BOB), 'join');
-    } finally {
-      await t.cleanup();
-    }
+    });
   });
 
   it('forgetAllRooms drops every room, and the writes not yet on disk, unwritten', async () => {
-    const t = await tempMirror();
-    try {
+    await withMirror({}, async (t) => {
       await seeded(t);
       // Fenced out before any batch took the rename.
       await stageRename(t, 'Staged, never written', () => t.mirror.forgetAllRooms());
@@ -99,28 +102,22 @@ describe('mirror: rooms whose lease moves between processes', () => {
       const onDisk = await t.store.section<RoomEvent>(MirrorSections.state).get(stateKeyOf(ROOM, 'm.room.name', ''));
       assert.equal(onDisk?.content['name'], 'Before', 'the staged write was dropped');
       assert.equal((await t.mirror.room(ROOM))?.name, 'Before');
-    } finally {
-      await t.cleanup();
-    }
+    });
   });
 
   it('forgetRoom keeps the room\'s staged writes unless told to discard them', async () => {
-    const t = await tempMirror();
-    try {
+    await withMirror({}, async (t) => {
       await seeded(t);
       await stageRename(t, 'Kept', () => t.mirror.forgetRoom(ROOM));
       assert.equal((await t.mirror.room(ROOM))?.name, 'Kept');
       await stageRename(t, 'Dropped', () => t.mirror.forgetRoom(ROOM, { discardPending: true }));
       assert.equal((await t.mirror.room(ROOM))?.name, 'Kept');
-    } finally {
-      await t.cleanup();
-    }
+    });
   });
 
   it('a room regained after another process wrote its exact record is marked lagging again when its counts change', async () => {
-    const t = await tempMirror();
-    const rooms = t.store.section<RoomRecord>(MirrorSections.rooms);
-    try {
+    await withMirror({}, async (t) => {
+      const rooms = t.store.section<RoomRecord>(MirrorSections.rooms);
       for (const e of head()) await t.mirror.apply(e, { firstDelivery: true });
       await t.mirror.apply(member(BOB, 'join'), { firstDelivery: true });
       await t.mirror.settled();
@@ -133,16 +130,13 @@ describe('mirror: rooms whose lease moves between processes', () => {
       // Otherwise the disk would claim exact counts that lack Carol, and a crash now would keep them.
       assert.equal((await rooms.get(ROOM))?.exact, false);
       assert.equal((await t.mirror.room(ROOM))?.joinedCount, 3);
-    } finally {
-      await t.cleanup();
-    }
+    });
   });
 
   it('with an ownership that does not hold the room, it is read from the store each time and never kept', async () => {
     const leases = new Leases();
     leases.held.add(ROOM);
-    const t = await tempMirror({ ownership: leases });
-    try {
+    await withMirror({ ownership: leases }, async (t) => {
       await seeded(t);
       leases.held.delete(ROOM);
       t.mirror.forgetRoom(ROOM);
@@ -156,17 +150,14 @@ describe('mirror: rooms whose lease moves between processes', () => {
       await renameBehindItsBack(t, 'Later');
       assert.equal((await t.mirror.room(ROOM))?.name, 'Changed elsewhere');
       assert.equal(t.mirror.cachedRooms, 1);
-    } finally {
-      await t.cleanup();
-    }
+    });
   });
 
   it('reading a room it does not hold writes nothing, not even recounted counts', async () => {
     const leases = new Leases();
     leases.held.add(ROOM);
-    const t = await tempMirror({ ownership: leases });
-    const rooms = t.store.section<RoomRecord>(MirrorSections.rooms);
-    try {
+    await withMirror({ ownership: leases }, async (t) => {
+      const rooms = t.store.section<RoomRecord>(MirrorSections.rooms);
       for (const e of head()) await t.mirror.apply(e, { firstDelivery: true });
       await t.mirror.apply(member(BOB, 'join'), { firstDelivery: true });
       await t.mirror.settled();
@@ -181,23 +172,18 @@ describe('mirror: rooms whose lease moves between processes', () => {
       await t.mirror.room(ROOM);
       await t.mirror.settled();
       assert.equal((await rooms.get(ROOM))?.exact, undefined, 'held: counted and written exact, as before');
-    } finally {
-      await t.cleanup();
-    }
+    });
   });
 
   it('a room fetched (resync) while not held is written to the store but not kept', async () => {
     const leases = new Leases();
-    const t = await tempMirror({ ownership: leases, fetchState: async () => head() });
-    try {
+    await withMirror({ ownership: leases, fetchState: async () => head() }, async (t) => {
       await t.mirror.resync(ROOM);
       await t.mirror.settled();
       assert.equal(t.mirror.cachedRooms, 0);
       assert.equal((await t.mirror.room(ROOM))?.name, 'Before');
       await renameBehindItsBack(t, 'After');
       assert.equal((await t.mirror.room(ROOM))?.name, 'After');
-    } finally {
-      await t.cleanup();
-    }
+    });
   });
 });
