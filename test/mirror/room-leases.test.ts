@@ -3,6 +3,9 @@ import type { RoomEvent } from '../../src/events/types.js';
 import { MirrorSections, type RoomRecord } from '../../src/mirror/index.js';
 import { stateKeyOf } from '../../src/mirror/layout.js';
 import type { RoomOwnership } from '../../src/cluster/index.js';
+import { WriteBehind } from '../../src/mirror/write-behind.js';
+import { Store } from '../../src/store/index.js';
+import { tempDir } from '../helpers/temp.js';
 import { ALICE, BOB, ev, tempMirror } from './helpers.js';
 
 // Several processes on one store (issue #21): "another process" is played by writes through
@@ -185,5 +188,33 @@ describe('mirror: rooms whose lease moves between processes', () => {
       await renameBehindItsBack(t, 'After');
       assert.equal((await t.mirror.room(ROOM))?.name, 'After');
     });
+  });
+
+  it('writes discarded while their batch is in flight are not given back when it fails', async () => {
+    const dir = await tempDir();
+    const store = await Store.open(dir.path);
+    try {
+      const staged = new WriteBehind(store);
+      const section = store.section<string>('test.fenced');
+      staged.put(section, 'mine', 'written before the fence');
+      staged.put(section, 'other', 'another room');
+      const batch = store.db.batch.bind(store.db);
+      let failNext = true;
+      store.db.batch = ((...args: Parameters<typeof batch>) => {
+        if (!failNext) return batch(...args);
+        failNext = false;
+        // Fenced out while the batch is on its way; the database then refuses it.
+        assert.equal(staged.discard((op) => op.key === 'mine'), 0, 'nothing staged: both ops are in flight');
+        return Promise.reject(new Error('lease lost'));
+      }) as typeof store.db.batch;
+      await assert.rejects(store.flush(), /lease lost/);
+      await staged.settle();
+      assert.equal(await section.get('mine'), undefined, 'the discarded op was not retried');
+      assert.equal(await section.get('other'), 'another room', 'the op not discarded was');
+      await staged.close();
+    } finally {
+      await store.close();
+      await dir.cleanup();
+    }
   });
 });
