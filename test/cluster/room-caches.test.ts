@@ -13,6 +13,9 @@ import { RoomMap } from '../../src/util/room-map.js';
 import { makeEvent } from '../helpers/events.js';
 import { tempDir } from '../helpers/temp.js';
 import { OpsHarness } from '../metrics/harness.js';
+import { waitUntil } from '../../src/testing/index.js';
+import { BotHarness } from '../bot/harness.js';
+import { LoginPluginProbe, loginPlugin } from '../logins/login-plugin.js';
 
 // Several processes on one store (issue #21). "Another process" writes through the store's
 // sections directly, behind the cache's back; `forget` is what the lease code calls.
@@ -239,5 +242,32 @@ describe('cluster: the bridge registers its room caches', function () {
     } finally {
       await h.stopBridge();
     }
+  });
+});
+
+describe('cluster: a bridge with logins (test homeserver)', function () {
+  this.timeout(30_000);
+  let h: BotHarness | undefined;
+  afterEach(async () => { await h?.stop(); h = undefined; });
+
+  it('registers the relay settings too: relay turned on by another process takes effect here after roomCaches.forget', async () => {
+    const probe = new LoginPluginProbe();
+    h = await BotHarness.start(loginPlugin(probe), { logins: { encryptionKey: 'a-test-key-that-is-long-enough-0123456789' }, invites: { servers: ['localhost'] } });
+    assert.deepEqual(h.bridge.roomCaches.names, ['mirror', 'bot.managementRooms', 'logins.relays']);
+    const alice = await h.user('alice');
+    const carol = await h.user('carol');
+    const roomId = await h.roomWithBot(alice);
+    await alice.client.invite(roomId, carol.userId);
+    await carol.client.join(roomId);
+    await probe.ctx!.mappings.linkChannel('chan-1', roomId);
+    await h.settle();
+    await h.send(carol, roomId, 'not relayed');
+    await h.settle();
+    assert.equal(probe.seen.length, 0, 'relay is off: the setting is in memory now');
+    await h.bridge.store.section<unknown>(Sections.relay).put(`room!${roomId}`, { enabledBy: alice.userId, at: 1 });
+    h.bridge.roomCaches.forget(roomId);
+    await h.send(carol, roomId, 'relayed');
+    await waitUntil(() => probe.seen.length === 1, 5_000, 'the relayed message');
+    assert.equal(probe.seen[0]!.relayed, '<carol> relayed');
   });
 });
