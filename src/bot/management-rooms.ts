@@ -56,6 +56,15 @@ export class ManagementRooms {
     return this.owners.get(roomId);
   }
 
+  /**
+   * Whether the room is a management room, answered from memory; undefined when memory
+   * cannot say (not read yet, or the room's lease moved): then ask `ownerOf`.
+   */
+  isManagementRoomKnown(roomId: string): boolean | undefined {
+    const known = this.owners.peek(roomId);
+    return known && known.value !== undefined;
+  }
+
   /** The room's lease moved: whether it is a management room is read from the store next time. */
   forgetRoom(roomId: string): void {
     this.owners.forget(roomId);

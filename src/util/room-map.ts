@@ -16,6 +16,8 @@ export interface RoomMapSource<V> {
  */
 export class RoomMap<V> {
   private loaded: Promise<Map<string, V>> | undefined;
+  /** The same map once it is read: `peek` answers from it without an async call. */
+  private ready: Map<string, V> | undefined;
   /** Rooms forgotten since the map was loaded: their next question reads the store. */
   private readonly stale = new Set<string>();
 
@@ -28,6 +30,15 @@ export class RoomMap<V> {
     const value = await this.source.one(roomId);
     this.remember(map, roomId, value);
     return value;
+  }
+
+  /**
+   * The room's value from memory, without an async call: `{ value }` (value undefined: the
+   * room has none), or undefined when memory cannot say (not read yet, forgotten, not held).
+   */
+  peek(roomId: string): { readonly value: V | undefined } | undefined {
+    if (!this.ready || this.stale.has(roomId) || !this.ownership.holds(roomId)) return undefined;
+    return { value: this.ready.get(roomId) };
   }
 
   /** After the store was written: what memory holds of the room (undefined: none). */
@@ -43,6 +54,7 @@ export class RoomMap<V> {
   /** Fenced out: everything is read from the store again. */
   forgetAll(): void {
     this.loaded = undefined;
+    this.ready = undefined;
     this.stale.clear();
   }
 
@@ -55,6 +67,7 @@ export class RoomMap<V> {
     if (!this.loaded) {
       const loading = this.load();
       this.loaded = loading;
+      loading.then((map) => { if (this.loaded === loading) this.ready = map; }, () => undefined);
       // A failed read is not kept: the next call reads again.
       loading.catch(() => { if (this.loaded === loading) this.loaded = undefined; });
     }

@@ -93,6 +93,26 @@ describe('cluster: RoomMap (a per-room value loaded whole, kept for held rooms)'
     });
   });
 
+  it('peek answers from memory only when memory can say', async () => {
+    await withStore(async (store) => {
+      const section = store.section<string>('test.room-map');
+      await section.put('!r:hs', 'kept');
+      const leases = new Leases();
+      leases.held.add('!r:hs');
+      leases.held.add('!none:hs');
+      const { map } = mapOver(section, leases);
+      assert.equal(map.peek('!r:hs'), undefined, 'not read yet');
+      assert.equal(await map.get('!r:hs'), 'kept');
+      assert.deepEqual(map.peek('!r:hs'), { value: 'kept' });
+      assert.deepEqual(map.peek('!none:hs'), { value: undefined }, 'held, and none stored');
+      assert.equal(map.peek('!other:hs'), undefined, 'not held');
+      map.forget('!r:hs');
+      assert.equal(map.peek('!r:hs'), undefined, 'forgotten');
+      map.forgetAll();
+      assert.equal(map.peek('!none:hs'), undefined, 'fenced out');
+    });
+  });
+
   it('a room not held is read from the store every time and not kept by a write', async () => {
     await withStore(async (store) => {
       const section = store.section<string>('test.room-map');
@@ -132,8 +152,11 @@ describe('cluster: bot management rooms when leases move', () => {
       assert.equal(await rooms.ownerOf('!m:hs'), undefined);
       await rememberedElsewhere(section, '!m:hs');
       assert.equal(await rooms.ownerOf('!m:hs'), undefined, 'stale without the forget');
+      assert.equal(rooms.isManagementRoomKnown('!m:hs'), false, 'memory says no (stale)');
       rooms.forgetRoom('!m:hs');
+      assert.equal(rooms.isManagementRoomKnown('!m:hs'), undefined, 'memory cannot say: ask ownerOf');
       assert.equal(await rooms.ownerOf('!m:hs'), USER);
+      assert.equal(rooms.isManagementRoomKnown('!m:hs'), true);
       await section.batch([{ type: 'del', key: 'room!!m:hs' }]);
       rooms.forgetAll();
       assert.equal(await rooms.ownerOf('!m:hs'), undefined);
