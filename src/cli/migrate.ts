@@ -43,6 +43,22 @@ async function openAt(location: string, schema: string | undefined, role: 'sourc
   }
 }
 
+/**
+ * A cluster's shared journal is a table of its own, not a section of the store: items it
+ * holds unhandled would not be copied. They are moved into the store's journal by a
+ * one-process start (or handled by the cluster) first.
+ */
+async function refuseUnhandledSharedItems(source: Store, from: string): Promise<void> {
+  const db = source.postgres;
+  if (!db) return;
+  const rows = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${db.tables.inbox} WHERE NOT handled`, []);
+  const unhandled = rows[0]?.n ?? 0;
+  if (unhandled > 0) {
+    throw new UsageError(`bridgekit migrate: the cluster's shared journal in ${shown(from)} holds ${unhandled} unhandled item(s), which a copy would lose: `
+      + 'start the bridge once with cluster.enabled false on this database (it moves them into its own journal) and stop it, or let the cluster handle them, then migrate');
+  }
+}
+
 export const migrateCommand: Command = {
   name: 'migrate',
   summary: 'copy a store between Level and PostgreSQL, verified by counts',
@@ -70,6 +86,7 @@ export const migrateCommand: Command = {
     const source = await openAt(from, fromSchema, 'source');
     let target: Store | undefined;
     try {
+      await refuseUnhandledSharedItems(source, from);
       target = await openAt(to, toSchema, 'target');
       const total = [...(await countSections(source)).values()].reduce((a, b) => a + b, 0);
       const bar = progress(total, 'migrate');

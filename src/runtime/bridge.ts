@@ -3,7 +3,8 @@ import type Koa from 'koa';
 import type { BridgeConfig } from '../config/index.js';
 import { createAppserviceApp, listen, type RunningServer } from '../appservice/index.js';
 import { HomeserverApi, MatrixError } from '../homeserver/index.js';
-import { Inbox, type ItemHandler } from '../inbox/index.js';
+import { Inbox, type BridgeInbox, type ItemHandler } from '../inbox/index.js';
+import { RoomCaches, SOLE_OWNER, SharedInbox, clusterSettings, importSharedJournal, type RoomOwnership } from '../cluster/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { Mirror } from '../mirror/index.js';
 import { MediaLinks, MediaRelayCache, mediaProxyRoutes } from '../media/index.js';
@@ -32,7 +33,6 @@ import { watchHomeserver } from './homeserver-watch.js';
 import { bridgeStateProbe } from '../provisioning/bridge-state.js';
 import { ConnectionStatus, type ConnectionStatusEntry } from '../status/index.js';
 import { createProvisioning } from '../provisioning/index.js';
-import { RoomCaches, SOLE_OWNER, type RoomOwnership } from '../cluster/index.js';
 
 /** A plugin without logins sees none. */
 const NO_LOGINS: PluginLogins = { report: async () => undefined, forUser: () => [], get: () => undefined, remove: async () => undefined };
@@ -66,6 +66,12 @@ export interface StartBridgeOptions {
    * per-room caches keep only those. Default: every room (one process).
    */
   readonly ownership?: RoomOwnership;
+  /**
+   * The bridge cannot go on and has stopped handling (cluster mode: another process reaped
+   * this one after its heartbeat lapsed). `bridgekit run` stops and exits non-zero, for its
+   * supervisor to start it again. Without it, the error is logged only.
+   */
+  readonly onFatal?: (err: Error) => void;
 }
 
 /**
@@ -85,7 +91,9 @@ export interface RunningBridge {
   /** @internal */
   readonly mirror: Mirror;
   /** @internal */
-  readonly inbox: Inbox;
+  readonly inbox: BridgeInbox;
+  /** @internal Per-room caches, emptied for a room whose lease moves (cluster mode). */
+  readonly roomCaches: RoomCaches;
   /** @internal */
   readonly api: HomeserverApi;
   /** @internal */
@@ -96,8 +104,6 @@ export interface RunningBridge {
   readonly logins?: LoginService;
   /** @internal The plugin's connections that are not logins (ctx.status), as `/status` shows them (tests). */
   connections(): readonly ConnectionStatusEntry[];
-  /** @internal Every cache of per-room data: emptied for a room when its lease moves (issue #21). */
-  readonly roomCaches: RoomCaches;
 }
 
 /**
@@ -114,13 +120,16 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   const pluginLog = logger.child({ plugin: plugin.name });
 
   const metrics = config.metrics.enabled ? new BridgeMetrics({ plugin: plugin.name }) : undefined;
-  const store = await Store.openConfigured(config.store);
+  const store = await Store.openConfigured({ ...config.store, shared: config.cluster.enabled });
   store.onReopened = (cause) => logger.warn({ cause, store: store.location }, 'store reopened to clear a write failure LevelDB kept after its cause was gone');
   const api = HomeserverApi.fromRegistration(registration, {
     baseUrl: config.homeserver.url, domain: config.homeserver.domain, store, logger,
     ...(metrics ? { onResponse: metrics.onResponse, onRetryWait: metrics.onRetryWait } : {}),
   });
-  const ownership = options.ownership ?? SOLE_OWNER;
+  // Cluster mode: a room is held while this process leases its lane (nothing before the inbox is open).
+  let sharedInbox: SharedInbox | undefined;
+  const ownership: RoomOwnership = options.ownership
+    ?? (config.cluster.enabled ? { holds: (roomId) => sharedInbox?.holds(roomId) ?? false } : SOLE_OWNER);
   const roomCaches = new RoomCaches();
   const mirror = new Mirror({
     store, logger: logger.child({ component: 'mirror' }), fetchState: api.rooms.stateFetcher(),
@@ -235,7 +244,26 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       await host.handle({ kind: 'event', event }, ctx, crypto);
     }, handlePlain)
     : handlePlain;
-  const inbox = await Inbox.open(store, metrics ? metrics.timed(handle) : handle, config.inbox, logger.child({ component: 'inbox' }), metrics?.inboxHooks);
+  const timedHandle = metrics ? metrics.timed(handle) : handle;
+  const inboxLog = logger.child({ component: 'inbox' });
+  let inbox: BridgeInbox;
+  try {
+    inbox = config.cluster.enabled
+      ? (sharedInbox = await SharedInbox.open(store, timedHandle, config.inbox, clusterSettings(config), roomCaches, inboxLog, {
+        ...metrics?.inboxHooks,
+        ...metrics?.clusterHooks,
+        onFencedOut: () => {
+          const err = new Error('this process was reaped from the cluster (its heartbeat lapsed): another process handles its rooms now');
+          if (options.onFatal) options.onFatal(err);
+          else logger.fatal({ err }, 'the bridge stopped handling events');
+        },
+      }))
+      : await Inbox.open(store, timedHandle, config.inbox, inboxLog, metrics?.inboxHooks);
+  } catch (e) {
+    await encryption?.close();
+    await store.close();
+    throw e;
+  }
 
   const connections = new ConnectionStatus(pluginLog.child({ component: 'status' }));
   let pluginStarted = false;
@@ -289,6 +317,8 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       ],
     });
     await inbox.start();
+    // Cluster mode was switched off: what the cluster left unhandled is handled here.
+    if (!config.cluster.enabled) await importSharedJournal(store, inbox, logger.child({ component: 'inbox' }));
     await encryption?.startLateDelivery((item, txnId, ops) => inbox.inject(item, txnId, ops));
     if (metrics) {
       metricsServer = await startMetricsServer({
@@ -315,6 +345,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     puppets.close?.();
     await encryption?.close();
     await mirror.close();
+    await inbox.close();
     await store.close();
     await mediaRelay.close();
     throw e;
@@ -335,9 +366,9 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       : 'could not register the bot yet (homeserver unreachable); tried again when the bot first acts'));
 
   return {
-    url: server.url, port: server.port, metricsUrl: metricsServer?.url, store, mirror, inbox, api, puppets, bot: commands,
+    url: server.url, port: server.port, metricsUrl: metricsServer?.url, store, mirror, inbox, roomCaches, api, puppets, bot: commands,
     ...(logins ? { logins: logins.manager } : {}),
-    connections: () => connections.list(), roomCaches,
+    connections: () => connections.list(),
     async stop() {
       watch?.stop();
       // Media readers are cut off (a client that stops reading must not hold up shutdown).
@@ -354,6 +385,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       puppets.close?.();
       await encryption?.close();
       await mirror.close();
+      await inbox.close();
       await store.close();
       await mediaRelay.close();
     },

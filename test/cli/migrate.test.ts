@@ -77,6 +77,23 @@ describe('cli: migrate between Level and PostgreSQL', function () {
     }
   });
 
+  it('refuses to copy a store whose cluster journal holds unhandled items (they are not in a section)', async () => {
+    const dir = await tempDir();
+    const schema = pg.schema();
+    try {
+      const store = await Store.openPostgres(pg.url(), { schema });
+      const { inbox } = store.postgres!.tables;
+      await store.postgres!.query(`INSERT INTO ${inbox} (seq, item_id, lane, txn_id, received_at, item) VALUES (0, '$e', '!r:localhost', 't', 0, $1)`,
+        [Buffer.from(JSON.stringify({ events: [] }))]);
+      await store.close();
+      const refused = bridgekit(['migrate', '--from', pg.url(), '--from-schema', schema, '--to', join(dir.path, 'level')]);
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.match(refused.stderr, /shared journal .* holds 1 unhandled item\(s\)/);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
   it('--schema-only migrates an empty database, and the source must exist', async () => {
     const schema = pg.schema();
     const res = bridgekit(['migrate', '--schema-only', '--to', pg.url(), '--to-schema', schema]);

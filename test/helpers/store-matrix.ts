@@ -21,3 +21,22 @@ if (url !== undefined && process.env['BRIDGEKIT_TEST_STORE'] === 'postgres') {
   // Few connections per store: a test run opens hundreds of stores on one server.
   Store.open = (path: string, options: StoreOptions = {}) => openPostgres(url, { schema: schemaForPath(path), poolSize: 4, ...(options.sync !== undefined ? { sync: options.sync } : {}) });
 }
+
+/**
+ * `npm run test:cluster`: every bridge a test starts through `TestBridge` runs in cluster
+ * mode (the shared journal, leases, fenced writes) on its own schema, a process of a
+ * cluster of one; the tests do not change.
+ */
+if (url !== undefined && process.env['BRIDGEKIT_TEST_STORE'] === 'cluster') {
+  const { TestBridge } = await import('../../src/testing/index.js');
+  const { randomBytes } = await import('node:crypto');
+  const start = TestBridge.start.bind(TestBridge);
+  TestBridge.start = (plugin, options = {}) => start(plugin, {
+    ...options,
+    config: {
+      ...options.config,
+      store: { url, schema: `c_${randomBytes(8).toString('hex')}`, poolSize: 4 },
+      cluster: { enabled: true, leaseTtlSeconds: 2, ...options.config?.cluster },
+    },
+  });
+}

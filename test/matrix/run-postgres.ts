@@ -26,10 +26,16 @@ export const LEVEL_ONLY = [
 
 /** dist/test/, relative (mocha matches --ignore against the spec paths as written). */
 const dist = `${relative(process.cwd(), fileURLToPath(new URL('..', import.meta.url)))}/`;
-const args = process.argv.slice(2);
+/** `--cluster`: the bridge suites in cluster mode (helpers/store-matrix.ts) instead of the store suites on PostgreSQL. */
+const clusterMode = process.argv[2] === '--cluster';
+const args = process.argv.slice(clusterMode ? 3 : 2);
+/** Suites that start whole bridges; encryption is left out (refused in cluster mode). */
+export const CLUSTER_SUITES = ['plugin', 'portals', 'bot', 'puppets', 'provisioning', 'logins', 'media', 'bridges', 'runtime', 'cluster'];
 /** abstract-level's own suite (a minute of checks): not in `npm test`, once here. */
 const CONFORMANCE = `${dist}store/pg-level-conformance.test.js`;
-const specs = args.length > 0 ? args : [...STORE_SUITES.map((dir) => `${dist}${dir}/**/*.test.js`), CONFORMANCE];
+const specs = args.length > 0 ? args
+  : clusterMode ? CLUSTER_SUITES.map((dir) => `${dist}${dir}/**/*.test.js`)
+  : [...STORE_SUITES.map((dir) => `${dist}${dir}/**/*.test.js`), CONFORMANCE];
 const hook = fileURLToPath(new URL('../helpers/store-matrix.js', import.meta.url));
 
 const cluster = await startPgCluster();
@@ -44,7 +50,7 @@ try {
       stdio: 'inherit',
       env: {
         ...process.env,
-        BRIDGEKIT_TEST_STORE: 'postgres',
+        BRIDGEKIT_TEST_STORE: clusterMode ? 'cluster' : 'postgres',
         BRIDGEKIT_TEST_STORE_URL: cluster.url,
         NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --import ${hook}`.trim(),
       },
