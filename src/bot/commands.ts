@@ -72,16 +72,6 @@ export class BotCommands {
     });
   }
 
-  /** The room's lease moved (RoomCaches): whether it is a management room is read from the store next time. */
-  forgetRoom(roomId: string): void {
-    this.managementRooms.forgetRoom(roomId);
-  }
-
-  /** Fenced out of every room (RoomCaches). */
-  forgetAllRooms(): void {
-    this.managementRooms.forgetAll();
-  }
-
   /** True when the bot took the event (a command, its own invite, its management-room marker); the plugin then does not see it. */
   async intercept(event: ClassifiedEvent, room: RoomView, scope: HandlerScope): Promise<boolean> {
     try {
@@ -111,6 +101,16 @@ export class BotCommands {
   /** Whether the room is some user's management room. */
   async isManagementRoom(roomId: string): Promise<boolean> {
     return (await this.managementRooms.ownerOf(roomId)) !== undefined;
+  }
+
+  /** The room's lease moved (RoomCaches): whether it is a management room is read from the store next time. */
+  forgetRoom(roomId: string): void {
+    this.managementRooms.forgetRoom(roomId);
+  }
+
+  /** Fenced out of every room (RoomCaches). */
+  forgetAllRooms(): void {
+    this.managementRooms.forgetAll();
   }
 
   /** A management room was upgraded: the user's management room is its replacement now. False when it was none. */
