@@ -18,17 +18,23 @@ export class RoomMap<V> {
   private loaded: Promise<Map<string, V>> | undefined;
   /** The same map once it is read: `peek` answers from it without an async call. */
   private ready: Map<string, V> | undefined;
-  /** Rooms forgotten since the map was loaded: their next question reads the store. */
-  private readonly stale = new Set<string>();
+  /** Rooms forgotten since the map was loaded, with the forget's number: their next question reads the store. */
+  private readonly stale = new Map<string, number>();
+  private forgets = 0;
 
   constructor(private readonly source: RoomMapSource<V>, private readonly ownership: RoomOwnership = SOLE_OWNER) {}
 
   async get(roomId: string): Promise<V | undefined> {
     if (!this.ownership.holds(roomId)) return this.source.one(roomId);
     const map = await this.map();
-    if (!this.stale.delete(roomId)) return map.get(roomId);
+    const mark = this.stale.get(roomId);
+    if (mark === undefined) return map.get(roomId);
     const value = await this.source.one(roomId);
-    this.remember(map, roomId, value);
+    // Fresh unless forgotten again meanwhile (a failed read leaves the room stale).
+    if (this.stale.get(roomId) === mark) {
+      this.stale.delete(roomId);
+      this.remember(map, roomId, value);
+    }
     return value;
   }
 
@@ -48,7 +54,7 @@ export class RoomMap<V> {
 
   /** The room's lease moved: its next question reads the store. */
   forget(roomId: string): void {
-    this.stale.add(roomId);
+    this.stale.set(roomId, ++this.forgets);
   }
 
   /** Fenced out: everything is read from the store again. */

@@ -93,6 +93,27 @@ describe('cluster: RoomMap (a per-room value loaded whole, kept for held rooms)'
     });
   });
 
+  it('a room whose re-read failed stays forgotten: the next question reads the store again', async () => {
+    await withStore(async (store) => {
+      const section = store.section<string>('test.room-map');
+      await section.put('!r:hs', 'before');
+      let failOne = false;
+      const map = new RoomMap<string>({
+        async *all() { for await (const entry of section.iterator()) yield entry; },
+        one: async (roomId) => {
+          if (failOne) { failOne = false; throw new Error('store unreachable'); }
+          return section.get(roomId);
+        },
+      });
+      assert.equal(await map.get('!r:hs'), 'before');
+      await section.put('!r:hs', 'after');
+      map.forget('!r:hs');
+      failOne = true;
+      await assert.rejects(map.get('!r:hs'), /store unreachable/);
+      assert.equal(await map.get('!r:hs'), 'after');
+    });
+  });
+
   it('peek answers from memory only when memory can say', async () => {
     await withStore(async (store) => {
       const section = store.section<string>('test.room-map');
