@@ -6,7 +6,7 @@ import type { RoomOwnership } from '../../src/cluster/index.js';
 import { WriteBehind } from '../../src/mirror/write-behind.js';
 import { Store } from '../../src/store/index.js';
 import { tempDir } from '../helpers/temp.js';
-import { ALICE, BOB, ev, tempMirror } from './helpers.js';
+import { ALICE, BOB, ev, failNextBatch, tempMirror } from './helpers.js';
 
 // Several processes on one store (issue #21): "another process" is played by writes through
 // the store's sections directly, behind the mirror's back.
@@ -198,15 +198,10 @@ describe('mirror: rooms whose lease moves between processes', () => {
       const section = store.section<string>('test.fenced');
       staged.put(section, 'mine', 'written before the fence');
       staged.put(section, 'other', 'another room');
-      const batch = store.db.batch.bind(store.db);
-      let failNext = true;
-      store.db.batch = ((...args: Parameters<typeof batch>) => {
-        if (!failNext) return batch(...args);
-        failNext = false;
-        // Fenced out while the batch is on its way; the database then refuses it.
+      // Fenced out while the batch is on its way; the database then refuses it.
+      failNextBatch(store, new Error('lease lost'), () => {
         assert.equal(staged.discard((op) => op.key === 'mine'), 0, 'nothing staged: both ops are in flight');
-        return Promise.reject(new Error('lease lost'));
-      }) as typeof store.db.batch;
+      });
       await assert.rejects(store.flush(), /lease lost/);
       await staged.settle();
       assert.equal(await section.get('mine'), undefined, 'the discarded op was not retried');
