@@ -14,6 +14,7 @@ import { RoomAdmin, type RoomAdminResult } from './room-admin.js';
 import { CommandRunner } from './runner.js';
 import type { BotCommand } from './command.js';
 import { Permissions, type PermissionCheck } from '../permissions/index.js';
+import type { RoomOwnership } from '../cluster/room-caches.js';
 
 export interface BotCommandsOptions {
   readonly plugin: Pick<BridgePlugin<unknown>, 'commands'>;
@@ -33,6 +34,8 @@ export interface BotCommandsOptions {
   /** The room's current power levels from the homeserver, read as `asUser`. */
   readonly readPowerLevels: (roomId: string, asUser: string) => Promise<JsonObject | undefined>;
   readonly logger: Logger;
+  /** Which rooms this process holds (several processes, issue #21); default all. */
+  readonly ownership?: RoomOwnership;
 }
 
 /**
@@ -50,7 +53,10 @@ export class BotCommands {
     const { puppets, namespaces, logger } = options;
     const isControlled = (userId: string) => namespaces.isControlledUser(userId);
     const log = logger.child({ component: 'bot' });
-    this.managementRooms = new ManagementRooms({ section: options.managementSection, bot: puppets.bot, mirror: options.mirror, isControlled, logger: log });
+    this.managementRooms = new ManagementRooms({
+      section: options.managementSection, bot: puppets.bot, mirror: options.mirror, isControlled, logger: log,
+      ...(options.ownership ? { ownership: options.ownership } : {}),
+    });
     this.admin = new RoomAdmin({ puppets, mirror: options.mirror, readPowerLevels: options.readPowerLevels, logger: log });
     this.membership = new BotMembership({
       bot: puppets.bot,
@@ -104,6 +110,16 @@ export class BotCommands {
   /** Whether the room is some user's management room. */
   async isManagementRoom(roomId: string): Promise<boolean> {
     return (await this.managementRooms.ownerOf(roomId)) !== undefined;
+  }
+
+  /** The room's lease moved (RoomCaches): whether it is a management room is read from the store next time. */
+  forgetRoom(roomId: string): void {
+    this.managementRooms.forgetRoom(roomId);
+  }
+
+  /** Fenced out of every room (RoomCaches). */
+  forgetAllRooms(): void {
+    this.managementRooms.forgetAll();
   }
 
   /** A management room was upgraded: the user's management room is its replacement now. False when it was none. */

@@ -3,6 +3,8 @@ import type { Mirror } from '../mirror/index.js';
 import type { StateChange } from '../plugin/matrix-events.js';
 import type { Puppet } from '../puppets/index.js';
 import type { Section } from '../store/index.js';
+import type { RoomOwnership } from '../cluster/room-caches.js';
+import { RoomMap } from '../util/room-map.js';
 
 const userKey = (userId: string) => `user!${userId}`;
 
@@ -20,6 +22,8 @@ export interface ManagementRoomsOptions {
   readonly mirror: Pick<Mirror, 'room'>;
   readonly isControlled: (userId: string) => boolean;
   readonly logger: Logger;
+  /** Which rooms this process holds (several processes, issue #21); default all. */
+  readonly ownership?: RoomOwnership;
 }
 
 /**
@@ -27,47 +31,48 @@ export interface ManagementRoomsOptions {
  * Remembered in the store both ways (user → room, room → user). The room → user side is
  * also held in memory (one entry per user who has a management room), read from the store
  * on first use: every message asks whether its room is one, and that may not cost a read.
+ * With several processes only the rooms this one holds are kept (see RoomMap): a room
+ * whose lease moved is read again, since another process may have made it one.
  */
 export class ManagementRooms {
   /** Creations under way, so that two calls for one user make one room. */
   private readonly creating = new Map<string, Promise<string>>();
-  /** room → user, as stored; loaded once. */
-  private owners: Promise<Map<string, string>> | undefined;
-  /** The same map once it is read: asked without an async call on every message. */
-  private loaded: Map<string, string> | undefined;
+  /** room → user, as stored. */
+  private readonly owners: RoomMap<string>;
 
-  constructor(private readonly options: ManagementRoomsOptions) {}
+  constructor(private readonly options: ManagementRoomsOptions) {
+    const { section } = options;
+    this.owners = new RoomMap<string>({
+      async *all() {
+        const prefix = roomKey('');
+        for await (const [key, userId] of section.iterator({ gte: prefix, lt: `${prefix}\uffff` })) yield [key.slice(prefix.length), userId];
+      },
+      one: (roomId) => section.get(roomKey(roomId)),
+    }, options.ownership);
+  }
 
   /** The user whose management room this is, if it is one. */
-  async ownerOf(roomId: string): Promise<string | undefined> {
-    return (await this.ownersByRoom()).get(roomId);
+  ownerOf(roomId: string): Promise<string | undefined> {
+    return this.owners.get(roomId);
   }
 
   /**
-   * Whether the room is a management room, answered from memory; undefined until the
-   * owners are read (then ask `ownerOf`).
+   * Whether the room is a management room, answered from memory; undefined when memory
+   * cannot say (not read yet, or the room's lease moved): then ask `ownerOf`.
    */
   isManagementRoomKnown(roomId: string): boolean | undefined {
-    return this.loaded?.has(roomId);
+    const known = this.owners.peek(roomId);
+    return known && known.value !== undefined;
   }
 
-  private ownersByRoom(): Promise<Map<string, string>> {
-    if (!this.owners) {
-      this.owners = this.loadOwners();
-      this.owners.then((owners) => { this.loaded = owners; }, () => undefined);
-      // A failed read is not kept: the next call reads again.
-      this.owners.catch(() => { this.owners = undefined; });
-    }
-    return this.owners;
+  /** The room's lease moved: whether it is a management room is read from the store next time. */
+  forgetRoom(roomId: string): void {
+    this.owners.forget(roomId);
   }
 
-  private async loadOwners(): Promise<Map<string, string>> {
-    const owners = new Map<string, string>();
-    const prefix = roomKey('');
-    for await (const [key, userId] of this.options.section.iterator({ gte: prefix, lt: `${prefix}\uffff` })) {
-      owners.set(key.slice(prefix.length), userId);
-    }
-    return owners;
+  /** Fenced out of every room: all read again. */
+  forgetAll(): void {
+    this.owners.forgetAll();
   }
 
   /** The user's management room, created (and the user invited) when they have none in use. */
@@ -102,7 +107,12 @@ export class ManagementRooms {
     // A creation under way remembers the room itself when createRoom returns.
     if (this.creating.has(userId) || this.options.isControlled(userId)) return true;
     const current = await this.options.section.get(userKey(userId));
-    if (current === change.roomId || (current !== undefined && await this.inUse(current, userId))) return true;
+    // Remembered already (by another process, maybe, after this one last read the room).
+    if (current === change.roomId) {
+      await this.owners.set(change.roomId, userId);
+      return true;
+    }
+    if (current !== undefined && await this.inUse(current, userId)) return true;
     await this.remember(userId, change.roomId);
     this.options.logger.warn({ roomId: change.roomId, userId }, 'management room found by its marker: it was created but not remembered (a crash in between?)');
     return true;
@@ -123,9 +133,8 @@ export class ManagementRooms {
     if (owner === undefined) return;
     const ops: Array<{ type: 'del'; key: string }> = [{ type: 'del', key: roomKey(roomId) }];
     if (await this.options.section.get(userKey(owner)) === roomId) ops.push({ type: 'del', key: userKey(owner) });
-    const owners = await this.ownersByRoom();
     await this.options.section.batch(ops);
-    owners.delete(roomId);
+    await this.owners.set(roomId, undefined);
     this.options.logger.info({ roomId, userId: owner }, 'management room forgotten');
   }
 
@@ -154,14 +163,13 @@ export class ManagementRooms {
 
   private async remember(userId: string, roomId: string): Promise<void> {
     const previous = await this.options.section.get(userKey(userId));
-    const owners = await this.ownersByRoom();
     const dropsPrevious = previous !== undefined && previous !== roomId;
     await this.options.section.batch([
       ...(dropsPrevious ? [{ type: 'del' as const, key: roomKey(previous) }] : []),
       { type: 'put', key: userKey(userId), value: roomId },
       { type: 'put', key: roomKey(roomId), value: userId },
     ]);
-    if (dropsPrevious) owners.delete(previous);
-    owners.set(roomId, userId);
+    if (dropsPrevious) await this.owners.set(previous, undefined);
+    await this.owners.set(roomId, userId);
   }
 }

@@ -16,6 +16,7 @@ import { LoginManager } from './login-manager.js';
 import { LoginStore } from './login-store.js';
 import { PortalRelays } from './relay.js';
 import { SenderGate } from './sender-gate.js';
+import type { RoomOwnership } from '../cluster/room-caches.js';
 
 export interface BridgeLoginsOptions {
   readonly support: LoginSupport;
@@ -29,6 +30,8 @@ export interface BridgeLoginsOptions {
   readonly tellUser: (userId: string, text: string, key: string) => Promise<void>;
   readonly isPortal: (roomId: string) => Promise<boolean>;
   readonly logger: Logger;
+  /** Which rooms this process holds (several processes, issue #21); default all. */
+  readonly ownership?: RoomOwnership;
 }
 
 export class BridgeLogins {
@@ -37,6 +40,8 @@ export class BridgeLogins {
     readonly conversation: BotLogin,
     readonly commands: readonly BotCommand[],
     readonly senders: SenderGate,
+    /** Relay mode per portal; its memory is a room cache (RoomCaches). */
+    readonly relays: PortalRelays,
   ) {}
 
   /** Refuses (LoginKeyError) when stored logins cannot be opened with the configured key. */
@@ -48,11 +53,11 @@ export class BridgeLogins {
       support: options.support, store: loginStore, permissions: options.permissions, tellUser: options.tellUser,
       commandPrefix: options.commandPrefix, stepTimeoutMs: options.config.stepTimeoutSeconds * 1000, logger: options.logger,
     });
-    const relays = new PortalRelays(options.store.section(Sections.relay));
+    const relays = new PortalRelays(options.store.section(Sections.relay), options.ownership);
     const conversation = new BotLogin({ service: manager, bot: options.bot, logger: options.logger });
     const commands = loginCommands({ service: manager, conversation, relays, isPortal: options.isPortal, prefix: options.commandPrefix });
     const senders = new SenderGate({ support: options.support, logins: manager, relays, permissions: options.permissions, commandPrefix: options.commandPrefix, isPortal: options.isPortal });
-    return new BridgeLogins(manager, conversation, commands, senders);
+    return new BridgeLogins(manager, conversation, commands, senders, relays);
   }
 
   async close(): Promise<void> {

@@ -40,11 +40,15 @@ export class MirrorStore {
     this.staged = new WriteBehind(store);
   }
 
-  /** Reads a room's record and summary state; undefined when the mirror has never seen the room. */
-  async loadRoom(roomId: string): Promise<RoomEntry | undefined> {
+  /**
+   * Reads a room's record and summary state; undefined when the mirror has never seen the
+   * room. A record whose counts may lag is counted again; the exact record is staged only
+   * with `persist` (a room another process holds is not written: see Mirror's ownership).
+   */
+  async loadRoom(roomId: string, { persist = true }: { readonly persist?: boolean } = {}): Promise<RoomEntry | undefined> {
     let record = await this.read(this.rooms, roomId);
     if (record === undefined) return undefined;
-    if (record.exact === false) record = await this.recount(roomId, record);
+    if (record.exact === false) record = await this.recount(roomId, record, persist);
     const keys = SUMMARY_TYPES.map((type) => stateKeyOf(roomId, type, ''));
     const values = await this.readMany(this.state, keys);
     const summary = new Map<string, RoomEvent>();
@@ -126,6 +130,24 @@ export class MirrorStore {
     return this.staged.close();
   }
 
+  /**
+   * Forgets what this process knows of a room's record beyond the disk (its lease moved):
+   * its record on disk stays marked not exact, so whoever reads it next counts again.
+   * Staged writes of the room are written as usual, unless `discardPending`.
+   */
+  forgetRoom(roomId: string, discardPending: boolean): number {
+    this.lagging.delete(roomId);
+    if (!discardPending) return 0;
+    const prefix = roomRange(roomId).gte;
+    return this.staged.discard((op) => op.section === this.rooms ? op.key === roomId : op.key.startsWith(prefix));
+  }
+
+  /** The same for every room, and every staged write is dropped unwritten (the process was fenced out). */
+  forgetAll(): number {
+    this.lagging.clear();
+    return this.staged.discard();
+  }
+
   /** Removes everything the mirror holds about a room. */
   deleteRoom(roomId: string): Promise<void> {
     return this.clearRoomState(roomId);
@@ -140,8 +162,8 @@ export class MirrorStore {
     await this.events.clear(roomRange(roomId));
   }
 
-  /** Counts a room's state on disk again, for a record whose counts may lag (after a crash), and stages the result. */
-  private async recount(roomId: string, record: RoomRecord): Promise<RoomRecord> {
+  /** Counts a room's state on disk again, for a record whose counts may lag (after a crash), and stages the result when `persist`. */
+  private async recount(roomId: string, record: RoomRecord, persist: boolean): Promise<RoomRecord> {
     await this.settle();
     const counts = { ...emptyRecord(true).counts };
     let stateCount = 0;
@@ -152,7 +174,7 @@ export class MirrorStore {
     }
     const { exact: _lagging, ...rest } = record;
     const exact: RoomRecord = { ...rest, stateCount, counts };
-    this.putRecord(roomId, exact);
+    if (persist) this.putRecord(roomId, exact);
     return exact;
   }
 

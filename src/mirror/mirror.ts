@@ -1,6 +1,7 @@
 import { isStateEvent, type RoomEvent, type StateEvent } from '../events/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
+import { SOLE_OWNER, type RoomOwnership } from '../cluster/room-caches.js';
 import { applyRedaction, applyStateEvent, applyStateFromMemory } from './apply.js';
 import type { GrantAnswer } from './auth/grant.js';
 import { usableStateEvents, writeEventIndex, writeFullState } from './hydrate.js';
@@ -39,6 +40,12 @@ export interface MirrorOptions {
    * answers 403), so the mirror waits for a join, as after a failed fetch.
    */
   readonly isOwnUser?: (userId: string) => boolean;
+  /**
+   * Which rooms this process holds (several processes on one store, issue #21): a room it
+   * does not hold is read from the store every time and never kept in memory, since another
+   * process changes it. Default: every room (one process).
+   */
+  readonly ownership?: RoomOwnership;
 }
 
 /** What `apply` returns when it has nothing to wait for. */
@@ -64,6 +71,9 @@ export class Mirror {
   private readonly indexing = new Map<string, Promise<void>>();
   /** Bumped when a room's state is replaced or dropped, so that stale background work stops. */
   private readonly generations = new Map<string, number>();
+  /** Bumped by `forgetAllRooms`: every room's generation changes at once. */
+  private epoch = 0;
+  private readonly ownership: RoomOwnership;
   private closed = false;
   private readonly views = new WeakMap<RoomEntry, RoomView>();
   private readonly lookup = (roomId: string) => this.room(roomId);
@@ -76,6 +86,7 @@ export class Mirror {
     this.fetchState = options.fetchState;
     this.retryMs = options.hydrateRetryMs ?? 60_000;
     this.isOwnUser = options.isOwnUser ?? (() => false);
+    this.ownership = options.ownership ?? SOLE_OWNER;
   }
 
   /**
@@ -111,14 +122,13 @@ export class Mirror {
 
   private queueApply(event: RoomEvent, options: ApplyOptions): Promise<void> {
     return this.queue.run(event.room_id, async () => {
+      const generation = this.generation(event.room_id);
       const { entry: known, fetchedNow } = await this.knownOrHydrated(event.room_id, event);
       let entry = known;
       // State fetched just now was read after the homeserver sent this event: it already
       // holds the event's effect or a later one. Applying it on top could move state back.
-      if (fetchedNow) {
-        this.cache.set(event.room_id, entry);
-        return;
-      }
+      // (`hydrate` kept the entry.)
+      if (fetchedNow) return;
       if (isStateEvent(event)) {
         entry = await applyStateEvent(this.ms, entry, event, options.firstDelivery === true);
       } else if (event.type === 'm.room.redaction') {
@@ -126,7 +136,8 @@ export class Mirror {
         await this.indexing.get(event.room_id);
         entry = await applyRedaction(this.ms, entry, event);
       }
-      this.cache.set(event.room_id, entry);
+      // Forgotten meanwhile (its lease moved): what was read before may be stale.
+      if (this.generation(event.room_id) === generation) this.keep(event.room_id, entry);
     });
   }
 
@@ -173,6 +184,36 @@ export class Mirror {
     });
   }
 
+  /**
+   * Drops what memory holds of a room, so that its next read goes to the store: this
+   * process gained or gave up the room's lease (RoomCaches). Nothing is deleted from the
+   * store (that is `forget`). Staged writes of the room are still written (they were made
+   * while this process held it), unless `discardPending`. The room's record on disk stays
+   * marked not exact when its counts changed here: the next reader counts them again.
+   * Work of the room under way (a read, an apply, a background index) keeps nothing.
+   */
+  forgetRoom(roomId: string, { discardPending = false }: { readonly discardPending?: boolean } = {}): void {
+    this.cache.delete(roomId);
+    this.unreadable.delete(roomId);
+    this.bumpGeneration(roomId);
+    const dropped = this.ms.forgetRoom(roomId, discardPending);
+    if (dropped > 0) this.logger.warn({ roomId, dropped }, 'mirror: writes of a room not written (its lease moved)');
+  }
+
+  /**
+   * Drops every room from memory and every staged write unwritten: this process was fenced
+   * out (another holds its rooms now, and its own pending writes would overwrite theirs).
+   * The journal items behind those writes were not acknowledged, so their new holder
+   * applies them again.
+   */
+  forgetAllRooms(): void {
+    this.cache.clear();
+    this.unreadable.clear();
+    this.epoch++;
+    const dropped = this.ms.forgetAll();
+    if (dropped > 0) this.logger.warn({ dropped }, 'mirror: writes not written (fenced out of every room)');
+  }
+
   /** Which of the bridge's users (`controlled`) could raise `target` to `level` in a room. */
   async whoCanGrant(roomId: string, target: string, level: number, controlled: readonly string[]): Promise<GrantAnswer> {
     const room = await this.room(roomId);
@@ -213,13 +254,15 @@ export class Mirror {
   }
 
   private async entry(roomId: string): Promise<RoomEntry | undefined> {
+    // Another process holds the room and changes it: read it whole each time, write nothing.
+    if (!this.ownership.holds(roomId)) return this.ms.loadRoom(roomId, { persist: false });
     const cached = this.cache.get(roomId);
     if (cached) return cached;
-    const generation = this.generations.get(roomId);
+    const generation = this.generation(roomId);
     const loaded = await this.ms.loadRoom(roomId);
     if (!loaded) return undefined;
     // Replaced or forgotten while it was read (outside the room's queue): not worth keeping.
-    if (this.generations.get(roomId) !== generation) return loaded;
+    if (this.generation(roomId) !== generation) return loaded;
     // An event applied meanwhile (in the room's queue) cached a newer entry: a read begun
     // before its write must not overwrite it (the summary would lose that event for good).
     const newer = this.cache.get(roomId);
@@ -273,7 +316,7 @@ export class Mirror {
     const stored = await this.ms.hasState(roomId);
     this.ms.putRecord(roomId, record);
     const entry: RoomEntry = stored ? { roomId, record, summary: new Map() } : { roomId, record, summary: new Map(), stateKeys: new StateKeys() };
-    this.cache.set(roomId, entry);
+    this.keep(roomId, entry);
     return entry;
   }
 
@@ -301,7 +344,7 @@ export class Mirror {
     if (!loaded) throw new Error(`room ${roomId} vanished while hydrating`);
     // writeFullState cleared the room first: what it wrote is all the room has.
     const entry: RoomEntry = { ...loaded, stateKeys: new StateKeys(usable) };
-    this.cache.set(roomId, entry);
+    this.keep(roomId, entry);
     this.logger.info({ roomId, stateEvents: entry.record.stateCount, ms: Date.now() - started }, 'mirror: room hydrated');
     return entry;
   }
@@ -311,8 +354,8 @@ export class Mirror {
    * indexed (through the room's queue, so that the mark does not race its events).
    */
   private startIndexing(roomId: string, events: AsyncIterable<StateEvent> | Iterable<StateEvent>): void {
-    const generation = this.generations.get(roomId) ?? 0;
-    const current = () => (this.generations.get(roomId) ?? 0) === generation;
+    const generation = this.generation(roomId);
+    const current = () => this.generation(roomId) === generation;
     const written = writeEventIndex(this.ms, roomId, events, current);
     const done = written.then(() => undefined, (err: unknown) => {
       this.logger.error({ roomId, err }, 'mirror: writing the event index failed; it is retried when the room is next loaded');
@@ -322,6 +365,8 @@ export class Mirror {
       if (this.indexing.get(roomId) === done) this.indexing.delete(roomId);
       if (!complete || !current()) return;
       await this.queue.run(roomId, async () => {
+        // A room another process holds is marked by it (it indexes again when it loads the room).
+        if (!this.ownership.holds(roomId)) return;
         // Not this.entry(): a reload from disk would see indexed: false and start over.
         const entry = this.cache.get(roomId) ?? await this.ms.loadRoom(roomId);
         if (!entry || !current()) return;
@@ -340,5 +385,16 @@ export class Mirror {
 
   private bumpGeneration(roomId: string): void {
     this.generations.set(roomId, (this.generations.get(roomId) ?? 0) + 1);
+  }
+
+  /** Changes whenever the room's state is replaced or its memory dropped (see `generations`). */
+  private generation(roomId: string): string {
+    return `${this.epoch}:${this.generations.get(roomId) ?? 0}`;
+  }
+
+  /** Keeps a room's entry in memory, when this process holds the room (else drops any it had). */
+  private keep(roomId: string, entry: RoomEntry): void {
+    if (this.ownership.holds(roomId)) this.cache.set(roomId, entry);
+    else this.cache.delete(roomId);
   }
 }

@@ -33,6 +33,8 @@ export class WriteBehind implements BatchRider {
   /** Taken by the batch being written: still not on disk. */
   private flying: Layer | undefined;
   private scheduled = false;
+  /** Set by `discard` while a batch is being written: its ops, if it fails, are not given back. */
+  private discardFlying: ((op: WriteOp) => boolean) | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly flushSoon = () => {
     if (!this.scheduled) return;
@@ -80,6 +82,29 @@ export class WriteBehind implements BatchRider {
     }
   }
 
+  /**
+   * Drops staged ops without writing them (all, or those `which` picks) and returns how
+   * many. For a process fenced out of its rooms: another process holds them now, and these
+   * writes would overwrite its. Ops of a batch being written cannot be called back; if that
+   * batch fails, the dropped ones are not given back.
+   */
+  discard(which: (op: WriteOp) => boolean = () => true): number {
+    let dropped = 0;
+    for (const keys of this.staged.values()) {
+      for (const [key, op] of keys) {
+        if (!which(op)) continue;
+        keys.delete(key);
+        dropped++;
+      }
+    }
+    this.stagedOps -= dropped;
+    if (this.flying) {
+      const before = this.discardFlying;
+      this.discardFlying = before ? (op) => before(op) || which(op) : which;
+    }
+    return dropped;
+  }
+
   take(): readonly WriteOp[] {
     this.scheduled = false;
     if (this.stagedOps === 0) return NO_OPS;
@@ -94,9 +119,12 @@ export class WriteBehind implements BatchRider {
   settled(ops: readonly WriteOp[], ok: boolean): void {
     if (ops.length === 0) return;
     this.flying = undefined;
+    const discarded = this.discardFlying;
+    this.discardFlying = undefined;
     if (ok) return;
-    // Back into the stage, unless a later write of the key is there already.
+    // Back into the stage, unless a later write of the key is there already (or it was discarded meanwhile).
     for (const op of ops) {
+      if (discarded?.(op) === true) continue;
       const keys = this.layer(op.section);
       if (!keys.has(op.key)) {
         keys.set(op.key, op);

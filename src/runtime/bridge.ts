@@ -4,7 +4,7 @@ import type { BridgeConfig } from '../config/index.js';
 import { createAppserviceApp, listen, type RunningServer } from '../appservice/index.js';
 import { HomeserverApi, MatrixError } from '../homeserver/index.js';
 import { Inbox, type BridgeInbox, type ItemHandler } from '../inbox/index.js';
-import { RoomCaches, SharedInbox, clusterSettings, importSharedJournal } from '../cluster/index.js';
+import { RoomCaches, SOLE_OWNER, SharedInbox, clusterSettings, importSharedJournal, type RoomOwnership } from '../cluster/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { Mirror } from '../mirror/index.js';
 import { MediaLinks, MediaRelayCache, mediaProxyRoutes } from '../media/index.js';
@@ -61,6 +61,11 @@ export interface StartBridgeOptions {
    * transactions included: an IP allowlist, request logging, tracing.
    */
   readonly middleware?: readonly Koa.Middleware[];
+  /**
+   * @internal Which rooms this process holds, when several share one store (issue #21):
+   * per-room caches keep only those. Default: every room (one process).
+   */
+  readonly ownership?: RoomOwnership;
   /**
    * The bridge cannot go on and has stopped handling (cluster mode: another process reaped
    * this one after its heartbeat lapsed). `bridgekit run` stops and exits non-zero, for its
@@ -121,10 +126,16 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     baseUrl: config.homeserver.url, domain: config.homeserver.domain, store, logger,
     ...(metrics ? { onResponse: metrics.onResponse, onRetryWait: metrics.onRetryWait } : {}),
   });
+  // Cluster mode: a room is held while this process leases its lane (nothing before the inbox is open).
+  let sharedInbox: SharedInbox | undefined;
+  const ownership: RoomOwnership = options.ownership
+    ?? (config.cluster.enabled ? { holds: (roomId) => sharedInbox?.holds(roomId) ?? false } : SOLE_OWNER);
+  const roomCaches = new RoomCaches();
   const mirror = new Mirror({
     store, logger: logger.child({ component: 'mirror' }), fetchState: api.rooms.stateFetcher(),
-    isOwnUser: (userId) => namespaces.isControlledUser(userId),
+    isOwnUser: (userId) => namespaces.isControlledUser(userId), ownership,
   });
+  roomCaches.register('mirror', (roomId) => mirror.forgetRoom(roomId), () => mirror.forgetAllRooms());
   const puppets = new Puppets({ api, mirror, namespaces, store, logger });
   // A linked room's members are indexed at once (for presence and profile relay), also
   // when the plugin links a room it did not create.
@@ -167,7 +178,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       tellUser: async (userId, text, key) => {
         await puppets.bot.sendNotice(await commands.managementRoom(userId), text, { idempotencyKey: key });
       },
-      isPortal: async (roomId) => await mappings.channelForRoom(roomId) !== undefined,
+      isPortal: async (roomId) => await mappings.channelForRoom(roomId) !== undefined, ownership,
     }) : undefined;
   } catch (e) {
     await store.close();
@@ -179,8 +190,13 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     plugin, puppets, mirror, namespaces, config: config.bot, logger: pluginLog, permissions,
     ...(logins ? { builtins: logins.commands, conversation: logins.conversation } : {}),
     managementSection: store.section<string>(Sections.botManagementRooms),
-    readPowerLevels: (roomId, asUser) => api.rooms.getStateContent(roomId, 'm.room.power_levels', '', { asUser }),
+    readPowerLevels: (roomId, asUser) => api.rooms.getStateContent(roomId, 'm.room.power_levels', '', { asUser }), ownership,
   });
+  roomCaches.register('bot.managementRooms', (roomId) => commands.forgetRoom(roomId), () => commands.forgetAllRooms());
+  if (logins) {
+    const { relays } = logins;
+    roomCaches.register('logins.relays', (roomId) => relays.forgetRoom(roomId), () => relays.forgetAll());
+  }
 
   upgrades = new RoomUpgrades({
     mirror, puppets, namespaces, mappings, memberRooms, store, logger: pluginLog,
@@ -232,13 +248,12 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       await host.handle({ kind: 'event', event }, ctx, crypto);
     }, handlePlain)
     : handlePlain;
-  const roomCaches = new RoomCaches();
   const timedHandle = metrics ? metrics.timed(handle) : handle;
   const inboxLog = logger.child({ component: 'inbox' });
   let inbox: BridgeInbox;
   try {
     inbox = config.cluster.enabled
-      ? await SharedInbox.open(store, timedHandle, config.inbox, clusterSettings(config), roomCaches, inboxLog, {
+      ? (sharedInbox = await SharedInbox.open(store, timedHandle, config.inbox, clusterSettings(config), roomCaches, inboxLog, {
         ...metrics?.inboxHooks,
         ...metrics?.clusterHooks,
         onFencedOut: () => {
@@ -246,7 +261,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
           if (options.onFatal) options.onFatal(err);
           else logger.fatal({ err }, 'the bridge stopped handling events');
         },
-      })
+      }))
       : await Inbox.open(store, timedHandle, config.inbox, inboxLog, metrics?.inboxHooks);
   } catch (e) {
     await encryption?.close();

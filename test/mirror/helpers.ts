@@ -76,3 +76,15 @@ export async function tempMirror(options: Partial<Omit<MirrorOptions, 'store' | 
     async cleanup() { await mirror.close(); await store.close(); await dir?.cleanup(); },
   };
 }
+
+/** Makes the store's next batch fail with `error` (after `meanwhile`, run while the batch is on its way); later batches go through. */
+export function failNextBatch(store: Store, error: Error, meanwhile: () => void = () => undefined): void {
+  const batch = store.db.batch.bind(store.db);
+  let fail = true;
+  store.db.batch = ((...args: Parameters<typeof batch>) => {
+    if (!fail) return batch(...args);
+    fail = false;
+    meanwhile();
+    return Promise.reject(error);
+  }) as typeof store.db.batch;
+}

@@ -4,7 +4,7 @@ import { MirrorSections, type RoomRecord } from '../../src/mirror/index.js';
 import { WriteBehind } from '../../src/mirror/write-behind.js';
 import { Store } from '../../src/store/index.js';
 import { tempDir } from '../helpers/temp.js';
-import { ALICE, ev, tempMirror } from './helpers.js';
+import { ALICE, ev, failNextBatch, tempMirror } from './helpers.js';
 
 const head = (roomId: string) => [
   ev(roomId, 'm.room.create', ALICE, { room_version: '11' }, ''),
@@ -48,12 +48,7 @@ describe('mirror: writes staged until the next batch', () => {
       const state = store.section<string>('test.staged');
       staged.put(state, 'a', 'first');
       staged.put(state, 'b', 'only');
-      const batch = store.db.batch.bind(store.db);
-      let fail = true;
-      store.db.batch = ((...args: Parameters<typeof batch>) => {
-        if (fail) { fail = false; return Promise.reject(new Error('disk says no')); }
-        return batch(...args);
-      }) as typeof store.db.batch;
+      failNextBatch(store, new Error('disk says no'));
       await assert.rejects(store.write([]).then(() => store.flush()), /disk says no/);
       assert.equal(staged.busy, true, 'the ops are still held');
       staged.put(state, 'a', 'second');
