@@ -1,0 +1,144 @@
+/**
+ * `bridgekit run` as a child process (the real CLI, dist/src/cli/main.js), one of several
+ * on one PostgreSQL store: started with a config of its own (its listening port, the shared
+ * store, registration and plugin), waited for until it listens, killed with SIGKILL or
+ * stopped with SIGTERM, and started again on the same port. Its output is kept (the last
+ * lines) to explain a failure.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { configSchema, type BridgeConfigInput } from '../../src/config/index.js';
+
+export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+/** Whether this build has the multi-process mode (the config knows `cluster`). */
+export const clusterModeBuilt = (): boolean => 'cluster' in configSchema.shape;
+
+/** Everything the processes of one deployment share. */
+export interface Deployment {
+  /** A folder for the configs. */
+  readonly dir: string;
+  /** The homeserver's client-server API. */
+  readonly homeserverUrl: string;
+  /** Where the homeserver reaches the bridge (the balancer). */
+  readonly publicUrl: string;
+  readonly registrationPath: string;
+  readonly storeUrl: string;
+  readonly pluginPath: string;
+  /** The multi-process mode with this lease TTL; absent: today's one-process mode. */
+  readonly leaseTtlSeconds?: number;
+  /** More config sections (merged per section). */
+  readonly config?: Partial<BridgeConfigInput>;
+  readonly logLevel?: string;
+}
+
+/** The config of one process of `deployment`, listening on `port`. */
+export function processConfig(deployment: Deployment, port: number): Record<string, unknown> {
+  const extra = deployment.config ?? {};
+  return {
+    ...extra,
+    homeserver: { url: deployment.homeserverUrl, domain: 'localhost' },
+    appservice: {
+      id: 'cluster', url: deployment.publicUrl, bind: '127.0.0.1', port, registration: deployment.registrationPath, bot: 'bot', prefix: '_test_',
+    },
+    store: { url: deployment.storeUrl },
+    bridge: { plugin: deployment.pluginPath, config: {} },
+    metrics: { enabled: false },
+    logging: { level: deployment.logLevel ?? 'warn' },
+    ...(deployment.leaseTtlSeconds !== undefined ? { cluster: { enabled: true, leaseTtlSeconds: deployment.leaseTtlSeconds } } : {}),
+  };
+}
+
+export class BridgeProcess {
+  private child: ChildProcess | undefined;
+  private exit: Promise<number | null> = Promise.resolve(null);
+  private output: string[] = [];
+  /** How many times it was started; the plugin is told `<name>#<starts>` after the first. */
+  starts = 0;
+
+  private constructor(readonly name: string, readonly port: number, private readonly configPath: string) {}
+
+  /** Writes the process's config; `start()` runs it. */
+  static async create(deployment: Deployment, name: string, port: number): Promise<BridgeProcess> {
+    const configPath = join(deployment.dir, `config-${name}.yaml`);
+    await writeFile(configPath, stringify(processConfig(deployment, port)));
+    return new BridgeProcess(name, port, configPath);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** What the plugin in the current run calls this process. */
+  get runName(): string {
+    return this.starts <= 1 ? this.name : `${this.name}#${this.starts}`;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** The last lines it wrote (stdout and stderr). */
+  get log(): string {
+    return this.output.join('');
+  }
+
+  /** Starts it and resolves once it listens; rejects (with its output) if it exits first or takes over `timeoutMs`. */
+  async start(timeoutMs = 30_000): Promise<void> {
+    if (this.running) throw new Error(`${this.name} is already running`);
+    this.starts++;
+    this.output = [];
+    const child = spawn(process.execPath, [CLI, 'run', '-c', this.configPath], {
+      env: { ...process.env, BRIDGEKIT_TEST_PROCESS: this.runName }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    const keep = (chunk: Buffer) => {
+      this.output.push(chunk.toString());
+      if (this.output.length > 200) this.output.shift();
+    };
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    this.exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    const deadline = Date.now() + timeoutMs;
+    while (!(await listening(this.port))) {
+      if (!this.running) throw new Error(`${this.runName} exited before listening (${child.exitCode ?? child.signalCode}):\n${this.log}`);
+      if (Date.now() > deadline) {
+        await this.kill();
+        throw new Error(`${this.runName} did not listen within ${timeoutMs} ms:\n${this.log}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** kill -9, and waits until it is gone. */
+  async kill(): Promise<void> {
+    this.child?.kill('SIGKILL');
+    await this.exit;
+  }
+
+  /** SIGTERM (a graceful stop), and its exit code; SIGKILL if it is not gone after `timeoutMs` (then the code is null). */
+  async stop(timeoutMs = 20_000): Promise<number | null> {
+    if (!this.running) return this.exit;
+    this.child!.kill('SIGTERM');
+    const timer = setTimeout(() => this.child?.kill('SIGKILL'), timeoutMs);
+    try {
+      return await this.exit;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => { socket.destroy(); resolve(true); }).on('error', () => resolve(false));
+  });
+}
