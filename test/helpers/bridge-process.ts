@@ -48,7 +48,8 @@ export function processConfig(deployment: Deployment, port: number): Record<stri
     store: { url: deployment.storeUrl },
     bridge: { plugin: deployment.pluginPath, config: {} },
     metrics: { enabled: false },
-    logging: { level: deployment.logLevel ?? 'warn' },
+    // info: the start's last line ('bridge listening') says when SIGTERM is handled cleanly.
+    logging: { level: deployment.logLevel ?? 'info' },
     ...(deployment.leaseTtlSeconds !== undefined ? { cluster: { enabled: true, leaseTtlSeconds: deployment.leaseTtlSeconds } } : {}),
   };
 }
@@ -91,7 +92,10 @@ export class BridgeProcess {
     return this.output.join('');
   }
 
-  /** Starts it and resolves once it listens; rejects (with its output) if it exits first or takes over `timeoutMs`. */
+  /**
+   * Starts it and resolves once it has started (its log says 'bridge listening': from then on
+   * a SIGTERM stops it cleanly); rejects (with its output) if it exits first or takes over `timeoutMs`.
+   */
   async start(timeoutMs = 30_000): Promise<void> {
     if (this.running) throw new Error(`${this.name} is already running`);
     this.starts++;
@@ -100,15 +104,18 @@ export class BridgeProcess {
       env: { ...process.env, BRIDGEKIT_TEST_PROCESS: this.runName }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    let started = false;
     const keep = (chunk: Buffer) => {
-      this.output.push(chunk.toString());
+      const text = chunk.toString();
+      started ||= `${this.output.at(-1) ?? ''}${text}`.includes('"msg":"bridge listening"'); // a line may come in two chunks
+      this.output.push(text);
       if (this.output.length > 200) this.output.shift();
     };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
     this.exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     const deadline = Date.now() + timeoutMs;
-    while (!(await listening(this.port))) {
+    while (!started || !(await listening(this.port))) {
       if (!this.running) throw new Error(`${this.runName} exited before listening (${child.exitCode ?? child.signalCode}):\n${this.log}`);
       if (Date.now() > deadline) {
         await this.kill();
