@@ -11,7 +11,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { configSchema, type BridgeConfigInput } from '../../src/config/index.js';
+import { configSchema, validateConfig, type BridgeConfigInput } from '../../src/config/index.js';
+import { buildRegistration, writeRegistration, type Registration } from '../../src/registration/index.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -27,11 +28,16 @@ export interface Deployment {
   /** Where the homeserver reaches the bridge (the balancer). */
   readonly publicUrl: string;
   readonly registrationPath: string;
-  readonly storeUrl: string;
-  readonly pluginPath: string;
-  /** The multi-process mode with this lease TTL; absent: today's one-process mode. */
-  readonly leaseTtlSeconds?: number;
-  /** More config sections (merged per section). */
+  /** The `store` section: `{ url }` (PostgreSQL, shared) or `{ path }` (Level, one process). */
+  readonly store: Readonly<Record<string, unknown>>;
+  /** `bridge.plugin`: a path or a built-in name. */
+  readonly plugin: string;
+  /** The multi-process mode (its lease TTL, or the default); absent: today's one-process mode. */
+  readonly cluster?: { readonly leaseTtlSeconds?: number };
+  /** `appservice.bot` and `appservice.prefix` (default `bot`, `_test_`). */
+  readonly bot?: string;
+  readonly prefix?: string;
+  /** More config sections. */
   readonly config?: Partial<BridgeConfigInput>;
   readonly logLevel?: string;
 }
@@ -43,15 +49,23 @@ export function processConfig(deployment: Deployment, port: number): Record<stri
     ...extra,
     homeserver: { url: deployment.homeserverUrl, domain: 'localhost' },
     appservice: {
-      id: 'cluster', url: deployment.publicUrl, bind: '127.0.0.1', port, registration: deployment.registrationPath, bot: 'bot', prefix: '_test_',
+      id: 'cluster', url: deployment.publicUrl, bind: '127.0.0.1', port, registration: deployment.registrationPath,
+      bot: deployment.bot ?? 'bot', prefix: deployment.prefix ?? '_test_',
     },
-    store: { url: deployment.storeUrl },
-    bridge: { plugin: deployment.pluginPath, config: {} },
+    store: deployment.store,
+    bridge: { plugin: deployment.plugin, config: {} },
     metrics: { enabled: false },
     // info: the start's last line ('bridge listening') says when SIGTERM is handled cleanly.
     logging: { level: deployment.logLevel ?? 'info' },
-    ...(deployment.leaseTtlSeconds !== undefined ? { cluster: { enabled: true, leaseTtlSeconds: deployment.leaseTtlSeconds } } : {}),
+    ...(deployment.cluster ? { cluster: { enabled: true, ...deployment.cluster } } : {}),
   };
+}
+
+/** A new registration for `deployment` (its url the balancer), written to its registrationPath. */
+export async function writeDeploymentRegistration(deployment: Deployment, overrides: Partial<Registration> = {}): Promise<Registration> {
+  const registration = { ...buildRegistration(validateConfig(processConfig(deployment, 1), 'cluster', deployment.dir)), ...overrides };
+  await writeRegistration(deployment.registrationPath, registration, true);
+  return registration;
 }
 
 export class BridgeProcess {

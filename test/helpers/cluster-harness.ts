@@ -11,11 +11,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { validateConfig } from '../../src/config/index.js';
-import { buildRegistration, writeRegistration } from '../../src/registration/index.js';
 import { TestHomeserver, type TestUser } from '../../src/testing/index.js';
 import { Balancer } from './balancer.js';
-import { BridgeProcess, clusterModeBuilt, processConfig, type Deployment } from './bridge-process.js';
+import { BridgeProcess, clusterModeBuilt, writeDeploymentRegistration, type Deployment } from './bridge-process.js';
 import { freePort, waitFor } from './net.js';
 import { startPgCluster, type PgCluster } from './pg-cluster.js';
 import { ECHO, type CountingRecord } from '../fixtures/plugins/counting.js';
@@ -26,7 +24,7 @@ const PLUGIN = fileURLToPath(new URL('../fixtures/plugins/counting.js', import.m
 export interface ClusterOptions {
   /** Processes created (`p1`, `p2`, …); none is started. */
   readonly processes: number;
-  /** The lease TTL of the multi-process mode, when this build has it (else the one-process mode). */
+  /** The lease TTL of the multi-process mode, when this build has it (else the one-process mode); default: the bridge's. */
   readonly leaseTtlSeconds?: number;
   readonly durable?: boolean;
 }
@@ -52,15 +50,14 @@ export class ClusterHarness {
     const dir = await mkdtemp(join(tmpdir(), 'bridgekit-cluster-'));
     const pg = await startPgCluster({ durable: options.durable ?? false });
     const balancer = await Balancer.start();
-    const ttl = ClusterHarness.clusterMode ? options.leaseTtlSeconds : undefined;
+    const ttl = options.leaseTtlSeconds !== undefined ? { leaseTtlSeconds: options.leaseTtlSeconds } : {};
     const base = {
       dir, homeserverUrl: 'http://127.0.0.1:1', publicUrl: balancer.url, registrationPath: join(dir, 'registration.yaml'),
-      storeUrl: pg.url, pluginPath: PLUGIN, ...(ttl !== undefined ? { leaseTtlSeconds: ttl } : {}),
+      store: { url: pg.url }, plugin: PLUGIN, ...(ClusterHarness.clusterMode ? { cluster: ttl } : {}),
     } satisfies Deployment;
-    const registration = buildRegistration(validateConfig(processConfig(base, 1), 'cluster', dir));
+    const registration = await writeDeploymentRegistration(base);
     // Synapse's retry schedule starts at 2 s; quicker here, the same txnId and body every time.
     const hs = await TestHomeserver.start({ appservice: registration, retryBaseMs: 50, retryMaxMs: 1_000, pushTimeoutMs: 15_000 });
-    await writeRegistration(base.registrationPath, registration, true);
     const deployment: Deployment = { ...base, homeserverUrl: hs.url };
     const processes: BridgeProcess[] = [];
     for (let i = 1; i <= options.processes; i++) processes.push(await BridgeProcess.create(deployment, `p${i}`, await freePort()));
