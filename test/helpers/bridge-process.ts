@@ -16,8 +16,11 @@ import { buildRegistration, writeRegistration, type Registration } from '../../s
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
-/** Whether this build has the multi-process mode (the config knows `cluster`). */
-export const clusterModeBuilt = (): boolean => 'cluster' in configSchema.shape;
+/** Whether this build has the multi-process mode: its config knows `cluster` (a strict schema refuses unknown keys). */
+export function clusterModeBuilt(): boolean {
+  const result = configSchema.safeParse({ cluster: {} });
+  return !result.success && !result.error.issues.some((i) => i.code === 'unrecognized_keys' && i.keys.includes('cluster'));
+}
 
 /** Everything the processes of one deployment share. */
 export interface Deployment {
