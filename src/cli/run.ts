@@ -33,12 +33,18 @@ anything received and not yet handled is handled on the next start.
       throw err;
     });
     const logger = createLogger({ level: config.logging.level });
-    const bridge = await startBridge({ config, logger, watchHomeserverMs: HOMESERVER_WATCH_MS }).catch(async (err: unknown) => {
+    let fatal: ((err: Error) => void) | undefined;
+    const bridge = await startBridge({ config, logger, watchHomeserverMs: HOMESERVER_WATCH_MS, onFatal: (err) => fatal?.(err) }).catch(async (err: unknown) => {
       // The log is buffered: write what it holds first, so the error is the last word.
       await new Promise<void>((resolve) => logger.flush(() => resolve()));
       throw portProblem(err, config) ?? err;
     });
     exitOnSignals(() => bridge.stop(), logger);
+    // A process reaped from its cluster stops and exits non-zero: its supervisor starts it again, as a new member.
+    fatal = (err) => {
+      logger.fatal({ err }, 'stopping: the bridge cannot go on');
+      void bridge.stop().catch(() => undefined).finally(() => logger.flush(() => process.exit(1)));
+    };
     // Keep running until a signal stops the process.
     return new Promise<number>(() => {});
   },

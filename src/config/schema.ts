@@ -216,12 +216,40 @@ export const configSchema = z.strictObject({
     /** How long a checked OpenID token is trusted without asking again (at most until its expiry as far as known). */
     openIdCacheSeconds: z.number({ error: 'must be a number' }).int('must be an integer').min(0).default(300),
   }, { error: 'must be a mapping' }).default({ enabled: false, allowedOrigins: [], federatedOpenId: false, openIdCacheSeconds: 300 }),
+  /**
+   * Several bridge processes on one PostgreSQL store (docs/scaling.md): each journals what
+   * it is sent, rooms are leased to live processes, a process whose heartbeat lapses for
+   * `leaseTtlSeconds` is taken over. Needs `store.url`.
+   */
+  cluster: z.strictObject({
+    enabled: z.boolean({ error: 'must be true or false' }).default(false),
+    leaseTtlSeconds: z.number({ error: 'must be a number' }).positive('must be positive').default(6),
+    /** How often a process renews its membership (default: a quarter of the TTL). */
+    heartbeatSeconds: z.number({ error: 'must be a number' }).positive('must be positive').optional(),
+    /** How often it looks for work without being woken (a lost notification). */
+    pollSeconds: z.number({ error: 'must be a number' }).positive('must be positive').default(1),
+    /** This process's id in the cluster (default: host, pid and a random part). */
+    processId: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),
+  }, { error: 'must be a mapping' }).prefault({}),
   logging: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',
     }).default('info'),
   }, { error: 'must be a mapping' }).prefault({}),
-}, { error: 'must be a mapping' });
+}, { error: 'must be a mapping' }).superRefine((config, ctx) => {
+  if (!config.cluster.enabled) return;
+  if (config.store.url === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['cluster', 'enabled'], message: 'needs the PostgreSQL store (store.url): processes share the store' });
+  }
+  if (config.encryption.enabled) {
+    // One crypto device per bridge: processes sharing it would break its Olm sessions.
+    ctx.addIssue({ code: 'custom', path: ['cluster', 'enabled'], message: 'cannot be combined with encryption.enabled yet (the bot has one device, which one process must own)' });
+  }
+  const heartbeat = config.cluster.heartbeatSeconds;
+  if (heartbeat !== undefined && heartbeat * 2 > config.cluster.leaseTtlSeconds) {
+    ctx.addIssue({ code: 'custom', path: ['cluster', 'heartbeatSeconds'], message: 'must be at most half of leaseTtlSeconds (a heartbeat late by a little must not let the lease lapse)' });
+  }
+});
 
 export type BridgeConfig = z.infer<typeof configSchema> & {
   /** The config file's folder: relative paths and `bridge.plugin` resolve from it (set by validateConfig). */

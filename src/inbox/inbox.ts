@@ -46,6 +46,22 @@ export interface InboxHooks {
   readonly onLostItems?: (count: number) => void;
 }
 
+/**
+ * What the bridge needs of an inbox: the one-process `Inbox` on Level or PostgreSQL, or the
+ * cluster's `SharedInbox` (cluster/shared-inbox.ts).
+ */
+export interface BridgeInbox {
+  readonly deadLetters: DeadLetters;
+  /** Items journaled here and not yet handled. */
+  readonly backlog: number;
+  accept(txnId: string, txn: Transaction, raw?: Uint8Array): Promise<AcceptResult>;
+  start(): Promise<number>;
+  stop(timeoutMs?: number): Promise<boolean>;
+  drained(): Promise<void>;
+  inject(item: InboundItem, txnId: string, ops: readonly WriteOp[]): Promise<void>;
+  replayDeadLetters(seqs?: readonly number[]): Promise<number>;
+}
+
 /** Why a transaction cannot be taken now; the homeserver should retry it later. */
 export class InboxUnavailable extends Error {
   constructor(message: string, readonly retryAfterMs: number, cause?: unknown) {
@@ -58,7 +74,7 @@ export class InboxUnavailable extends Error {
  * The durable inbox: journal (200 only after the batch is in Level), dedupe by event_id,
  * per-room dispatch with retries and dead letters, backpressure, and a clean stop.
  */
-export class Inbox {
+export class Inbox implements BridgeInbox {
   readonly deadLetters: DeadLetters;
   private outstanding = 0;
   private accepting = false;

@@ -1,4 +1,4 @@
-export { Inbox, InboxUnavailable, defaultInboxOptions, type InboxOptions, type InboxHooks } from './inbox.js';
+export { Inbox, InboxUnavailable, defaultInboxOptions, type InboxOptions, type InboxHooks, type BridgeInbox } from './inbox.js';
 export type { HandlerContext, ItemHandler } from './dispatcher.js';
 export { UnitOfWork } from './unit-of-work.js';
 export { DeadLetters } from './dead-letters.js';

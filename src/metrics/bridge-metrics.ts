@@ -16,6 +16,8 @@ export interface MetricSources {
   /** Users' logins per state (plugins with logins). */
   readonly loginStates?: () => Readonly<Record<string, number>>;
   readonly connectionStates?: () => Readonly<Record<string, number>>;
+  /** Cluster mode: the lanes (rooms) this process leases now. */
+  readonly leasedLanes?: () => number;
 }
 
 export interface BridgeMetricsOptions {
@@ -72,6 +74,8 @@ export class BridgeMetrics {
   private readonly duplicates: Tally;
   private readonly deadLettered: Tally;
   private readonly presenceSent: Tally;
+  private readonly lanesLeased: Tally;
+  private readonly takeovers: Tally;
   private readonly lostItems: Gauge;
   private readonly rateLimitWaits: BoundedSeries<Tally>;
   private readonly rateLimitWaitSeconds: Tally;
@@ -90,6 +94,8 @@ export class BridgeMetrics {
     this.duplicates = new TallyCounter(r, 'bridgekit_duplicates_dropped_total', 'Items dropped as already seen (a retried or overlapping transaction)').series();
     this.deadLettered = new TallyCounter(r, 'bridgekit_dead_letters_total', 'Items moved to the dead letters after their last failed attempt').series();
     this.presenceSent = new TallyCounter(r, 'bridgekit_presence_updates_sent_total', 'Presence updates the homeserver accepted (PUT /presence/{userId}/status)').series();
+    this.lanesLeased = new TallyCounter(r, 'bridgekit_cluster_leases_taken_total', 'Cluster mode: lanes (rooms) this process leased').series();
+    this.takeovers = new TallyCounter(r, 'bridgekit_cluster_lease_takeovers_total', 'Cluster mode: leases this process took with items their last holder left unhandled (a process died or stopped mid-work)').series();
     const waits = new TallyCounter(r, 'bridgekit_homeserver_rate_limit_waits_total', 'Waits before a retry after the homeserver answered 429', ['endpoint']);
     this.rateLimitWaits = new BoundedSeries((endpoint) => waits.series({ endpoint }), MAX_ENDPOINTS);
     this.rateLimitWaitSeconds = new TallyCounter(r, 'bridgekit_homeserver_rate_limit_wait_seconds_total', 'Time spent waiting after 429s, in seconds').series();
@@ -154,6 +160,10 @@ export class BridgeMetrics {
       },
     });
     new Gauge({
+      name: 'bridgekit_cluster_leases', help: 'Cluster mode: lanes (rooms) this process leases now', registers: [r],
+      collect() { this.set(sources()?.leasedLanes?.() ?? 0); },
+    });
+    new Gauge({
       name: 'bridgekit_mirror_cached_rooms', help: 'Rooms whose summaries the mirror holds in memory (bounded)', registers: [r],
       collect() { this.set(sources()?.mirrorCachedRooms() ?? 0); },
     });
@@ -203,6 +213,14 @@ export class BridgeMetrics {
   readonly inboxHooks: InboxHooks = {
     onDeadLetter: () => { this.deadLettered.value++; },
     onLostItems: (count) => { this.lostItems.set(count); },
+  };
+
+  /** Cluster mode: leases taken, and takeovers among them. */
+  readonly clusterHooks = {
+    onLeased: (lanes: number, takeover: boolean): void => {
+      this.lanesLeased.value += lanes;
+      if (takeover) this.takeovers.value++;
+    },
   };
 
   /** For HomeserverClientOptions.onResponse. */

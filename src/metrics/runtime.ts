@@ -1,6 +1,6 @@
 import type { Mirror } from '../mirror/index.js';
 import type { BridgeConfig } from '../config/index.js';
-import type { Inbox } from '../inbox/index.js';
+import type { BridgeInbox } from '../inbox/index.js';
 import type { Logger } from '../log/logger.js';
 import { MirrorSections } from '../mirror/index.js';
 import type { Store } from '../store/index.js';
@@ -14,7 +14,7 @@ export interface MetricsRuntimeOptions {
   readonly homeserverUrl: string;
   readonly metrics: BridgeMetrics;
   readonly store: Store;
-  readonly inbox: Inbox;
+  readonly inbox: BridgeInbox & { readonly leased?: number };
   readonly mirror: Pick<Mirror, 'cachedRooms'>;
   readonly logger: Logger;
   /** Users' logins per state, when the plugin has logins. */
@@ -49,6 +49,7 @@ export function startMetricsServer(options: MetricsRuntimeOptions): Promise<Metr
     storeWrites: () => store.health,
     ...(options.loginStates ? { loginStates: options.loginStates } : {}),
     ...(options.connectionStates ? { connectionStates: options.connectionStates } : {}),
+    ...('leased' in inbox ? { leasedLanes: () => inbox.leased ?? 0 } : {}),
   });
   const readiness = new Readiness({
     storeOpen: () => store.db.status === 'open',

@@ -3,7 +3,8 @@ import type Koa from 'koa';
 import type { BridgeConfig } from '../config/index.js';
 import { createAppserviceApp, listen, type RunningServer } from '../appservice/index.js';
 import { HomeserverApi, MatrixError } from '../homeserver/index.js';
-import { Inbox, type ItemHandler } from '../inbox/index.js';
+import { Inbox, type BridgeInbox, type ItemHandler } from '../inbox/index.js';
+import { RoomCaches, SharedInbox, clusterSettings } from '../cluster/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { Mirror } from '../mirror/index.js';
 import { MediaLinks, MediaRelayCache, mediaProxyRoutes } from '../media/index.js';
@@ -60,6 +61,12 @@ export interface StartBridgeOptions {
    * transactions included: an IP allowlist, request logging, tracing.
    */
   readonly middleware?: readonly Koa.Middleware[];
+  /**
+   * The bridge cannot go on and has stopped handling (cluster mode: another process reaped
+   * this one after its heartbeat lapsed). `bridgekit run` stops and exits non-zero, for its
+   * supervisor to start it again. Without it, the error is logged only.
+   */
+  readonly onFatal?: (err: Error) => void;
 }
 
 /**
@@ -79,7 +86,9 @@ export interface RunningBridge {
   /** @internal */
   readonly mirror: Mirror;
   /** @internal */
-  readonly inbox: Inbox;
+  readonly inbox: BridgeInbox;
+  /** @internal Per-room caches, emptied for a room whose lease moves (cluster mode). */
+  readonly roomCaches: RoomCaches;
   /** @internal */
   readonly api: HomeserverApi;
   /** @internal */
@@ -106,7 +115,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   const pluginLog = logger.child({ plugin: plugin.name });
 
   const metrics = config.metrics.enabled ? new BridgeMetrics({ plugin: plugin.name }) : undefined;
-  const store = await Store.openConfigured(config.store);
+  const store = await Store.openConfigured({ ...config.store, shared: config.cluster.enabled });
   store.onReopened = (cause) => logger.warn({ cause, store: store.location }, 'store reopened to clear a write failure LevelDB kept after its cause was gone');
   const api = HomeserverApi.fromRegistration(registration, {
     baseUrl: config.homeserver.url, domain: config.homeserver.domain, store, logger,
@@ -219,7 +228,27 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       await host.handle({ kind: 'event', event }, ctx, crypto);
     }, handlePlain)
     : handlePlain;
-  const inbox = await Inbox.open(store, metrics ? metrics.timed(handle) : handle, config.inbox, logger.child({ component: 'inbox' }), metrics?.inboxHooks);
+  const roomCaches = new RoomCaches();
+  const timedHandle = metrics ? metrics.timed(handle) : handle;
+  const inboxLog = logger.child({ component: 'inbox' });
+  let inbox: BridgeInbox;
+  try {
+    inbox = config.cluster.enabled
+      ? await SharedInbox.open(store, timedHandle, config.inbox, clusterSettings(config), roomCaches, inboxLog, {
+        ...metrics?.inboxHooks,
+        ...metrics?.clusterHooks,
+        onFencedOut: () => {
+          const err = new Error('this process was reaped from the cluster (its heartbeat lapsed): another process handles its rooms now');
+          if (options.onFatal) options.onFatal(err);
+          else logger.fatal({ err }, 'the bridge stopped handling events');
+        },
+      })
+      : await Inbox.open(store, timedHandle, config.inbox, inboxLog, metrics?.inboxHooks);
+  } catch (e) {
+    await encryption?.close();
+    await store.close();
+    throw e;
+  }
 
   const connections = new ConnectionStatus(pluginLog.child({ component: 'status' }));
   let pluginStarted = false;
@@ -319,7 +348,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       : 'could not register the bot yet (homeserver unreachable); tried again when the bot first acts'));
 
   return {
-    url: server.url, port: server.port, metricsUrl: metricsServer?.url, store, mirror, inbox, api, puppets, bot: commands,
+    url: server.url, port: server.port, metricsUrl: metricsServer?.url, store, mirror, inbox, roomCaches, api, puppets, bot: commands,
     ...(logins ? { logins: logins.manager } : {}),
     connections: () => connections.list(),
     async stop() {

@@ -1,5 +1,5 @@
 export { Store, put, del, DEFAULT_POOL_SIZE } from './store.js';
-export type { Section, WriteOp, StoreOptions, RawPut, StoreConfig, StoreDb, PostgresStoreOptions, BatchRider } from './store.js';
+export type { Section, WriteOp, WriteExtras, StoreOptions, RawPut, StoreConfig, StoreDb, PostgresStoreOptions, BatchRider } from './store.js';
 export { DEFAULT_SCHEMA, redactUrl, isPostgresUrl } from './postgres/sql.js';
 export { postgresStatus, type PostgresStatus } from './postgres/status.js';
 export { LATEST_VERSION as STORE_SCHEMA_VERSION } from './postgres/migrations.js';
@@ -9,3 +9,5 @@ export type { StoreOpenProblem } from './open-error.js';
 export { isStoreError, errorLine } from './write-health.js';
 export { copyStore, countSections } from './copy.js';
 export type { CopyResult, SectionCounts } from './copy.js';
+export { FencedOutError, isFencedOut, type PgLevel } from './postgres/pg-level.js';
+export { storeTables, type StoreTables } from './postgres/sql.js';

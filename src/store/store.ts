@@ -3,7 +3,7 @@ import type { AbstractBatchOperation, AbstractBatchOptions, AbstractLevel, Abstr
 import { stringifyJson } from '../json/index.js';
 import { Sections } from './layout.js';
 import { describeOpenFailure, describePgOpenFailure } from './open-error.js';
-import { PgLevel } from './postgres/pg-level.js';
+import { isFencedOut, PgLevel } from './postgres/pg-level.js';
 import { DEFAULT_SCHEMA } from './postgres/sql.js';
 import { StoreRecovery } from './recovery.js';
 import { WriteHealth, isStoreError } from './write-health.js';
@@ -55,6 +55,14 @@ export interface PostgresStoreOptions {
   readonly schema?: string;
   /** Connections in the pool (default `DEFAULT_POOL_SIZE`). */
   readonly poolSize?: number;
+  /** Cluster mode: several processes share the store (see `PgLevelOptions.shared`). */
+  readonly shared?: boolean;
+}
+
+/** What else a write commits atomically with its ops (PostgreSQL cluster mode only). */
+export interface WriteExtras {
+  /** Shared-journal items marked handled in the same transaction. */
+  readonly acks?: readonly number[];
 }
 
 /** The config's `store` section: a Level folder (`path`) or a PostgreSQL database (`url`). */
@@ -97,7 +105,7 @@ export const DEFAULT_WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
 export class Store {
   private readonly sections = new Map<string, Section<unknown>>();
   /** Writes asked for while a batch is being written: they go as the next batch. */
-  private waiting: Array<{ ops: readonly WriteOp[]; resolve: () => void; reject: (err: unknown) => void }> = [];
+  private waiting: Array<{ ops: readonly WriteOp[]; extras?: WriteExtras; resolve: () => void; reject: (err: unknown) => void }> = [];
   private writing = false;
   private readonly riders: BatchRider[] = [];
   /** Whether writes go through; `writeProblem` probes a failing store. */
@@ -127,6 +135,7 @@ export class Store {
   static async openPostgres(url: string, options: PostgresStoreOptions = {}): Promise<Store> {
     const db = new PgLevel({
       url, schema: options.schema ?? DEFAULT_SCHEMA, poolSize: options.poolSize ?? DEFAULT_POOL_SIZE, sync: options.sync ?? false,
+      shared: options.shared ?? false,
     }, { valueEncoding: JSON_VALUES });
     try {
       await db.open();
@@ -153,6 +162,17 @@ export class Store {
   /** Where the store is, for messages: the Level folder, or the database URL without its password. */
   get location(): string {
     return (this.db as unknown as { location: string }).location;
+  }
+
+  /** Cluster mode: every write from now on is fenced by this process's membership (PostgreSQL only). */
+  fenceWith(processId: string): void {
+    if (!(this.db instanceof PgLevel)) throw new TypeError('cluster mode needs the PostgreSQL store');
+    this.db.fenceWith(processId);
+  }
+
+  /** The PostgreSQL database under the store, for the parts that read and write beyond key-value (cluster mode); undefined on Level. */
+  get postgres(): PgLevel | undefined {
+    return this.db instanceof PgLevel ? this.db : undefined;
   }
 
   /** Which backend holds the data. */
@@ -185,10 +205,11 @@ export class Store {
    * under load, many rooms' small writes cost one Level batch (whose fixed cost dominates).
    * A failed batch fails every write in it.
    */
-  write(ops: readonly WriteOp[]): Promise<void> {
-    if (ops.length === 0) return Promise.resolve();
+  write(ops: readonly WriteOp[], extras?: WriteExtras): Promise<void> {
+    if (ops.length === 0 && !extras?.acks?.length) return Promise.resolve();
+    if (extras && !(this.db instanceof PgLevel)) return Promise.reject(new TypeError('write extras need the PostgreSQL store'));
     return new Promise((resolve, reject) => {
-      this.waiting.push({ ops, resolve, reject });
+      this.waiting.push(extras ? { ops, extras, resolve, reject } : { ops, resolve, reject });
       if (!this.writing) {
         this.writing = true;
         void this.drain();
@@ -227,10 +248,14 @@ export class Store {
       const riding = riders.map((r) => r.take());
       const batch: Array<AbstractBatchOperation<StoreDb, string, unknown>> = [];
       for (const ops of riding) for (const op of ops) batch.push(levelOp(op));
-      for (const { ops } of group) for (const op of ops) batch.push(levelOp(op));
+      let acks: number[] | undefined;
+      for (const { ops, extras } of group) {
+        for (const op of ops) batch.push(levelOp(op));
+        if (extras?.acks) (acks ??= []).push(...extras.acks);
+      }
       let ok = true;
       try {
-        if (batch.length > 0) await this.batch(batch);
+        if (batch.length > 0 || acks) await this.batch(batch, acks);
       } catch (err) {
         ok = false;
         // The riders first: a caller told of the failure may look at what they hold.
@@ -277,12 +302,16 @@ export class Store {
    * connection). Any options object sends Level down a slow path (it copies the options
    * per operation): one is passed only when it changes something.
    */
-  private async batch(ops: Array<AbstractBatchOperation<StoreDb, string, unknown>>): Promise<void> {
+  private async batch(ops: Array<AbstractBatchOperation<StoreDb, string, unknown>>, acks?: readonly number[]): Promise<void> {
     try {
-      await (this.sync ? this.db.batch(ops, SYNC) : this.db.batch(ops));
+      // abstract-level skips an empty batch without calling the database: acknowledgements alone go directly.
+      if (acks && ops.length === 0) await (this.db as unknown as PgLevel).acknowledge(acks);
+      else if (acks) await this.db.batch(ops, { acks } as AbstractBatchOptions<string, unknown>);
+      else await (this.sync ? this.db.batch(ops, SYNC) : this.db.batch(ops));
     } catch (err) {
-      // A value that would not encode is the caller's bug, not the disk's.
-      if (isStoreError(err)) {
+      // A value that would not encode is the caller's bug, not the disk's; a fenced-out
+      // process's write is refused by the cluster, not failed by the database.
+      if (isStoreError(err) && !isFencedOut(err)) {
         this.health.failed(err);
         this.recovery ??= new StoreRecovery(this, () => this.reopen(), this.writeBufferBytes * 2);
       }

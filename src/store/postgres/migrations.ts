@@ -18,6 +18,34 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'one key-value table for every section',
     sql: (t) => `CREATE TABLE ${t.kv} (k bytea PRIMARY KEY, v bytea NOT NULL)`,
   },
+  {
+    version: 2,
+    name: 'cluster mode: processes, leases and the shared journal',
+    sql: (t) => `
+      CREATE TABLE ${t.processes} (
+        id text PRIMARY KEY,
+        started_at timestamptz NOT NULL DEFAULT now(),
+        expires_at timestamptz NOT NULL,
+        info jsonb NOT NULL DEFAULT '{}'::jsonb);
+      CREATE TABLE ${t.leases} (
+        key text PRIMARY KEY,
+        owner text NOT NULL REFERENCES ${t.processes} (id) ON DELETE CASCADE,
+        acquired_at timestamptz NOT NULL DEFAULT now());
+      CREATE INDEX bridgekit_leases_owner ON ${t.leases} (owner);
+      CREATE TABLE ${t.inbox} (
+        seq bigint PRIMARY KEY,
+        item_id text NOT NULL UNIQUE,
+        lane text NOT NULL,
+        txn_id text NOT NULL,
+        received_at bigint NOT NULL,
+        item bytea,
+        handled boolean NOT NULL DEFAULT false);
+      CREATE INDEX bridgekit_inbox_pending ON ${t.inbox} (lane, seq) WHERE NOT handled;
+      CREATE INDEX bridgekit_inbox_pending_seq ON ${t.inbox} (seq) WHERE NOT handled;
+      CREATE INDEX bridgekit_inbox_received ON ${t.inbox} (received_at) WHERE handled;
+      CREATE TABLE ${t.inboxCounter} (one boolean PRIMARY KEY DEFAULT true CHECK (one), next bigint NOT NULL);
+      INSERT INTO ${t.inboxCounter} (next) VALUES (0)`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -19,6 +19,34 @@ export interface PgLevelOptions {
    * survives the process, not the machine.
    */
   readonly sync: boolean;
+  /**
+   * Cluster mode: several processes share the store (each takes the store's advisory lock
+   * shared, so a one-process bridge is refused while they run, and they while it runs).
+   */
+  readonly shared?: boolean;
+}
+
+/** Options of a batch on PostgreSQL (`Store.write` passes them). */
+export interface PgBatchOptions {
+  /** Shared-journal items to mark handled in the same transaction as the batch's writes. */
+  readonly acks?: readonly number[];
+}
+
+/**
+ * A write by a process the cluster no longer counts as alive (its heartbeat lapsed and
+ * another process reaped it): nothing of it was written. Not a store failure that retrying
+ * heals; the process must stop (see cluster/membership.ts).
+ */
+export class FencedOutError extends Error {
+  readonly code = 'LEVEL_FENCED';
+  constructor(readonly processId: string) {
+    super(`this process (${processId}) is no longer a live member of the cluster: its writes are refused`);
+    this.name = 'FencedOutError';
+  }
+}
+
+export function isFencedOut(err: unknown): err is FencedOutError {
+  return (err as { code?: unknown } | undefined)?.code === 'LEVEL_FENCED';
 }
 
 /** A failure of the database (unreachable, a lost connection): store errors carry a `LEVEL_` code. */
@@ -45,6 +73,12 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
   private lock: StoreLock | undefined;
   /** The last write issued: the next one waits for it (see `write`). */
   private lastWrite: Promise<unknown> = Promise.resolve();
+  /**
+   * Cluster mode, once joined: every write commits only while this process's row is in the
+   * processes table, and holds a key-share lock on it meanwhile, so that a process reaping
+   * this one waits for the write or the write sees it gone (see `_batch`).
+   */
+  private fencedBy: string | undefined;
 
   constructor(private readonly options: PgLevelOptions, dbOptions: AbstractDatabaseOptions<string, unknown>) {
     super({
@@ -77,7 +111,7 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
     let lock: StoreLock | undefined;
     try {
       await migrate(pool, this.tables);
-      lock = await StoreLock.take(this.options.url, this.tables, this.location);
+      lock = await StoreLock.take(this.options.url, this.tables, this.location, this.options.shared === true);
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw err;
@@ -114,10 +148,15 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
    * the same keys issued after it); a pool would run them on several connections at once,
    * and the later could commit first.
    */
-  private write(text: string, params: unknown[]): Promise<unknown> {
+  private write(text: string, params: unknown[]): Promise<unknown[]> {
     const run = this.lastWrite.then(() => this.query(text, params));
     this.lastWrite = run.catch(() => undefined);
     return run;
+  }
+
+  /** Cluster mode: from now on every write is fenced by this process's row (see `fencedBy`). */
+  fenceWith(processId: string): void {
+    this.fencedBy = processId;
   }
 
   async _get(key: Buffer): Promise<Buffer | undefined> {
@@ -143,7 +182,7 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
    * The last operation on each key decides (operations apply in order); the deletes and the
    * upserts then go as one statement, which PostgreSQL applies entirely or not at all.
    */
-  async _batch(operations: BatchOp[]): Promise<void> {
+  async _batch(operations: BatchOp[], options?: PgBatchOptions): Promise<void> {
     const last = new Map<string, BatchOp>();
     for (const op of operations) {
       const id = op.key.toString('latin1');
@@ -160,11 +199,43 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
         putValues.push(op.value);
       }
     }
+    const acks = options?.acks ?? [];
+    if (this.fencedBy !== undefined || acks.length > 0) {
+      await this.fencedBatch(putKeys, putValues, delKeys, acks);
+      return;
+    }
     const { kv } = this.tables;
     const upsert = `INSERT INTO ${kv} (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[]) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v`;
     if (delKeys.length === 0) await this.write(upsert, [putKeys, putValues]);
     else if (putKeys.length === 0) await this.write(`DELETE FROM ${kv} WHERE k = ANY($1::bytea[])`, [delKeys]);
     else await this.write(`WITH gone AS (DELETE FROM ${kv} WHERE k = ANY($3::bytea[])) ${upsert}`, [putKeys, putValues, delKeys]);
+  }
+
+  /** Marks shared-journal items handled, with nothing else to write (fenced like every write). */
+  async acknowledge(acks: readonly number[]): Promise<void> {
+    if (this.status !== 'open') throw new PgStoreError('the store is not open', undefined);
+    await this.fencedBatch([], [], [], acks);
+  }
+
+  /**
+   * Cluster mode: the batch and its acknowledgements as one statement that writes only if
+   * this process's row is there (a reaped process writes nothing, and learns it). Still one
+   * round trip: the fence is a CTE the writes depend on.
+   */
+  private async fencedBatch(putKeys: Buffer[], putValues: Buffer[], delKeys: Buffer[], acks: readonly number[]): Promise<void> {
+    const { kv, processes, inbox } = this.tables;
+    const owner = this.fencedBy;
+    const params: unknown[] = [owner ?? '', putKeys, putValues, delKeys, acks];
+    const alive = owner === undefined ? 'SELECT 1 AS id' : `SELECT id FROM ${processes} WHERE id = $1 FOR KEY SHARE`;
+    const ok = 'EXISTS (SELECT 1 FROM fence)';
+    const text = `WITH fence AS (${alive}),
+      gone AS (DELETE FROM ${kv} WHERE k = ANY($4::bytea[]) AND ${ok}),
+      put AS (INSERT INTO ${kv} (k, v) SELECT k, v FROM unnest($2::bytea[], $3::bytea[]) AS u(k, v) WHERE ${ok}
+        ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v),
+      acked AS (UPDATE ${inbox} SET handled = true, item = NULL WHERE seq = ANY($5::bigint[]) AND ${ok})
+      SELECT count(*)::int AS alive FROM fence`;
+    const rows = await this.write(text, params) as Array<{ alive: number }>;
+    if (owner !== undefined && rows[0]?.alive !== 1) throw new FencedOutError(owner);
   }
 
   async _clear(options: KeyRange & { reverse: boolean; limit: number }): Promise<void> {

@@ -9,13 +9,24 @@ export interface StoreTables {
   readonly kv: string;
   /** The schema migrations applied, one row per version. */
   readonly migrations: string;
+  /** Cluster mode: the live bridge processes, one row each, kept by its heartbeat. */
+  readonly processes: string;
+  /** Cluster mode: which process handles a lane (a room) or holds a connection; gone with its process. */
+  readonly leases: string;
+  /** Cluster mode: the shared journal, one row per inbound item, unique by item id. */
+  readonly inbox: string;
+  /** Cluster mode: the shared journal's next sequence number (one row; its lock orders the inserts). */
+  readonly inboxCounter: string;
 }
 
 export const DEFAULT_SCHEMA = 'public';
 
 export function storeTables(schema: string): StoreTables {
   const s = escapeIdentifier(schema);
-  return { schema, quotedSchema: s, kv: `${s}.bridgekit_kv`, migrations: `${s}.bridgekit_migrations` };
+  return {
+    schema, quotedSchema: s, kv: `${s}.bridgekit_kv`, migrations: `${s}.bridgekit_migrations`,
+    processes: `${s}.bridgekit_processes`, leases: `${s}.bridgekit_leases`, inbox: `${s}.bridgekit_inbox`, inboxCounter: `${s}.bridgekit_inbox_counter`,
+  };
 }
 
 /** A key range as abstract-level hands it over: bounds already encoded as bytes. */

@@ -20,13 +20,17 @@ export class StoreLockedError extends Error {
 export class StoreLock {
   private constructor(private readonly client: Client) {}
 
-  static async take(url: string, tables: StoreTables, where: string): Promise<StoreLock> {
+  /**
+   * `shared`: cluster mode, where any number of processes hold the lock shared; a
+   * one-process opener (and every command on a stopped bridge's data) is refused meanwhile.
+   */
+  static async take(url: string, tables: StoreTables, where: string, shared = false): Promise<StoreLock> {
     const client = new Client({ connectionString: url, application_name: 'bridgekit-lock' });
     client.on('error', () => undefined); // a lost session has lost the lock: nothing to do here
     await client.connect();
     try {
-      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`bridgekit.store:${tables.schema}`]);
-      if (rows[0]?.locked !== true) throw new StoreLockedError(where);
+      const { rows } = await client.query<{ locked: boolean }>(`SELECT ${shared ? 'pg_try_advisory_lock_shared' : 'pg_try_advisory_lock'}(hashtext($1)) AS locked`, [`bridgekit.store:${tables.schema}`]);
+      if (rows[0]?.locked !== true) throw new StoreLockedError(shared ? `${where} (a one-process bridge)` : where);
     } catch (err) {
       await client.end().catch(() => undefined);
       throw err;

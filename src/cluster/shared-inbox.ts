@@ -1,0 +1,358 @@
+import type { Logger } from '../log/logger.js';
+import type { InboundItem, Transaction } from '../events/types.js';
+import { parseTransaction } from '../events/index.js';
+import { errorLine, isFencedOut, isStoreError, type PgLevel, type Store, type WriteOp } from '../store/index.js';
+import { DeadLetters } from '../inbox/dead-letters.js';
+import { Dispatcher, type ItemHandler } from '../inbox/dispatcher.js';
+import { ephemeralId } from '../inbox/dedupe.js';
+import { laneOf, type JournalEntry } from '../inbox/entries.js';
+import { itemsOf, singleItemBody } from '../inbox/record.js';
+import { InboxUnavailable, defaultInboxOptions, type InboxHooks, type InboxOptions } from '../inbox/inbox.js';
+import type { AcceptResult } from '../inbox/journal.js';
+import { put } from '../store/index.js';
+import { inboxSections } from '../inbox/sections.js';
+import { seqKey } from '../inbox/entries.js';
+import { AckBatcher } from './ack-batcher.js';
+import { importLocalJournal } from './import-journal.js';
+import { Membership, wakeChannel, type MembershipOptions } from './membership.js';
+import { RoomCaches } from './room-caches.js';
+import { SharedJournal, type JournalRow, type NewItem } from './shared-journal.js';
+
+export interface ClusterSettings extends MembershipOptions {
+  /** The store's URL (the wake-up session opens a connection of its own). */
+  readonly url: string;
+  /** How often to look for work without a wake-up (a lost notification, lanes gone free). */
+  readonly pollMs: number;
+}
+
+export interface ClusterHooks extends InboxHooks {
+  /** This process gained lanes (`takeover`: their last holder left work behind). */
+  readonly onLeased?: (lanes: number, takeover: boolean) => void;
+  /** This process is fenced out of the cluster: the bridge must stop (another process has its rooms). */
+  readonly onFencedOut?: () => void;
+}
+
+/** Fetched at most per query: a flood is read in pages, the dispatcher's backlog stays bounded. */
+const PAGE = 2_000;
+
+/** One item of the shared journal as this process dispatches it. */
+interface SharedEntry extends JournalEntry {
+  readonly lane: string;
+}
+
+function idOf(txnId: string, item: InboundItem): string {
+  return item.kind === 'event' ? item.event.event_id
+    : ephemeralId(txnId, item.kind === 'ephemeral' ? item.event : item.kind === 'to_device' ? item.message : item.changes);
+}
+
+function itemOf(body: Buffer): InboundItem {
+  const items = itemsOf(parseTransaction(JSON.parse(body.toString('utf8'))));
+  if (items.length !== 1) throw new Error(`a shared journal row holds ${items.length} items, not 1`);
+  return items[0]!;
+}
+
+/**
+ * The inbox of a process in cluster mode: the same contract as `Inbox` (200 only once the
+ * items are durable, each handled once, in order per room) with the journal shared by
+ * every process in PostgreSQL. Any process journals what it is sent; each lane (a room)
+ * is handled by the process that leases it, which reads its items from the journal. A
+ * handler's writes commit with the item's acknowledgement in one fenced statement, so a
+ * process that lost its membership cannot acknowledge anything another now handles.
+ */
+export class SharedInbox {
+  readonly deadLetters: DeadLetters;
+  private readonly journal: SharedJournal;
+  private readonly dispatcher: Dispatcher<SharedEntry>;
+  private readonly acks: AckBatcher;
+  private readonly held = new Set<string>();
+  /** Per lane, the last sequence number handed to the dispatcher: nothing at or below it is handed again. */
+  private readonly queued = new Map<string, number>();
+  /** Everything committed below this was seen (dispatched, or in a lane another process holds). */
+  private next = 0;
+  /** Intake steps run one at a time, so that each lane's items reach the dispatcher in order. */
+  private intake: Promise<void> = Promise.resolve();
+  private outstanding = 0;
+  private accepting = false;
+  private stopped = false;
+  private drainWaiters: Array<() => void> = [];
+  private pollTimer: NodeJS.Timeout | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  private wakeQueued = false;
+  private fenced = false;
+  private membership!: Membership;
+
+  private constructor(
+    private readonly store: Store,
+    private readonly db: PgLevel,
+    processId: string,
+    handler: ItemHandler,
+    private readonly options: InboxOptions,
+    private readonly settings: ClusterSettings,
+    private readonly caches: RoomCaches,
+    private readonly logger: Logger,
+    private readonly hooks: ClusterHooks,
+  ) {
+    this.deadLetters = new DeadLetters(store);
+    this.journal = new SharedJournal(db, processId);
+    this.acks = new AckBatcher(store, {
+      durable: (count) => this.settled(count),
+      failed: (err, count) => {
+        if (isFencedOut(err)) return this.fencedOut();
+        logger.error({ err, items: count }, 'could not record acknowledgements; writing them again shortly');
+      },
+    });
+    this.dispatcher = new Dispatcher<SharedEntry>(handler, {
+      done: async (entry, ops) => {
+        await this.commit(ops, [entry.seq]);
+        this.settled();
+      },
+      handled: (entry) => this.acks.add(entry.seq),
+      dead: async (entry, attempts, error) => {
+        const message = error instanceof Error ? error.message : String(error);
+        const { seq, txnId, receivedAt, item } = entry;
+        await this.commit([put(inboxSections(store).deadLetters, seqKey(seq), { seq, txnId, receivedAt, item, attempts, error: message, failedAt: Date.now() })], [seq]);
+        hooks.onDeadLetter?.(item);
+        this.settled();
+      },
+    }, options, logger);
+  }
+
+  /** Joins the cluster (a row in the processes table, fencing every write from now on) and opens the inbox. */
+  static async open(
+    store: Store, handler: ItemHandler, options: Partial<InboxOptions>, settings: ClusterSettings,
+    caches: RoomCaches, logger: Logger, hooks: ClusterHooks = {},
+  ): Promise<SharedInbox> {
+    const db = store.postgres;
+    if (!db) throw new TypeError('cluster mode needs the PostgreSQL store (store.url)');
+    let inbox: SharedInbox | undefined;
+    const membership = await Membership.join(db, settings.url, settings, {
+      wake: () => inbox?.wake(),
+      reaped: (_processes, leases) => { if (leases > 0) logger.info({ leases }, 'leases of reaped processes are free for takeover'); },
+      fencedOut: () => inbox?.fencedOut(),
+    }, logger);
+    inbox = new SharedInbox(store, db, membership.id, handler, { ...defaultInboxOptions, ...options }, settings, caches, logger, hooks);
+    inbox.membership = membership;
+    return inbox;
+  }
+
+  /** This process's id in the cluster. */
+  get processId(): string {
+    return this.membership.id;
+  }
+
+  /** Lanes (rooms) this process holds. */
+  get leased(): number {
+    return this.held.size;
+  }
+
+  /** Moves what a one-process run left journaled into the shared journal, then takes work and accepts transactions. */
+  async start(): Promise<number> {
+    const imported = await importLocalJournal(this.store, (txnId, items, receivedAt) => this.journalItems(txnId, items, receivedAt), this.logger);
+    if (imported > 0) this.logger.info({ imported }, 'moved items a one-process run left journaled into the shared journal');
+    this.accepting = true;
+    this.wake();
+    await this.intake;
+    this.pollTimer = setInterval(() => this.wake(), this.settings.pollMs);
+    this.pollTimer.unref();
+    const windowMs = this.options.dedupeWindowHours * 3_600_000;
+    this.pruneTimer = setInterval(() => {
+      this.journal.prune(Date.now() - windowMs).catch((err: unknown) => this.logger.warn({ err }, 'pruning the shared journal failed'));
+    }, Math.min(windowMs / 4, 3_600_000));
+    this.pruneTimer.unref();
+    return this.outstanding;
+  }
+
+  async accept(txnId: string, txn: Transaction): Promise<AcceptResult> {
+    if (!this.accepting) throw new InboxUnavailable('The bridge is not accepting transactions (starting or stopping)', 5_000);
+    const carriesCrypto = txn.toDevice.length > 0 || txn.deviceChanges !== undefined;
+    if (!carriesCrypto && this.outstanding > 0 && this.outstanding + txn.events.length > this.options.maxBacklog) {
+      throw new InboxUnavailable(`The bridge has ${this.outstanding} items waiting to be handled; retry later`, 1_000);
+    }
+    const items = itemsOf(txn);
+    let fresh: number;
+    try {
+      fresh = await this.journalItems(txnId, items, Date.now());
+    } catch (err) {
+      if (isFencedOut(err)) {
+        this.fencedOut();
+        throw new InboxUnavailable('This bridge process left the cluster; another one takes the transaction', 1_000, err);
+      }
+      if (isStoreError(err)) throw new InboxUnavailable(`The bridge cannot write to its store (${errorLine(err)}); retry later`, 5_000, err);
+      throw err;
+    }
+    return { entries: [], duplicates: items.length - fresh };
+  }
+
+  /** Journals items and hands this process's share of them to the dispatcher; returns how many were new. */
+  private async journalItems(txnId: string, items: readonly InboundItem[], receivedAt: number): Promise<number> {
+    if (items.length === 0) return 0;
+    const rows: NewItem[] = items.map((item) => ({ id: idOf(txnId, item), lane: laneOf(item), body: singleItemBody(item) }));
+    const result = await this.journal.accept(txnId, rows, receivedAt, wakeChannel(this.db.tables).slice(1, -1));
+    const { base, fresh, claimed } = result;
+    void this.step(async () => {
+      if (claimed.length > 0) await this.take(claimed, base);
+      if (this.next === base) {
+        // Nothing was committed between what this process saw last and these: hand them over from memory.
+        for (const { index, seq } of fresh) {
+          const item = items[index]!;
+          const lane = rows[index]!.lane;
+          if (this.held.has(lane)) this.dispatch({ seq, txnId, receivedAt, item, lane });
+        }
+        this.next = base + items.length;
+      } else {
+        await this.pull();
+      }
+    });
+    return fresh.length;
+  }
+
+  /** Something may be waiting (a wake-up, the poll): claims lanes nobody holds, then reads new items of held lanes. */
+  wake(): void {
+    if (this.wakeQueued || this.stopped || !this.accepting) return;
+    this.wakeQueued = true;
+    void this.step(async () => {
+      this.wakeQueued = false;
+      const won = await this.journal.claimOrphans(500);
+      if (won.length > 0) await this.take(won);
+      await this.pull();
+    });
+  }
+
+  /** Runs an intake step after the ones before it; a failure is logged and the poll tries again. */
+  private step(task: () => Promise<void>): Promise<void> {
+    const run = this.intake.then(() => (this.stopped ? undefined : task())).catch((err: unknown) => {
+      if (isFencedOut(err)) return this.fencedOut();
+      this.logger.warn({ err }, 'reading the shared journal failed; trying again at the next poll');
+    });
+    this.intake = run;
+    return run;
+  }
+
+  /**
+   * Lanes just leased: their caches start afresh, and whatever their last holder left is
+   * dispatched first (items below `since`; the transaction that leased them brings its own).
+   */
+  private async take(lanes: readonly string[], since = Infinity): Promise<void> {
+    for (const lane of lanes) {
+      this.held.add(lane);
+      this.caches.forget(lane);
+    }
+    const rows = await this.journal.fetchLanes(lanes);
+    const left = rows.filter((row) => row.seq < since).length;
+    this.hooks.onLeased?.(lanes.length, left > 0);
+    if (left > 0) this.logger.info({ lanes: lanes.length, items: left }, 'took over lanes with items left by their last holder');
+    for (const row of rows) this.dispatchRow(row, true);
+  }
+
+  /** New items of held lanes, from the journal, in order. */
+  private async pull(): Promise<void> {
+    for (;;) {
+      const { rows, next } = await this.journal.fetchHeld(this.next, PAGE);
+      for (const row of rows) this.dispatchRow(row, false);
+      if (rows.length < PAGE) {
+        this.next = Math.max(this.next, next);
+        return;
+      }
+      this.next = rows[rows.length - 1]!.seq + 1;
+    }
+  }
+
+  private dispatchRow(row: JournalRow, redelivered: boolean): void {
+    let item: InboundItem;
+    try {
+      item = itemOf(row.body);
+    } catch (err) {
+      this.logger.error({ err, seq: row.seq }, 'a shared journal item no longer parses; it stays in the journal');
+      return;
+    }
+    this.dispatch({ seq: row.seq, txnId: row.txnId, receivedAt: row.receivedAt, item, lane: row.lane, ...(redelivered ? { redelivered } : {}) });
+  }
+
+  private dispatch(entry: SharedEntry): void {
+    if (entry.seq <= (this.queued.get(entry.lane) ?? -1)) return;
+    this.queued.set(entry.lane, entry.seq);
+    this.outstanding++;
+    this.dispatcher.push(entry);
+  }
+
+  /** A handler's writes with acknowledgements: one fenced statement (see PgLevel.fencedBatch). */
+  private async commit(ops: readonly WriteOp[], acks: readonly number[]): Promise<void> {
+    try {
+      await this.store.write(ops, { acks });
+    } catch (err) {
+      if (isFencedOut(err)) this.fencedOut();
+      throw err;
+    }
+  }
+
+  /** Moves dead letters back into the shared journal, at the end of the order. */
+  async replayDeadLetters(seqs?: readonly number[]): Promise<number> {
+    const letters = (await this.deadLetters.list()).filter((l) => seqs === undefined || seqs.includes(l.seq));
+    for (const letter of letters) {
+      // The id names the letter, so a replay interrupted before the letter is deleted journals it once.
+      const id = `replay!${letter.seq}!${letter.failedAt}`;
+      await this.journal.insertOne({ id, lane: laneOf(letter.item), body: singleItemBody(letter.item) }, letter.txnId, Date.now());
+    }
+    await this.deadLetters.drop(letters.map((l) => l.seq));
+    this.wake();
+    return letters.length;
+  }
+
+  /**
+   * An item the bridge brings back (an encrypted event whose key came late), then `ops`:
+   * journaled first under an id of its own, so that a crash before `ops` journals it once.
+   */
+  async inject(item: InboundItem, txnId: string, ops: readonly WriteOp[]): Promise<void> {
+    await this.journal.insertOne({ id: `inject!${idOf(txnId, item)}`, lane: laneOf(item), body: singleItemBody(item) }, txnId, Date.now());
+    await this.store.write(ops);
+    this.wake();
+  }
+
+  get backlog(): number {
+    return this.outstanding;
+  }
+
+  drained(): Promise<void> {
+    if (this.outstanding === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /**
+   * Stops accepting, lets running handlers finish, writes the last acknowledgements, then
+   * leaves the cluster: every lease goes at once and the others take the rooms over.
+   */
+  async stop(timeoutMs = this.options.shutdownTimeoutMs): Promise<boolean> {
+    this.accepting = false;
+    clearInterval(this.pollTimer);
+    clearInterval(this.pruneTimer);
+    this.stopped = true;
+    await this.intake;
+    const finished = await this.dispatcher.stop(timeoutMs);
+    if (!finished) this.logger.warn({ timeoutMs }, 'handlers still running at shutdown; their items stay journaled for another process');
+    await this.acks.close();
+    await this.membership.leave().catch((err: unknown) => this.logger.warn({ err }, 'could not leave the cluster cleanly; its leases go when its heartbeat lapses'));
+    return finished;
+  }
+
+  private fencedOut(): void {
+    if (this.fenced) return;
+    this.fenced = true;
+    this.accepting = false;
+    this.stopped = true;
+    clearInterval(this.pollTimer);
+    this.held.clear();
+    this.queued.clear();
+    this.caches.forgetAll();
+    void this.dispatcher.stop(0);
+    this.hooks.onFencedOut?.();
+  }
+
+  private settled(count = 1): void {
+    this.outstanding -= count;
+    if (this.outstanding === 0) {
+      const waiters = this.drainWaiters;
+      this.drainWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+}

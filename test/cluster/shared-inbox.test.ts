@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { SharedInbox, RoomCaches } from '../../src/cluster/index.js';
+import { Store } from '../../src/store/index.js';
+import { parseTransaction } from '../../src/events/index.js';
+import type { RoomEvent } from '../../src/events/types.js';
+import type { ItemHandler } from '../../src/inbox/index.js';
+import { createLogger, silentLogger } from '../../src/log/logger.js';
+import { makeEvent } from '../helpers/events.js';
+import { waitFor } from '../helpers/net.js';
+import { usePgServer } from '../helpers/pg-server.js';
+
+interface Member {
+  readonly store: Store;
+  readonly inbox: SharedInbox;
+  /** Event ids in the order this member's handler saw them. */
+  readonly seen: string[];
+  readonly forgotten: string[];
+}
+
+const ROOMS = 6;
+const PER_ROOM = 20;
+
+describe('cluster: the shared journal across processes', function () {
+  this.timeout(60_000);
+  const pg = usePgServer();
+  let schema: string;
+  const members: Member[] = [];
+
+  beforeEach(() => { schema = pg.schema(); });
+  afterEach(async () => {
+    for (const m of members.splice(0)) {
+      await m.inbox.stop(1_000).catch(() => undefined);
+      await m.store.close().catch(() => undefined);
+    }
+  });
+
+  async function join(options: { leaseTtlMs?: number; slow?: (event: RoomEvent) => Promise<void> } = {}): Promise<Member> {
+    const store = await Store.openPostgres(pg.url(), { schema, shared: true });
+    const seen: string[] = [];
+    const forgotten: string[] = [];
+    const caches = new RoomCaches();
+    caches.register('test', (room) => forgotten.push(room), () => forgotten.push('*'));
+    const handled = store.section<string>('test.handled');
+    let inbox!: SharedInbox;
+    const handler: ItemHandler = async (item, ctx) => {
+      if (item.kind !== 'event') return;
+      await options.slow?.(item.event);
+      seen.push(item.event.event_id);
+      // Committed with the acknowledgement: counts each event once however often it ran.
+      ctx.work.put(handled, item.event.event_id, inbox.processId);
+    };
+    const ttl = options.leaseTtlMs ?? 1_500;
+    inbox = await SharedInbox.open(store, handler, { retryBaseMs: 20 }, { url: pg.url(), leaseTtlMs: ttl, heartbeatMs: ttl / 4, pollMs: 200 }, caches, process.env.DEBUG_CLUSTER ? createLogger({ level: "debug" }) : silentLogger());
+    await inbox.start();
+    const member = { store, inbox, seen, forgotten };
+    members.push(member);
+    return member;
+  }
+
+  function flood(): { rooms: string[]; txns: Array<{ txnId: string; events: RoomEvent[] }> } {
+    const rooms = Array.from({ length: ROOMS }, (_, i) => `!room${i}:localhost`);
+    const txns: Array<{ txnId: string; events: RoomEvent[] }> = [];
+    for (let n = 0; n < PER_ROOM; n++) {
+      txns.push({ txnId: `t${n}`, events: rooms.map((room) => makeEvent(room, { body: `${room} ${n}` })) });
+    }
+    return { rooms, txns };
+  }
+
+  async function handledIds(store: Store): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for await (const [key, value] of store.section<string>('test.handled').iterator()) out.set(key, value);
+    return out;
+  }
+
+  function assertRoomOrder(seen: readonly string[], txns: ReadonlyArray<{ events: RoomEvent[] }>, label: string): void {
+    const position = new Map<string, [string, number]>();
+    txns.forEach(({ events }, n) => events.forEach((e) => position.set(e.event_id, [e.room_id, n])));
+    const last = new Map<string, number>();
+    for (const id of seen) {
+      const [room, n] = position.get(id)!;
+      assert.ok((last.get(room) ?? -1) < n, `${label}: ${room} out of order at ${n}`);
+      last.set(room, n);
+    }
+  }
+
+  it('handles every item once, in order per room, with transactions spread over two processes and retried at both', async () => {
+    const a = await join();
+    const b = await join();
+    const { txns } = flood();
+    for (const [i, { txnId, events }] of txns.entries()) {
+      const txn = parseTransaction({ events });
+      await (i % 2 === 0 ? a : b).inbox.accept(txnId, txn);
+      // The homeserver retried at the other process: nothing new.
+      const again = await (i % 2 === 0 ? b : a).inbox.accept(txnId, txn);
+      assert.equal(again.duplicates, events.length);
+    }
+    const all = txns.flatMap((t) => t.events.map((e) => e.event_id));
+    await waitFor(async () => (await handledIds(a.store)).size === all.length, 20_000, 'every event handled');
+    assert.equal(a.seen.length + b.seen.length, all.length, 'no event handled twice');
+    assert.deepEqual(new Set([...a.seen, ...b.seen]), new Set(all));
+    assertRoomOrder(a.seen, txns, 'a');
+    assertRoomOrder(b.seen, txns, 'b');
+    // A room is handled in one process only.
+    const roomsOf = (seen: string[]) => new Set(seen.map((id) => txns.flatMap((t) => t.events).find((e) => e.event_id === id)!.room_id));
+    for (const room of roomsOf(a.seen)) assert.ok(!roomsOf(b.seen).has(room), `${room} handled by both`);
+  });
+
+  it('gives a stopping process\'s rooms to the other at once, with what it left unhandled', async () => {
+    let hold = true;
+    const a = await join({ slow: async () => { while (hold) await new Promise((r) => setTimeout(r, 10)); } });
+    const b = await join();
+    const { txns } = flood();
+    for (const { txnId, events } of txns) await a.inbox.accept(txnId, parseTransaction({ events }));
+    await waitFor(() => a.inbox.leased === ROOMS, 5_000, 'a leased every room');
+    const stopping = a.inbox.stop(200);
+    hold = false;
+    await stopping;
+    const all = txns.flatMap((t) => t.events.map((e) => e.event_id));
+    await waitFor(async () => (await handledIds(b.store)).size === all.length, 20_000, 'b finished every room');
+    const handled = await handledIds(b.store);
+    assert.ok([...handled.values()].includes(b.inbox.processId), 'b handled some');
+    assert.equal(b.seen.filter((id) => a.seen.includes(id)).length, a.seen.filter((id) => !handled.has(id) || handled.get(id) !== a.inbox.processId).length);
+    assertRoomOrder(b.seen, txns, 'b');
+    assert.ok(b.forgotten.length >= ROOMS, 'b forgot its caches of the rooms it took');
+  });
+
+  it('reaps a process that stopped beating and takes its rooms over after the lease TTL; its late writes are refused', async () => {
+    let hold = true;
+    const a = await join({ slow: async () => { while (hold) await new Promise((r) => setTimeout(r, 10)); } });
+    const b = await join();
+    const { txns } = flood();
+    for (const { txnId, events } of txns) await a.inbox.accept(txnId, parseTransaction({ events }));
+    await waitFor(() => a.inbox.leased === ROOMS, 5_000, 'a leased every room');
+    // "kill -9": a's heartbeat stops; its handlers are stuck; it never leaves.
+    (a.inbox as unknown as { membership: { timer: NodeJS.Timeout } }).membership.timer.refresh();
+    clearInterval((a.inbox as unknown as { membership: { timer: NodeJS.Timeout } }).membership.timer);
+    const all = txns.flatMap((t) => t.events.map((e) => e.event_id));
+    await waitFor(async () => (await handledIds(b.store)).size === all.length, 30_000, 'b took every room over');
+    // a wakes up and finishes its stuck handlers: their commits are fenced out.
+    hold = false;
+    await waitFor(() => a.seen.length > 0, 5_000, 'a ran its stuck handlers');
+    await new Promise((r) => setTimeout(r, 300));
+    const handled = await handledIds(b.store);
+    assert.equal(handled.size, all.length);
+    assert.ok([...handled.values()].every((owner) => owner === b.inbox.processId), 'nothing a wrote after it was reaped landed');
+    assertRoomOrder(b.seen, txns, 'b');
+    await assert.rejects(a.store.write([], { acks: [0] }), { code: 'LEVEL_FENCED' });
+  });
+});
