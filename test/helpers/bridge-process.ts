@@ -109,6 +109,11 @@ export class BridgeProcess {
     return this.output.join('');
   }
 
+  /** Its warnings and errors among the last lines (JSON log lines at level 40 and above, and anything not JSON). */
+  get warnings(): string[] {
+    return this.log.split('\n').filter((line) => line.trim() !== '' && !/^\{"level":[123]0,/.test(line));
+  }
+
   /**
    * Starts it and resolves once it has started (its log says 'bridge listening': from then on
    * a SIGTERM stops it cleanly); rejects (with its output) if it exits first or takes over `timeoutMs`.

@@ -125,9 +125,13 @@ export class ClusterHarness {
 
   /** Until every room has at least as many echoes as messages sent (then until the homeserver pushed everything). */
   async settled(sent: Map<string, string[]>, timeoutMs: number): Promise<void> {
-    await waitFor(() => [...sent].every(([room, ids]) => this.echoes(room).length >= ids.length), timeoutMs,
-      `every message echoed (${this.progress(sent)}; ${this.processes.map((p) => `${p.runName} ${p.running ? 'up' : 'down'}`).join(', ')})`);
-    await this.hs.waitForPushIdle(timeoutMs);
+    try {
+      await waitFor(() => [...sent].every(([room, ids]) => this.echoes(room).length >= ids.length), timeoutMs, 'every message echoed');
+      await this.hs.waitForPushIdle(timeoutMs);
+    } catch (err) {
+      const processes = this.processes.map((p) => `${p.runName} ${p.running ? 'up' : 'down'}:\n  ${p.warnings.slice(-10).join('\n  ')}`);
+      throw new Error(`${(err as Error).message} (${this.progress(sent)} echoed)\n${processes.join('\n')}`);
+    }
   }
 
   private progress(sent: Map<string, string[]>): string {
