@@ -12,16 +12,15 @@
  * per event: the bridge processes' plus the PostgreSQL server's, from /proc, start of load
  * to done (the balancer, in this process, is not counted).
  *
- * Setups: `level` (one process, store.path), `postgres` (one process, today's one-process
- * mode, the store's advisory lock), `postgres+cluster` ×1, ×2, ×3 (the multi-process mode,
- * leases; run only when this build has it: the config knows `cluster`).
+ * Setups: `level` (one process, store.path), `postgres` (one process in the one-process
+ * mode: the store's advisory lock), `postgres+cluster` ×1, ×2, ×3 (the multi-process mode:
+ * `cluster.enabled`, the shared journal, room leases).
  *
  * Failover: two processes with the counting plugin of the cluster tests
  * (test/helpers/cluster-harness.ts) and the default lease TTL, a flood across 40 rooms, kill
  * -9 of one once it has handled messages; the time from the kill to the survivor's first
  * echo in a room the dead one had echoed in (echo times are the homeserver's). Every message
- * is checked handled once and echoed once, in order. On a build without the multi-process
- * mode the survivor is a standby started after the kill (its start-up counts).
+ * is checked handled once and echoed once, in order.
  *
  * Environment (all optional):
  *   BENCH_CLUSTER_SETUPS=level:1,postgres:1,postgres+cluster:1,postgres+cluster:2,postgres+cluster:3
@@ -35,7 +34,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Balancer } from '../test/helpers/balancer.js';
-import { BridgeProcess, clusterModeBuilt, writeDeploymentRegistration, type Deployment } from '../test/helpers/bridge-process.js';
+import { BridgeProcess, writeDeploymentRegistration, type Deployment } from '../test/helpers/bridge-process.js';
 import { ClusterHarness } from '../test/helpers/cluster-harness.js';
 import { freePort, waitFor } from '../test/helpers/net.js';
 import { startPgCluster, type PgCluster } from '../test/helpers/pg-cluster.js';
@@ -122,14 +121,12 @@ async function throughput(setup: Setup, loadArgs: string[], rooms: number): Prom
 
 /** One failover run (see the file's comment). */
 async function failover(run: number): Promise<Failover> {
-  const cluster = ClusterHarness.clusterMode;
-  const mode = cluster ? 'two processes, default lease TTL' : 'one-process mode: a standby started after the kill';
+  const mode = 'two processes, default lease TTL';
   const h = await ClusterHarness.start({ processes: 2, durable: true });
   try {
-    const [p1, p2] = h.processes as [BridgeProcess, BridgeProcess];
-    await h.up(p1);
-    if (cluster) await h.up(p2);
-    const victim = cluster ? p2 : p1;
+    const [survivor, victim] = h.processes as [BridgeProcess, BridgeProcess];
+    await h.up(survivor);
+    await h.up(victim);
     const rooms = await h.createRooms(40);
     let killedAt = 0;
     const sent = await h.flood(rooms, 30, async (round) => {
@@ -137,7 +134,6 @@ async function failover(run: number): Promise<Failover> {
       await waitFor(() => rooms.some((r) => h.echoes(r).some((e) => e.by === victim.runName)), 60_000, `${victim.runName}'s first echo`);
       await h.kill(victim);
       killedAt = Date.now();
-      if (!cluster) await h.up(p2);
     });
     await h.settled(sent, 120_000);
     const problems = await h.problems(sent);
@@ -149,7 +145,6 @@ async function failover(run: number): Promise<Failover> {
 }
 
 async function main(): Promise<void> {
-  const built = clusterModeBuilt();
   const setups = parseSetups(process.env['BENCH_CLUSTER_SETUPS'] ?? 'level:1,postgres:1,postgres+cluster:1,postgres+cluster:2,postgres+cluster:3');
   const events = env('BENCH_CLUSTER_EVENTS', 30_000);
   const perTxn = env('BENCH_CLUSTER_PER_TXN', 50);
@@ -160,13 +155,9 @@ async function main(): Promise<void> {
   const loads: number[] = [loadavg()[0]!];
   const sample = setInterval(() => loads.push(loadavg()[0]!), 5_000);
   console.log(`bench:cluster — ${cpus().length} CPUs, Node ${process.version}, 1-min load ${loadavg()[0]!.toFixed(2)} at start; `
-    + `${events} events at ${perTxn}/txn, ${connections} connections, ${rooms} rooms; multi-process mode ${built ? 'built' : 'NOT in this build'}`);
+    + `${events} events at ${perTxn}/txn, ${connections} connections, ${rooms} rooms`);
   const rows: Row[] = [];
   for (const setup of setups) {
-    if (setup.cluster && !built) {
-      rows.push({ setup: `${setup.name} ×${setup.processes}`, processes: setup.processes, error: 'the multi-process mode is not in this build' });
-      continue;
-    }
     console.log(`  ${setup.name} ×${setup.processes} ...`);
     try {
       rows.push(await throughput(setup, loadArgs, rooms));

@@ -4,10 +4,6 @@
  * once (its kv commits with the acknowledgement), every room has one echo per message in
  * the order sent, and the homeserver created no event twice (the echo's txnId is derived
  * from the event id, the same in every process). The failover time is logged, not asserted.
- *
- * On a build without the multi-process mode the second process is a standby started after
- * the kill (a store takes one process at a time there): the same checks, a takeover by a
- * fresh process.
  */
 import assert from 'node:assert/strict';
 import { ClusterHarness } from '../helpers/cluster-harness.js';
@@ -28,23 +24,18 @@ describe('cluster: kill -9 of one of two processes in a flood', function () {
   after(async () => h?.stop());
 
   it('handles every message exactly once, echoes each once and in order, and the survivor takes over', async () => {
-    const [p1, p2] = h.processes as [typeof h.processes[0], typeof h.processes[0]];
-    const cluster = ClusterHarness.clusterMode;
-    await h.up(p1);
-    if (cluster) await h.up(p2);
-    const victim = cluster ? p2 : p1;
-    const survivor = cluster ? p1 : p2;
+    const [survivor, victim] = h.processes as [typeof h.processes[0], typeof h.processes[0]];
+    await h.up(survivor);
+    await h.up(victim);
     const rooms = await h.createRooms(ROOMS);
+    const victimName = victim.runName;
     let killedAt = 0;
-    let victimName = '';
     const sent = await h.flood(rooms, PER_ROOM, async (round) => {
       if (round !== KILL_AFTER_ROUND) return;
       // The victim holds rooms with work in them: it has echoed, and more is queued.
-      victimName = victim.runName;
       await waitFor(() => rooms.some((r) => h.echoes(r).some((e) => e.by === victimName)), 30_000, `${victimName}'s first echo`);
       await h.kill(victim);
       killedAt = Date.now();
-      if (!cluster) await h.up(survivor); // the standby
     });
     await h.settled(sent, 60_000);
 
@@ -53,7 +44,7 @@ describe('cluster: kill -9 of one of two processes in a flood', function () {
     assert.notEqual(failover, undefined, `${survivor.runName} echoed in a room ${victimName} had echoed in`);
     const byProcess = new Map<string, number>();
     for (const room of rooms) for (const e of h.echoes(room)) byProcess.set(e.by, (byProcess.get(e.by) ?? 0) + 1);
-    console.log(`      failover (${cluster ? 'two processes, lease TTL 2 s' : 'one-process mode, standby started after the kill'}): `
+    console.log('      failover (two processes, lease TTL 2 s): '
       + `${failover} ms from the kill to ${survivor.runName}'s first echo in a room ${victimName} held; `
       + `echoes by process: ${[...byProcess].map(([p, n]) => `${p} ${n}`).join(', ')}; balancer 502s: ${h.balancer.stats.badGateway}`);
   });

@@ -11,16 +11,10 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { configSchema, validateConfig, type BridgeConfigInput } from '../../src/config/index.js';
+import { validateConfig, type BridgeConfigInput } from '../../src/config/index.js';
 import { buildRegistration, writeRegistration, type Registration } from '../../src/registration/index.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-
-/** Whether this build has the multi-process mode: its config knows `cluster` (a strict schema refuses unknown keys). */
-export function clusterModeBuilt(): boolean {
-  const result = configSchema.safeParse({ cluster: {} });
-  return !result.success && !result.error.issues.some((i) => i.code === 'unrecognized_keys' && i.keys.includes('cluster'));
-}
 
 /** Everything the processes of one deployment share. */
 export interface Deployment {

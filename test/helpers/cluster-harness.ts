@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestHomeserver, type TestUser } from '../../src/testing/index.js';
 import { Balancer } from './balancer.js';
-import { BridgeProcess, clusterModeBuilt, writeDeploymentRegistration, type Deployment } from './bridge-process.js';
+import { BridgeProcess, writeDeploymentRegistration, type Deployment } from './bridge-process.js';
 import { freePort, waitFor } from './net.js';
 import { startPgCluster, type PgCluster } from './pg-cluster.js';
 import { ECHO, type CountingRecord } from '../fixtures/plugins/counting.js';
@@ -24,7 +24,7 @@ const PLUGIN = fileURLToPath(new URL('../fixtures/plugins/counting.js', import.m
 export interface ClusterOptions {
   /** Processes created (`p1`, `p2`, …); none is started. */
   readonly processes: number;
-  /** The lease TTL of the multi-process mode, when this build has it (else the one-process mode); default: the bridge's. */
+  /** The lease TTL of the multi-process mode; default: the bridge's. */
   readonly leaseTtlSeconds?: number;
   readonly durable?: boolean;
 }
@@ -43,9 +43,6 @@ export class ClusterHarness {
     private readonly dir: string,
   ) {}
 
-  /** Whether the processes run the multi-process mode (this build has it), or one at a time. */
-  static readonly clusterMode = clusterModeBuilt();
-
   static async start(options: ClusterOptions): Promise<ClusterHarness> {
     const dir = await mkdtemp(join(tmpdir(), 'bridgekit-cluster-'));
     const pg = await startPgCluster({ durable: options.durable ?? false });
@@ -53,7 +50,7 @@ export class ClusterHarness {
     const ttl = options.leaseTtlSeconds !== undefined ? { leaseTtlSeconds: options.leaseTtlSeconds } : {};
     const base = {
       dir, homeserverUrl: 'http://127.0.0.1:1', publicUrl: balancer.url, registrationPath: join(dir, 'registration.yaml'),
-      store: { url: pg.url }, plugin: PLUGIN, ...(ClusterHarness.clusterMode ? { cluster: ttl } : {}),
+      store: { url: pg.url }, plugin: PLUGIN, cluster: ttl,
     } satisfies Deployment;
     const registration = await writeDeploymentRegistration(base);
     // Synapse's retry schedule starts at 2 s; quicker here, the same txnId and body every time.
