@@ -11,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { TestHomeserver, type TestUser } from '../../src/testing/index.js';
 import { Balancer } from './balancer.js';
 import { BridgeProcess, writeDeploymentRegistration, type Deployment } from './bridge-process.js';
@@ -127,7 +128,31 @@ export class ClusterHarness {
       await this.hs.waitForPushIdle(timeoutMs);
     } catch (err) {
       const processes = this.processes.map((p) => `${p.runName} ${p.running ? 'up' : 'down'}:\n  ${p.warnings.slice(-10).join('\n  ')}`);
-      throw new Error(`${(err as Error).message} (${this.progress(sent)} echoed)\n${processes.join('\n')}`);
+      const state = await this.databaseState(sent).catch((e: unknown) => `(the database could not be read: ${String(e)})`);
+      throw new Error(`${(err as Error).message} (${this.progress(sent)} echoed)\n${processes.join('\n')}\n${state}`);
+    }
+  }
+
+  /** For a failure's message: the rooms short of echoes, what the shared journal holds for them, the leases and processes. */
+  private async databaseState(sent: Map<string, string[]>): Promise<string> {
+    const short = [...sent].filter(([room, ids]) => this.echoes(room).length < ids.length);
+    const missing = short.flatMap(([room, ids]) => {
+      const echoed = new Set(this.echoes(room).map((e) => e.of));
+      return ids.filter((id) => !echoed.has(id));
+    });
+    const client = new pg.Client({ connectionString: this.pg.url });
+    await client.connect();
+    try {
+      const rows = async (sql: string, params: unknown[] = []) => JSON.stringify((await client.query(sql, params)).rows);
+      return [
+        `rooms short of echoes: ${short.map(([room]) => room).join(', ')}`,
+        `their messages in the journal: ${await rows('SELECT seq, item_id, lane, handled FROM bridgekit_inbox WHERE item_id = ANY($1) ORDER BY seq LIMIT 20', [missing])}`,
+        `pending per lane: ${await rows('SELECT lane, count(*)::int AS n, min(seq) AS first FROM bridgekit_inbox WHERE NOT handled GROUP BY lane LIMIT 20')}`,
+        `leases of those rooms: ${await rows('SELECT key, owner, acquired_at FROM bridgekit_leases WHERE key = ANY($1) OR key LIKE ANY($2)', [short.map(([r]) => r), short.map(([r]) => `%${r}%`)])}`,
+        `processes: ${await rows('SELECT id, started_at, expires_at, now() AS now FROM bridgekit_processes')}`,
+      ].join('\n');
+    } finally {
+      await client.end();
     }
   }
 
@@ -141,9 +166,11 @@ export class ClusterHarness {
     return `${echoed} of ${total}`;
   }
 
-  /** The plugin's records (its kv, read from the store through a live process). */
+  /** The plugin's records (its kv, read from the store through a live process: not the balancer, which may try a dead one). */
   async records(): Promise<Record<string, CountingRecord>> {
-    const res = await fetch(`${this.balancer.url}/bridge/counting/records`);
+    const live = this.processes.find((p) => p.running);
+    if (!live) throw new Error('records: no process is running');
+    const res = await fetch(`${live.url}/bridge/counting/records`);
     if (res.status !== 200) throw new Error(`records: ${res.status} ${await res.text()}`);
     return (await res.json()) as Record<string, CountingRecord>;
   }
