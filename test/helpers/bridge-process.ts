@@ -125,7 +125,7 @@ export class BridgeProcess {
       const text = chunk.toString();
       started ||= `${this.output.at(-1) ?? ''}${text}`.includes('"msg":"bridge listening"'); // a line may come in two chunks
       this.output.push(text);
-      if (this.output.length > 200) this.output.shift();
+      if (this.output.length > 2_000) this.output.shift();
     };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);

@@ -150,6 +150,7 @@ export class ClusterHarness {
         `pending per lane: ${await rows('SELECT lane, count(*)::int AS n, min(seq) AS first FROM bridgekit_inbox WHERE NOT handled GROUP BY lane LIMIT 20')}`,
         `leases of those rooms: ${await rows('SELECT key, owner, acquired_at FROM bridgekit_leases WHERE key = ANY($1) OR key LIKE ANY($2)', [short.map(([r]) => r), short.map(([r]) => `%${r}%`)])}`,
         `processes: ${await rows('SELECT id, started_at, expires_at, now() AS now FROM bridgekit_processes')}`,
+        ...this.processes.map((p) => `${p.runName}'s log lines about them: ${p.log.split('\n').filter((l) => short.some(([room]) => l.includes(room))).slice(-10).join('\n  ')}`),
       ].join('\n');
     } finally {
       await client.end();
