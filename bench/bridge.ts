@@ -78,7 +78,7 @@ const freePort = () => new Promise<number>((ok, fail) => {
 });
 
 /** CPU time (µs, all threads) and peak RSS (MB) of a process, from /proc. */
-function procStats(pid: number): { cpuMicros: number; peakRssMb: number } {
+export function procStats(pid: number): { cpuMicros: number; peakRssMb: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
@@ -103,7 +103,7 @@ function threadCpu(pid: number): Map<string, number> {
   return byName;
 }
 
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const until = performance.now() + timeoutMs;
   for (;;) {
     const open = await new Promise<boolean>((ok) => {
@@ -115,13 +115,13 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
-function exited(child: ChildProcess): Promise<void> {
+export function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((ok) => child.once('exit', () => ok()));
 }
 
 /** The stand-in homeserver, listening; `start(port)` pushes the load there and resolves with what it measured. */
-async function standIn(args: string[]): Promise<{ url: string; start: (port: number) => Promise<BridgeLoadResult>; child: ChildProcess }> {
+export async function standIn(args: string[]): Promise<{ url: string; start: (port: number) => Promise<BridgeLoadResult>; child: ChildProcess }> {
   const child = fork(join(HERE, 'bridge-homeserver.js'), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((ok, fail) => {
     child.once('message', (m: { type: string; port: number }) => (m.type === 'listening' ? ok(m.port) : fail(new Error('stand-in: no port'))));
@@ -309,7 +309,10 @@ function medians(rows: Row[], bareOf: (row: Row) => Row | undefined): string[][]
   return out;
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+// Run as a script; imported (bench/cluster.ts reuses the stand-in and the /proc readers), nothing runs.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
