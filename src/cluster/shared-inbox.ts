@@ -72,6 +72,8 @@ export class SharedInbox {
   private readonly dispatcher: Dispatcher<SharedEntry>;
   private readonly acks: AckBatcher;
   private readonly held = new Set<string>();
+  /** Held lanes whose items in the journal were not read yet (see `load`). */
+  private readonly unloaded = new Set<string>();
   /** Per lane, the last sequence number handed to the dispatcher: nothing at or below it is handed again. */
   private readonly queued = new Map<string, number>();
   /**
@@ -252,6 +254,8 @@ export class SharedInbox {
     void this.step(async () => {
       this.wakeQueued = false;
       this.heldElsewhere.clear();
+      await this.load();
+      await this.reconcile();
       const won = await this.journal.claimOrphans(500);
       if (won.length > 0) await this.take(won);
       await this.pull();
@@ -275,14 +279,41 @@ export class SharedInbox {
    */
   private async take(lanes: readonly string[], since = Infinity): Promise<void> {
     for (const lane of lanes) {
+      if (this.held.has(lane)) continue;
       this.held.add(lane);
+      this.unloaded.add(lane);
       this.caches.forget(lane);
     }
+    await this.load(since);
+  }
+
+  /**
+   * Dispatches everything the journal holds of lanes leased and not loaded yet. Until then
+   * no item of theirs is dispatched any other way (the load brings them all, in order); a
+   * failed load is tried again at the next look for work.
+   */
+  private async load(since = Infinity): Promise<void> {
+    if (this.unloaded.size === 0) return;
+    const lanes = [...this.unloaded];
     const rows = await this.journal.fetchLanes(lanes);
+    for (const lane of lanes) this.unloaded.delete(lane);
     const left = rows.filter((row) => row.seq < since).length;
     this.hooks.onLeased?.(lanes.length, left > 0);
     if (left > 0) this.logger.info({ lanes: lanes.length, items: left }, 'took over lanes with items left by their last holder');
     for (const row of rows) this.dispatchRow(row, true);
+  }
+
+  /**
+   * The leases the database says this process holds, against what it knows: one it does
+   * not know of (a claim whose answer was lost) is taken up, so its items are not left.
+   */
+  private async reconcile(): Promise<void> {
+    const owned = await this.journal.ownedLanes();
+    const unknown = owned.filter((lane) => !this.held.has(lane));
+    if (unknown.length > 0) {
+      this.logger.warn({ lanes: unknown.length }, 'found leases of this process it did not know of (a lost answer); taking them up');
+      await this.take(unknown, 0);
+    }
   }
 
   /** New items of held lanes, from the journal, in order. */
@@ -311,7 +342,8 @@ export class SharedInbox {
   }
 
   private dispatch(entry: SharedEntry): void {
-    if (entry.seq <= (this.queued.get(entry.lane) ?? -1)) return;
+    // A lane not loaded yet gets all its items, in order, from its load.
+    if (this.unloaded.has(entry.lane) || entry.seq <= (this.queued.get(entry.lane) ?? -1)) return;
     this.queued.set(entry.lane, entry.seq);
     const activity = this.active.get(entry.lane);
     if (activity) activity.pending++;
@@ -415,6 +447,7 @@ export class SharedInbox {
     this.stopped = true;
     clearInterval(this.pollTimer);
     this.held.clear();
+    this.unloaded.clear();
     this.queued.clear();
     this.caches.forgetAll();
     void this.dispatcher.stop(0);

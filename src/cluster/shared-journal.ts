@@ -149,6 +149,12 @@ export class SharedJournal {
     return rows.map((r) => r.key);
   }
 
+  /** The lanes the database says this process leases. */
+  async ownedLanes(): Promise<string[]> {
+    const rows = await this.db.query<{ key: string }>(`SELECT key FROM ${this.db.tables.leases} WHERE owner = $1 AND key NOT LIKE 'conn:%'`, [this.processId]);
+    return rows.map((r) => r.key);
+  }
+
   /** Forgets the ids of items received before `cutoff` (ms): past the dedupe window. */
   async prune(cutoff: number): Promise<number> {
     const rows = await this.db.query<{ n: number }>(
