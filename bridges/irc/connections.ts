@@ -1,9 +1,11 @@
 /**
  * The bridge's IRC connections: the bot (reads every bridged channel) and, in puppet
  * mode, one per Matrix user, created when they first need it. Knows which nicks are the
- * bridge's own, so their lines are never bridged back as ghosts.
+ * bridge's own, so their lines are never bridged back as ghosts. The bot's connection
+ * and each login's run under a connection lease: with several bridge processes (cluster
+ * mode) one process holds each.
  */
-import type { KeyValue, Logger, LoginStateName, LoginWithCredentials } from 'matrix-bridgekit';
+import type { ConnectionLease, KeyValue, Logger, LoginStateName, LoginWithCredentials, PluginLeases } from 'matrix-bridgekit';
 import type { IrcConfig } from './config.js';
 import { IrcConnection, type ConnectionOptions } from './connection.js';
 import { nickFromTemplate, sameNick } from './nicks.js';
@@ -13,6 +15,8 @@ export interface ConnectionsOptions {
   readonly config: IrcConfig;
   readonly kv: KeyValue;
   readonly logger: Logger;
+  /** Where the bot's and the logins' connections are leased (`ctx.leases`). */
+  readonly leases: PluginLeases;
   readonly onBotLine: (line: IrcLine) => void;
   readonly onPuppetLine: (line: IrcLine, userId: string, connection: IrcConnection) => void;
   /** A login's connection changed state (reported to bridgekit as the login's state). */
@@ -27,6 +31,9 @@ export class Connections {
   private readonly creating = new Map<string, Promise<IrcConnection>>();
   /** Users whose connection is their login's (their own nick and credentials): user → login id. */
   private readonly logins = new Map<string, string>();
+  /** The leases of the bot's connection and of each login's (user → lease). */
+  private botLease: ConnectionLease | undefined;
+  private readonly loginLeases = new Map<string, { readonly key: string; readonly lease: ConnectionLease }>();
 
   constructor(private readonly options: ConnectionsOptions) {
     this.bot = this.make(options.config.botNick, 'Matrix bridge', true, options.logger.child({ irc: 'bot' }), (line) => options.onBotLine(line), undefined,
@@ -34,7 +41,7 @@ export class Connections {
   }
 
   start(): void {
-    this.bot.start();
+    this.botLease = this.options.leases.run('bot', { start: () => this.bot.start(), stop: () => this.bot.suspend() });
   }
 
   /**
@@ -57,7 +64,11 @@ export class Connections {
     this.puppets.set(login.userId, connection);
     for (const channel of [...previous?.wantedChannels() ?? [], ...channels]) connection.want(channel);
     previous?.stop('logged in with their own nick');
-    connection.start();
+    const key = `login:${login.id}`;
+    // Another login of theirs (a new one): its lease goes; the same login's passes to this connection.
+    const before = this.loginLeases.get(login.userId);
+    if (before && before.key !== key) void before.lease.release();
+    this.loginLeases.set(login.userId, { key, lease: this.options.leases.run(key, { start: () => connection.start(), stop: () => connection.suspend() }) });
     return connection;
   }
 
@@ -67,6 +78,12 @@ export class Connections {
     const connection = this.puppets.get(userId);
     this.puppets.delete(userId);
     connection?.stop('logged out');
+    this.releaseLogin(userId);
+  }
+
+  private releaseLogin(userId: string): void {
+    void this.loginLeases.get(userId)?.lease.release();
+    this.loginLeases.delete(userId);
   }
 
   /** Whether the user's connection is their login's. */
@@ -140,8 +157,10 @@ export class Connections {
   stopAll(): void {
     for (const connection of this.puppets.values()) connection.stop();
     this.puppets.clear();
+    for (const userId of [...this.loginLeases.keys()]) this.releaseLogin(userId);
     this.logins.clear();
     this.bot.stop();
+    void this.botLease?.release();
   }
 
   private make(

@@ -3,3 +3,5 @@ export { SharedInbox, type ClusterSettings, type ClusterHooks } from './shared-i
 export { Membership, type MembershipOptions } from './membership.js';
 export { clusterSettings } from './settings.js';
 export { importSharedJournal } from './import-shared.js';
+export { ClusterConnectionLeases, connectionLeaseKey } from './connection-leases.js';
+export { LocalConnectionLeases, type ConnectionLeaseService } from './local-leases.js';
