@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
-import { ClusterConnectionLeases, LocalConnectionLeases, RoomCaches, SharedInbox, connectionLeaseKey } from '../../src/cluster/index.js';
-import { Store } from '../../src/store/index.js';
+import { LocalConnectionLeases, connectionLeaseKey } from '../../src/cluster/index.js';
+import type { Store } from '../../src/store/index.js';
 import { silentLogger } from '../../src/log/logger.js';
 import type { LeasedConnection } from '../../src/plugin/leases.js';
 import { waitFor } from '../helpers/net.js';
 import { usePgServer } from '../helpers/pg-server.js';
-
-interface Member {
-  readonly name: string;
-  readonly store: Store;
-  readonly inbox: SharedInbox;
-  readonly leases: ClusterConnectionLeases;
-}
+import { joinCluster, type ClusterMember } from './member.js';
 
 /** Where each connection runs: key → the members running it now, and every start and stop in order. */
 class Ledger {
@@ -45,28 +39,15 @@ describe('cluster: connection leases (ctx.leases)', function () {
   this.timeout(60_000);
   const pg = usePgServer();
   let schema: string;
-  const members: Member[] = [];
+  const members: ClusterMember[] = [];
 
   beforeEach(() => { schema = pg.schema(); });
   afterEach(async () => {
-    for (const m of members.splice(0)) {
-      await m.inbox.stop(1_000).catch(() => undefined);
-      await m.leases.close().catch(() => undefined);
-      await m.inbox.close();
-      await m.store.close().catch(() => undefined);
-    }
+    for (const m of members.splice(0)) await m.stop();
   });
 
-  async function join(name: string, retryMs = 200): Promise<Member> {
-    const store = await Store.openPostgres(pg.url(), { schema, shared: true });
-    let leases: ClusterConnectionLeases | undefined;
-    const ttl = 1_500;
-    const inbox = await SharedInbox.open(store, async () => undefined, {}, { url: pg.url(), leaseTtlMs: ttl, heartbeatMs: ttl / 4, pollMs: 200 },
-      new RoomCaches(), silentLogger(), { onFencedOut: () => leases?.fencedOut() });
-    leases = new ClusterConnectionLeases(store.postgres!, inbox.processId, retryMs, silentLogger());
-    inbox.onWake(() => leases!.wake());
-    await inbox.start();
-    const member = { name, store, inbox, leases };
+  async function join(retryMs = 200): Promise<ClusterMember> {
+    const member = await joinCluster(pg.url(), schema, { retryMs });
     members.push(member);
     return member;
   }
@@ -77,8 +58,8 @@ describe('cluster: connection leases (ctx.leases)', function () {
 
   it('runs each connection in one process only, and moves it when the holder releases it', async () => {
     const ledger = new Ledger();
-    const a = await join('a');
-    const b = await join('b');
+    const a = await join();
+    const b = await join();
     const aBot = a.leases.forPlugin('irc').run('bot', ledger.connection('bot', 'a'));
     const bBot = b.leases.forPlugin('irc').run('bot', ledger.connection('bot', 'b'));
     a.leases.forPlugin('irc').run('login:1', ledger.connection('login:1', 'a'));
@@ -103,18 +84,15 @@ describe('cluster: connection leases (ctx.leases)', function () {
 
   it('hands the connections of a process that stops to another, stopped before its lease goes', async () => {
     const ledger = new Ledger();
-    const a = await join('a');
+    const a = await join();
     a.leases.forPlugin('irc').run('bot', ledger.connection('bot', 'a'));
     await waitFor(() => ledger.where('bot')[0] === 'a', 10_000, 'a runs the bot');
     // A long retry timer: b gets the connection through the wake-up a's stop sends.
-    const b = await join('b', 60_000);
+    const b = await join(60_000);
     b.leases.forPlugin('irc').run('bot', ledger.connection('bot', 'b'));
     await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual(ledger.where('bot'), ['a']);
-    // As the bridge stops: the inbox, then the connections, then the membership.
-    await a.inbox.stop(1_000);
-    await a.leases.close();
-    await a.inbox.close();
+    await a.stop();
     await waitFor(() => ledger.where('bot')[0] === 'b', 10_000, 'b to take the connection');
     assert.deepEqual(ledger.log, ['start bot a', 'stop bot a', 'start bot b']);
     assert.deepEqual((await leaseRows(b.store)).map((r) => r.owner), [b.inbox.processId]);
@@ -122,10 +100,10 @@ describe('cluster: connection leases (ctx.leases)', function () {
 
   it('takes the connections of a process whose heartbeat stopped once it is reaped; the reaped one stops them', async () => {
     const ledger = new Ledger();
-    const a = await join('a');
+    const a = await join();
     a.leases.forPlugin('irc').run('bot', ledger.connection('bot', 'a'));
     await waitFor(() => ledger.where('bot')[0] === 'a', 10_000, 'a runs the bot');
-    const b = await join('b');
+    const b = await join();
     b.leases.forPlugin('irc').run('bot', ledger.connection('bot', 'b'));
     // "kill -9" of a's membership: its heartbeat stops (its lease checks go on, as in a stalled process that comes back).
     clearInterval((a.inbox as unknown as { membership: { timer: NodeJS.Timeout } }).membership.timer);
@@ -137,7 +115,7 @@ describe('cluster: connection leases (ctx.leases)', function () {
 
   it('passes a held lease to a connection run again under its key, after the old one stopped', async () => {
     const ledger = new Ledger();
-    const a = await join('a');
+    const a = await join();
     a.leases.forPlugin('irc').run('login:7', ledger.connection('login:7', 'first'));
     await waitFor(() => ledger.where('login:7')[0] === 'first', 10_000, 'the first runs');
     const second = a.leases.forPlugin('irc').run('login:7', ledger.connection('login:7', 'second'));
