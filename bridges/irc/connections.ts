@@ -1,9 +1,9 @@
 /**
  * The bridge's IRC connections: the bot (reads every bridged channel) and, in puppet
  * mode, one per Matrix user, created when they first need it. Knows which nicks are the
- * bridge's own, so their lines are never bridged back as ghosts. The bot's connection
- * and each login's run under a connection lease: with several bridge processes (cluster
- * mode) one process holds each.
+ * bridge's own, so their lines are never bridged back as ghosts. Every connection runs
+ * under a connection lease (the bot's, each login's, each puppet's): with several bridge
+ * processes (cluster mode) one process holds each.
  */
 import type { ConnectionLease, KeyValue, Logger, LoginStateName, LoginWithCredentials, PluginLeases } from 'matrix-bridgekit';
 import type { IrcConfig } from './config.js';
@@ -15,7 +15,7 @@ export interface ConnectionsOptions {
   readonly config: IrcConfig;
   readonly kv: KeyValue;
   readonly logger: Logger;
-  /** Where the bot's and the logins' connections are leased (`ctx.leases`). */
+  /** Where the connections are leased (`ctx.leases`). */
   readonly leases: PluginLeases;
   readonly onBotLine: (line: IrcLine) => void;
   readonly onPuppetLine: (line: IrcLine, userId: string, connection: IrcConnection) => void;
@@ -31,9 +31,9 @@ export class Connections {
   private readonly creating = new Map<string, Promise<IrcConnection>>();
   /** Users whose connection is their login's (their own nick and credentials): user → login id. */
   private readonly logins = new Map<string, string>();
-  /** The leases of the bot's connection and of each login's (user → lease). */
+  /** The lease of the bot's connection, and of each user's (`login:<id>` or `puppet:<user>`). */
   private botLease: ConnectionLease | undefined;
-  private readonly loginLeases = new Map<string, { readonly key: string; readonly lease: ConnectionLease }>();
+  private readonly userLeases = new Map<string, { readonly key: string; readonly lease: ConnectionLease }>();
 
   constructor(private readonly options: ConnectionsOptions) {
     this.bot = this.make(options.config.botNick, 'Matrix bridge', true, options.logger.child({ irc: 'bot' }), (line) => options.onBotLine(line), undefined,
@@ -64,11 +64,7 @@ export class Connections {
     this.puppets.set(login.userId, connection);
     for (const channel of [...previous?.wantedChannels() ?? [], ...channels]) connection.want(channel);
     previous?.stop('logged in with their own nick');
-    const key = `login:${login.id}`;
-    // Another login of theirs (a new one): its lease goes; the same login's passes to this connection.
-    const before = this.loginLeases.get(login.userId);
-    if (before && before.key !== key) void before.lease.release();
-    this.loginLeases.set(login.userId, { key, lease: this.options.leases.run(key, { start: () => connection.start(), stop: () => connection.suspend() }) });
+    this.runLeased(login.userId, `login:${login.id}`, connection);
     return connection;
   }
 
@@ -78,12 +74,22 @@ export class Connections {
     const connection = this.puppets.get(userId);
     this.puppets.delete(userId);
     connection?.stop('logged out');
-    this.releaseLogin(userId);
+    this.releaseLeased(userId);
   }
 
-  private releaseLogin(userId: string): void {
-    void this.loginLeases.get(userId)?.lease.release();
-    this.loginLeases.delete(userId);
+  /**
+   * Runs the user's connection under its lease. The lease of their connection before
+   * (a puppet's, another login's) goes; the same key's passes to this connection.
+   */
+  private runLeased(userId: string, key: string, connection: IrcConnection): void {
+    const before = this.userLeases.get(userId);
+    if (before && before.key !== key) void before.lease.release();
+    this.userLeases.set(userId, { key, lease: this.options.leases.run(key, { start: () => connection.start(), stop: () => connection.suspend() }) });
+  }
+
+  private releaseLeased(userId: string): void {
+    void this.userLeases.get(userId)?.lease.release();
+    this.userLeases.delete(userId);
   }
 
   /** Whether the user's connection is their login's. */
@@ -121,7 +127,7 @@ export class Connections {
       void this.options.kv.put(`puppet>${userId}`, c.nick).catch((err: unknown) => logger.warn({ err }, 'could not store the puppet nick'));
     });
     this.puppets.set(userId, connection);
-    connection.start();
+    this.runLeased(userId, `puppet:${userId}`, connection);
     return connection;
   }
 
@@ -152,12 +158,13 @@ export class Connections {
     if (!connection || connection.wantedChannels().length > 0 || this.logins.has(userId)) return;
     this.puppets.delete(userId);
     connection.stop('left Matrix');
+    this.releaseLeased(userId);
   }
 
   stopAll(): void {
     for (const connection of this.puppets.values()) connection.stop();
     this.puppets.clear();
-    for (const userId of [...this.loginLeases.keys()]) this.releaseLogin(userId);
+    for (const userId of [...this.userLeases.keys()]) this.releaseLeased(userId);
     this.logins.clear();
     this.bot.stop();
     void this.botLease?.release();

@@ -22,7 +22,7 @@ const login: LoginWithCredentials = {
   metadata: { nick: 'carol' }, createdAt: 0, status: { state: 'connected', since: 0 }, credentials: {},
 };
 
-describe('IRC bridge in cluster mode: one connection per bot and login across processes', function () {
+describe('IRC bridge in cluster mode: one connection per bot, login and puppet across processes', function () {
   this.timeout(60_000);
   const pg = usePgServer();
   let irc: Ngircd;
@@ -54,6 +54,7 @@ describe('IRC bridge in cluster mode: one connection per bot and login across pr
     connections.bot.want(CHANNEL);
     connections.start();
     connections.attachLogin(login, [CHANNEL]);
+    (await connections.forUser('@erin:localhost', 'erin')).want(CHANNEL);
     const one = { member, connections };
     running.push(one);
     return one;
@@ -79,29 +80,30 @@ describe('IRC bridge in cluster mode: one connection per bot and login across pr
     assert.fail(`${what}: the channel holds ${seen.join(', ')}, not ${expected.join(', ')}`);
   }
 
-  it('connects the bot and the login once, from one process, and from the other when that one stops', async () => {
+  it('connects the bot, the login and the puppet once, and from the other process when the holder of the bot stops', async () => {
     person = await IrcPerson.connect(irc.port, 'dave');
     await person.join(CHANNEL);
     const schema = pg.schema();
     const first = await process(schema);
     const second = await process(schema);
-    const everyone = ['carol', 'dave', 'matrixbridge'].sort();
+    const everyone = ['carol', 'dave', 'erin', 'matrixbridge'].sort();
     await settled(everyone, 'both connections up');
     // Both processes keep trying their leases: still one bot and one carol (a second would be matrixbr1, carol1 …).
     await new Promise((r) => setTimeout(r, 1_000));
     assert.deepEqual(await names(), everyone);
-    const holder = first.member.leases.holding.length > 0 ? first : second;
+    const holder = first.member.leases.holding.includes('conn:irc:bot') ? first : second;
     const other = holder === first ? second : first;
-    assert.deepEqual([...holder.member.leases.holding].sort(), ['conn:irc:bot', 'conn:irc:login:l1']);
-    assert.deepEqual(other.member.leases.holding, []);
-    assert.ok(holder.connections.bot.isRegistered && !other.connections.bot.isRegistered);
+    const all = ['conn:irc:bot', 'conn:irc:login:l1', 'conn:irc:puppet:@erin:localhost'];
+    assert.deepEqual([...first.member.leases.holding, ...second.member.leases.holding].sort(), all, 'each held once');
+    assert.equal(holder.connections.bot.isRegistered, true);
+    assert.equal(other.connections.bot.isRegistered, false);
 
     const from = person.mark();
     await holder.member.stop();
-    await person.waitFor((l) => l.command === 'QUIT' && l.nick !== undefined && sameNick(l.nick, 'carol'), 'carol to quit', { from });
-    await settled(everyone, 'the other process to connect both');
-    await person.waitFor((l) => l.command === 'JOIN' && l.nick !== undefined && sameNick(l.nick, 'matrixbridge'), 'the bot to join again', { from });
-    assert.deepEqual([...other.member.leases.holding].sort(), ['conn:irc:bot', 'conn:irc:login:l1']);
+    const quit = await person.waitFor((l) => l.command === 'QUIT' && l.nick !== undefined && sameNick(l.nick, 'matrixbridge'), 'the bot to quit', { from });
+    await person.waitFor((l) => l.command === 'JOIN' && l.nick !== undefined && sameNick(l.nick, 'matrixbridge') && l.at >= quit.at, 'the bot to join again', { from });
+    await settled(everyone, 'the other process to run every connection');
+    assert.deepEqual([...other.member.leases.holding].sort(), all);
     assert.ok(other.connections.bot.isRegistered);
   });
 });
