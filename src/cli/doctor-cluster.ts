@@ -47,7 +47,7 @@ export function judge(status: ClusterStatus, config: BridgeConfig): CheckResult 
   const expired = status.processes.filter((p) => p.expiresInMs < 0);
   const notes: string[] = [];
   for (const p of live) {
-    notes.push(`process ${p.id}: heartbeat ${age(Math.max(0, ttlMs - p.expiresInMs))} ago, ${p.lanes} lane lease(s), ${p.connections} connection lease(s)`);
+    notes.push(`process ${p.id}: heartbeat ${age(Math.max(0, (p.leaseTtlMs ?? ttlMs) - p.expiresInMs))} ago, ${p.lanes} lane lease(s), ${p.connections} connection lease(s)`);
   }
   for (const p of expired) {
     notes.push(`process ${p.id}: EXPIRED ${age(-p.expiresInMs)} ago, not reaped yet, still holding ${p.lanes} lane(s) and ${p.connections} connection(s)`);
@@ -66,7 +66,10 @@ export function judge(status: ClusterStatus, config: BridgeConfig): CheckResult 
     if (status.unhandled === 0 && expired.length === 0) return pass(NAME, summary, notes);
     return {
       name: NAME, status: 'warn', notes,
-      detail: `no live process: ${status.unhandled} item(s) wait${expired.length > 0 ? `, ${expired.length} expired process row(s) wait to be reaped` : ''}`,
+      detail: `no live process: ${[
+        ...(status.unhandled > 0 ? [`${status.unhandled} item(s) wait`] : []),
+        ...(expired.length > 0 ? [`${expired.length} expired process row(s) wait to be reaped`] : []),
+      ].join(', ')}`,
       advice: 'start a bridge process (it reaps expired rows and takes the work over)',
     };
   }

@@ -6,6 +6,8 @@ export interface ProcessStatus {
   readonly id: string;
   /** ms until its row expires (negative: expired, not reaped yet). */
   readonly expiresInMs: number;
+  /** The lease TTL it renews its row by (recorded at join); undefined for a row without it. */
+  readonly leaseTtlMs: number | undefined;
   /** Leases it holds: lanes (rooms, `presence:…`, `to_device:…`) and connections (`conn:…`). */
   readonly lanes: number;
   readonly connections: number;
@@ -38,12 +40,13 @@ export const ORPHANS_SHOWN = 5;
  * (expiry) and by `now` against `received_at` (the bridges' clocks, which wrote it).
  */
 export async function readClusterStatus(pool: Pool, t: StoreTables, now = Date.now()): Promise<ClusterStatus> {
-  const processes = await pool.query<{ id: string; expires_in_ms: number; lanes: number; connections: number }>(
+  const processes = await pool.query<{ id: string; expires_in_ms: number; ttl: number | null; lanes: number; connections: number }>(
     `SELECT p.id, (extract(epoch FROM p.expires_at - now()) * 1000)::float8 AS expires_in_ms,
+       CASE WHEN jsonb_typeof(p.info -> 'leaseTtlMs') = 'number' THEN (p.info ->> 'leaseTtlMs')::float8 END AS ttl,
        count(l.key) FILTER (WHERE l.key NOT LIKE 'conn:%')::int AS lanes,
        count(l.key) FILTER (WHERE l.key LIKE 'conn:%')::int AS connections
      FROM ${t.processes} p LEFT JOIN ${t.leases} l ON l.owner = p.id
-     GROUP BY p.id, p.expires_at ORDER BY p.started_at, p.id`);
+     GROUP BY p.id, p.expires_at, p.info ORDER BY p.started_at, p.id`);
   const journal = await pool.query<{ n: number; oldest: string | null }>(
     `SELECT count(*)::int AS n, min(received_at)::text AS oldest FROM ${t.inbox} WHERE NOT handled`);
   const orphans = await pool.query<{ lane: string; items: number; oldest: string; lanes: number }>(
@@ -52,7 +55,7 @@ export async function readClusterStatus(pool: Pool, t: StoreTables, now = Date.n
      GROUP BY i.lane ORDER BY min(i.received_at) LIMIT ${ORPHANS_SHOWN}`);
   const oldest = journal.rows[0]?.oldest;
   return {
-    processes: processes.rows.map((r) => ({ id: r.id, expiresInMs: r.expires_in_ms, lanes: r.lanes, connections: r.connections })),
+    processes: processes.rows.map((r) => ({ id: r.id, expiresInMs: r.expires_in_ms, leaseTtlMs: r.ttl ?? undefined, lanes: r.lanes, connections: r.connections })),
     unhandled: journal.rows[0]?.n ?? 0,
     oldestUnhandledAgeMs: oldest == null ? undefined : Math.max(0, now - Number(oldest)),
     orphans: orphans.rows.map((r) => ({ lane: r.lane, items: r.items, oldestAgeMs: Math.max(0, now - Number(r.oldest)) })),

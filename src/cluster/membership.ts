@@ -60,7 +60,7 @@ export class Membership {
     // no other process may be left to reap it; a live row with the id is another process.
     await db.query(`DELETE FROM ${processes} WHERE id = $1 AND expires_at < now()`, [id]);
     const inserted = await db.query(`INSERT INTO ${processes} (id, expires_at, info) VALUES ($1, now() + $2 * interval '1 millisecond', $3)
-      ON CONFLICT (id) DO NOTHING RETURNING id`, [id, options.leaseTtlMs, JSON.stringify({ host: hostname(), pid: process.pid })]);
+      ON CONFLICT (id) DO NOTHING RETURNING id`, [id, options.leaseTtlMs, JSON.stringify({ host: hostname(), pid: process.pid, leaseTtlMs: options.leaseTtlMs })]);
     if (inserted.length === 0) {
       throw new Error(`the cluster process id ${id} is in use by a live process (cluster.processId must differ per process; a crashed run's row expires after cluster.leaseTtlSeconds)`);
     }
