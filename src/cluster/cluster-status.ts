@@ -36,7 +36,8 @@ export const ORPHANS_SHOWN = 5;
 
 /**
  * Reads the cluster's tables (migration 2) as they stand, changing nothing: for `doctor`,
- * which may run beside the live processes. Ages are measured by the database's clock
+ * which may run beside the live processes. The shared journal holds unhandled items only
+ * (an item is deleted when handled). Ages are measured by the database's clock
  * (expiry) and by `now` against `received_at` (the bridges' clocks, which wrote it).
  */
 export async function readClusterStatus(pool: Pool, t: StoreTables, now = Date.now()): Promise<ClusterStatus> {
@@ -48,10 +49,10 @@ export async function readClusterStatus(pool: Pool, t: StoreTables, now = Date.n
      FROM ${t.processes} p LEFT JOIN ${t.leases} l ON l.owner = p.id
      GROUP BY p.id, p.expires_at, p.info ORDER BY p.started_at, p.id`);
   const journal = await pool.query<{ n: number; oldest: string | null }>(
-    `SELECT count(*)::int AS n, min(received_at)::text AS oldest FROM ${t.inbox} WHERE NOT handled`);
+    `SELECT count(*)::int AS n, min(received_at)::text AS oldest FROM ${t.inbox}`);
   const orphans = await pool.query<{ lane: string; items: number; oldest: string; lanes: number }>(
     `SELECT i.lane, count(*)::int AS items, min(i.received_at)::text AS oldest, (count(*) OVER ())::int AS lanes
-     FROM ${t.inbox} i WHERE NOT i.handled AND NOT EXISTS (SELECT 1 FROM ${t.leases} l WHERE l.key = i.lane)
+     FROM ${t.inbox} i WHERE NOT EXISTS (SELECT 1 FROM ${t.leases} l WHERE l.key = i.lane)
      GROUP BY i.lane ORDER BY min(i.received_at) LIMIT ${ORPHANS_SHOWN}`);
   const oldest = journal.rows[0]?.oldest;
   return {
