@@ -41,6 +41,8 @@ export class IrcConnection {
   private wire: IrcWire | undefined;
   private registered = false;
   private stopped = false;
+  /** Quit until started again: its lease went to another bridge process (cluster mode). */
+  private suspended = false;
   private attempts = 0;
   private nickAttempt = 0;
   private away: string | undefined;
@@ -75,8 +77,22 @@ export class IrcConnection {
   }
 
   start(): void {
-    if (this.wire || this.stopped) return;
+    if (this.stopped) return;
+    this.suspended = false;
+    // A wire still quitting (suspended a moment ago) reconnects when it has closed.
+    if (this.wire) return;
     this.connect();
+  }
+
+  /**
+   * Quits until `start` is called again (cluster mode: another bridge process runs this
+   * connection now); waiting sends fail, wanted channels are kept.
+   */
+  suspend(message = 'bridge shutting down'): void {
+    if (this.stopped || this.suspended) return;
+    this.suspended = true;
+    this.queue.clear(new IrcDisconnected());
+    this.wire?.quit(message);
   }
 
   /** Quits for good; waiting sends fail. */
@@ -250,12 +266,12 @@ export class IrcConnection {
     this.joining.clear();
     this.closedSignal.reject(new IrcDisconnected());
     this.changed();
-    if (this.stopped) return;
+    if (this.stopped || this.suspended) return;
     const wait = backoffDelay(++this.attempts, this.options.reconnect.baseMs, this.options.reconnect.maxMs);
     this.options.logger[wasRegistered ? 'warn' : 'info']({ attempt: this.attempts, waitMs: wait }, 'IRC connection lost; reconnecting');
     this.options.onState?.('transient_disconnect', 'the IRC connection was lost; reconnecting');
     setTimeout(() => {
-      if (!this.stopped && !this.wire) this.connect();
+      if (!this.stopped && !this.suspended && !this.wire) this.connect();
     }, wait).unref();
   }
 

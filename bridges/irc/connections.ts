@@ -1,9 +1,11 @@
 /**
  * The bridge's IRC connections: the bot (reads every bridged channel) and, in puppet
  * mode, one per Matrix user, created when they first need it. Knows which nicks are the
- * bridge's own, so their lines are never bridged back as ghosts.
+ * bridge's own, so their lines are never bridged back as ghosts. Every connection runs
+ * under a connection lease (the bot's, each login's, each puppet's): with several bridge
+ * processes (cluster mode) one process holds each.
  */
-import type { KeyValue, Logger, LoginStateName, LoginWithCredentials } from 'matrix-bridgekit';
+import type { ConnectionLease, KeyValue, Logger, LoginStateName, LoginWithCredentials, PluginLeases } from 'matrix-bridgekit';
 import type { IrcConfig } from './config.js';
 import { IrcConnection, type ConnectionOptions } from './connection.js';
 import { nickFromTemplate, sameNick } from './nicks.js';
@@ -13,6 +15,8 @@ export interface ConnectionsOptions {
   readonly config: IrcConfig;
   readonly kv: KeyValue;
   readonly logger: Logger;
+  /** Where the connections are leased (`ctx.leases`). */
+  readonly leases: PluginLeases;
   readonly onBotLine: (line: IrcLine) => void;
   readonly onPuppetLine: (line: IrcLine, userId: string, connection: IrcConnection) => void;
   /** A login's connection changed state (reported to bridgekit as the login's state). */
@@ -27,6 +31,9 @@ export class Connections {
   private readonly creating = new Map<string, Promise<IrcConnection>>();
   /** Users whose connection is their login's (their own nick and credentials): user → login id. */
   private readonly logins = new Map<string, string>();
+  /** The lease of the bot's connection, and of each user's (`login:<id>` or `puppet:<user>`). */
+  private botLease: ConnectionLease | undefined;
+  private readonly userLeases = new Map<string, { readonly key: string; readonly lease: ConnectionLease }>();
 
   constructor(private readonly options: ConnectionsOptions) {
     this.bot = this.make(options.config.botNick, 'Matrix bridge', true, options.logger.child({ irc: 'bot' }), (line) => options.onBotLine(line), undefined,
@@ -34,7 +41,7 @@ export class Connections {
   }
 
   start(): void {
-    this.bot.start();
+    this.botLease = this.options.leases.run('bot', { start: () => this.bot.start(), stop: () => this.bot.suspend() });
   }
 
   /**
@@ -57,7 +64,7 @@ export class Connections {
     this.puppets.set(login.userId, connection);
     for (const channel of [...previous?.wantedChannels() ?? [], ...channels]) connection.want(channel);
     previous?.stop('logged in with their own nick');
-    connection.start();
+    this.runLeased(login.userId, `login:${login.id}`, connection);
     return connection;
   }
 
@@ -67,6 +74,22 @@ export class Connections {
     const connection = this.puppets.get(userId);
     this.puppets.delete(userId);
     connection?.stop('logged out');
+    this.releaseLeased(userId);
+  }
+
+  /**
+   * Runs the user's connection under its lease. The lease of their connection before
+   * (a puppet's, another login's) goes; the same key's passes to this connection.
+   */
+  private runLeased(userId: string, key: string, connection: IrcConnection): void {
+    const before = this.userLeases.get(userId);
+    if (before && before.key !== key) void before.lease.release();
+    this.userLeases.set(userId, { key, lease: this.options.leases.run(key, { start: () => connection.start(), stop: () => connection.suspend() }) });
+  }
+
+  private releaseLeased(userId: string): void {
+    void this.userLeases.get(userId)?.lease.release();
+    this.userLeases.delete(userId);
   }
 
   /** Whether the user's connection is their login's. */
@@ -104,7 +127,7 @@ export class Connections {
       void this.options.kv.put(`puppet>${userId}`, c.nick).catch((err: unknown) => logger.warn({ err }, 'could not store the puppet nick'));
     });
     this.puppets.set(userId, connection);
-    connection.start();
+    this.runLeased(userId, `puppet:${userId}`, connection);
     return connection;
   }
 
@@ -135,13 +158,16 @@ export class Connections {
     if (!connection || connection.wantedChannels().length > 0 || this.logins.has(userId)) return;
     this.puppets.delete(userId);
     connection.stop('left Matrix');
+    this.releaseLeased(userId);
   }
 
   stopAll(): void {
     for (const connection of this.puppets.values()) connection.stop();
     this.puppets.clear();
+    for (const userId of [...this.userLeases.keys()]) this.releaseLeased(userId);
     this.logins.clear();
     this.bot.stop();
+    void this.botLease?.release();
   }
 
   private make(

@@ -55,7 +55,7 @@ export function createIrcPlugin(): BridgePlugin<IrcConfig> {
       // Inbound needs the connections and the connections feed inbound: bound late.
       let inbound: Inbound | undefined;
       const connections = new Connections({
-        config, kv: ctx.kv, logger,
+        config, kv: ctx.kv, logger, leases: ctx.leases,
         onBotLine: (line) => inbound?.onBotLine(line),
         onPuppetLine: (line, userId, connection) => inbound?.onPuppetLine(line, userId, connection),
         onLoginState: (loginId, state, message) => {

@@ -4,6 +4,7 @@ import {
   checkBot, checkConfig, checkHomeserver, checkRegistration, checkStore, doctorApi, skip, type CheckResult, type CheckStatus,
 } from './doctor-checks.js';
 import { checkJournal } from './doctor-journal.js';
+import { checkCluster } from './doctor-cluster.js';
 import { checkPing } from './doctor-ping.js';
 import { checkEncryption } from './doctor-encryption.js';
 import type { HomeserverApi } from '../homeserver/index.js';
@@ -28,7 +29,7 @@ async function diagnose(configPath: string): Promise<CheckResult[]> {
   const { result: configResult, config } = await checkConfig(configPath);
   report(configResult);
   if (!config) {
-    for (const name of ['registration matches the config', 'homeserver reachable', 'bot registered', 'ping round trip', 'encryption supported', 'store writable', 'journal intact']) {
+    for (const name of ['registration matches the config', 'homeserver reachable', 'bot registered', 'ping round trip', 'encryption supported', 'store writable', 'journal intact', 'cluster']) {
       report(skip(name, 'the config must load first'));
     }
     return results;
@@ -52,12 +53,13 @@ async function diagnose(configPath: string): Promise<CheckResult[]> {
   report(await checkEncryption(config, registration, api));
   report(await checkStore(config));
   report(await checkJournal(config));
+  report(await checkCluster(config));
   return results;
 }
 
 export const doctor: Command = {
   name: 'doctor',
-  summary: 'check config, registration, homeserver, bot, ping round trip, store and journal',
+  summary: 'check config, registration, homeserver, bot, ping round trip, store, journal and cluster',
   usage: `bridgekit doctor -c config.yaml
 
 Checks, each with a pass (✔) or fail (✘) line and what to do about a failure:
@@ -69,6 +71,9 @@ Checks, each with a pass (✔) or fail (✘) line and what to do about a failure
   encryption supported             with encryption.enabled: registration flags, MSC3202 device masquerading
   store writable                   the Level store opens and takes a write
   journal intact                   no transaction answered 200 is missing from the journal
+  cluster                          PostgreSQL store: live processes and their leases, rows
+                                   expired and not reaped, the shared journal's backlog,
+                                   lanes with items no process leases
 
 Run it with or without the bridge: when appservice.port is free, doctor answers the
 ping itself on a temporary listener; when the bridge holds the store, that counts as

@@ -4,3 +4,6 @@ export { SharedInbox, type ClusterSettings, type ClusterHooks } from './shared-i
 export { Membership, type MembershipOptions } from './membership.js';
 export { clusterSettings } from './settings.js';
 export { importSharedJournal } from './import-shared.js';
+export { ClusterConnectionLeases, connectionLeaseKey } from './connection-leases.js';
+export { LocalConnectionLeases, type ConnectionLeaseService } from './local-leases.js';
+export { readClusterStatus, ORPHANS_SHOWN, type ClusterStatus, type ProcessStatus, type OrphanLane } from './cluster-status.js';

@@ -56,8 +56,14 @@ export class Membership {
   static async join(db: PgLevel, url: string, options: MembershipOptions, hooks: MembershipHooks, logger: Logger): Promise<Membership> {
     const id = options.processId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     const { processes } = db.tables;
-    await db.query(`INSERT INTO ${processes} (id, expires_at, info) VALUES ($1, now() + $2 * interval '1 millisecond', $3)`,
-      [id, options.leaseTtlMs, JSON.stringify({ host: hostname(), pid: process.pid })]);
+    // A configured id whose last run crashed: its expired row (and leases) go now, since
+    // no other process may be left to reap it; a live row with the id is another process.
+    await db.query(`DELETE FROM ${processes} WHERE id = $1 AND expires_at < now()`, [id]);
+    const inserted = await db.query(`INSERT INTO ${processes} (id, expires_at, info) VALUES ($1, now() + $2 * interval '1 millisecond', $3)
+      ON CONFLICT (id) DO NOTHING RETURNING id`, [id, options.leaseTtlMs, JSON.stringify({ host: hostname(), pid: process.pid, leaseTtlMs: options.leaseTtlMs })]);
+    if (inserted.length === 0) {
+      throw new Error(`the cluster process id ${id} is in use by a live process (cluster.processId must differ per process; a crashed run's row expires after cluster.leaseTtlSeconds)`);
+    }
     const listener = await WakeListener.open(url, wakeChannel(db.tables), hooks, logger).catch(async (err: unknown) => {
       await db.query(`DELETE FROM ${processes} WHERE id = $1`, [id]).catch(() => undefined);
       throw err;

@@ -97,6 +97,7 @@ export class SharedInbox {
   private pullQueued = false;
   private fenced = false;
   private membership!: Membership;
+  private readonly wakeListeners = new Set<() => void>();
 
   private constructor(
     private readonly store: Store,
@@ -148,7 +149,11 @@ export class SharedInbox {
     if (!db) throw new TypeError('cluster mode needs the PostgreSQL store (store.url)');
     let inbox: SharedInbox | undefined;
     const membership = await Membership.join(db, settings.url, settings, {
-      wake: (kind) => (kind === 'items' ? inbox?.pullSoon() : inbox?.wake()),
+      wake: (kind) => {
+        if (kind === 'items') return inbox?.pullSoon();
+        inbox?.wake();
+        for (const listener of inbox?.wakeListeners ?? []) listener();
+      },
       reaped: (_processes, leases) => { if (leases > 0) logger.info({ leases }, 'leases of reaped processes are free for takeover'); },
       fencedOut: () => inbox?.fencedOut(),
     }, logger);
@@ -160,6 +165,12 @@ export class SharedInbox {
   /** This process's id in the cluster. */
   get processId(): string {
     return this.membership.id;
+  }
+
+  /** Calls `listener` at every cluster wake-up for leases gone free (a process left or was reaped); returns the unsubscribe. */
+  onWake(listener: () => void): () => void {
+    this.wakeListeners.add(listener);
+    return () => this.wakeListeners.delete(listener);
   }
 
   /** Lanes (rooms) this process holds. */

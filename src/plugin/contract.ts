@@ -40,6 +40,7 @@ import type { GuardedResponse } from '../net/index.js';
 import type { PluginProvisioning } from './provisioning.js';
 import type { LoginSupport, PluginLogins, RelayInfo, UserLogin } from '../logins/contract.js';
 import type { PluginStatus } from '../status/contract.js';
+import type { PluginLeases } from './leases.js';
 import type { BridgeInfo, BridgeInfoSection } from './bridge-info/types.js';
 import type { HistoryMessage, HistoryRequest } from './remote/history.js';
 import type { RoomUpgrade } from './upgrades/types.js';
@@ -137,6 +138,12 @@ export interface PluginContext<Config = unknown> {
    * each one's state, forget it when it goes (docs/provisioning.md). Shown in `/status` and `/metrics`.
    */
   readonly status: PluginStatus;
+  /**
+   * Remote connections that must exist once however many bridge processes run (an IRC
+   * connection per login): each runs in one process of the cluster, taken over when that
+   * one goes. In one-process mode they simply run (docs/scaling.md).
+   */
+  readonly leases: PluginLeases;
 }
 
 /** Given with each Matrix-side event. */

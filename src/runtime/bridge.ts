@@ -4,7 +4,10 @@ import type { BridgeConfig } from '../config/index.js';
 import { createAppserviceApp, listen, type RunningServer } from '../appservice/index.js';
 import { HomeserverApi, MatrixError } from '../homeserver/index.js';
 import { Inbox, type BridgeInbox, type ItemHandler } from '../inbox/index.js';
-import { RoomCaches, SOLE_OWNER, SharedInbox, clusterSettings, importSharedJournal, type RoomOwnership } from '../cluster/index.js';
+import {
+  ClusterConnectionLeases, LocalConnectionLeases, RoomCaches, SOLE_OWNER, SharedInbox, clusterSettings, importSharedJournal,
+  type ConnectionLeaseService, type RoomOwnership,
+} from '../cluster/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { Mirror } from '../mirror/index.js';
 import { MediaLinks, MediaRelayCache, mediaProxyRoutes } from '../media/index.js';
@@ -251,18 +254,28 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   const timedHandle = metrics ? metrics.timed(handle) : handle;
   const inboxLog = logger.child({ component: 'inbox' });
   let inbox: BridgeInbox;
+  // Set once the inbox is open; the cluster hooks below reach it then.
+  let leases: ConnectionLeaseService | undefined;
   try {
     inbox = config.cluster.enabled
       ? (sharedInbox = await SharedInbox.open(store, timedHandle, config.inbox, clusterSettings(config), roomCaches, inboxLog, {
         ...metrics?.inboxHooks,
         ...metrics?.clusterHooks,
         onFencedOut: () => {
+          leases?.fencedOut();
           const err = new Error('this process was reaped from the cluster (its heartbeat lapsed): another process handles its rooms now');
           if (options.onFatal) options.onFatal(err);
           else logger.fatal({ err }, 'the bridge stopped handling events');
         },
       }))
       : await Inbox.open(store, timedHandle, config.inbox, inboxLog, metrics?.inboxHooks);
+    if (inbox instanceof SharedInbox) {
+      const cluster = new ClusterConnectionLeases(store.postgres!, inbox.processId, clusterSettings(config).pollMs, logger.child({ component: 'leases' }));
+      inbox.onWake(() => cluster.wake());
+      leases = cluster;
+    } else {
+      leases = new LocalConnectionLeases(logger.child({ component: 'leases' }));
+    }
   } catch (e) {
     await encryption?.close();
     await store.close();
@@ -293,6 +306,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       },
       logins: logins?.manager ?? NO_LOGINS,
       status: connections,
+      leases: leases.forPlugin(plugin.name),
     });
     pluginStarted = true;
     // Before any event: a user's first message after a restart finds their login connecting.
@@ -343,6 +357,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     // Whatever failed (the plugin's start, a port in use), nothing may stay open behind it.
     await metricsServer?.close();
     await inbox.stop(0);
+    await leases.close();
     await logins?.close();
     if (pluginStarted) await plugin.stop?.();
     await remote.close();
@@ -381,6 +396,8 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       await closing;
       await metricsServer?.close();
       await inbox.stop(config.inbox.shutdownTimeoutMs);
+      // Before the plugin stops, while the process is still a member: each lease goes to another process.
+      await leases!.close();
       await logins?.close();
       await plugin.stop?.();
       // After the plugin: it may push until it stops; then presence refreshes end.

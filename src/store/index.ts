@@ -1,7 +1,8 @@
 export { Store, put, del, DEFAULT_POOL_SIZE } from './store.js';
 export type { Section, WriteOp, WriteExtras, StoreOptions, RawPut, StoreConfig, StoreDb, PostgresStoreOptions, BatchRider } from './store.js';
 export { DEFAULT_SCHEMA, redactUrl, isPostgresUrl } from './postgres/sql.js';
-export { postgresStatus, type PostgresStatus } from './postgres/status.js';
+export { postgresStatus, inspectionPool, type PostgresStatus } from './postgres/status.js';
+export { migrationStatus } from './postgres/migrations.js';
 export { LATEST_VERSION as STORE_SCHEMA_VERSION } from './postgres/migrations.js';
 export { Sections } from './layout.js';
 export { StoreOpenError, describeOpenFailure } from './open-error.js';

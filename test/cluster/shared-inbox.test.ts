@@ -167,9 +167,11 @@ describe('cluster: the shared journal across processes', function () {
   it('listens again for wake-ups when its session is lost', async () => {
     const a = await join();
     const listening = async () => (await a.store.postgres!.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'bridgekit-listen' AND query LIKE 'LISTEN%' AND state = 'idle'`, [])).at(0)?.n ?? 0;
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'bridgekit-listen' AND query = $1 AND state = 'idle'`,
+      [`LISTEN "bridgekit_wake_${schema}"`])).at(0)?.n ?? 0;
     await waitFor(async () => await listening() === 1, 5_000, 'a listens');
-    await a.store.postgres!.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'bridgekit-listen'`, []);
+    await a.store.postgres!.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'bridgekit-listen' AND query = $1`,
+      [`LISTEN "bridgekit_wake_${schema}"`]);
     await waitFor(async () => await listening() === 0, 5_000, 'the session is gone');
     await waitFor(async () => await listening() === 1, 10_000, 'a listens again');
   });

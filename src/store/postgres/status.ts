@@ -12,12 +12,18 @@ export interface PostgresStatus extends MigrationStatus {
  * must not migrate a database behind the operator's back). Throws when unreachable.
  */
 export async function postgresStatus(url: string, schema: string): Promise<PostgresStatus> {
-  const pool = new Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 5_000, application_name: 'bridgekit-doctor' });
-  pool.on('error', () => undefined);
+  const pool = inspectionPool(url);
   try {
     const { rows } = await pool.query<{ server_version: string }>('SHOW server_version');
     return { serverVersion: rows[0]?.server_version ?? 'unknown', ...await migrationStatus(pool, storeTables(schema)) };
   } finally {
     await pool.end();
   }
+}
+
+/** One connection for reading where the store stands (`doctor`); the caller ends it. */
+export function inspectionPool(url: string): Pool {
+  const pool = new Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 5_000, application_name: 'bridgekit-doctor' });
+  pool.on('error', () => undefined);
+  return pool;
 }

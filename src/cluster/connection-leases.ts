@@ -1,0 +1,178 @@
+import type { Logger } from '../log/logger.js';
+import type { ConnectionLease, LeasedConnection, PluginLeases } from '../plugin/leases.js';
+import type { PgLevel } from '../store/index.js';
+import { LeasedRun } from './leased-run.js';
+import type { ConnectionLeaseService } from './local-leases.js';
+
+/** PostgreSQL's code for a foreign key violation: a lease for an owner that is gone (this process was reaped). */
+const FOREIGN_KEY_VIOLATION = '23503';
+
+function isOwnerGone(err: unknown): boolean {
+  return (err as { cause?: { code?: unknown } } | undefined)?.cause?.code === FOREIGN_KEY_VIOLATION;
+}
+
+/** The lease key of a plugin's connection (the leases table also holds lanes: room ids, `presence:…`). */
+export function connectionLeaseKey(plugin: string, key: string): string {
+  return `conn:${plugin}:${key}`;
+}
+
+/**
+ * Cluster mode: each connection runs in the one process that holds its lease, a row of
+ * the leases table owned by the process's row (so reaping a dead process frees its
+ * connections with its rooms). Every process keeps trying to take the leases it does not
+ * hold (`INSERT … ON CONFLICT DO NOTHING`) at each cluster wake-up and on a timer, and
+ * checks that it still holds the ones it runs: a lease gone (its process was reaped)
+ * stops the connection.
+ */
+export class ClusterConnectionLeases implements ConnectionLeaseService {
+  /** The connection run under each key in this process, held or waiting for its lease. */
+  private readonly runs = new Map<string, LeasedRun>();
+  /** Keys whose lease this process holds. */
+  private readonly held = new Set<string>();
+  /** Ticks, releases and the close run one at a time. */
+  private queue: Promise<void> = Promise.resolve();
+  private tickQueued = false;
+  private closed = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly db: PgLevel,
+    private readonly processId: string,
+    retryMs: number,
+    private readonly logger: Logger,
+  ) {
+    this.timer = setInterval(() => this.wake(), retryMs);
+    this.timer.unref();
+  }
+
+  /** The service a plugin sees: its keys under its own prefix. */
+  forPlugin(plugin: string): PluginLeases {
+    return { run: (key, connection) => this.run(connectionLeaseKey(plugin, key), connection) };
+  }
+
+  /** Leases held here, for `doctor`-like views and tests. */
+  get holding(): readonly string[] {
+    return [...this.held];
+  }
+
+  run(key: string, connection: LeasedConnection): ConnectionLease {
+    const previous = this.runs.get(key);
+    const run = new LeasedRun(key, connection, this, this.logger);
+    this.runs.set(key, run);
+    if (previous) {
+      // Replaced: the lease (when held) passes to the new one once the old one stopped.
+      void previous.stop().then(() => {
+        if (!this.closed && this.held.has(key) && this.runs.get(key) === run) void this.begin(run);
+      });
+    }
+    this.wake();
+    return run;
+  }
+
+  /** Something may have gone free (a cluster wake-up, the timer): one check, queued behind what runs. */
+  wake(): void {
+    if (this.tickQueued || this.closed) return;
+    this.tickQueued = true;
+    void this.serial(async () => {
+      this.tickQueued = false;
+      await this.tick();
+    });
+  }
+
+  async release(run: LeasedRun): Promise<void> {
+    await this.serial(async () => {
+      if (this.runs.get(run.key) !== run) return run.stop();
+      this.runs.delete(run.key);
+      await run.stop();
+      if (!this.held.delete(run.key)) return;
+      await this.free([run.key]);
+    });
+  }
+
+  /**
+   * Cluster mode, this process reaped: its leases are gone already (with its row), and
+   * another process may run its connections now; they stop here at once.
+   */
+  fencedOut(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    for (const key of this.held) void this.runs.get(key)?.stop();
+    this.held.clear();
+  }
+
+  /** The bridge stops: every connection stops, then its lease goes and the others are woken to take it. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.serial(async () => {
+      if (this.closed) return;
+      this.closed = true;
+      const keys = [...this.held];
+      await Promise.all(keys.map((key) => this.runs.get(key)?.stop()));
+      this.held.clear();
+      this.runs.clear();
+      if (keys.length > 0) await this.free(keys).catch((err: unknown) => this.logger.warn({ err }, 'could not free the connection leases; they go with this process\'s row'));
+    });
+  }
+
+  private serial(task: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(task).catch((err: unknown) => {
+      if (isOwnerGone(err)) return this.lostMembership();
+      this.logger.warn({ err }, 'the connection leases could not be checked; trying again shortly');
+    });
+    this.queue = run;
+    return run;
+  }
+
+  private lostMembership(): void {
+    if (this.closed) return;
+    this.logger.error({ processId: this.processId }, 'this process is no longer a member of the cluster: its connections stop');
+    this.fencedOut();
+  }
+
+  /** Drops the leases this process lost, then takes what it can of those it wants. */
+  private async tick(): Promise<void> {
+    if (this.closed) return;
+    const { leases } = this.db.tables;
+    if (this.held.size > 0) {
+      const keys = [...this.held];
+      const still = new Set((await this.db.query<{ key: string }>(
+        `SELECT key FROM ${leases} WHERE owner = $1 AND key = ANY($2::text[])`, [this.processId, keys])).map((r) => r.key));
+      for (const key of keys) {
+        if (still.has(key) || this.closed) continue;
+        this.held.delete(key);
+        this.logger.warn({ lease: key }, 'a connection lease was lost (this process was reaped); the connection stops here');
+        await this.runs.get(key)?.stop();
+      }
+    }
+    const wanted = [...this.runs.keys()].filter((key) => !this.held.has(key));
+    if (wanted.length === 0 || this.closed) return;
+    const won = (await this.db.query<{ key: string }>(
+      `INSERT INTO ${leases} (key, owner) SELECT k, $1 FROM unnest($2::text[]) AS k ON CONFLICT (key) DO NOTHING RETURNING key`,
+      [this.processId, wanted])).map((r) => r.key);
+    for (const key of won) {
+      this.held.add(key);
+      const run = this.runs.get(key);
+      if (run) await this.begin(run);
+      else await this.drop(key); // released while the lease was being taken
+    }
+  }
+
+  /** Starts a connection whose lease this process holds; one that fails to start gives the lease up for another try. */
+  private async begin(run: LeasedRun): Promise<void> {
+    this.logger.info({ lease: run.key }, 'took a connection lease: the connection runs in this process');
+    if (await run.start()) return;
+    await this.drop(run.key);
+  }
+
+  private async drop(key: string): Promise<void> {
+    this.held.delete(key);
+    await this.free([key]);
+  }
+
+  /** Deletes leases of this process and wakes the others (one of them may take them at once). */
+  private async free(keys: readonly string[]): Promise<void> {
+    await this.db.query(`DELETE FROM ${this.db.tables.leases} WHERE owner = $1 AND key = ANY($2::text[])`, [this.processId, keys]);
+    await this.db.query(`SELECT pg_notify($1, 'free')`, [`bridgekit_wake_${this.db.tables.schema}`]);
+  }
+}
