@@ -223,7 +223,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       await host.handle({ kind: 'event', event }, ctx, crypto);
     }, handlePlain)
     : handlePlain;
-  const inbox = await Inbox.open(store, metrics ? metrics.timed(handle) : handle, config.inbox, logger.child({ component: 'inbox' }), metrics?.inboxHooks);
+  const inbox = await Inbox.open(store, handle, config.inbox, logger.child({ component: 'inbox' }), metrics?.inboxHooks);
 
   const connections = new ConnectionStatus(pluginLog.child({ component: 'status' }));
   let pluginStarted = false;
