@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
+import { bodyBuffer } from '../inbox/record.js';
 import { notJson, tooLarge, badJson, requestAborted } from './errors.js';
 
 /**
@@ -29,7 +30,12 @@ export function readRequestBody(req: IncomingMessage, limit: number): Promise<Bu
     };
     const onEnd = () => {
       stop();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      if (chunks.length === 1) return resolve(chunks[0]!);
+      // Joined into a buffer with room for the journal record around it (see `bodyBuffer`).
+      const body = bodyBuffer(size);
+      let at = 0;
+      for (const chunk of chunks) at += chunk.copy(body, at);
+      resolve(body);
     };
     // An error on the request, or a close before 'end': the client went away mid-body.
     const onError = () => {

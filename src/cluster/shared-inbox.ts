@@ -137,7 +137,7 @@ export class SharedInbox {
         this.laneSettled(entry.lane);
         this.settled();
       },
-    }, options, logger);
+    }, options, logger, hooks.onAttempt);
   }
 
   /** Joins the cluster (a row in the processes table, fencing every write from now on) and opens the inbox. */

@@ -32,6 +32,9 @@ export interface DispatcherOptions {
   readonly retryMaxMs: number;
 }
 
+/** A handler attempt finished: how long it took (ms) and whether it threw. */
+export type AttemptObserver = (item: InboundItem, ms: number, failed: boolean) => void;
+
 /** What the dispatcher needs from the journal to finish an entry (of the journal's own entry type). */
 export interface Settler<E extends JournalEntry> {
   /** The handler wrote `ops`: resolves once they and the acknowledgement are durable. */
@@ -114,6 +117,8 @@ export class Dispatcher<E extends JournalEntry = JournalEntry> {
     private readonly settler: Settler<E>,
     private readonly options: DispatcherOptions,
     private readonly logger: Logger,
+    /** Told of every handler attempt (for metrics): here rather than around the handler, one promise less per item. */
+    private readonly onAttempt?: AttemptObserver,
   ) {}
 
   push(entry: E): void {
@@ -185,8 +190,15 @@ export class Dispatcher<E extends JournalEntry = JournalEntry> {
         const entry = lane.queue[0]!;
         const attempt = ++lane.attempts;
         const ctx = new Context(entry, attempt, attempt >= this.options.maxAttempts, this.logger);
+        const started = this.onAttempt ? performance.now() : 0;
         try {
-          await this.handler(entry.item, ctx);
+          try {
+            await this.handler(entry.item, ctx);
+          } catch (err) {
+            this.onAttempt?.(entry.item, performance.now() - started, true);
+            throw err;
+          }
+          this.onAttempt?.(entry.item, performance.now() - started, false);
           // The next item of this room may read what this one wrote: then wait until it is
           // durable. With nothing written, go on: acknowledgements are committed in order, so
           // a later one never lands before this one.

@@ -6,7 +6,7 @@ import { AckQueue } from './acks.js';
 import { Committer } from './committer.js';
 import { DeadLetters, singleItemRecord } from './dead-letters.js';
 import { inboxSections } from './sections.js';
-import { Dispatcher, type ItemHandler } from './dispatcher.js';
+import { Dispatcher, type AttemptObserver, type ItemHandler } from './dispatcher.js';
 import { hashId, type IdHash } from './id-hash.js';
 import { Journal, type AcceptResult } from './journal.js';
 import type { JournaledItem } from './progress.js';
@@ -44,6 +44,8 @@ export interface InboxHooks {
   readonly onDeadLetter?: (item: InboundItem) => void;
   /** At open: items answered 200 in an earlier run are missing from the journal (see `integrity.ts`). */
   readonly onLostItems?: (count: number) => void;
+  /** A handler attempt finished (ms it took; whether it threw): for timing without wrapping the handler. */
+  readonly onAttempt?: AttemptObserver;
 }
 
 /**
@@ -131,7 +133,7 @@ export class Inbox implements BridgeInbox {
         hooks.onDeadLetter?.(entry.item);
         inbox!.settled();
       },
-    }, opts, logger);
+    }, opts, logger, hooks.onAttempt);
     inbox = new Inbox(journal, committer, dispatcher, acks, mark, store, opts, logger);
     return inbox;
   }

@@ -193,25 +193,36 @@ export class BridgeMetrics {
     };
   }
 
-  /** Wraps the inbox's handler to time every attempt and count failures, by event type. */
+  /**
+   * Wraps a handler to time every attempt and count failures, by event type. The bridge
+   * passes `inboxHooks` instead (the inbox reports each attempt without a wrapper).
+   */
   timed(handler: ItemHandler): ItemHandler {
     return async (item, ctx) => {
-      const series = this.handlers.get(typeOf(item));
       const started = performance.now();
+      let failed = false;
       try {
         await handler(item, ctx);
       } catch (err) {
-        series.failures.value++;
+        failed = true;
         throw err;
       } finally {
-        series.duration.observe((performance.now() - started) / 1000);
+        this.attempted(item, performance.now() - started, failed);
       }
     };
   }
 
+  /** One handler attempt: its duration by event type, and a failure if it threw. */
+  private readonly attempted = (item: InboundItem, ms: number, failed: boolean): void => {
+    const series = this.handlers.get(typeOf(item));
+    if (failed) series.failures.value++;
+    series.duration.observe(ms / 1000);
+  };
+
   readonly inboxHooks: InboxHooks = {
     onDeadLetter: () => { this.deadLettered.value++; },
     onLostItems: (count) => { this.lostItems.set(count); },
+    onAttempt: this.attempted,
   };
 
   /** Cluster mode: leases taken, and takeovers among them. */

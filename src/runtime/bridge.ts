@@ -251,14 +251,13 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       await host.handle({ kind: 'event', event }, ctx, crypto);
     }, handlePlain)
     : handlePlain;
-  const timedHandle = metrics ? metrics.timed(handle) : handle;
   const inboxLog = logger.child({ component: 'inbox' });
   let inbox: BridgeInbox;
   // Set once the inbox is open; the cluster hooks below reach it then.
   let leases: ConnectionLeaseService | undefined;
   try {
     inbox = config.cluster.enabled
-      ? (sharedInbox = await SharedInbox.open(store, timedHandle, config.inbox, clusterSettings(config), roomCaches, inboxLog, {
+      ? (sharedInbox = await SharedInbox.open(store, handle, config.inbox, clusterSettings(config), roomCaches, inboxLog, {
         ...metrics?.inboxHooks,
         ...metrics?.clusterHooks,
         onFencedOut: () => {
@@ -268,7 +267,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
           else logger.fatal({ err }, 'the bridge stopped handling events');
         },
       }))
-      : await Inbox.open(store, timedHandle, config.inbox, inboxLog, metrics?.inboxHooks);
+      : await Inbox.open(store, handle, config.inbox, inboxLog, metrics?.inboxHooks);
     if (inbox instanceof SharedInbox) {
       const cluster = new ClusterConnectionLeases(store.postgres!, inbox.processId, clusterSettings(config).pollMs, logger.child({ component: 'leases' }));
       inbox.onWake(() => cluster.wake());

@@ -241,4 +241,26 @@ describe('inbox: the dispatcher\'s lanes', () => {
     for (const [room, rounds] of handled) assert.deepEqual(rounds.slice(0, 3), [0, 1, 2], room);
     assert.equal(handled.get('!room0:localhost')!.length, 4);
   });
+
+  it('tells its observer of every attempt: how long the handler took and whether it threw', async () => {
+    const attempts: Array<{ room: string; ms: number; failed: boolean }> = [];
+    let settled = 0;
+    const dispatcher = new Dispatcher(async (item, ctx) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (item.kind === 'event' && item.event.room_id === '!flaky:localhost' && ctx.attempt === 1) throw new Error('flaky');
+    }, {
+      done: async () => { settled++; },
+      handled: () => { settled++; },
+      dead: async () => { throw new Error('no item may be dead-lettered here'); },
+    }, { concurrency: 2, maxAttempts: 3, retryBaseMs: 1, retryMaxMs: 1 }, silentLogger(), (item, ms, failed) => {
+      attempts.push({ room: item.kind === 'event' ? item.event.room_id : item.kind, ms, failed });
+    });
+    dispatcher.push(entryIn('!flaky:localhost', 0));
+    dispatcher.push(entryIn('!fine:localhost', 1));
+    await waitFor(() => settled === 2, 2_000, 'both handled');
+    const of = (room: string) => attempts.filter((a) => a.room === room).map((a) => a.failed);
+    assert.deepEqual(of('!flaky:localhost'), [true, false], 'the failed attempt, then the retry');
+    assert.deepEqual(of('!fine:localhost'), [false]);
+    for (const attempt of attempts) assert.ok(attempt.ms >= 4, `timed the handler (${attempt.ms} ms)`);
+  });
 });
