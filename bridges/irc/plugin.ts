@@ -44,6 +44,9 @@ export function createIrcPlugin(): BridgePlugin<IrcConfig> {
     // bridgekit tells the sender instead; threads arrive as plain messages.
     capabilities: { messages: true, edits: true, replies: true, media: true, presence: true, profile: true, membership: true, roomMetadata: true },
     configSchema: ircConfigSchema,
+    // A Matrix message goes out through the bot's or the sender's connection: in a cluster
+    // the rooms are handled where the connections run, the other processes stand by.
+    clusterPlacement: 'leader',
     bridgeInfo: ircBridgeInfo,
     commands: ircCommands({ core: () => get().core, access: () => get().access }),
     logins: ircLoginSupport(() => get().core),

@@ -40,6 +40,8 @@ export class ClusterConnectionLeases implements ConnectionLeaseService {
     private readonly processId: string,
     retryMs: number,
     private readonly logger: Logger,
+    /** Whether this process may take leases now (placement `leader`: only while it leads). */
+    private readonly mayLease: () => boolean = () => true,
   ) {
     this.timer = setInterval(() => this.wake(), retryMs);
     this.timer.unref();
@@ -146,7 +148,7 @@ export class ClusterConnectionLeases implements ConnectionLeaseService {
       }
     }
     const wanted = [...this.runs.keys()].filter((key) => !this.held.has(key));
-    if (wanted.length === 0 || this.closed) return;
+    if (wanted.length === 0 || this.closed || !this.mayLease()) return;
     const won = (await this.db.query<{ key: string }>(
       `INSERT INTO ${leases} (key, owner) SELECT k, $1 FROM unnest($2::text[]) AS k ON CONFLICT (key) DO NOTHING RETURNING key`,
       [this.processId, wanted])).map((r) => r.key);

@@ -28,7 +28,15 @@ export interface ClusterSettings extends MembershipOptions {
    * spread again over the processes (one restarted in a rolling restart gets its share).
    */
   readonly idleReleaseMs?: number;
+  /**
+   * `spread`: any live process leases rooms. `leader`: only the holder of the `leader` lease
+   * does (the others journal and stand by; one of them takes the lease when it goes free).
+   */
+  readonly placement?: 'spread' | 'leader';
 }
+
+/** The lease whose holder leases every room when the placement is `leader`. */
+export const LEADER_LEASE = 'leader';
 
 export interface ClusterHooks extends InboxHooks {
   /** This process gained lanes (`takeover`: their last holder left work behind). */
@@ -94,6 +102,8 @@ export class SharedInbox {
   private pollTimer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private wakeQueued = false;
+  /** Placement `leader`: whether this process holds the leader lease (always true when spread). */
+  private leading: boolean;
   private pullQueued = false;
   private fenced = false;
   private membership!: Membership;
@@ -112,6 +122,7 @@ export class SharedInbox {
   ) {
     this.deadLetters = new DeadLetters(store);
     this.journal = new SharedJournal(db, processId);
+    this.leading = settings.placement !== 'leader';
     this.acks = new AckBatcher(store, {
       durable: (lanes) => {
         for (const lane of lanes) this.laneSettled(lane);
@@ -178,6 +189,11 @@ export class SharedInbox {
     return this.held.size;
   }
 
+  /** Whether this process may lease rooms and connections now (placement `leader`: it leads). */
+  get mayLease(): boolean {
+    return this.leading;
+  }
+
   /** Whether this process holds the room's lane now (its caches of the room may be kept). */
   holds(roomId: string): boolean {
     return this.held.has(roomId);
@@ -226,7 +242,7 @@ export class SharedInbox {
     if (items.length === 0) return 0;
     const rows: NewItem[] = items.map((item) => ({ id: idOf(txnId, item), lane: laneOf(item), body: singleItemBody(item) }));
     // Lanes this process neither holds nor saw held elsewhere lately are claimed in the same statement.
-    const claim = [...new Set(rows.map((r) => r.lane))].filter((lane) => !this.held.has(lane) && !this.heldElsewhere.has(lane));
+    const claim = !this.leading ? [] : [...new Set(rows.map((r) => r.lane))].filter((lane) => !this.held.has(lane) && !this.heldElsewhere.has(lane));
     const result = await this.journal.accept(txnId, rows, receivedAt, wakeChannel(this.db.tables).slice(1, -1), claim);
     const won = new Set(result.claimed);
     for (const lane of claim) if (!won.has(lane)) this.heldElsewhere.add(lane);
@@ -250,7 +266,7 @@ export class SharedInbox {
 
   /** Items were journaled in lanes some process holds: reads new items of held lanes. */
   pullSoon(): void {
-    if (this.pullQueued || this.wakeQueued || this.stopped || !this.accepting) return;
+    if (this.pullQueued || this.wakeQueued || this.stopped || !this.accepting || !this.leading) return;
     this.pullQueued = true;
     void this.step(async () => {
       this.pullQueued = false;
@@ -265,12 +281,14 @@ export class SharedInbox {
     void this.step(async () => {
       this.wakeQueued = false;
       this.heldElsewhere.clear();
+      if (!this.leading && !(await this.lead())) return;
       await this.load();
       await this.reconcile();
       const won = await this.journal.claimOrphans(500);
       if (won.length > 0) await this.take(won);
       await this.pull();
-      await this.releaseIdle();
+      // A leader keeps its rooms: they would only come back to it.
+      if (this.settings.placement !== 'leader') await this.releaseIdle();
     });
   }
 
@@ -312,6 +330,18 @@ export class SharedInbox {
     this.hooks.onLeased?.(lanes.length, left > 0);
     if (left > 0) this.logger.info({ lanes: lanes.length, items: left }, 'took over lanes with items left by their last holder');
     for (const row of rows) this.dispatchRow(row, true);
+  }
+
+  /**
+   * Placement `leader`: takes the leader lease when it is free (its holder stopped, or was
+   * reaped); from then on this process leases every room. Returns whether it leads.
+   */
+  private async lead(): Promise<boolean> {
+    if (!(await this.journal.claimLease(LEADER_LEASE))) return false;
+    this.leading = true;
+    this.logger.info({ processId: this.processId }, 'this process leads the cluster now: it handles every room');
+    for (const listener of this.wakeListeners) listener();
+    return true;
   }
 
   /**

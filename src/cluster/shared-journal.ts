@@ -149,9 +149,21 @@ export class SharedJournal {
     return rows.map((r) => r.key);
   }
 
+  /** Takes a lease that is free (the leader's); whether this process holds it now. */
+  async claimLease(key: string): Promise<boolean> {
+    try {
+      const rows = await this.db.query<{ owner: string }>(
+        `INSERT INTO ${this.db.tables.leases} (key, owner) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key
+         WHERE ${this.db.tables.leases}.owner = $2 RETURNING owner`, [key, this.processId]);
+      return rows.length > 0;
+    } catch (err) {
+      throw fenceError(err, this.processId);
+    }
+  }
+
   /** The lanes the database says this process leases. */
   async ownedLanes(): Promise<string[]> {
-    const rows = await this.db.query<{ key: string }>(`SELECT key FROM ${this.db.tables.leases} WHERE owner = $1 AND key NOT LIKE 'conn:%'`, [this.processId]);
+    const rows = await this.db.query<{ key: string }>(`SELECT key FROM ${this.db.tables.leases} WHERE owner = $1 AND key NOT LIKE 'conn:%' AND key <> 'leader'`, [this.processId]);
     return rows.map((r) => r.key);
   }
 

@@ -184,6 +184,15 @@ export interface BridgePlugin<Config = unknown> {
    */
   readonly logins?: LoginSupport;
   /**
+   * Cluster mode (docs/scaling.md): `spread` (the default) leases rooms and connections to
+   * any live process; `leader` gives all of them to one process (the holder of the cluster's
+   * leader lease) while the others journal transactions and stand by to take over. A
+   * plugin whose Matrix-side sends need its remote connections (IRC: the bot's, the
+   * users' logins) says `leader`, so that a room is handled where its connections run.
+   * `cluster.placement` in the config overrides it.
+   */
+  readonly clusterPlacement?: 'spread' | 'leader';
+  /**
    * What every portal's `m.bridge` state event (MSC2346, with its unstable twin
    * `uk.half-shot.bridge`) says: protocol and network, here; each channel from its
    * `RemoteChannel`. Called once at start with the validated plugin config (e.g. the server

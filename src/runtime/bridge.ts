@@ -257,7 +257,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   let leases: ConnectionLeaseService | undefined;
   try {
     inbox = config.cluster.enabled
-      ? (sharedInbox = await SharedInbox.open(store, handle, config.inbox, clusterSettings(config), roomCaches, inboxLog, {
+      ? (sharedInbox = await SharedInbox.open(store, handle, config.inbox, clusterSettings(config, plugin.clusterPlacement), roomCaches, inboxLog, {
         ...metrics?.inboxHooks,
         ...metrics?.clusterHooks,
         onFencedOut: () => {
@@ -269,7 +269,8 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       }))
       : await Inbox.open(store, handle, config.inbox, inboxLog, metrics?.inboxHooks);
     if (inbox instanceof SharedInbox) {
-      const cluster = new ClusterConnectionLeases(store.postgres!, inbox.processId, clusterSettings(config).pollMs, logger.child({ component: 'leases' }));
+      const shared = inbox;
+      const cluster = new ClusterConnectionLeases(store.postgres!, inbox.processId, clusterSettings(config).pollMs, logger.child({ component: 'leases' }), () => shared.mayLease);
       inbox.onWake(() => cluster.wake());
       leases = cluster;
     } else {

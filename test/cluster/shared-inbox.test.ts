@@ -35,7 +35,7 @@ describe('cluster: the shared journal across processes', function () {
     }
   });
 
-  async function join(options: { leaseTtlMs?: number; idleReleaseMs?: number; slow?: (event: RoomEvent) => Promise<void> } = {}): Promise<Member> {
+  async function join(options: { leaseTtlMs?: number; idleReleaseMs?: number; placement?: 'spread' | 'leader'; slow?: (event: RoomEvent) => Promise<void> } = {}): Promise<Member> {
     const store = await Store.openPostgres(pg.url(), { schema, shared: true });
     const seen: string[] = [];
     const forgotten: string[] = [];
@@ -51,7 +51,7 @@ describe('cluster: the shared journal across processes', function () {
       ctx.work.put(handled, item.event.event_id, inbox.processId);
     };
     const ttl = options.leaseTtlMs ?? 1_500;
-    inbox = await SharedInbox.open(store, handler, { retryBaseMs: 20 }, { url: pg.url(), leaseTtlMs: ttl, heartbeatMs: ttl / 4, pollMs: 200, ...(options.idleReleaseMs ? { idleReleaseMs: options.idleReleaseMs } : {}) }, caches, process.env.DEBUG_CLUSTER ? createLogger({ level: "debug" }) : silentLogger());
+    inbox = await SharedInbox.open(store, handler, { retryBaseMs: 20 }, { url: pg.url(), leaseTtlMs: ttl, heartbeatMs: ttl / 4, pollMs: 200, ...(options.idleReleaseMs ? { idleReleaseMs: options.idleReleaseMs } : {}), ...(options.placement ? { placement: options.placement } : {}) }, caches, process.env.DEBUG_CLUSTER ? createLogger({ level: "debug" }) : silentLogger());
     await inbox.start();
     const member = { store, inbox, seen, forgotten };
     members.push(member);
@@ -174,5 +174,25 @@ describe('cluster: the shared journal across processes', function () {
       [`LISTEN "bridgekit_wake_${schema}"`]);
     await waitFor(async () => await listening() === 0, 5_000, 'the session is gone');
     await waitFor(async () => await listening() === 1, 10_000, 'a listens again');
+  });
+
+  it('placement leader: one process handles every room while the other journals and stands by, then takes over', async () => {
+    const a = await join({ placement: 'leader' });
+    const b = await join({ placement: 'leader' });
+    await waitFor(() => a.inbox.mayLease || b.inbox.mayLease, 5_000, 'one leads');
+    const [leader, standby] = a.inbox.mayLease ? [a, b] : [b, a];
+    assert.equal(standby.inbox.mayLease, false);
+    const { txns } = flood();
+    const half = txns.length / 2;
+    for (const [i, { txnId, events }] of txns.slice(0, half).entries()) await (i % 2 === 0 ? a : b).inbox.accept(txnId, parseTransaction({ events }));
+    const first = txns.slice(0, half).flatMap((t) => t.events.map((e) => e.event_id));
+    await waitFor(() => leader.seen.length === first.length, 10_000, 'the leader handled every room');
+    assert.equal(standby.seen.length, 0, 'the standby handled nothing');
+    await leader.inbox.stop(1_000);
+    await leader.inbox.close();
+    for (const { txnId, events } of txns.slice(half)) await standby.inbox.accept(txnId, parseTransaction({ events }));
+    await waitFor(() => standby.seen.length === txns.length * ROOMS - first.length, 10_000, 'the standby leads and handles the rest');
+    assert.ok(standby.inbox.mayLease);
+    assertRoomOrder(standby.seen, txns, 'new leader');
   });
 });
