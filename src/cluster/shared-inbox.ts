@@ -13,6 +13,7 @@ import { put } from '../store/index.js';
 import { inboxSections } from '../inbox/sections.js';
 import { seqKey } from '../inbox/entries.js';
 import { AckBatcher } from './ack-batcher.js';
+import { Backlog } from '../inbox/backlog.js';
 import { importLocalJournal } from './import-journal.js';
 import { Membership, wakeChannel, type MembershipOptions } from './membership.js';
 import { RoomCaches } from './room-caches.js';
@@ -95,10 +96,9 @@ export class SharedInbox {
   private next = 0;
   /** Intake steps run one at a time, so that each lane's items reach the dispatcher in order. */
   private intake: Promise<void> = Promise.resolve();
-  private outstanding = 0;
+  private readonly waiting: Backlog;
   private accepting = false;
   private stopped = false;
-  private drainWaiters: Array<() => void> = [];
   private pollTimer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private wakeQueued = false;
@@ -121,6 +121,7 @@ export class SharedInbox {
     private readonly hooks: ClusterHooks,
   ) {
     this.deadLetters = new DeadLetters(store);
+    this.waiting = new Backlog(options.maxBacklog);
     this.journal = new SharedJournal(db, processId);
     this.leading = settings.placement !== 'leader';
     this.acks = new AckBatcher(store, {
@@ -213,15 +214,12 @@ export class SharedInbox {
       this.journal.prune(Date.now() - windowMs).catch((err: unknown) => this.logger.warn({ err }, 'pruning the shared journal failed'));
     }, Math.min(windowMs / 4, 3_600_000));
     this.pruneTimer.unref();
-    return this.outstanding;
+    return this.waiting.size;
   }
 
   async accept(txnId: string, txn: Transaction): Promise<AcceptResult> {
     if (!this.accepting) throw new InboxUnavailable('The bridge is not accepting transactions (starting or stopping)', 5_000);
-    const carriesCrypto = txn.toDevice.length > 0 || txn.deviceChanges !== undefined;
-    if (!carriesCrypto && this.outstanding > 0 && this.outstanding + txn.events.length > this.options.maxBacklog) {
-      throw new InboxUnavailable(`The bridge has ${this.outstanding} items waiting to be handled; retry later`, 1_000);
-    }
+    this.waiting.admit(txn);
     const items = itemsOf(txn);
     let fresh: number;
     try {
@@ -360,7 +358,7 @@ export class SharedInbox {
   /** New items of held lanes, from the journal, in order. */
   private async pull(): Promise<void> {
     // Past the backlog bound, the rest waits in the journal for a later look.
-    while (this.outstanding < this.options.maxBacklog) {
+    while (this.waiting.size < this.options.maxBacklog) {
       const { rows, next } = await this.journal.fetchHeld(this.next, PAGE);
       for (const row of rows) this.dispatchRow(row, false);
       if (rows.length < PAGE) {
@@ -389,7 +387,7 @@ export class SharedInbox {
     const activity = this.active.get(entry.lane);
     if (activity) activity.pending++;
     else this.active.set(entry.lane, { pending: 1, since: 0 });
-    this.outstanding++;
+    this.waiting.add();
     this.dispatcher.push(entry);
   }
 
@@ -451,12 +449,11 @@ export class SharedInbox {
   }
 
   get backlog(): number {
-    return this.outstanding;
+    return this.waiting.size;
   }
 
   drained(): Promise<void> {
-    if (this.outstanding === 0) return Promise.resolve();
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
+    return this.waiting.drained();
   }
 
   /**
@@ -496,11 +493,6 @@ export class SharedInbox {
   }
 
   private settled(count = 1): void {
-    this.outstanding -= count;
-    if (this.outstanding === 0) {
-      const waiters = this.drainWaiters;
-      this.drainWaiters = [];
-      for (const resolve of waiters) resolve();
-    }
+    this.waiting.settle(count);
   }
 }

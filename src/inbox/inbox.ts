@@ -12,6 +12,8 @@ import { Journal, type AcceptResult } from './journal.js';
 import type { JournaledItem } from './progress.js';
 import { noticeLostItems } from './integrity.js';
 import { bodyOf } from './record.js';
+import { Backlog } from './backlog.js';
+import { InboxUnavailable } from './unavailable.js';
 
 export interface InboxOptions {
   readonly maxBacklog: number;
@@ -66,13 +68,7 @@ export interface BridgeInbox {
   replayDeadLetters(seqs?: readonly number[]): Promise<number>;
 }
 
-/** Why a transaction cannot be taken now; the homeserver should retry it later. */
-export class InboxUnavailable extends Error {
-  constructor(message: string, readonly retryAfterMs: number, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.name = 'InboxUnavailable';
-  }
-}
+export { InboxUnavailable };
 
 /**
  * The durable inbox: journal (200 only after the batch is in Level), dedupe by event_id,
@@ -80,9 +76,8 @@ export class InboxUnavailable extends Error {
  */
 export class Inbox implements BridgeInbox {
   readonly deadLetters: DeadLetters;
-  private outstanding = 0;
+  private readonly waiting: Backlog;
   private accepting = false;
-  private drainWaiters: Array<() => void> = [];
   private pruneTimer?: NodeJS.Timeout;
 
   private constructor(
@@ -96,6 +91,7 @@ export class Inbox implements BridgeInbox {
     private readonly logger: Logger,
   ) {
     this.deadLetters = new DeadLetters(this.store);
+    this.waiting = new Backlog(options.maxBacklog);
   }
 
   static async open(store: Store, handler: ItemHandler, options: Partial<InboxOptions>, logger: Logger, hooks: InboxHooks = {}): Promise<Inbox> {
@@ -166,10 +162,7 @@ export class Inbox implements BridgeInbox {
     if (!this.accepting) throw new InboxUnavailable('The bridge is not accepting transactions (starting or stopping)', 5_000);
     // One transaction larger than the bound is still taken when nothing is waiting. One with
     // to-device or device data is always taken: Synapse drops those parts from a retry.
-    const carriesCrypto = txn.toDevice.length > 0 || txn.deviceChanges !== undefined;
-    if (!carriesCrypto && this.outstanding > 0 && this.outstanding + txn.events.length > this.options.maxBacklog) {
-      throw new InboxUnavailable(`The bridge has ${this.outstanding} items waiting to be handled; retry later`, 1_000);
-    }
+    this.waiting.admit(txn);
     if (!raw) ({ txn, raw } = bodyOf(txn));
     let result: AcceptResult & { entries: JournaledItem[] };
     try {
@@ -207,13 +200,12 @@ export class Inbox implements BridgeInbox {
 
   /** Items journaled and not yet handled (or dead-lettered). */
   get backlog(): number {
-    return this.outstanding;
+    return this.waiting.size;
   }
 
   /** Resolves when every journaled item has been handled or dead-lettered. */
   drained(): Promise<void> {
-    if (this.outstanding === 0) return Promise.resolve();
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
+    return this.waiting.drained();
   }
 
   /** Stops accepting and lets running handlers finish; unfinished items stay journaled. */
@@ -240,16 +232,11 @@ export class Inbox implements BridgeInbox {
   async close(): Promise<void> {}
 
   private enqueue(entry: JournaledItem): void {
-    this.outstanding++;
+    this.waiting.add();
     this.dispatcher.push(entry);
   }
 
   private settled(count = 1): void {
-    this.outstanding -= count;
-    if (this.outstanding === 0) {
-      const waiters = this.drainWaiters;
-      this.drainWaiters = [];
-      for (const resolve of waiters) resolve();
-    }
+    this.waiting.settle(count);
   }
 }

@@ -67,6 +67,17 @@ describe('cluster: the shared journal across processes', function () {
     return { rooms, txns };
   }
 
+  /** Process a leases every room of a flood and is stuck in its handlers until `release`; b stands by. */
+  async function floodHeldByStuckProcess(): Promise<{ a: Member; b: Member; txns: ReturnType<typeof flood>['txns']; release: () => void }> {
+    let hold = true;
+    const a = await join({ slow: async () => { while (hold) await new Promise((r) => setTimeout(r, 10)); } });
+    const b = await join();
+    const { txns } = flood();
+    for (const { txnId, events } of txns) await a.inbox.accept(txnId, parseTransaction({ events }));
+    await waitFor(() => a.inbox.leased === ROOMS, 5_000, 'a leased every room');
+    return { a, b, txns, release: () => { hold = false; } };
+  }
+
   async function handledIds(store: Store): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     for await (const [key, value] of store.section<string>('test.handled').iterator()) out.set(key, value);
@@ -107,14 +118,9 @@ describe('cluster: the shared journal across processes', function () {
   });
 
   it('gives a stopping process\'s rooms to the other at once, with what it left unhandled', async () => {
-    let hold = true;
-    const a = await join({ slow: async () => { while (hold) await new Promise((r) => setTimeout(r, 10)); } });
-    const b = await join();
-    const { txns } = flood();
-    for (const { txnId, events } of txns) await a.inbox.accept(txnId, parseTransaction({ events }));
-    await waitFor(() => a.inbox.leased === ROOMS, 5_000, 'a leased every room');
+    const { a, b, txns, release } = await floodHeldByStuckProcess();
     const stopping = a.inbox.stop(200);
-    hold = false;
+    release();
     await stopping;
     await a.inbox.close();
     const all = txns.flatMap((t) => t.events.map((e) => e.event_id));
@@ -127,19 +133,14 @@ describe('cluster: the shared journal across processes', function () {
   });
 
   it('reaps a process that stopped beating and takes its rooms over after the lease TTL; its late writes are refused', async () => {
-    let hold = true;
-    const a = await join({ slow: async () => { while (hold) await new Promise((r) => setTimeout(r, 10)); } });
-    const b = await join();
-    const { txns } = flood();
-    for (const { txnId, events } of txns) await a.inbox.accept(txnId, parseTransaction({ events }));
-    await waitFor(() => a.inbox.leased === ROOMS, 5_000, 'a leased every room');
+    const { a, b, txns, release } = await floodHeldByStuckProcess();
     // "kill -9": a's heartbeat stops; its handlers are stuck; it never leaves.
     (a.inbox as unknown as { membership: { timer: NodeJS.Timeout } }).membership.timer.refresh();
     clearInterval((a.inbox as unknown as { membership: { timer: NodeJS.Timeout } }).membership.timer);
     const all = txns.flatMap((t) => t.events.map((e) => e.event_id));
     await waitFor(async () => (await handledIds(b.store)).size === all.length, 30_000, 'b took every room over');
     // a wakes up and finishes its stuck handlers: their commits are fenced out.
-    hold = false;
+    release();
     await waitFor(() => a.seen.length > 0, 5_000, 'a ran its stuck handlers');
     await new Promise((r) => setTimeout(r, 300));
     const handled = await handledIds(b.store);
