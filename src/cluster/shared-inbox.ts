@@ -381,8 +381,11 @@ export class SharedInbox {
   }
 
   private dispatch(entry: SharedEntry): void {
-    // A lane not loaded yet gets all its items, in order, from its load.
-    if (this.unloaded.has(entry.lane) || entry.seq <= (this.queued.get(entry.lane) ?? -1)) return;
+    // Only lanes this process took up: a read of the journal may see a lane leased to it by
+    // a statement whose answer was not taken up yet, whose earlier items its load brings
+    // (dispatching the newer ones first would put them before those). A lane not loaded
+    // yet gets all its items, in order, from its load.
+    if (!this.held.has(entry.lane) || this.unloaded.has(entry.lane) || entry.seq <= (this.queued.get(entry.lane) ?? -1)) return;
     this.queued.set(entry.lane, entry.seq);
     const activity = this.active.get(entry.lane);
     if (activity) activity.pending++;

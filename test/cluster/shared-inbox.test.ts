@@ -196,4 +196,27 @@ describe('cluster: the shared journal across processes', function () {
     assert.ok(standby.inbox.mayLease);
     assertRoomOrder(standby.seen, txns, 'new leader');
   });
+
+  it('a lane leased to it by a statement whose answer it has not taken up yet is loaded whole before any of its items is handled', async () => {
+    const room = '!unknown-lease:localhost';
+    // b journals the room's first message and is stuck handling it (never acknowledges it).
+    const b = await join({ slow: async (event) => { if (event.room_id === room) await new Promise(() => undefined); } });
+    const a = await join();
+    const first = makeEvent(room);
+    await b.inbox.accept('u1', parseTransaction({ events: [first] }));
+    await waitFor(() => b.inbox.holds(room), 5_000, 'b leased the room');
+    // a reads the journal past that item (not its room) ...
+    const other = makeEvent('!other:localhost');
+    await a.inbox.accept('u2', parseTransaction({ events: [other] }));
+    await waitFor(() => a.seen.includes(other.event_id), 5_000, 'a handled its own room');
+    // ... then the database says a holds the room (as after a claim whose answer was lost).
+    const { leases } = a.store.postgres!.tables;
+    await a.store.postgres!.query(`UPDATE ${leases} SET owner = $1 WHERE key = $2`, [a.inbox.processId, room]);
+    // A newer message of the room wakes a (its holder in the database) to read the journal.
+    const second = makeEvent(room);
+    await b.inbox.accept('u3', parseTransaction({ events: [second] }));
+    await waitFor(() => a.seen.includes(second.event_id), 10_000, 'a handled the newer message');
+    assert.deepEqual(a.seen.filter((id) => id === first.event_id || id === second.event_id), [first.event_id, second.event_id],
+      'the older message first: the lane was loaded whole, not begun at what the wake-up read');
+  });
 });

@@ -146,8 +146,8 @@ export class ClusterHarness {
       const rows = async (sql: string, params: unknown[] = []) => JSON.stringify((await client.query(sql, params)).rows);
       return [
         `rooms short of echoes: ${short.map(([room]) => room).join(', ')}`,
-        `their messages in the journal: ${await rows('SELECT seq, item_id, lane, handled FROM bridgekit_inbox WHERE item_id = ANY($1) ORDER BY seq LIMIT 20', [missing])}`,
-        `pending per lane: ${await rows('SELECT lane, count(*)::int AS n, min(seq) AS first FROM bridgekit_inbox WHERE NOT handled GROUP BY lane LIMIT 20')}`,
+        `their messages' ids in the dedupe window: ${await rows('SELECT item_id, received_at FROM bridgekit_inbox_ids WHERE item_id = ANY($1) LIMIT 20', [missing])}`,
+        `pending per lane: ${await rows('SELECT lane, count(*)::int AS n, min(seq) AS first FROM bridgekit_inbox GROUP BY lane LIMIT 20')}`,
         `leases of those rooms: ${await rows('SELECT key, owner, acquired_at FROM bridgekit_leases WHERE key = ANY($1) OR key LIKE ANY($2)', [short.map(([r]) => r), short.map(([r]) => `%${r}%`)])}`,
         `processes: ${await rows('SELECT id, started_at, expires_at, now() AS now FROM bridgekit_processes')}`,
         ...this.processes.map((p) => `${p.runName}'s log lines about them: ${p.log.split('\n').filter((l) => short.some(([room]) => l.includes(room))).slice(-10).join('\n  ')}`),
@@ -194,7 +194,11 @@ export class ClusterHarness {
       const echoed = this.echoes(room).map((e) => e.of);
       if (echoed.length !== ids.length) out.push(`${room}: ${echoed.length} echoes for ${ids.length} messages`);
       if (new Set(echoed).size !== echoed.length) out.push(`${room}: an echo was created twice`);
-      if (echoed.join() !== ids.join()) out.push(`${room}: echoes not in the order of the messages`);
+      if (echoed.join() !== ids.join()) {
+        const at = echoed.findIndex((id, i) => id !== ids[i]);
+        const by = this.echoes(room).map((e) => `${ids.indexOf(e.of)}@${e.by}`).slice(Math.max(0, at - 3), at + 6).join(' ');
+        out.push(`${room}: echoes not in the order of the messages (from echo ${at}: message@process ${by})`);
+      }
     }
     return out;
   }
