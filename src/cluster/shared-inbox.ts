@@ -1,71 +1,26 @@
 import type { Logger } from '../log/logger.js';
 import type { InboundItem, Transaction } from '../events/types.js';
-import { parseTransaction } from '../events/index.js';
 import { errorLine, isFencedOut, isStoreError, type PgLevel, type Store, type WriteOp } from '../store/index.js';
 import { DeadLetters } from '../inbox/dead-letters.js';
 import { Dispatcher, type ItemHandler } from '../inbox/dispatcher.js';
-import { ephemeralId } from '../inbox/dedupe.js';
-import { laneOf, type JournalEntry } from '../inbox/entries.js';
-import { itemsOf, singleItemBody } from '../inbox/record.js';
-import { InboxUnavailable, defaultInboxOptions, type InboxHooks, type InboxOptions } from '../inbox/inbox.js';
+import { itemsOf } from '../inbox/record.js';
+import { InboxUnavailable, defaultInboxOptions, type InboxOptions } from '../inbox/inbox.js';
 import type { AcceptResult } from '../inbox/journal.js';
-import { put } from '../store/index.js';
-import { inboxSections } from '../inbox/sections.js';
-import { seqKey } from '../inbox/entries.js';
 import { AckBatcher } from './ack-batcher.js';
 import { Backlog } from '../inbox/backlog.js';
+import { LaneBook } from './lane-book.js';
+import { IntakeSteps } from './intake-steps.js';
 import { importLocalJournal } from './import-journal.js';
-import { Membership, wakeChannel, type MembershipOptions } from './membership.js';
+import { Membership, wakeChannel } from './membership.js';
+import { LEADER_LEASE, type ClusterHooks, type ClusterSettings } from './settings.js';
+import { deadLetterOp, idOf, itemOf, newItem, type SharedEntry } from './journal-items.js';
 import { RoomCaches } from './room-caches.js';
 import { SharedJournal, type JournalRow, type NewItem } from './shared-journal.js';
-
-export interface ClusterSettings extends MembershipOptions {
-  /** The store's URL (the wake-up session opens a connection of its own). */
-  readonly url: string;
-  /** How often to look for work without a wake-up (a lost notification, lanes gone free). */
-  readonly pollMs: number;
-  /**
-   * A lane idle this long (nothing queued, nothing unhandled) is given up, so that rooms
-   * spread again over the processes (one restarted in a rolling restart gets its share).
-   */
-  readonly idleReleaseMs?: number;
-  /**
-   * `spread`: any live process leases rooms. `leader`: only the holder of the `leader` lease
-   * does (the others journal and stand by; one of them takes the lease when it goes free).
-   */
-  readonly placement?: 'spread' | 'leader';
-}
-
-/** The lease whose holder leases every room when the placement is `leader`. */
-export const LEADER_LEASE = 'leader';
-
-export interface ClusterHooks extends InboxHooks {
-  /** This process gained lanes (`takeover`: their last holder left work behind). */
-  readonly onLeased?: (lanes: number, takeover: boolean) => void;
-  /** This process is fenced out of the cluster: the bridge must stop (another process has its rooms). */
-  readonly onFencedOut?: () => void;
-}
 
 /** Fetched at most per query: a flood is read in pages, the dispatcher's backlog stays bounded. */
 const PAGE = 2_000;
 
 const IDLE_RELEASE_MS = 30_000;
-
-/** One item of the shared journal as this process dispatches it. */
-interface SharedEntry extends JournalEntry {
-  readonly lane: string;
-}
-
-function idOf(txnId: string, item: InboundItem): string {
-  return item.kind === 'event' ? item.event.event_id
-    : ephemeralId(txnId, item.kind === 'ephemeral' ? item.event : item.kind === 'to_device' ? item.message : item.changes);
-}
-
-function itemOf(body: Buffer): InboundItem {
-  const items = itemsOf(parseTransaction(JSON.parse(body.toString('utf8'))));
-  if (items.length !== 1) throw new Error(`a shared journal row holds ${items.length} items, not 1`);
-  return items[0]!;
-}
 
 /**
  * The inbox of a process in cluster mode: the same contract as `Inbox` (200 only once the
@@ -80,31 +35,20 @@ export class SharedInbox {
   private readonly journal: SharedJournal;
   private readonly dispatcher: Dispatcher<SharedEntry>;
   private readonly acks: AckBatcher;
-  private readonly held = new Set<string>();
-  /** Held lanes whose items in the journal were not read yet (see `load`). */
-  private readonly unloaded = new Set<string>();
-  /** Per lane, the last sequence number handed to the dispatcher: nothing at or below it is handed again. */
-  private readonly queued = new Map<string, number>();
-  /**
-   * Lanes a claim found held by another process: not claimed again until the next look
-   * for work (which claims them if their holder left them).
-   */
-  private readonly heldElsewhere = new Set<string>();
-  /** Per lane, items handed to the dispatcher and not yet settled, and when it last had any. */
-  private readonly active = new Map<string, { pending: number; since: number }>();
+  private readonly lanes = new LaneBook();
   /** Everything committed below this was seen (dispatched, or in a lane another process holds). */
   private next = 0;
-  /** Intake steps run one at a time, so that each lane's items reach the dispatcher in order. */
-  private intake: Promise<void> = Promise.resolve();
+  private readonly steps = new IntakeSteps(() => this.stopped, (err) => {
+    if (isFencedOut(err)) return this.fencedOut();
+    this.logger.warn({ err }, 'reading the shared journal failed; trying again at the next poll');
+  });
   private readonly waiting: Backlog;
   private accepting = false;
   private stopped = false;
   private pollTimer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
-  private wakeQueued = false;
   /** Placement `leader`: whether this process holds the leader lease (always true when spread). */
   private leading: boolean;
-  private pullQueued = false;
   private fenced = false;
   private membership!: Membership;
   private readonly wakeListeners = new Set<() => void>();
@@ -126,8 +70,8 @@ export class SharedInbox {
     this.leading = settings.placement !== 'leader';
     this.acks = new AckBatcher(store, {
       durable: (lanes) => {
-        for (const lane of lanes) this.laneSettled(lane);
-        this.settled(lanes.length);
+        for (const lane of lanes) this.lanes.settled(lane);
+        this.waiting.settle(lanes.length);
       },
       failed: (err, count) => {
         if (isFencedOut(err)) return this.fencedOut();
@@ -137,17 +81,15 @@ export class SharedInbox {
     this.dispatcher = new Dispatcher<SharedEntry>(handler, {
       done: async (entry, ops) => {
         await this.commit(ops, [entry.seq]);
-        this.laneSettled(entry.lane);
-        this.settled();
+        this.lanes.settled(entry.lane);
+        this.waiting.settle();
       },
       handled: (entry) => this.acks.add(entry.seq, entry.lane),
       dead: async (entry, attempts, error) => {
-        const message = error instanceof Error ? error.message : String(error);
-        const { seq, txnId, receivedAt, item } = entry;
-        await this.commit([put(inboxSections(store).deadLetters, seqKey(seq), { seq, txnId, receivedAt, item, attempts, error: message, failedAt: Date.now() })], [seq]);
-        hooks.onDeadLetter?.(item);
-        this.laneSettled(entry.lane);
-        this.settled();
+        await this.commit([deadLetterOp(store, entry, attempts, error)], [entry.seq]);
+        hooks.onDeadLetter?.(entry.item);
+        this.lanes.settled(entry.lane);
+        this.waiting.settle();
       },
     }, options, logger, hooks.onAttempt);
   }
@@ -187,7 +129,7 @@ export class SharedInbox {
 
   /** Lanes (rooms) this process holds. */
   get leased(): number {
-    return this.held.size;
+    return this.lanes.size;
   }
 
   /** Whether this process may lease rooms and connections now (placement `leader`: it leads). */
@@ -197,7 +139,7 @@ export class SharedInbox {
 
   /** Whether this process holds the room's lane now (its caches of the room may be kept). */
   holds(roomId: string): boolean {
-    return this.held.has(roomId);
+    return this.lanes.holds(roomId);
   }
 
   /** Moves what a one-process run left journaled into the shared journal, then takes work and accepts transactions. */
@@ -206,7 +148,7 @@ export class SharedInbox {
     if (imported > 0) this.logger.info({ imported }, 'moved items a one-process run left journaled into the shared journal');
     this.accepting = true;
     this.wake();
-    await this.intake;
+    await this.steps.settled();
     this.pollTimer = setInterval(() => this.wake(), this.settings.pollMs);
     this.pollTimer.unref();
     const windowMs = this.options.dedupeWindowHours * 3_600_000;
@@ -238,21 +180,21 @@ export class SharedInbox {
   /** Journals items and hands this process's share of them to the dispatcher; returns how many were new. */
   private async journalItems(txnId: string, items: readonly InboundItem[], receivedAt: number): Promise<number> {
     if (items.length === 0) return 0;
-    const rows: NewItem[] = items.map((item) => ({ id: idOf(txnId, item), lane: laneOf(item), body: singleItemBody(item) }));
+    const rows: NewItem[] = items.map((item) => newItem(idOf(txnId, item), item));
     // Lanes this process neither holds nor saw held elsewhere lately are claimed in the same statement.
-    const claim = !this.leading ? [] : [...new Set(rows.map((r) => r.lane))].filter((lane) => !this.held.has(lane) && !this.heldElsewhere.has(lane));
+    const claim = this.leading ? this.lanes.toClaim(rows.map((r) => r.lane)) : [];
     const result = await this.journal.accept(txnId, rows, receivedAt, wakeChannel(this.db.tables).slice(1, -1), claim);
     const won = new Set(result.claimed);
-    for (const lane of claim) if (!won.has(lane)) this.heldElsewhere.add(lane);
+    this.lanes.heldElsewhere(claim.filter((lane) => !won.has(lane)));
     const { base, fresh, claimed } = result;
-    void this.step(async () => {
+    void this.steps.run(async () => {
       if (claimed.length > 0) await this.take(claimed, base);
       if (this.next === base) {
         // Nothing was committed between what this process saw last and these: hand them over from memory.
         for (const { index, seq } of fresh) {
           const item = items[index]!;
           const lane = rows[index]!.lane;
-          if (this.held.has(lane)) this.dispatch({ seq, txnId, receivedAt, item, lane });
+          this.dispatch({ seq, txnId, receivedAt, item, lane });
         }
         this.next = base + items.length;
       } else {
@@ -264,21 +206,15 @@ export class SharedInbox {
 
   /** Items were journaled in lanes some process holds: reads new items of held lanes. */
   pullSoon(): void {
-    if (this.pullQueued || this.wakeQueued || this.stopped || !this.accepting || !this.leading) return;
-    this.pullQueued = true;
-    void this.step(async () => {
-      this.pullQueued = false;
-      await this.pull();
-    });
+    if (this.stopped || !this.accepting || !this.leading) return;
+    this.steps.once('pull', () => this.pull(), ['wake']);
   }
 
   /** Something may be waiting (leases gone free, the poll): claims lanes nobody holds, then reads new items of held lanes. */
   wake(): void {
-    if (this.wakeQueued || this.stopped || !this.accepting) return;
-    this.wakeQueued = true;
-    void this.step(async () => {
-      this.wakeQueued = false;
-      this.heldElsewhere.clear();
+    if (this.stopped || !this.accepting) return;
+    this.steps.once('wake', async () => {
+      this.lanes.lookAgain();
       if (!this.leading && !(await this.lead())) return;
       await this.load();
       await this.reconcile();
@@ -290,27 +226,12 @@ export class SharedInbox {
     });
   }
 
-  /** Runs an intake step after the ones before it; a failure is logged and the poll tries again. */
-  private step(task: () => Promise<void>): Promise<void> {
-    const run = this.intake.then(() => (this.stopped ? undefined : task())).catch((err: unknown) => {
-      if (isFencedOut(err)) return this.fencedOut();
-      this.logger.warn({ err }, 'reading the shared journal failed; trying again at the next poll');
-    });
-    this.intake = run;
-    return run;
-  }
-
   /**
    * Lanes just leased: their caches start afresh, and whatever their last holder left is
    * dispatched first (items below `since`; the transaction that leased them brings its own).
    */
   private async take(lanes: readonly string[], since = Infinity): Promise<void> {
-    for (const lane of lanes) {
-      if (this.held.has(lane)) continue;
-      this.held.add(lane);
-      this.unloaded.add(lane);
-      this.caches.forget(lane);
-    }
+    for (const lane of this.lanes.take(lanes)) this.caches.forget(lane);
     await this.load(since);
   }
 
@@ -320,10 +241,10 @@ export class SharedInbox {
    * failed load is tried again at the next look for work.
    */
   private async load(since = Infinity): Promise<void> {
-    if (this.unloaded.size === 0) return;
-    const lanes = [...this.unloaded];
+    const lanes = this.lanes.toLoad;
+    if (lanes.length === 0) return;
     const rows = await this.journal.fetchLanes(lanes);
-    for (const lane of lanes) this.unloaded.delete(lane);
+    this.lanes.loaded(lanes);
     const left = rows.filter((row) => row.seq < since).length;
     this.hooks.onLeased?.(lanes.length, left > 0);
     if (left > 0) this.logger.info({ lanes: lanes.length, items: left }, 'took over lanes with items left by their last holder');
@@ -348,7 +269,7 @@ export class SharedInbox {
    */
   private async reconcile(): Promise<void> {
     const owned = await this.journal.ownedLanes();
-    const unknown = owned.filter((lane) => !this.held.has(lane));
+    const unknown = this.lanes.unknown(owned);
     if (unknown.length > 0) {
       this.logger.warn({ lanes: unknown.length }, 'found leases of this process it did not know of (a lost answer); taking them up');
       await this.take(unknown, 0);
@@ -381,23 +302,9 @@ export class SharedInbox {
   }
 
   private dispatch(entry: SharedEntry): void {
-    // Only lanes this process took up: a read of the journal may see a lane leased to it by
-    // a statement whose answer was not taken up yet, whose earlier items its load brings
-    // (dispatching the newer ones first would put them before those). A lane not loaded
-    // yet gets all its items, in order, from its load.
-    if (!this.held.has(entry.lane) || this.unloaded.has(entry.lane) || entry.seq <= (this.queued.get(entry.lane) ?? -1)) return;
-    this.queued.set(entry.lane, entry.seq);
-    const activity = this.active.get(entry.lane);
-    if (activity) activity.pending++;
-    else this.active.set(entry.lane, { pending: 1, since: 0 });
+    if (!this.lanes.admit(entry.lane, entry.seq)) return;
     this.waiting.add();
     this.dispatcher.push(entry);
-  }
-
-  /** An item of `lane` is settled (handled and durable, or a dead letter). */
-  private laneSettled(lane: string): void {
-    const activity = this.active.get(lane);
-    if (activity && --activity.pending === 0) activity.since = Date.now();
   }
 
   /**
@@ -406,14 +313,12 @@ export class SharedInbox {
    */
   private async releaseIdle(now = Date.now()): Promise<void> {
     const after = this.settings.idleReleaseMs ?? IDLE_RELEASE_MS;
-    const idle = [...this.active].filter(([, a]) => a.pending === 0 && now - a.since >= after).map(([lane]) => lane);
+    const idle = this.lanes.idle(after, now);
     if (idle.length === 0) return;
     await this.store.flush();
     const released = await this.journal.releaseIdle(idle);
     for (const lane of released) {
-      this.held.delete(lane);
-      this.queued.delete(lane);
-      this.active.delete(lane);
+      this.lanes.release(lane);
       this.caches.forget(lane);
     }
   }
@@ -431,11 +336,8 @@ export class SharedInbox {
   /** Moves dead letters back into the shared journal, at the end of the order. */
   async replayDeadLetters(seqs?: readonly number[]): Promise<number> {
     const letters = (await this.deadLetters.list()).filter((l) => seqs === undefined || seqs.includes(l.seq));
-    for (const letter of letters) {
-      // The id names the letter, so a replay interrupted before the letter is deleted journals it once.
-      const id = `replay!${letter.seq}!${letter.failedAt}`;
-      await this.journal.insertOne({ id, lane: laneOf(letter.item), body: singleItemBody(letter.item) }, letter.txnId, Date.now());
-    }
+    // The id names the letter, so a replay interrupted before the letter is deleted journals it once.
+    for (const letter of letters) await this.journal.insertOne(newItem(`replay!${letter.seq}!${letter.failedAt}`, letter.item), letter.txnId, Date.now());
     await this.deadLetters.drop(letters.map((l) => l.seq));
     this.wake();
     return letters.length;
@@ -446,7 +348,7 @@ export class SharedInbox {
    * journaled first under an id of its own, so that a crash before `ops` journals it once.
    */
   async inject(item: InboundItem, txnId: string, ops: readonly WriteOp[]): Promise<void> {
-    await this.journal.insertOne({ id: `inject!${idOf(txnId, item)}`, lane: laneOf(item), body: singleItemBody(item) }, txnId, Date.now());
+    await this.journal.insertOne(newItem(`inject!${idOf(txnId, item)}`, item), txnId, Date.now());
     await this.store.write(ops);
     this.wake();
   }
@@ -469,7 +371,7 @@ export class SharedInbox {
     clearInterval(this.pollTimer);
     clearInterval(this.pruneTimer);
     this.stopped = true;
-    await this.intake;
+    await this.steps.settled();
     const finished = await this.dispatcher.stop(timeoutMs);
     if (!finished) this.logger.warn({ timeoutMs }, 'handlers still running at shutdown; their items stay journaled for another process');
     await this.acks.close();
@@ -487,15 +389,9 @@ export class SharedInbox {
     this.accepting = false;
     this.stopped = true;
     clearInterval(this.pollTimer);
-    this.held.clear();
-    this.unloaded.clear();
-    this.queued.clear();
+    this.lanes.clear();
     this.caches.forgetAll();
     void this.dispatcher.stop(0);
     this.hooks.onFencedOut?.();
-  }
-
-  private settled(count = 1): void {
-    this.waiting.settle(count);
   }
 }
