@@ -1,12 +1,12 @@
 import { downloadMedia } from './media-download.js';
+import { openInbox } from './open-inbox.js';
 import type Koa from 'koa';
 import type { BridgeConfig } from '../config/index.js';
 import { createAppserviceApp, listen, type RunningServer } from '../appservice/index.js';
 import { HomeserverApi, MatrixError } from '../homeserver/index.js';
-import { Inbox, type BridgeInbox, type ItemHandler } from '../inbox/index.js';
+import type { BridgeInbox, ItemHandler } from '../inbox/index.js';
 import {
-  ClusterConnectionLeases, LocalConnectionLeases, RoomCaches, SOLE_OWNER, SharedInbox, clusterSettings, importSharedJournal,
-  type ConnectionLeaseService, type RoomOwnership,
+  RoomCaches, SOLE_OWNER, importSharedJournal, type ConnectionLeaseService, type RoomOwnership, type SharedInbox,
 } from '../cluster/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { Mirror } from '../mirror/index.js';
@@ -251,31 +251,14 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       await host.handle({ kind: 'event', event }, ctx, crypto);
     }, handlePlain)
     : handlePlain;
-  const inboxLog = logger.child({ component: 'inbox' });
   let inbox: BridgeInbox;
-  // Set once the inbox is open; the cluster hooks below reach it then.
-  let leases: ConnectionLeaseService | undefined;
+  let leases: ConnectionLeaseService;
   try {
-    inbox = config.cluster.enabled
-      ? (sharedInbox = await SharedInbox.open(store, handle, config.inbox, clusterSettings(config, plugin.clusterPlacement), roomCaches, inboxLog, {
-        ...metrics?.inboxHooks,
-        ...metrics?.clusterHooks,
-        onFencedOut: () => {
-          leases?.fencedOut();
-          const err = new Error('this process was reaped from the cluster (its heartbeat lapsed): another process handles its rooms now');
-          if (options.onFatal) options.onFatal(err);
-          else logger.fatal({ err }, 'the bridge stopped handling events');
-        },
-      }))
-      : await Inbox.open(store, handle, config.inbox, inboxLog, metrics?.inboxHooks);
-    if (inbox instanceof SharedInbox) {
-      const shared = inbox;
-      const cluster = new ClusterConnectionLeases(store.postgres!, inbox.processId, clusterSettings(config).pollMs, logger.child({ component: 'leases' }), () => shared.mayLease);
-      inbox.onWake(() => cluster.wake());
-      leases = cluster;
-    } else {
-      leases = new LocalConnectionLeases(logger.child({ component: 'leases' }));
-    }
+    const opened = await openInbox({
+      config, store, handle, roomCaches, logger, metrics, placement: plugin.clusterPlacement, onFatal: options.onFatal,
+    });
+    ({ inbox, leases } = opened);
+    sharedInbox = opened.shared;
   } catch (e) {
     await encryption?.close();
     await store.close();
@@ -397,7 +380,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       await metricsServer?.close();
       await inbox.stop(config.inbox.shutdownTimeoutMs);
       // Before the plugin stops, while the process is still a member: each lease goes to another process.
-      await leases!.close();
+      await leases.close();
       await logins?.close();
       await plugin.stop?.();
       // After the plugin: it may push until it stops; then presence refreshes end.

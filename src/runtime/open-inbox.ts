@@ -1,0 +1,60 @@
+import type { BridgeConfig } from '../config/index.js';
+import { Inbox, type BridgeInbox, type ItemHandler } from '../inbox/index.js';
+import type { Logger } from '../log/logger.js';
+import type { BridgeMetrics } from '../metrics/index.js';
+import type { Store } from '../store/index.js';
+import {
+  ClusterConnectionLeases, LocalConnectionLeases, SharedInbox, clusterSettings, type ConnectionLeaseService, type RoomCaches,
+} from '../cluster/index.js';
+
+export interface OpenInboxOptions {
+  readonly config: BridgeConfig;
+  readonly store: Store;
+  readonly handle: ItemHandler;
+  readonly roomCaches: RoomCaches;
+  readonly logger: Logger;
+  readonly metrics: BridgeMetrics | undefined;
+  /** What the plugin says of cluster placement (the config may override it). */
+  readonly placement: 'spread' | 'leader' | undefined;
+  /** The process was reaped from its cluster and stopped handling (StartBridgeOptions.onFatal). */
+  readonly onFatal: ((err: Error) => void) | undefined;
+}
+
+export interface OpenedInbox {
+  readonly inbox: BridgeInbox;
+  /** Cluster mode: the same inbox, for what asks which rooms this process holds. */
+  readonly shared: SharedInbox | undefined;
+  /** The plugin's connection leases: in the cluster's leases table, or local to this process. */
+  readonly leases: ConnectionLeaseService;
+}
+
+/**
+ * The inbox the config asks for: the one-process inbox, or in cluster mode the shared one
+ * (joining the cluster) with connection leases that follow its membership.
+ */
+export async function openInbox(options: OpenInboxOptions): Promise<OpenedInbox> {
+  const { config, store, handle, roomCaches, logger, metrics } = options;
+  const inboxLog = logger.child({ component: 'inbox' });
+  const leaseLog = logger.child({ component: 'leases' });
+  if (!config.cluster.enabled) {
+    const inbox = await Inbox.open(store, handle, config.inbox, inboxLog, metrics?.inboxHooks);
+    return { inbox, shared: undefined, leases: new LocalConnectionLeases(leaseLog) };
+  }
+  const settings = clusterSettings(config, options.placement);
+  // Set once the inbox is open; the fencing hook reaches it then.
+  let leases: ClusterConnectionLeases | undefined;
+  const shared = await SharedInbox.open(store, handle, config.inbox, settings, roomCaches, inboxLog, {
+    ...metrics?.inboxHooks,
+    ...metrics?.clusterHooks,
+    onFencedOut: () => {
+      leases?.fencedOut();
+      const err = new Error('this process was reaped from the cluster (its heartbeat lapsed): another process handles its rooms now');
+      if (options.onFatal) options.onFatal(err);
+      else logger.fatal({ err }, 'the bridge stopped handling events');
+    },
+  });
+  leases = new ClusterConnectionLeases(store.postgres!, shared.processId, settings.pollMs, leaseLog, () => shared.mayLease);
+  const cluster = leases;
+  shared.onWake(() => cluster.wake());
+  return { inbox: shared, shared, leases };
+}
