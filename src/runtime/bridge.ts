@@ -294,6 +294,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     pluginStarted = true;
     // Before any event: a user's first message after a restart finds their login connecting.
     await logins?.manager.restoreAll();
+    if (config.cluster.enabled) logins?.followOthers(config.cluster.pollSeconds * 1000, logger.child({ component: 'logins' }));
     const loginService = logins?.manager;
     const provisioning = createProvisioning({
       config, pluginName: plugin.name, hooks: plugin.provisioning, permissions, logins: () => loginService,
