@@ -9,7 +9,7 @@ import { usableStateEvents, writeEventIndex, writeFullState } from './hydrate.js
 import { emptyRecord } from './layout.js';
 import { Lru } from '../util/lru.js';
 import { MirrorStore, type RoomEntry } from './mirror-store.js';
-import { KeyedQueue } from './room-queue.js';
+import { KeyedQueue } from '../util/keyed-queue.js';
 import { RoomView } from './room-view.js';
 import { StateKeys } from './state-keys.js';
 import { UnreadableRooms } from './unreadable-rooms.js';

@@ -192,7 +192,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   const commands = new BotCommands({
     plugin, puppets, mirror, namespaces, config: config.bot, logger: pluginLog, permissions,
     ...(logins ? { builtins: logins.commands, conversation: logins.conversation } : {}),
-    managementSection: store.section<string>(Sections.botManagementRooms),
+    managementSection: store.section<string>(Sections.botManagementRooms), locks: store,
     readPowerLevels: (roomId, asUser) => api.rooms.getStateContent(roomId, 'm.room.power_levels', '', { asUser }), ownership,
   });
   roomCaches.register('bot.managementRooms', (roomId) => commands.forgetRoom(roomId), () => commands.forgetAllRooms());
