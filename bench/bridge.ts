@@ -31,6 +31,7 @@
  *   BENCH_PROFILE=1                  the bridgekit child with --cpu-prof (bench/results/profiles/bridge-<size>ev.cpuprofile;
  *                                    summarise with `node dist/bench/cpuprofile.js <file>`)
  *   BENCH_LOG_LEVEL=info             bridgekit's logging.level
+ *   BENCH_INBOX_CONCURRENCY=         bridgekit's inbox.concurrency (rooms handled at once; default 32)
  *   BENCH_NODE_ARGS=                 node flags for the bridgekit child (e.g. `--trace-gc --trace-gc-nvp`)
  *   BENCH_BRIDGEKIT_STDOUT=          a file for the bridgekit child's stdout (else discarded)
  *   BENCH_TIMELINE=1                 per-transaction timelines in bench/results/timeline/ (the stand-in's
@@ -159,7 +160,8 @@ async function runBridgekit(perTxn: number, round: number, loadArgs: string[], o
     'appservice:', '  id: benchbridge', `  url: http://127.0.0.1:${port}`, '  bind: 127.0.0.1', `  port: ${port}`,
     `  registration: ${join(dir, 'registration.yaml')}`, '  bot: echobot', '  prefix: _echo_',
     'store:', cluster ? `  url: ${cluster.url}` : `  path: ${join(dir, 'data')}`, 'bridge:', '  plugin: echo', '  config: {}',
-    'bot:', '  prefix: "!"', 'metrics:', '  enabled: true', '  port: 0', 'logging:', `  level: ${process.env['BENCH_LOG_LEVEL'] ?? 'info'}`, '',
+    'bot:', '  prefix: "!"', 'metrics:', '  enabled: true', '  port: 0', 'logging:', `  level: ${process.env['BENCH_LOG_LEVEL'] ?? 'info'}`,
+    ...(process.env['BENCH_INBOX_CONCURRENCY'] ? ['inbox:', `  concurrency: ${process.env['BENCH_INBOX_CONCURRENCY']}`] : []), '',
   ].join('\n'));
   const nodeArgs = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter((arg) => arg !== '');
   const probeFile = timelineFile(cluster ? 'bridgekit+postgres' : 'bridgekit', perTxn, round, 'probe');
@@ -171,7 +173,7 @@ async function runBridgekit(perTxn: number, round: number, loadArgs: string[], o
   }
   const bridge = spawn(process.execPath, [...nodeArgs, CLI, 'run', '-c', join(dir, 'config.yaml')], {
     cwd: ROOT, stdio: ['ignore', stdoutFile ? openSync(stdoutFile, 'w') : 'ignore', 'inherit'],
-    env: probeFile ? { ...process.env, BENCH_PROBE_FILE: probeFile } : process.env,
+    env: probeFile ? { ...process.env, BENCH_PROBE_FILE: probeFile, BENCH_PROBE_DIST: join(dirname(CLI), '..', '..') } : process.env,
   });
   try {
     await waitForPort(port, 30_000);

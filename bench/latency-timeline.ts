@@ -19,11 +19,14 @@ import type { Stall } from './loop-stalls.js';
 type Txn = [sentAt: number, ms: number, events: number, number: number];
 interface Load { timeline?: Txn[]; standInStalls?: Stall[] }
 interface Probe {
-  requests: Array<[number, number, string]>;
+  requests: Array<[number, number, string, number?, number?]>;
   gcs: Array<[number, number, number]>;
   stalls: Stall[];
-  batches: Array<[number, number, number, number]>;
+  batches: Array<[number, number, number, number, number]>;
+  accepts?: Array<[string, number, number]>;
+  levelOps?: Array<[string, number, number]>;
   loopDelay: { p50: number; p99: number; max: number; count: number };
+  anchor: { epochMs: number; hrtimeUs: number };
 }
 
 const GC_KINDS: Record<number, string> = {
@@ -80,6 +83,16 @@ function report(dir: string, run: string): void {
     else clusters.push([t]);
   }
   console.log(`  ${clusters.length} clusters; gaps between clusters: ${spread(clusters.slice(1).map((c, i) => c[0]![0] - clusters[i]![0]![0]))}`);
+  const hrtime = (epochMs: number) => (probe ? ((epochMs - probe.anchor.epochMs) * 1000 + probe.anchor.hrtimeUs).toFixed(0) : '-');
+  for (const c of clusters) {
+    const from = c[0]![0];
+    const to = Math.max(...c.map((t) => t[0] + t[1]));
+    const ops = new Map<string, number>();
+    for (const [name, at] of probe?.levelOps ?? []) if (at >= from && at <= to) ops.set(name, (ops.get(name) ?? 0) + 1);
+    ops.set('_batch', (probe?.batches ?? []).filter(([at]) => at >= from && at <= to).length);
+    console.log(`    cluster at +${f(from - start, 0)} ms: ${c.length} transactions (#${c[0]![3]}…), ${f(to - from)} ms long; in profile time (µs): ${hrtime(from)} ${hrtime(to)}`
+      + (probe ? `; Level operations begun: ${[...ops].map(([name, n]) => `${name} ${n}`).join(', ')}` : ''));
+  }
   const standIn = load.standInStalls ?? [];
   console.log(`  the stand-in's own loop stalls > 2 ms: ${stallSummary(standIn)}`);
   const middle = txns.filter((t) => t[3] >= 200 && t[3] < txns.length - 200).map((t) => t[1]);
@@ -97,7 +110,9 @@ function report(dir: string, run: string): void {
   for (const [kind, list] of kinds) console.log(`    GC ${kind}: ${spread(list)}, ${f(list.reduce((a, b) => a + b, 0))} ms in all`);
   console.log(`    loop stalls > 2 ms: ${stallSummary(inRun(probe.stalls))}; loop delay histogram p50 ${f(probe.loopDelay.p50, 2)}, p99 ${f(probe.loopDelay.p99, 2)}, max ${f(probe.loopDelay.max, 2)} ms`);
   const runBatches = inRun(probe.batches);
-  console.log(`    Level batches: to done ${spread(runBatches.map((b) => b[2]))}; main-thread part ${spread(runBatches.map((b) => b[1]))}; ops ${spread(runBatches.map((b) => b[3]))}`);
+  console.log(`    Level batches: to done ${spread(runBatches.map((b) => b[2]))}; main-thread part ${spread(runBatches.map((b) => b[1]))}; ops ${spread(runBatches.map((b) => b[3]))}; `
+    + `other Level operations in flight at the start ${spread(runBatches.map((b) => b[4]))}`);
+  const accepts = new Map((probe.accepts ?? []).map(([txnId, at, ms]) => [txnId, [at, ms] as const]));
   const served = new Map<number, [number, number]>();
   for (const [at, ms, url] of probe.requests) {
     const m = /\/transactions\/bench-(\d+)$/.exec(url);
@@ -107,11 +122,17 @@ function report(dir: string, run: string): void {
   console.log(`    transactions in the bridge (arrival to answer): ${spread(inside)}`);
 
   // Each slow transaction: its time in the bridge and outside, and what overlapped it.
+  let sumBefore = 0; let sumAccept = 0; let sumAfter = 0;
   let sumIn = 0; let sumOut = 0; let sumGc = 0; let sumStall = 0; let sumBatch = 0; let sumRan = 0; let sumWaited = 0;
   const rows: string[] = [];
   for (const t of slow) {
     const [sent, ms] = t;
     const [arrival, inBridge] = served.get(t[3]) ?? [NaN, NaN];
+    const [acceptAt, acceptMs] = accepts.get(`bench-${t[3]}`) ?? [NaN, NaN];
+    const before = acceptAt - arrival;
+    const after = arrival + inBridge - (acceptAt + acceptMs);
+    sumBefore += before; sumAccept += acceptMs; sumAfter += after;
+    const busiest = Math.max(0, ...probe.batches.filter(([at, , d]) => at < sent + ms && at + d > sent).map((b) => b[4]));
     const gc = overlap(gcs, sent, sent + ms);
     const stall = overlap(stalls, sent, sent + ms);
     const during = probe.stalls.filter(([at, late]) => at < sent + ms && at + late > sent);
@@ -120,11 +141,13 @@ function report(dir: string, run: string): void {
     sumRan += ran; sumWaited += waited;
     const longest = Math.max(0, ...batchSpans.filter(([at, d]) => at < sent + ms && at + d > sent).map(([, d]) => d));
     sumIn += inBridge; sumOut += ms - inBridge; sumGc += gc; sumStall += stall; sumBatch += longest;
-    rows.push(`    #${t[3]} at +${f(sent - start, 0)} ms: ${f(ms, 2)} ms, ${f(inBridge, 2)} in the bridge (arrived after ${f(arrival - sent, 2)}); `
+    rows.push(`    #${t[3]} at +${f(sent - start, 0)} ms: ${f(ms, 2)} ms, ${f(inBridge, 2)} in the bridge (arrived after ${f(arrival - sent, 2)}; `
+      + `to accept ${f(before, 2)}, accept ${f(acceptMs, 2)}, to the answer ${f(after, 2)}; Level ops in flight up to ${busiest}); `
       + `GC ${f(gc, 2)}, loop stalls ${f(stall, 2)} (running ${f(ran, 2)}, waiting ${f(waited, 2)}), longest Level batch ${f(longest, 2)} ms`);
   }
   const n = slow.length;
-  console.log(`  the slowest ${n}, means: ${f(sumIn / n, 2)} ms in the bridge, ${f(sumOut / n, 2)} outside; overlapping GC ${f(sumGc / n, 2)}, `
+  console.log(`  the slowest ${n}, means: ${f(sumIn / n, 2)} ms in the bridge (arrival to accept ${f(sumBefore / n, 2)}, the journal's accept ${f(sumAccept / n, 2)}, `
+    + `accept to the answer ${f(sumAfter / n, 2)}), ${f(sumOut / n, 2)} outside; overlapping GC ${f(sumGc / n, 2)}, `
     + `loop stalls ${f(sumStall / n, 2)} (the stalls touching it: main thread running ${f(sumRan / n, 2)}, waiting for a core ${f(sumWaited / n, 2)}), longest Level batch ${f(sumBatch / n, 2)} ms`);
   console.log(rows.slice(0, Number(process.env['TIMELINE_ROWS'] ?? 20)).join('\n'));
 }
