@@ -74,7 +74,7 @@ export class Journal {
     for (let i = 0; i < items.length; i++) (seen[i] ? dups : fresh).push(i);
     if (fresh.length === 0) {
       // Seen in a record still on its way to disk: safe once that lands (commits are in order).
-      if (inFlight) await this.committer.commit([], undefined, 'answer');
+      if (inFlight) await this.committer.commit([]);
       return { entries: [], duplicates: items.length };
     }
     const seq = this.nextSeq;
@@ -90,7 +90,7 @@ export class Journal {
     // On failure, forget the in-memory record before anything else looks at it.
     const settle = () => this.dedupe.settled(remembered.key);
     try {
-      await this.committer.commit(ops, settle, 'answer');
+      await this.committer.commit(ops, settle);
     } finally {
       settle();
     }

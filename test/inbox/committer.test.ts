@@ -48,26 +48,6 @@ describe('inbox: the committer', () => {
     ]]);
   });
 
-  it('writes a commit an answer waits for without waiting for the turn to end; other commits gather the turn first, or join it', async () => {
-    const began: string[] = [];
-    const store = { async write(ops: readonly WriteOp[]) { began.push(ops.map((op) => op.key).join()); } } as unknown as Store;
-    const committer = new Committer(store);
-    const order: string[] = [];
-    // Queued before the commits: runs when this turn of the event loop ends.
-    setImmediate(() => order.push('turn ended'));
-    await committer.commit([put(section, 'ack', '1')]).then(() => order.push('gathered write done'));
-    assert.deepEqual(order, ['turn ended', 'gathered write done'], "an acknowledgement's commit lets the turn's other work join it");
-
-    order.length = 0;
-    setImmediate(() => order.push('turn ended'));
-    const ack = committer.commit([put(section, 'ack2', '1')]);
-    const journal = committer.commit([put(section, 'record', '1')], undefined, 'answer').then(() => order.push('answer write done'));
-    await Promise.all([ack, journal]);
-    await new Promise((r) => setImmediate(r));
-    assert.deepEqual(order, ['answer write done', 'turn ended'], 'the journal record a 200 waits for is written before the turn ends');
-    assert.deepEqual(began, ['ack', 'ack2,record'], 'the waiting acknowledgement goes with it, in order');
-  });
-
   it('fails every caller queued behind a failed batch, undoing all of them before any hears of it', async () => {
     let failNext = true;
     const { store, batches } = fakeStore(() => (failNext ? !(failNext = false) : false));
