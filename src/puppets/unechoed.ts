@@ -45,14 +45,6 @@ export const UNECHOED_SECTION = Sections.puppetsUnechoed;
  */
 export class UnechoedWrites {
   private readonly section: Section<UnechoedRecord>;
-  /**
-   * The keys that may hold a record, read once from the store (Level only: there this
-   * process is the store's only writer). Nearly every question finds no record: answered
-   * from here, it costs no read (it was two per question, three questions per message a
-   * puppet sends; docs/performance.md, session 11). A key stays here until its record is
-   * dropped; one added for a write that then failed costs a read that finds nothing.
-   */
-  private keys: Promise<Set<string>> | undefined;
 
   constructor(private readonly store: Store) {
     this.section = store.section<UnechoedRecord>(UNECHOED_SECTION);
@@ -61,7 +53,7 @@ export class UnechoedWrites {
   /** Call before the request. */
   async snapshot(view: RoomView | undefined, roomId: string, type: string, stateKey: string): Promise<Snapshot> {
     const current = await currentEvent(view, type, stateKey);
-    const pending = await this.mayHold(key(roomId, type, stateKey)) ? await this.valid(roomId, type, stateKey, current) : undefined;
+    const pending = await this.valid(roomId, type, stateKey, current);
     return { roomId, type, stateKey, base: current?.event_id ?? null, pending };
   }
 
@@ -71,36 +63,13 @@ export class UnechoedWrites {
     const record: UnechoedRecord = pending
       ? { base: pending.base, writes: [...pending.writes, write], at: Date.now() }
       : { base: snapshot.base, writes: [write], at: Date.now() };
-    const k = key(roomId, type, stateKey);
-    // Known before the write: a question asked meanwhile reads the store, as it did before.
-    (await this.known())?.add(k);
-    await this.store.write([put(this.section, k, record)]);
+    await this.store.write([put(this.section, key(roomId, type, stateKey), record)]);
   }
 
   /** The content of our last write at the key, while the mirror has not caught up with it; undefined otherwise. */
   async get(view: RoomView | undefined, roomId: string, type: string, stateKey: string): Promise<JsonObject | undefined> {
-    if (!(await this.mayHold(key(roomId, type, stateKey)))) return undefined;
     const record = await this.valid(roomId, type, stateKey, await currentEvent(view, type, stateKey));
     return record?.writes.at(-1)?.content;
-  }
-
-  /** Whether the key can hold a record (always, where the keys are not kept in memory). */
-  private async mayHold(k: string): Promise<boolean> {
-    const keys = await this.known();
-    return keys === undefined || keys.has(k);
-  }
-
-  /** The keys in memory (Level), read from the store at the first question; undefined on PostgreSQL, shared between processes. */
-  private known(): Promise<Set<string>> | undefined {
-    if (this.store.backend !== 'level') return undefined;
-    return (this.keys ??= (async () => {
-      const keys = new Set<string>();
-      for await (const k of this.section.keys()) keys.add(k);
-      return keys;
-    })().catch((err: unknown) => {
-      this.keys = undefined; // read again at the next question
-      throw err;
-    }));
   }
 
   /** The record, when it still holds against the mirror's `current` event; dropped otherwise. */
@@ -109,8 +78,6 @@ export class UnechoedWrites {
     const record = await this.section.get(k);
     if (!record) return undefined;
     if (holds(record, current)) return record;
-    // Forgotten first: the record no longer holds, whether or not the delete lands.
-    (await this.known())?.delete(k);
     await this.store.write([del(this.section, k)]);
     return undefined;
   }
