@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { validateConfig } from '../../src/config/index.js';
+import { cryptoSections } from '../../src/crypto/index.js';
+import type { InboundItem } from '../../src/events/types.js';
+import { HomeserverApi } from '../../src/homeserver/index.js';
+import type { HandlerContext, ItemHandler } from '../../src/inbox/index.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { Mirror } from '../../src/mirror/index.js';
+import { Namespaces } from '../../src/registration/index.js';
+import { BridgeEncryption, CryptoDeviceNotHeld } from '../../src/runtime/encryption.js';
+import { Store } from '../../src/store/index.js';
+import { fixtureRegistration } from '../helpers/endpoint.js';
+import { closeServer, waitFor } from '../helpers/net.js';
+import { tempDir } from '../helpers/temp.js';
+
+/** A homeserver that takes appservice logins and key uploads, recording them in order. */
+async function keysHomeserver(): Promise<{ server: Server; url: string; requests: string[] }> {
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+      requests.push(path);
+      res.setHeader('content-type', 'application/json');
+      res.end(path === '/_matrix/client/v3/keys/upload' ? '{"one_time_key_counts":{"signed_curve25519":50}}' : '{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
+}
+
+function context(): HandlerContext {
+  const work = { put: () => undefined, del: () => undefined } as unknown as HandlerContext['work'];
+  return { entry: { seq: 0, txnId: 't', receivedAt: 0, item: { kind: 'device_changes', changes: {} } } as unknown as HandlerContext['entry'], attempt: 1, lastAttempt: false, firstDelivery: true, work, logger: silentLogger() };
+}
+
+describe('crypto: the machines open late, close and open again in one process (cluster mode\'s leader changes)', function () {
+  this.timeout(30_000);
+
+  it('refuses crypto work while closed, opens from the store with the same device, begins once listening, and again after a reopen', async () => {
+    const dir = await tempDir();
+    const hs = await keysHomeserver();
+    const store = await Store.open(dir.path);
+    const registration = fixtureRegistration();
+    const botUserId = `@${registration.sender_localpart}:localhost`;
+    const api = HomeserverApi.fromRegistration(registration, { baseUrl: hs.url, domain: 'localhost', store, logger: silentLogger() });
+    const mirror = new Mirror({ store, logger: silentLogger() });
+    const config = validateConfig({
+      homeserver: { url: hs.url, domain: 'localhost' },
+      appservice: { id: 'test', url: null, bind: '127.0.0.1', port: 0, registration: 'registration.yaml', bot: 'bot', prefix: '_test_' },
+      store: { path: dir.path }, bridge: { plugin: 'echo' }, encryption: { enabled: true, keyWaitSeconds: 1 }, logging: { level: 'silent' },
+    }, 'test', '/tmp');
+    const encryption = new BridgeEncryption({
+      config: config.encryption, store, api, mirror, namespaces: new Namespaces(registration, 'localhost'), logger: silentLogger(), notify: async () => undefined,
+    });
+    try {
+      const handler: ItemHandler = encryption.handler(async () => undefined, async () => undefined);
+      const keysUsedUp = (deviceId: string): InboundItem => ({ kind: 'device_changes', changes: { oneTimeKeyCounts: { [botUserId]: { [deviceId]: { signed_curve25519: 0 } } } } });
+
+      // A standby: nothing open, crypto items refused (retried, never dropped), nothing sent when the bridge listens.
+      assert.equal(encryption.held, false);
+      await assert.rejects(handler(keysUsedUp('X'), context()), CryptoDeviceNotHeld);
+      await encryption.begin();
+      assert.deepEqual(hs.requests, []);
+
+      // It takes the lead: opened from the store (a new device the first time), its first requests made at once.
+      await encryption.open();
+      assert.equal(encryption.held, true);
+      const deviceId = encryption.deviceId!;
+      await waitFor(() => hs.requests.includes('/_matrix/client/v3/keys/upload'), 10_000, 'the device\'s keys uploaded');
+      assert.equal(hs.requests[0], '/_matrix/client/v3/login', 'the device made first');
+      const uploads = () => hs.requests.filter((p) => p === '/_matrix/client/v3/keys/upload').length;
+      const before = uploads();
+      await handler(keysUsedUp(deviceId), context());
+      assert.equal(uploads(), before + 1, 'new one-time keys made and uploaded');
+
+      // It stops leading: closed, refused again; then leads again: the same device from the store, no new login.
+      await encryption.close();
+      assert.equal(encryption.held, false);
+      await assert.rejects(handler(keysUsedUp(deviceId), context()), CryptoDeviceNotHeld);
+      await encryption.open();
+      assert.equal(encryption.deviceId, deviceId, 'the same device');
+      const record = await cryptoSections(store).devices.get(botUserId);
+      assert.equal(record?.deviceId, deviceId);
+      await handler(keysUsedUp(deviceId), context());
+      assert.equal(hs.requests.filter((p) => p === '/_matrix/client/v3/login').length, 1, 'the device was made once');
+      assert.ok(uploads() >= before + 2, 'the reopened machine makes and uploads keys too');
+    } finally {
+      await encryption.close();
+      await mirror.close();
+      await store.close();
+      await closeServer(hs.server);
+      await dir.cleanup();
+    }
+  });
+});
