@@ -26,6 +26,7 @@ describe('encryption in cluster mode: the crypto device moves with the lead (SIG
   let dir: string;
   let balancer: Balancer | undefined;
   const processes: BridgeProcess[] = [];
+  const metricsPorts = new Map<BridgeProcess, number>();
   let alice: EncryptingClient | undefined;
 
   before(async () => {
@@ -36,7 +37,8 @@ describe('encryption in cluster mode: the crypto device moves with the lead (SIG
     const schema = pg.schema();
     for (const name of ['a', 'b']) {
       const port = await freePort();
-      processes.push(await BridgeProcess.withConfig(dir, name, port, {
+      const metricsPort = await freePort();
+      const bridge = await BridgeProcess.withConfig(dir, name, port, {
         homeserver: { url: ctx.synapse.url, domain: ctx.synapse.serverName },
         appservice: {
           id: appservice.registration.id, url: appservice.registration.url, bind: '127.0.0.1', port,
@@ -47,9 +49,11 @@ describe('encryption in cluster mode: the crypto device moves with the lead (SIG
         bridge: { plugin: 'echo' },
         inbox: { retryBaseMs: 100, retryMaxMs: 1_000 },
         encryption: { enabled: true, keyWaitSeconds: 10 },
-        metrics: { enabled: false },
+        metrics: { enabled: true, bind: '127.0.0.1', port: metricsPort },
         logging: { level: 'info' },
-      }));
+      });
+      processes.push(bridge);
+      metricsPorts.set(bridge, metricsPort);
     }
   });
   after(async () => {
@@ -61,6 +65,12 @@ describe('encryption in cluster mode: the crypto device moves with the lead (SIG
 
   const ready = (p: BridgeProcess) => p.logLines.filter((l) => l['msg'] === READY);
   const holds = (p: BridgeProcess) => p.logLines.some((l) => l['msg'] === HOLDS);
+  /** `bridgekit_crypto_device_held` as the process's `/metrics` says. */
+  const heldMetric = async (p: BridgeProcess): Promise<number> => {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPorts.get(p)!}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('bridgekit_crypto_device_held '));
+    return Number(line?.split(' ')[1]);
+  };
   const errors = (p: BridgeProcess) => p.logLines.filter((l) => typeof l['level'] === 'number' && (l['level'] as number) >= 50).map((l) => l['msg']);
 
   it('the new leader decrypts what was sent after the takeover and its answers are readable, after a stop and after a kill', async () => {
@@ -72,6 +82,7 @@ describe('encryption in cluster mode: the crypto device moves with the lead (SIG
     assert.equal(holds(a), true, 'the first process leads and holds the device');
     assert.equal(holds(b), false, 'the standby does not');
     assert.deepEqual(ready(b), [], 'the standby never opened a crypto machine');
+    assert.deepEqual([await heldMetric(a), await heldMetric(b)], [1, 0], '/metrics says which process holds the device');
     await ctx.synapse.ensureAppserviceUp(ctx.appservice('encrypted'));
 
     alice = await EncryptingClient.newUser(ctx.synapse, 'alice');
@@ -90,6 +101,7 @@ describe('encryption in cluster mode: the crypto device moves with the lead (SIG
     assert.equal(second!['restored'], true, 'opened from the store');
     assert.equal(second!['deviceId'], first!['deviceId'], 'the same device');
     assert.equal(second!['curve25519'], first!['curve25519'], 'the same identity');
+    assert.equal(await heldMetric(b), 1);
     await alice.say(roomId, '!echo two, after SIGTERM');
     await alice.waitForDecrypted(roomId, botUserId, (body) => body === 'two, after SIGTERM', 'the second leader\'s answer', 60_000);
 
@@ -98,12 +110,14 @@ describe('encryption in cluster mode: the crypto device moves with the lead (SIG
     balancer!.add(a.url);
     assert.equal(holds(a), false, 'back as a standby');
     assert.deepEqual(ready(a), [], 'a standby again: no machine opened');
+    assert.equal(await heldMetric(a), 0);
     balancer!.remove(b.url);
     await b.kill();
     await eventually(() => holds(a), 'the restarted process to take the lead after the lease TTL', 40_000);
     const [third] = ready(a);
     assert.equal(third!['deviceId'], first!['deviceId']);
     assert.equal(third!['curve25519'], first!['curve25519']);
+    assert.equal(await heldMetric(a), 1);
     await alice.say(roomId, '!echo three, after kill -9');
     await alice.waitForDecrypted(roomId, botUserId, (body) => body === 'three, after kill -9', 'the third leader\'s answer', 60_000);
 
