@@ -228,7 +228,7 @@ export const configSchema = z.strictObject({
     heartbeatSeconds: z.number({ error: 'must be a number' }).positive('must be positive').optional(),
     /** How often it looks for work without being woken (a lost notification). */
     pollSeconds: z.number({ error: 'must be a number' }).positive('must be positive').default(1),
-    /** `spread` rooms over the processes, or give them all to a `leader` (default: what the plugin says, else spread). */
+    /** `spread` rooms over the processes, or give them all to a `leader` (default: what the plugin says, else spread; always leader with encryption). */
     placement: z.enum(['spread', 'leader'], { error: 'must be spread or leader' }).optional(),
     /** This process's id in the cluster (default: host, pid and a random part). */
     processId: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),

@@ -1,35 +1,16 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { CryptoService, cryptoSections } from '../../src/crypto/index.js';
 import { parseTransaction } from '../../src/events/index.js';
 import { HomeserverClient } from '../../src/homeserver/client.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { isFencedOut, Store } from '../../src/store/index.js';
 import { makeEvent } from '../helpers/events.js';
-import { closeServer, waitFor } from '../helpers/net.js';
+import { keysHomeserver } from '../helpers/keys-homeserver.js';
+import { waitFor } from '../helpers/net.js';
 import { usePgServer } from '../helpers/pg-server.js';
 import { joinCluster, type ClusterMember } from './member.js';
 
 const BOT = '@bot:localhost';
-
-/** A homeserver that takes key uploads and appservice logins, and counts what each device sent. */
-async function keysHomeserver(): Promise<{ server: Server; url: string; uploads: string[] }> {
-  const uploads: string[] = [];
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      res.setHeader('content-type', 'application/json');
-      if (url.pathname === '/_matrix/client/v3/keys/upload') {
-        uploads.push(url.searchParams.get('org.matrix.msc3202.device_id') ?? '');
-        res.end('{"one_time_key_counts":{"signed_curve25519":50}}');
-      } else res.end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, uploads };
-}
 
 function machineFor(store: Store, baseUrl: string): Promise<CryptoService> {
   const client = new HomeserverClient({ baseUrl, asToken: 'as', botUserId: BOT, retry: { maxAttempts: 1 } });
@@ -61,7 +42,8 @@ describe('cluster: the bot\'s crypto device is driven by one process at a time',
 
   it('a reaped ex-leader cannot overwrite the Olm state of the process that took over, nor send what it made', async () => {
     const hs = await keysHomeserver();
-    open.push({ close: () => closeServer(hs.server) });
+    open.push(hs);
+    const uploads = () => hs.requests.filter((r) => r.path === '/_matrix/client/v3/keys/upload');
     const schema = pg.schema();
     const a = await member(schema);
     const oldMachine = await machineFor(a.store, hs.url);
@@ -75,7 +57,7 @@ describe('cluster: the bot\'s crypto device is driven by one process at a time',
     open.push({ close: () => newMachine.close() });
     assert.equal(newMachine.device.deviceId, deviceId, 'the same device, restored from the store');
     await newMachine.receiveDeviceChanges(keysUsedUp(deviceId));
-    assert.equal(hs.uploads.length, 1, 'the new holder made keys and uploaded them');
+    assert.deepEqual(uploads().map((r) => r.deviceId), [deviceId], 'the new holder made keys and uploaded them as the device');
     const afterNew = await cryptoRecords(b.store);
 
     // The ex-leader's machine still runs in memory: its change is refused by the fence, and nothing leaves.
@@ -84,7 +66,7 @@ describe('cluster: the bot\'s crypto device is driven by one process at a time',
       assert.ok(isFencedOut((err as Error).cause), 'refused because the process was reaped');
       return true;
     });
-    assert.equal(hs.uploads.length, 1, 'the ex-leader sent no keys the store does not hold');
+    assert.equal(uploads().length, 1, 'the ex-leader sent no keys the store does not hold');
     assert.deepEqual(await cryptoRecords(b.store), afterNew, 'the new holder\'s Olm state is as it wrote it');
   });
 
