@@ -6,6 +6,7 @@ import { silentLogger } from '../../src/log/logger.js';
 import { isFencedOut, Store } from '../../src/store/index.js';
 import { makeEvent } from '../helpers/events.js';
 import { keysHomeserver } from '../helpers/keys-homeserver.js';
+import { OlmPerson, type UploadedKeys } from '../helpers/olm-person.js';
 import { waitFor } from '../helpers/net.js';
 import { usePgServer } from '../helpers/pg-server.js';
 import { joinCluster, type ClusterMember } from './member.js';
@@ -68,6 +69,37 @@ describe('cluster: the bot\'s crypto device is driven by one process at a time',
     });
     assert.equal(uploads().length, 1, 'the ex-leader sent no keys the store does not hold');
     assert.deepEqual(await cryptoRecords(b.store), afterNew, 'the new holder\'s Olm state is as it wrote it');
+  });
+
+  it('the process that takes over decrypts with the Megolm session whose room key the dead leader processed', async () => {
+    const hs = await keysHomeserver();
+    open.push(hs);
+    const schema = pg.schema();
+    const a = await member(schema);
+    const leader = await machineFor(a.store, hs.url);
+    open.push({ close: () => leader.close() }); // after the test only (its writes are refused by then)
+    await leader.flushOutgoing(); // its keys uploaded: the person's client finds them there
+    const upload = hs.requests.find((r) => r.path === '/_matrix/client/v3/keys/upload')!.body as UploadedKeys;
+    const person = await OlmPerson.create('@alice:localhost', 'ALICEDEV');
+    open.push({ close: async () => person.close() });
+    const roomId = '!secret:localhost';
+    const keyMessages = await person.shareRoomKey(roomId, { userId: BOT, deviceId: leader.device.deviceId, keys: upload });
+    assert.ok(keyMessages.length > 0, 'the room key goes out by to-device');
+    // The leader processes the room key (as a to-device item, written before its acknowledgement), then dies: never closed.
+    await leader.receiveToDevice(keyMessages);
+    const said = await person.say(roomId, 'read by whoever leads');
+    const before = await leader.decrypt(said, 0);
+    assert.equal(before.kind, 'decrypted');
+    await a.store.postgres!.query(`DELETE FROM ${a.store.postgres!.tables.processes} WHERE id = $1`, [a.inbox.processId]);
+
+    const b = await member(schema);
+    const successor = await machineFor(b.store, hs.url);
+    open.push({ close: () => successor.close() });
+    const after = await successor.decrypt(await person.say(roomId, 'said after the takeover'), 0);
+    assert.equal(after.kind, 'decrypted', JSON.stringify(after));
+    assert.equal(after.kind === 'decrypted' ? after.event.content['body'] : undefined, 'said after the takeover');
+    const earlier = await successor.decrypt(said, 0);
+    assert.equal(earlier.kind === 'decrypted' ? earlier.event.content['body'] : earlier.reason, 'read by whoever leads');
   });
 
   it('placement leader: only the process that takes the lead opens the device, before it dispatches anything; its successor after it leaves', async () => {

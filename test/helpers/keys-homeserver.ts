@@ -6,6 +6,8 @@ import { closeServer } from './net.js';
 export interface KeysRequest {
   readonly path: string;
   readonly deviceId: string | undefined;
+  /** The JSON body, parsed (undefined when there was none). */
+  readonly body: unknown;
 }
 
 /**
@@ -16,10 +18,12 @@ export interface KeysRequest {
 export async function keysHomeserver(): Promise<{ readonly url: string; readonly requests: KeysRequest[]; close(): Promise<void> }> {
   const requests: KeysRequest[] = [];
   const server: Server = createServer((req, res) => {
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      requests.push({ path: url.pathname, deviceId: url.searchParams.get('org.matrix.msc3202.device_id') ?? undefined });
+      const text = Buffer.concat(chunks).toString('utf8');
+      requests.push({ path: url.pathname, deviceId: url.searchParams.get('org.matrix.msc3202.device_id') ?? undefined, body: text === '' ? undefined : JSON.parse(text) as unknown });
       res.setHeader('content-type', 'application/json');
       res.end(url.pathname === '/_matrix/client/v3/keys/upload' ? '{"one_time_key_counts":{"signed_curve25519":50}}' : '{}');
     });
