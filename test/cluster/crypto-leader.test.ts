@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { CryptoService, cryptoSections } from '../../src/crypto/index.js';
+import { CryptoService, CryptoUsers, cryptoSections } from '../../src/crypto/index.js';
 import { parseTransaction } from '../../src/events/index.js';
 import { HomeserverClient } from '../../src/homeserver/client.js';
 import { silentLogger } from '../../src/log/logger.js';
@@ -69,6 +69,21 @@ describe('cluster: the bot\'s crypto device is driven by one process at a time',
     });
     assert.equal(uploads().length, 1, 'the ex-leader sent no keys the store does not hold');
     assert.deepEqual(await cryptoRecords(b.store), afterNew, 'the new holder\'s Olm state is as it wrote it');
+  });
+
+  it('a reaped leader\'s close closes every machine (the bot\'s and the ghosts\'), though its last flush is refused', async () => {
+    const hs = await keysHomeserver();
+    open.push(hs);
+    const a = await member(pg.schema());
+    const client = new HomeserverClient({ baseUrl: hs.url, asToken: 'as', botUserId: BOT, retry: { maxAttempts: 1 } });
+    const users = await CryptoUsers.start({ store: a.store, client, logger: silentLogger(), keyWaitMs: 10, members: async () => [] }, BOT);
+    const ghost = await users.for('@_test_ghost:localhost');
+    await a.store.postgres!.query(`DELETE FROM ${a.store.postgres!.tables.processes} WHERE id = $1`, [a.inbox.processId]);
+    await assert.rejects(users.bot.receiveDeviceChanges(keysUsedUp(users.bot.device.deviceId)), /could not be written/);
+    await assert.rejects(users.close(), /could not be written/, 'the refused flush is said');
+    // A closed machine refuses work; an open one would answer "undecryptable".
+    const event = { type: 'm.room.encrypted', room_id: '!r:localhost', sender: '@x:localhost', event_id: '$e', origin_server_ts: 1, content: { algorithm: 'm.megolm.v1.aes-sha2', ciphertext: 'AwgA', session_id: 's', sender_key: 'k', device_id: 'D' } };
+    await assert.rejects(ghost.decrypt(event, 0), 'the ghost\'s machine was closed too');
   });
 
   it('the process that takes over decrypts with the Megolm session whose room key the dead leader processed', async () => {
