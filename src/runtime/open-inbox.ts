@@ -68,8 +68,9 @@ export async function openInbox(options: OpenInboxOptions): Promise<OpenedInbox>
     },
     ...(crypto ? {
       onLeading: async () => {
+        const started = performance.now();
         await crypto.open();
-        logger.info({ processId: shared.processId }, 'this process holds the bot\'s crypto device now (it leads the cluster)');
+        logger.info({ processId: shared.processId, openedInMs: Math.round(performance.now() - started) }, 'this process holds the bot\'s crypto device now (it leads the cluster)');
       },
       onLeadFailed: (err: Error) => fatal(new Error(`this process could not open the bot's crypto device on taking the lead: ${err.message}`, { cause: err })),
     } : {}),

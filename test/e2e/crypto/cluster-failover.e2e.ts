@@ -71,6 +71,8 @@ describe('encryption in cluster mode: the crypto device moves with the lead (SIG
     const line = text.split('\n').find((l) => l.startsWith('bridgekit_crypto_device_held '));
     return Number(line?.split(' ')[1]);
   };
+  /** How long the process took to open the machines from the store on taking the lead (its log says). */
+  const openingMs = (p: BridgeProcess): unknown => p.logLines.find((l) => l['msg'] === HOLDS)?.['openedInMs'];
   const errors = (p: BridgeProcess) => p.logLines.filter((l) => typeof l['level'] === 'number' && (l['level'] as number) >= 50).map((l) => l['msg']);
 
   it('the new leader decrypts what was sent after the takeover and its answers are readable, after a stop and after a kill', async () => {
@@ -102,6 +104,7 @@ describe('encryption in cluster mode: the crypto device moves with the lead (SIG
     assert.equal(second!['deviceId'], first!['deviceId'], 'the same device');
     assert.equal(second!['curve25519'], first!['curve25519'], 'the same identity');
     assert.equal(await heldMetric(b), 1);
+    const afterStop = openingMs(b);
     await alice.say(roomId, '!echo two, after SIGTERM');
     await alice.waitForDecrypted(roomId, botUserId, (body) => body === 'two, after SIGTERM', 'the second leader\'s answer', 60_000);
 
@@ -118,6 +121,7 @@ describe('encryption in cluster mode: the crypto device moves with the lead (SIG
     assert.equal(third!['deviceId'], first!['deviceId']);
     assert.equal(third!['curve25519'], first!['curve25519']);
     assert.equal(await heldMetric(a), 1);
+    console.log(`    opening the crypto device on taking the lead: ${afterStop} ms after SIGTERM, ${openingMs(a)} ms after kill -9`);
     await alice.say(roomId, '!echo three, after kill -9');
     await alice.waitForDecrypted(roomId, botUserId, (body) => body === 'three, after kill -9', 'the third leader\'s answer', 60_000);
 
