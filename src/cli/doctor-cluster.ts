@@ -52,6 +52,11 @@ export function judge(status: ClusterStatus, config: BridgeConfig): CheckResult 
   for (const p of expired) {
     notes.push(`process ${p.id}: EXPIRED ${age(-p.expiresInMs)} ago, not reaped yet, still holding ${p.lanes} lane(s) and ${p.connections} connection(s)`);
   }
+  if (config.encryption.enabled) {
+    notes.push(status.leader !== undefined
+      ? `crypto device: held by process ${status.leader} (placement leader, forced by encryption.enabled)`
+      : 'crypto device: held by no process now (no leader: the next live process to look takes the lead and opens it)');
+  }
   notes.push(status.unhandled === 0 ? 'shared journal: nothing unhandled'
     : `shared journal: ${status.unhandled} unhandled item(s), the oldest received ${age(status.oldestUnhandledAgeMs ?? 0)} ago`);
   if (status.orphanLanes > 0) {

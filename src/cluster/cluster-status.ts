@@ -30,6 +30,8 @@ export interface ClusterStatus {
   readonly orphans: readonly OrphanLane[];
   /** How many such lanes there are in all. */
   readonly orphanLanes: number;
+  /** The process holding the `leader` lease (placement `leader`; with encryption it holds the crypto device), if any. */
+  readonly leader: string | undefined;
 }
 
 export const ORPHANS_SHOWN = 5;
@@ -54,6 +56,7 @@ export async function readClusterStatus(pool: Pool, t: StoreTables, now = Date.n
     `SELECT i.lane, count(*)::int AS items, min(i.received_at)::text AS oldest, (count(*) OVER ())::int AS lanes
      FROM ${t.inbox} i WHERE NOT EXISTS (SELECT 1 FROM ${t.leases} l WHERE l.key = i.lane)
      GROUP BY i.lane ORDER BY min(i.received_at) LIMIT ${ORPHANS_SHOWN}`);
+  const leader = await pool.query<{ owner: string }>(`SELECT owner FROM ${t.leases} WHERE key = 'leader'`);
   const oldest = journal.rows[0]?.oldest;
   return {
     processes: processes.rows.map((r) => ({ id: r.id, expiresInMs: r.expires_in_ms, leaseTtlMs: r.ttl ?? undefined, lanes: r.lanes, connections: r.connections })),
@@ -61,5 +64,6 @@ export async function readClusterStatus(pool: Pool, t: StoreTables, now = Date.n
     oldestUnhandledAgeMs: oldest == null ? undefined : Math.max(0, now - Number(oldest)),
     orphans: orphans.rows.map((r) => ({ lane: r.lane, items: r.items, oldestAgeMs: Math.max(0, now - Number(r.oldest)) })),
     orphanLanes: orphans.rows[0]?.lanes ?? 0,
+    leader: leader.rows[0]?.owner,
   };
 }

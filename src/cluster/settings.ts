@@ -27,6 +27,13 @@ export interface ClusterHooks extends InboxHooks {
   readonly onLeased?: (lanes: number, takeover: boolean) => void;
   /** This process is fenced out of the cluster: the bridge must stop (another process has its rooms). */
   readonly onFencedOut?: () => void;
+  /**
+   * Placement `leader`: this process took the leader lease; awaited before it leases or
+   * dispatches anything (the crypto device is opened here). A failure gives the lease up:
+   * the process leaves the cluster and `onLeadFailed` says why.
+   */
+  readonly onLeading?: () => Promise<void>;
+  readonly onLeadFailed?: (err: Error) => void;
 }
 
 /** The cluster's settings from the config: the heartbeat a quarter of the lease TTL unless set. */
@@ -39,7 +46,8 @@ export function clusterSettings(config: BridgeConfig, pluginPlacement?: 'spread'
     leaseTtlMs,
     heartbeatMs: cluster.heartbeatSeconds !== undefined ? cluster.heartbeatSeconds * 1000 : leaseTtlMs / 4,
     pollMs: cluster.pollSeconds * 1000,
-    placement: cluster.placement ?? pluginPlacement ?? 'spread',
+    // Encryption: one process drives the bot's crypto device, and it must hold every lane that feeds it.
+    placement: config.encryption.enabled ? 'leader' : cluster.placement ?? pluginPlacement ?? 'spread',
     ...(cluster.processId !== undefined ? { processId: cluster.processId } : {}),
   };
 }

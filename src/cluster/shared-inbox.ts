@@ -257,6 +257,12 @@ export class SharedInbox {
    */
   private async lead(): Promise<boolean> {
     if (!(await this.journal.claimLease(LEADER_LEASE))) return false;
+    try {
+      await this.hooks.onLeading?.();
+    } catch (err) {
+      this.cannotLead(err instanceof Error ? err : new Error(String(err)));
+      return false;
+    }
     this.leading = true;
     this.logger.info({ processId: this.processId }, 'this process leads the cluster now: it handles every room');
     for (const listener of this.wakeListeners) listener();
@@ -381,6 +387,16 @@ export class SharedInbox {
   /** Leaves the cluster, last before the store closes: every lease goes at once and the others take the rooms over. */
   async close(): Promise<void> {
     await this.membership.leave().catch((err: unknown) => this.logger.warn({ err }, 'could not leave the cluster cleanly; its leases go when its heartbeat lapses'));
+  }
+
+  /** Leading failed to begin (the crypto device would not open): the lease goes to another process with this one's row. */
+  private cannotLead(err: Error): void {
+    this.logger.error({ err }, 'this process took the lead but cannot lead: it leaves the cluster for another to lead');
+    this.accepting = false;
+    this.stopped = true;
+    clearInterval(this.pollTimer);
+    void this.membership.leave().catch(() => undefined);
+    this.hooks.onLeadFailed?.(err);
   }
 
   private fencedOut(): void {

@@ -228,7 +228,7 @@ export const configSchema = z.strictObject({
     heartbeatSeconds: z.number({ error: 'must be a number' }).positive('must be positive').optional(),
     /** How often it looks for work without being woken (a lost notification). */
     pollSeconds: z.number({ error: 'must be a number' }).positive('must be positive').default(1),
-    /** `spread` rooms over the processes, or give them all to a `leader` (default: what the plugin says, else spread). */
+    /** `spread` rooms over the processes, or give them all to a `leader` (default: what the plugin says, else spread; always leader with encryption). */
     placement: z.enum(['spread', 'leader'], { error: 'must be spread or leader' }).optional(),
     /** This process's id in the cluster (default: host, pid and a random part). */
     processId: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),
@@ -243,9 +243,9 @@ export const configSchema = z.strictObject({
   if (config.store.url === undefined) {
     ctx.addIssue({ code: 'custom', path: ['cluster', 'enabled'], message: 'needs the PostgreSQL store (store.url): processes share the store' });
   }
-  if (config.encryption.enabled) {
-    // One crypto device per bridge: processes sharing it would break its Olm sessions.
-    ctx.addIssue({ code: 'custom', path: ['cluster', 'enabled'], message: 'cannot be combined with encryption.enabled yet (the bot has one device, which one process must own)' });
+  if (config.encryption.enabled && config.cluster.placement === 'spread') {
+    // One crypto device per bridge: only the leader may drive its Olm sessions, so it holds every lane that feeds it.
+    ctx.addIssue({ code: 'custom', path: ['cluster', 'placement'], message: 'must be leader (or left out) with encryption.enabled: the bot has one crypto device, which only the leader may hold' });
   }
   const heartbeat = config.cluster.heartbeatSeconds;
   if (heartbeat !== undefined && heartbeat * 2 > config.cluster.leaseTtlSeconds) {

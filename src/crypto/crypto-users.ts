@@ -70,8 +70,13 @@ export class CryptoUsers {
     for (const service of this.services.values()) await (await service).receiveDeviceChanges(changes);
   }
 
+  /** Closes every machine, then the persister; a failed flush (a fenced store) is thrown after all are closed. */
   async close(): Promise<void> {
-    for (const service of this.services.values()) await (await service.catch(() => undefined))?.close();
-    await this.persister.close();
+    let failure: unknown;
+    for (const service of this.services.values()) {
+      await (await service.catch(() => undefined))?.close().catch((err: unknown) => { failure ??= err; });
+    }
+    await this.persister.close().catch((err: unknown) => { failure ??= err; });
+    if (failure !== undefined) throw failure;
   }
 }

@@ -19,6 +19,8 @@ export interface MetricSources {
   readonly connectionStates?: () => Readonly<Record<string, number>>;
   /** Cluster mode: the lanes (rooms) this process leases now. */
   readonly leasedLanes?: () => number;
+  /** With encryption: whether this process holds the bot's crypto device now. */
+  readonly cryptoDeviceHeld?: () => boolean;
 }
 
 export interface BridgeMetricsOptions {
@@ -161,6 +163,10 @@ export class BridgeMetrics {
     new Gauge({
       name: 'bridgekit_cluster_leases', help: 'Cluster mode: lanes (rooms) this process leases now', registers: [r],
       collect() { this.set(sources()?.leasedLanes?.() ?? 0); },
+    });
+    new Gauge({
+      name: 'bridgekit_crypto_device_held', help: 'With encryption: 1 while this process holds the bot\'s crypto device (cluster mode: the leader only), else 0', registers: [r],
+      collect() { this.set(sources()?.cryptoDeviceHeld?.() ? 1 : 0); },
     });
     new Gauge({
       name: 'bridgekit_mirror_cached_rooms', help: 'Rooms whose summaries the mirror holds in memory (bounded)', registers: [r],

@@ -21,6 +21,8 @@ export interface MetricsRuntimeOptions {
   readonly loginStates?: () => Readonly<Record<string, number>>;
   /** The plugin's other connections per state (ctx.status). */
   readonly connectionStates?: () => Readonly<Record<string, number>>;
+  /** With encryption: whether this process holds the bot's crypto device now (cluster mode: the leader). */
+  readonly cryptoDeviceHeld?: () => boolean;
   /** How long a `/ready` homeserver probe is reused (default 5 s). */
   readonly readyCacheMs?: number;
 }
@@ -50,6 +52,7 @@ export function startMetricsServer(options: MetricsRuntimeOptions): Promise<Metr
     ...(options.loginStates ? { loginStates: options.loginStates } : {}),
     ...(options.connectionStates ? { connectionStates: options.connectionStates } : {}),
     ...('leased' in inbox ? { leasedLanes: () => inbox.leased ?? 0 } : {}),
+    ...(options.cryptoDeviceHeld ? { cryptoDeviceHeld: options.cryptoDeviceHeld } : {}),
   });
   const readiness = new Readiness({
     storeOpen: () => store.db.status === 'open',

@@ -237,7 +237,9 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       if (registration['org.matrix.msc3202'] !== true || registration['de.sorunome.msc2409.push_ephemeral'] !== true) {
         logger.warn({ appservice: registration.id }, 'encryption is enabled but the registration lacks org.matrix.msc3202 or de.sorunome.msc2409.push_ephemeral: keys will run out and to-device messages may not arrive (see bridgekit doctor)');
       }
-      encryption = await BridgeEncryption.start({ config: config.encryption, store, api, mirror, namespaces, notify, logger: logger.child({ component: 'crypto' }) });
+      encryption = new BridgeEncryption({ config: config.encryption, store, api, mirror, namespaces, notify, logger: logger.child({ component: 'crypto' }) });
+      // Cluster mode: only when this process takes the lead (openInbox), never in a standby.
+      if (!config.cluster.enabled) await encryption.open();
     }
   } catch (e) {
     await store.close();
@@ -256,6 +258,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   try {
     const opened = await openInbox({
       config, store, handle, roomCaches, logger, metrics, placement: plugin.clusterPlacement, onFatal: options.onFatal,
+      ...(encryption && config.cluster.enabled ? { crypto: encryption } : {}),
     });
     ({ inbox, leases } = opened);
     sharedInbox = opened.shared;
@@ -328,6 +331,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
         logger: logger.child({ component: 'metrics' }), readyCacheMs: options.readyCacheMs,
         ...(logins ? { loginStates: () => logins!.manager.stateCounts() } : {}),
         connectionStates: () => connections.stateCounts(),
+        ...(encryption ? { cryptoDeviceHeld: () => encryption!.held } : {}),
       });
     }
     server = await listen(app, config.appservice.bind, config.appservice.port);

@@ -10,8 +10,10 @@ import type { Mirror } from '../mirror/index.js';
 import type { Namespaces } from '../registration/index.js';
 import type { Store } from '../store/index.js';
 import { handleEncrypted, type EncryptedEventDeps, type EventHandler } from './encrypted-event.js';
+import { CryptoHolding } from './crypto-holding.js';
 
 export type { EventHandler } from './encrypted-event.js';
+export { CryptoDeviceNotHeld } from './crypto-holding.js';
 
 export interface EncryptionDeps {
   readonly config: BridgeConfig['encryption'];
@@ -39,18 +41,39 @@ async function joinedAndInvited(mirror: Mirror, roomId: string): Promise<string[
  * End-to-end encryption wired into a running bridge: the bot's crypto device, the inbox
  * handler that feeds it device data and decrypts events before the plugin host, and the
  * encryptor every send goes through.
+ *
+ * The machines (the bot's and the ghosts') are opened from the store by `open` and closed
+ * by `close`, possibly several times in one process: a one-process bridge opens them at
+ * start; in cluster mode only the leader holds them, opened when it takes the lead and
+ * closed when it stops leading (one Olm account must never be driven by two processes).
+ * Without them, crypto work is refused (`CryptoDeviceNotHeld`), never done halfway.
  */
 export class BridgeEncryption {
   private readonly late: LateEvents;
   private readonly encrypted: EncryptedEventDeps;
+  private readonly holding: CryptoHolding;
+  /** Set by `startLateDelivery`: each open looks for events whose keys came meanwhile. */
+  private injectLate: Inject | undefined;
+  /** Set by `begin`: the bridge listens, so machines opened from now on make their first requests at once. */
+  private listening = false;
 
-  private constructor(private readonly users: CryptoUsers, private readonly deps: EncryptionDeps) {
-    this.late = new LateEvents(deps.store, (event, keyWaitMs) => users.bot.decrypt(event, keyWaitMs), deps.logger);
-    this.encrypted = { decrypt: (event) => users.bot.decrypt(event), late: this.late };
+  constructor(private readonly deps: EncryptionDeps) {
+    this.holding = new CryptoHolding(() => this.startMachines(), deps.logger);
+    this.late = new LateEvents(deps.store, (event, keyWaitMs) => this.holding.use((users) => users.bot.decrypt(event, keyWaitMs)), deps.logger);
+    this.encrypted = { decrypt: (event) => this.holding.use((users) => users.bot.decrypt(event)), late: this.late };
+    deps.api.events.useEncryptor(this.encryptor);
   }
 
+  /** One process: the machines opened at once (before the inbox resumes anything: journaled to-device messages need them). */
   static async start(deps: EncryptionDeps): Promise<BridgeEncryption> {
-    const users = await CryptoUsers.start({
+    const encryption = new BridgeEncryption(deps);
+    await encryption.open();
+    return encryption;
+  }
+
+  private startMachines(): Promise<CryptoUsers> {
+    const { deps } = this;
+    return CryptoUsers.start({
       store: deps.store,
       client: deps.api.client,
       logger: deps.logger,
@@ -59,26 +82,55 @@ export class BridgeEncryption {
       ...(deps.config.crossSigning ? { crossSigningPassphrase: deps.config.crossSigning.passphrase } : {}),
       members: (roomId) => joinedAndInvited(deps.mirror, roomId),
     }, deps.api.client.botUserId);
-    const encryption = new BridgeEncryption(users, deps);
-    deps.api.events.useEncryptor(encryption.encryptor);
-    return encryption;
+  }
+
+  /**
+   * Opens the machines from the state in the store. Once the bridge listens (a cluster's new
+   * leader), their first requests and the look for late keys follow in the background:
+   * they need not hold up the items waiting for the machines.
+   */
+  async open(): Promise<void> {
+    const users = await this.holding.open();
+    if (!users) return;
+    if (this.listening) {
+      this.holding.inBackground(users.begin().catch((err: unknown) => this.deps.logger.error({ err }, 'the crypto device\'s first requests failed (device, keys, cross-signing); tried again at the next encrypted send')));
+    }
+    if (this.injectLate) this.holding.inBackground(this.lookForLateKeys(this.injectLate));
+  }
+
+  /** Lets running crypto work end, then closes the machines (their writes flushed); `open` may follow. */
+  close(): Promise<void> {
+    return this.holding.close();
+  }
+
+  /** Whether this process holds the crypto device now (its machines are open). */
+  get held(): boolean {
+    return this.holding.held;
+  }
+
+  /** The bot's device id while the machines are open. */
+  get deviceId(): string | undefined {
+    return this.holding.current?.bot.device.deviceId;
   }
 
   /**
    * Once the inbox runs: events passed on as undecryptable are brought back when their key
-   * comes (looked for now too: keys may have come while the bridge was stopped).
+   * comes (looked for now too, if the machines are open: keys may have come while the bridge
+   * was stopped; else when they open).
    */
   async startLateDelivery(inject: Inject): Promise<void> {
-    await this.late.start(inject).catch((err: unknown) => this.deps.logger.warn({ err }, 'looking for events whose keys came while the bridge was stopped failed; tried again when keys next arrive'));
+    this.injectLate = inject;
+    if (this.held) await this.lookForLateKeys(inject);
   }
 
-  /** Once the bridge listens: the crypto machines' first requests (see `CryptoUsers.begin`). */
-  begin(): Promise<void> {
-    return this.users.begin();
+  private lookForLateKeys(inject: Inject): Promise<void> {
+    return this.late.start(inject).catch((err: unknown) => this.deps.logger.warn({ err }, 'looking for events whose keys came while the bridge was stopped failed; tried again when keys next arrive'));
   }
 
-  get deviceId(): string {
-    return this.users.bot.device.deviceId;
+  /** Once the bridge listens: the machines' first requests (see `CryptoUsers.begin`), now or when they open. */
+  async begin(): Promise<void> {
+    this.listening = true;
+    await this.holding.current?.begin();
   }
 
   /**
@@ -90,15 +142,15 @@ export class BridgeEncryption {
     return async (item, ctx) => {
       if (item.kind === 'to_device') {
         ctx.logger.debug({ toUser: item.message.to_user_id, toDevice: item.message.to_device_id, sender: item.message.sender }, 'a to-device message');
-        await this.users.receiveToDevice([item.message]);
+        await this.holding.use((users) => users.receiveToDevice([item.message]));
         // Room keys for the bot may have come: bring back what they open (before the item is acknowledged).
         // A failed scan is not this item's: what is kept stays kept for the next keys, or the next start.
-        if (item.message.to_user_id === this.users.bot.device.userId) {
+        if (item.message.to_user_id === this.deps.api.client.botUserId) {
           await this.late.rescan().catch((err: unknown) => ctx.logger.warn({ err }, 'bringing back events whose keys came late failed; tried again when keys next arrive'));
         }
         return;
       }
-      if (item.kind === 'device_changes') return this.users.receiveDeviceChanges(item.changes);
+      if (item.kind === 'device_changes') return this.holding.use((users) => users.receiveDeviceChanges(item.changes));
       if (item.kind !== 'event') return other(item, ctx);
       const event = item.event;
       if (event.type !== 'm.room.encrypted' || event.state_key !== undefined) {
@@ -123,17 +175,19 @@ export class BridgeEncryption {
     return true;
   }
 
-  /** Sends into encrypted rooms are encrypted, the bot's and every ghost's (a ghost's device is made on its first such send). */
+  /**
+   * Sends into encrypted rooms are encrypted, the bot's and every ghost's (a ghost's device
+   * is made on its first such send). Refused where the machines are not open (a cluster's
+   * standby): such a send is made by the leader.
+   */
   private readonly encryptor: SendEncryptor = async (roomId, asUser, eventType, content) => {
     if (eventType === 'm.room.encrypted') return undefined;
     const room = await this.deps.mirror.room(roomId);
     if (!room?.encrypted || !this.deps.config.allow) return undefined;
-    const crypto = await this.users.for(asUser);
-    const sealed = await crypto.encrypt(roomId, eventType, content, room.encryption ?? {}, room.historyVisibility);
+    const sealed = await this.holding.use(async (users) => {
+      const crypto = await users.for(asUser);
+      return crypto.encrypt(roomId, eventType, content, room.encryption ?? {}, room.historyVisibility);
+    });
     return { eventType: 'm.room.encrypted', content: sealed };
   };
-
-  close(): Promise<void> {
-    return this.users.close();
-  }
 }

@@ -18,6 +18,11 @@ export interface OpenInboxOptions {
   readonly placement: 'spread' | 'leader' | undefined;
   /** The process was reaped from its cluster and stopped handling (StartBridgeOptions.onFatal). */
   readonly onFatal: ((err: Error) => void) | undefined;
+  /**
+   * Cluster mode with encryption: the bot's crypto device, opened when this process takes
+   * the lead (before it dispatches anything) and closed when it is fenced out.
+   */
+  readonly crypto?: { open(): Promise<void>; close(): Promise<void> };
 }
 
 export interface OpenedInbox {
@@ -41,6 +46,15 @@ export async function openInbox(options: OpenInboxOptions): Promise<OpenedInbox>
     return { inbox, shared: undefined, leases: new LocalConnectionLeases(leaseLog) };
   }
   const settings = clusterSettings(config, options.placement);
+  const fatal = (err: Error) => {
+    if (options.onFatal) options.onFatal(err);
+    else logger.fatal({ err }, 'the bridge stopped handling events');
+  };
+  const { crypto } = options;
+  if (crypto) {
+    logger.info({ placement: settings.placement, asked: config.cluster.placement ?? options.placement ?? 'spread' },
+      'cluster placement is leader (encryption is enabled): the leader holds every room and the bot\'s crypto device, the others stand by');
+  }
   // Set once the inbox is open; the fencing hook reaches it then.
   let leases: ClusterConnectionLeases | undefined;
   const shared = await SharedInbox.open(store, handle, config.inbox, settings, roomCaches, inboxLog, {
@@ -48,10 +62,18 @@ export async function openInbox(options: OpenInboxOptions): Promise<OpenedInbox>
     ...metrics?.clusterHooks,
     onFencedOut: () => {
       leases?.fencedOut();
-      const err = new Error('this process was reaped from the cluster (its heartbeat lapsed): another process handles its rooms now');
-      if (options.onFatal) options.onFatal(err);
-      else logger.fatal({ err }, 'the bridge stopped handling events');
+      // Its writes are refused already; what runs on the machines ends, then they close.
+      void crypto?.close();
+      fatal(new Error('this process was reaped from the cluster (its heartbeat lapsed): another process handles its rooms now'));
     },
+    ...(crypto ? {
+      onLeading: async () => {
+        const started = performance.now();
+        await crypto.open();
+        logger.info({ processId: shared.processId, openedInMs: Math.round(performance.now() - started) }, 'this process holds the bot\'s crypto device now (it leads the cluster)');
+      },
+      onLeadFailed: (err: Error) => fatal(new Error(`this process could not open the bot's crypto device on taking the lead: ${err.message}`, { cause: err })),
+    } : {}),
   });
   leases = new ClusterConnectionLeases(store.postgres!, shared.processId, settings.pollMs, leaseLog, () => shared.mayLease);
   const cluster = leases;

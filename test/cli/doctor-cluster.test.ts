@@ -8,11 +8,11 @@ import { waitFor } from '../helpers/net.js';
 import { usePgServer } from '../helpers/pg-server.js';
 import { joinCluster, type ClusterMember } from '../cluster/member.js';
 
-function configFor(store: Record<string, unknown>, cluster: Record<string, unknown> = {}): BridgeConfig {
+function configFor(store: Record<string, unknown>, cluster: Record<string, unknown> = {}, encryption: Record<string, unknown> = {}): BridgeConfig {
   return validateConfig({
     homeserver: { url: 'http://127.0.0.1:1', domain: 'localhost' },
     appservice: { id: 'test', url: null, bind: '127.0.0.1', port: 0, registration: 'registration.yaml', bot: 'bot', prefix: '_test_' },
-    store, cluster,
+    store, cluster, encryption,
     bridge: { plugin: 'echo' },
     logging: { level: 'silent' },
   }, 'test', '/tmp');
@@ -96,6 +96,20 @@ describe('doctor: the cluster check', function () {
     assert.equal(nobody.status, 'warn');
     assert.match(nobody.detail, /^no live process: 1 item\(s\) wait, 1 expired process row\(s\) wait to be reaped$/);
     assert.match(nobody.advice!, /start a bridge process/);
+  });
+
+  it('with encryption, names the process that holds the crypto device (the leader), or says none does', async () => {
+    const sql = await tables();
+    const config = configFor({ url: pg.url(), schema }, { enabled: true }, { enabled: true });
+    await sql(`INSERT INTO $T.processes (id, expires_at) VALUES ('host:1:lead', now() + interval '5 seconds'), ('host:2:standby', now() + interval '5 seconds')`);
+    const none = await checkCluster(config);
+    assert.match(none.notes!.join('\n'), /^crypto device: held by no process now \(no leader/m);
+    await sql(`INSERT INTO $T.leases (key, owner) VALUES ('leader', 'host:1:lead')`);
+    const held = await checkCluster(config);
+    assert.equal(held.status, 'pass', JSON.stringify(held));
+    assert.match(held.notes!.join('\n'), /^crypto device: held by process host:1:lead \(placement leader, forced by encryption\.enabled\)$/m);
+    // Without encryption nothing is said of a device.
+    assert.doesNotMatch((await checkCluster(clusterConfig())).notes!.join('\n'), /crypto device/);
   });
 
   it('sees two running processes, the rooms each leased and the journal drained', async () => {

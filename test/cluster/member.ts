@@ -1,4 +1,4 @@
-import { ClusterConnectionLeases, RoomCaches, SharedInbox } from '../../src/cluster/index.js';
+import { ClusterConnectionLeases, RoomCaches, SharedInbox, type ClusterHooks } from '../../src/cluster/index.js';
 import type { ItemHandler } from '../../src/inbox/index.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { Store } from '../../src/store/index.js';
@@ -17,6 +17,10 @@ export interface MemberOptions {
   /** How often its connection leases are tried without a wake-up. */
   readonly retryMs?: number;
   readonly handler?: ItemHandler;
+  /** `leader`: only the holder of the leader lease leases lanes (default spread). */
+  readonly placement?: 'spread' | 'leader';
+  /** More hooks (onLeading …); the fencing hook stops its connection leases, then calls theirs. */
+  readonly hooks?: ClusterHooks;
 }
 
 export async function joinCluster(url: string, schema: string, options: MemberOptions = {}): Promise<ClusterMember> {
@@ -24,8 +28,8 @@ export async function joinCluster(url: string, schema: string, options: MemberOp
   let leases: ClusterConnectionLeases | undefined;
   const ttl = options.leaseTtlMs ?? 1_500;
   const inbox = await SharedInbox.open(store, options.handler ?? (async () => undefined), {},
-    { url, leaseTtlMs: ttl, heartbeatMs: ttl / 4, pollMs: 200 }, new RoomCaches(), silentLogger(),
-    { onFencedOut: () => leases?.fencedOut() });
+    { url, leaseTtlMs: ttl, heartbeatMs: ttl / 4, pollMs: 200, ...(options.placement ? { placement: options.placement } : {}) }, new RoomCaches(), silentLogger(),
+    { ...options.hooks, onFencedOut: () => { leases?.fencedOut(); options.hooks?.onFencedOut?.(); } });
   const own = new ClusterConnectionLeases(store.postgres!, inbox.processId, options.retryMs ?? 200, silentLogger());
   leases = own;
   inbox.onWake(() => own.wake());

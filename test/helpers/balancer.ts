@@ -11,6 +11,8 @@ import type { AddressInfo } from 'node:net';
 export interface BalancerOptions {
   /** How long a backend whose connection failed is left out of the rotation (default 500 ms). */
   readonly downMs?: number;
+  /** The port to listen on (default: any free one), e.g. the one a homeserver's registration names. */
+  readonly port?: number;
 }
 
 export interface BalancerStats {
@@ -35,7 +37,7 @@ export class Balancer {
     let balancer: Balancer | undefined;
     const server = http.createServer((req, res) => balancer!.forward(req, res));
     balancer = new Balancer(server, options.downMs ?? 500);
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port ?? 0, '127.0.0.1', () => resolve()));
     return balancer;
   }
 

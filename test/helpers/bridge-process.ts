@@ -81,6 +81,27 @@ export class BridgeProcess {
     return new BridgeProcess(name, port, configPath);
   }
 
+  /** A process run with a config written by the test itself (`config` as bridgekit's YAML, listening on `port`). */
+  static async withConfig(dir: string, name: string, port: number, config: Record<string, unknown>): Promise<BridgeProcess> {
+    const configPath = join(dir, `config-${name}.yaml`);
+    await writeFile(configPath, stringify(config));
+    return new BridgeProcess(name, port, configPath);
+  }
+
+  /** Its JSON log lines (of the last lines kept), parsed. */
+  get logLines(): Array<Record<string, unknown>> {
+    const lines: Array<Record<string, unknown>> = [];
+    for (const line of this.log.split('\n')) {
+      if (!line.startsWith('{')) continue;
+      try {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        // a line cut at the start of the kept output
+      }
+    }
+    return lines;
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }

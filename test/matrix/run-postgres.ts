@@ -29,8 +29,8 @@ const dist = `${relative(process.cwd(), fileURLToPath(new URL('..', import.meta.
 /** `--cluster`: the bridge suites in cluster mode (helpers/store-matrix.ts) instead of the store suites on PostgreSQL. */
 const clusterMode = process.argv[2] === '--cluster';
 const args = process.argv.slice(clusterMode ? 3 : 2);
-/** Suites that start whole bridges; encryption is left out (refused in cluster mode). */
-export const CLUSTER_SUITES = ['plugin', 'portals', 'bot', 'puppets', 'provisioning', 'logins', 'media', 'bridges', 'runtime', 'cluster'];
+/** Suites that start whole bridges (crypto: its bridges run without a device, the test homeserver has no crypto endpoints). */
+export const CLUSTER_SUITES = ['plugin', 'portals', 'bot', 'puppets', 'provisioning', 'logins', 'media', 'bridges', 'runtime', 'cluster', 'crypto'];
 /** abstract-level's own suite (a minute of checks): not in `npm test`, once here. */
 const CONFORMANCE = `${dist}store/pg-level-conformance.test.js`;
 const specs = args.length > 0 ? args
