@@ -1,6 +1,6 @@
 import type { Logger } from '../log/logger.js';
 import type { InboundItem, Transaction } from '../events/types.js';
-import { errorLine, isFencedOut, isStoreError, type PgLevel, type Store, type WriteOp } from '../store/index.js';
+import { errorLine, isFencedOut, isStoreError, type JournalAck, type PgLevel, type Store, type WriteOp } from '../store/index.js';
 import { DeadLetters } from '../inbox/dead-letters.js';
 import { Dispatcher, type ItemHandler } from '../inbox/dispatcher.js';
 import { itemsOf } from '../inbox/record.js';
@@ -10,6 +10,7 @@ import { AckBatcher } from './ack-batcher.js';
 import { Backlog } from '../inbox/backlog.js';
 import { LaneBook } from './lane-book.js';
 import { IntakeSteps } from './intake-steps.js';
+import { JournalPruner } from './journal-pruner.js';
 import { importLocalJournal } from './import-journal.js';
 import { Membership, wakeChannel } from './membership.js';
 import { LEADER_LEASE, type ClusterHooks, type ClusterSettings } from './settings.js';
@@ -17,8 +18,8 @@ import { deadLetterOp, idOf, itemOf, newItem, type SharedEntry } from './journal
 import { RoomCaches } from './room-caches.js';
 import { SharedJournal, type JournalRow, type NewItem } from './shared-journal.js';
 
-/** Fetched at most per query: a flood is read in pages, the dispatcher's backlog stays bounded. */
-const PAGE = 2_000;
+/** Journal rows (transactions) read at most per query: a flood is read in pages, the dispatcher's backlog stays bounded. */
+const PAGE = 200;
 
 const IDLE_RELEASE_MS = 30_000;
 
@@ -46,7 +47,7 @@ export class SharedInbox {
   private accepting = false;
   private stopped = false;
   private pollTimer: NodeJS.Timeout | undefined;
-  private pruneTimer: NodeJS.Timeout | undefined;
+  private readonly pruner: JournalPruner;
   /** Placement `leader`: whether this process holds the leader lease (always true when spread). */
   private leading: boolean;
   private fenced = false;
@@ -67,6 +68,7 @@ export class SharedInbox {
     this.deadLetters = new DeadLetters(store);
     this.waiting = new Backlog(options.maxBacklog);
     this.journal = new SharedJournal(db, processId);
+    this.pruner = new JournalPruner(this.journal, logger);
     this.leading = settings.placement !== 'leader';
     this.acks = new AckBatcher(store, {
       durable: (lanes) => {
@@ -80,13 +82,13 @@ export class SharedInbox {
     });
     this.dispatcher = new Dispatcher<SharedEntry>(handler, {
       done: async (entry, ops) => {
-        await this.commit(ops, [entry.seq]);
+        await this.commit(ops, [{ lane: entry.lane, seq: entry.seq }]);
         this.lanes.settled(entry.lane);
         this.waiting.settle();
       },
       handled: (entry) => this.acks.add(entry.seq, entry.lane),
       dead: async (entry, attempts, error) => {
-        await this.commit([deadLetterOp(store, entry, attempts, error)], [entry.seq]);
+        await this.commit([deadLetterOp(store, entry, attempts, error)], [{ lane: entry.lane, seq: entry.seq }]);
         hooks.onDeadLetter?.(entry.item);
         this.lanes.settled(entry.lane);
         this.waiting.settle();
@@ -151,11 +153,7 @@ export class SharedInbox {
     await this.steps.settled();
     this.pollTimer = setInterval(() => this.wake(), this.settings.pollMs);
     this.pollTimer.unref();
-    const windowMs = this.options.dedupeWindowHours * 3_600_000;
-    this.pruneTimer = setInterval(() => {
-      this.journal.prune(Date.now() - windowMs).catch((err: unknown) => this.logger.warn({ err }, 'pruning the shared journal failed'));
-    }, Math.min(windowMs / 4, 3_600_000));
-    this.pruneTimer.unref();
+    this.pruner.start(this.settings.pollMs, this.options.dedupeWindowHours * 3_600_000);
     return this.waiting.size;
   }
 
@@ -280,13 +278,10 @@ export class SharedInbox {
   private async pull(): Promise<void> {
     // Past the backlog bound, the rest waits in the journal for a later look.
     while (this.waiting.size < this.options.maxBacklog) {
-      const { rows, next } = await this.journal.fetchHeld(this.next, PAGE);
+      const { rows, next, full } = await this.journal.fetchHeld(this.next, PAGE);
       for (const row of rows) this.dispatchRow(row, false);
-      if (rows.length < PAGE) {
-        this.next = Math.max(this.next, next);
-        return;
-      }
-      this.next = rows[rows.length - 1]!.seq + 1;
+      this.next = Math.max(this.next, next);
+      if (!full) return;
     }
   }
 
@@ -295,7 +290,8 @@ export class SharedInbox {
     try {
       item = itemOf(row.body);
     } catch (err) {
-      this.logger.error({ err, seq: row.seq }, 'a shared journal item no longer parses; it stays in the journal');
+      // Not dispatched: once a later item of its lane is handled, the lane's watermark passes it.
+      this.logger.error({ err, seq: row.seq, lane: row.lane }, 'a shared journal item no longer parses; it is skipped');
       return;
     }
     this.dispatch({ seq: row.seq, txnId: row.txnId, receivedAt: row.receivedAt, item, lane: row.lane, ...(redelivered ? { redelivered } : {}) });
@@ -324,7 +320,7 @@ export class SharedInbox {
   }
 
   /** A handler's writes with acknowledgements: one fenced statement (see PgLevel.fencedBatch). */
-  private async commit(ops: readonly WriteOp[], acks: readonly number[]): Promise<void> {
+  private async commit(ops: readonly WriteOp[], acks: readonly JournalAck[]): Promise<void> {
     try {
       await this.store.write(ops, { acks });
     } catch (err) {
@@ -369,7 +365,7 @@ export class SharedInbox {
   async stop(timeoutMs = this.options.shutdownTimeoutMs): Promise<boolean> {
     this.accepting = false;
     clearInterval(this.pollTimer);
-    clearInterval(this.pruneTimer);
+    this.pruner.stop();
     this.stopped = true;
     await this.steps.settled();
     const finished = await this.dispatcher.stop(timeoutMs);
@@ -389,6 +385,7 @@ export class SharedInbox {
     this.accepting = false;
     this.stopped = true;
     clearInterval(this.pollTimer);
+    this.pruner.stop();
     this.lanes.clear();
     this.caches.forgetAll();
     void this.dispatcher.stop(0);

@@ -1,6 +1,6 @@
 import { ClusterConnectionLeases, RoomCaches, SharedInbox } from '../../src/cluster/index.js';
 import type { ItemHandler } from '../../src/inbox/index.js';
-import { silentLogger } from '../../src/log/logger.js';
+import { createLogger, silentLogger } from '../../src/log/logger.js';
 import { Store } from '../../src/store/index.js';
 
 /** One "process" of a cluster in a test: its store, its inbox (membership), its connection leases, wired as the bridge wires them. */
@@ -24,7 +24,7 @@ export async function joinCluster(url: string, schema: string, options: MemberOp
   let leases: ClusterConnectionLeases | undefined;
   const ttl = options.leaseTtlMs ?? 1_500;
   const inbox = await SharedInbox.open(store, options.handler ?? (async () => undefined), {},
-    { url, leaseTtlMs: ttl, heartbeatMs: ttl / 4, pollMs: 200 }, new RoomCaches(), silentLogger(),
+    { url, leaseTtlMs: ttl, heartbeatMs: ttl / 4, pollMs: 200 }, new RoomCaches(), (process.env["MEMBER_LOG"] ? createLogger({ level: "warn" }) : silentLogger()),
     { onFencedOut: () => leases?.fencedOut() });
   const own = new ClusterConnectionLeases(store.postgres!, inbox.processId, options.retryMs ?? 200, silentLogger());
   leases = own;

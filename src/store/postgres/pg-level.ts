@@ -26,10 +26,19 @@ export interface PgLevelOptions {
   readonly shared?: boolean;
 }
 
+/**
+ * A shared-journal item handled: its lane's watermark moves up to `seq`. A lane's items are
+ * handled one after another, so when one is handled every earlier one of its lane is too.
+ */
+export interface JournalAck {
+  readonly lane: string;
+  readonly seq: number;
+}
+
 /** Options of a batch on PostgreSQL (`Store.write` passes them). */
 export interface PgBatchOptions {
   /** Shared-journal items to mark handled in the same transaction as the batch's writes. */
-  readonly acks?: readonly number[];
+  readonly acks?: readonly JournalAck[];
 }
 
 /**
@@ -212,7 +221,7 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
   }
 
   /** Marks shared-journal items handled, with nothing else to write (fenced like every write). */
-  async acknowledge(acks: readonly number[]): Promise<void> {
+  async acknowledge(acks: readonly JournalAck[]): Promise<void> {
     if (this.status !== 'open') throw new PgStoreError('the store is not open', undefined);
     await this.fencedBatch([], [], [], acks);
   }
@@ -222,17 +231,20 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
    * this process's row is there (a reaped process writes nothing, and learns it). Still one
    * round trip: the fence is a CTE the writes depend on.
    */
-  private async fencedBatch(putKeys: Buffer[], putValues: Buffer[], delKeys: Buffer[], acks: readonly number[]): Promise<void> {
-    const { kv, processes, inbox } = this.tables;
+  private async fencedBatch(putKeys: Buffer[], putValues: Buffer[], delKeys: Buffer[], acks: readonly JournalAck[]): Promise<void> {
+    const { kv, processes, laneAcks } = this.tables;
     const owner = this.fencedBy;
-    const params: unknown[] = [owner ?? '', putKeys, putValues, delKeys, acks];
+    const params: unknown[] = [owner ?? '', putKeys, putValues, delKeys, acks.map((a) => a.lane), acks.map((a) => a.seq)];
     const alive = owner === undefined ? 'SELECT 1 AS id' : `SELECT id FROM ${processes} WHERE id = $1 FOR KEY SHARE`;
     const ok = 'EXISTS (SELECT 1 FROM fence)';
+    // One watermark per lane, the lanes in order (two statements never lock them in opposite orders).
     const text = `WITH fence AS (${alive}),
       gone AS (DELETE FROM ${kv} WHERE k = ANY($4::bytea[]) AND ${ok}),
       put AS (INSERT INTO ${kv} (k, v) SELECT k, v FROM unnest($2::bytea[], $3::bytea[]) AS u(k, v) WHERE ${ok}
         ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v),
-      acked AS (DELETE FROM ${inbox} WHERE seq = ANY($5::bigint[]) AND ${ok})
+      acked AS (INSERT INTO ${laneAcks} (lane, acked) SELECT lane, max(seq) FROM unnest($5::text[], $6::bigint[]) AS a(lane, seq)
+        WHERE ${ok} GROUP BY lane ORDER BY lane
+        ON CONFLICT (lane) DO UPDATE SET acked = greatest(${laneAcks}.acked, EXCLUDED.acked))
       SELECT count(*)::int AS alive FROM fence`;
     const rows = await this.write(text, params) as Array<{ alive: number }>;
     if (owner !== undefined && rows[0]?.alive !== 1) throw new FencedOutError(owner);
