@@ -97,7 +97,7 @@ export class SharedJournal {
         UNION ALL SELECT 'b', NULL, NULL, (SELECT b FROM base)::text
         UNION ALL SELECT 'n', NULL, NULL, NULL FROM (SELECT pg_notify($8, 'items')
           WHERE EXISTS (SELECT 1 FROM ${leases} WHERE key = ANY($2::text[]) AND owner <> $7)) AS wake`,
-        [ids, lanes, bodies, txnId, items.length, now, this.processId, wakeChannel, claim]);
+        [ids, lanes, bodies, txnId, items.length, now, this.processId, wakeChannel, claim], 'bridgekit_journal_accept');
     } catch (err) {
       throw fenceError(err, this.processId);
     }
@@ -126,7 +126,7 @@ export class SharedJournal {
        FROM (SELECT (SELECT next FROM ${t.inboxCounter})::text AS next, (SELECT count(*) FROM page)::int AS n,
          (SELECT max(last) FROM page)::text AS upto) m
        LEFT JOIN LATERAL (SELECT * FROM items ORDER BY seq) i ON true`,
-      [fromSeq, this.processId, limit]);
+      [fromSeq, this.processId, limit], 'bridgekit_journal_held');
     const first = raw[0];
     const full = (first?.n ?? 0) >= limit;
     const next = full ? Number(first!.upto) + 1 : Number(first?.next ?? fromSeq);

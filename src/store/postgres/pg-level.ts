@@ -143,9 +143,14 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
     return this.pool;
   }
 
-  async query<R extends QueryResultRow>(text: string, params: unknown[]): Promise<R[]> {
+  /**
+   * Runs one statement. A `name` makes it a prepared statement on each connection: parsed and
+   * planned once there, not at every call (for the statements run per transaction or per
+   * batch; a name stands for one text).
+   */
+  async query<R extends QueryResultRow>(text: string, params: unknown[], name?: string): Promise<R[]> {
     try {
-      return (await this.connections.query<R>(text, params)).rows;
+      return (await this.connections.query<R>(name === undefined ? { text, values: params } : { name, text, values: params })).rows;
     } catch (err) {
       throw err instanceof PgStoreError ? err : new PgStoreError(err instanceof Error ? err.message : String(err), err);
     }
@@ -157,8 +162,8 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
    * the same keys issued after it); a pool would run them on several connections at once,
    * and the later could commit first.
    */
-  private write(text: string, params: unknown[]): Promise<unknown[]> {
-    const run = this.lastWrite.then(() => this.query(text, params));
+  private write(text: string, params: unknown[], name?: string): Promise<unknown[]> {
+    const run = this.lastWrite.then(() => this.query(text, params, name));
     this.lastWrite = run.catch(() => undefined);
     return run;
   }
@@ -169,12 +174,12 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
   }
 
   async _get(key: Buffer): Promise<Buffer | undefined> {
-    const rows = await this.query<{ v: Buffer }>(`SELECT v FROM ${this.tables.kv} WHERE k = $1`, [key]);
+    const rows = await this.query<{ v: Buffer }>(`SELECT v FROM ${this.tables.kv} WHERE k = $1`, [key], 'bridgekit_get');
     return rows[0]?.v;
   }
 
   async _getMany(keys: Buffer[]): Promise<Array<Buffer | undefined>> {
-    const rows = await this.query<{ k: Buffer; v: Buffer }>(`SELECT k, v FROM ${this.tables.kv} WHERE k = ANY($1::bytea[])`, [keys]);
+    const rows = await this.query<{ k: Buffer; v: Buffer }>(`SELECT k, v FROM ${this.tables.kv} WHERE k = ANY($1::bytea[])`, [keys], 'bridgekit_get_many');
     const found = new Map(rows.map((row) => [row.k.toString('latin1'), row.v]));
     return keys.map((key) => found.get(key.toString('latin1')));
   }
@@ -215,9 +220,9 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
     }
     const { kv } = this.tables;
     const upsert = `INSERT INTO ${kv} (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[]) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v`;
-    if (delKeys.length === 0) await this.write(upsert, [putKeys, putValues]);
-    else if (putKeys.length === 0) await this.write(`DELETE FROM ${kv} WHERE k = ANY($1::bytea[])`, [delKeys]);
-    else await this.write(`WITH gone AS (DELETE FROM ${kv} WHERE k = ANY($3::bytea[])) ${upsert}`, [putKeys, putValues, delKeys]);
+    if (delKeys.length === 0) await this.write(upsert, [putKeys, putValues], 'bridgekit_put');
+    else if (putKeys.length === 0) await this.write(`DELETE FROM ${kv} WHERE k = ANY($1::bytea[])`, [delKeys], 'bridgekit_del');
+    else await this.write(`WITH gone AS (DELETE FROM ${kv} WHERE k = ANY($3::bytea[])) ${upsert}`, [putKeys, putValues, delKeys], 'bridgekit_put_del');
   }
 
   /** Marks shared-journal items handled, with nothing else to write (fenced like every write). */
@@ -246,7 +251,7 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
         WHERE ${ok} GROUP BY lane ORDER BY lane
         ON CONFLICT (lane) DO UPDATE SET acked = greatest(${laneAcks}.acked, EXCLUDED.acked))
       SELECT count(*)::int AS alive FROM fence`;
-    const rows = await this.write(text, params) as Array<{ alive: number }>;
+    const rows = await this.write(text, params, owner === undefined ? 'bridgekit_acks' : 'bridgekit_fenced_write') as Array<{ alive: number }>;
     if (owner !== undefined && rows[0]?.alive !== 1) throw new FencedOutError(owner);
   }
 
