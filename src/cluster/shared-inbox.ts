@@ -6,11 +6,12 @@ import { Dispatcher, type ItemHandler } from '../inbox/dispatcher.js';
 import { itemsOf } from '../inbox/record.js';
 import { InboxUnavailable, defaultInboxOptions, type InboxOptions } from '../inbox/inbox.js';
 import type { AcceptResult } from '../inbox/journal.js';
-import { AckBatcher } from './ack-batcher.js';
 import { Backlog } from '../inbox/backlog.js';
+import { AckBatcher } from './ack-batcher.js';
 import { LaneBook } from './lane-book.js';
 import { IntakeSteps } from './intake-steps.js';
 import { JournalPruner } from './journal-pruner.js';
+import { JournaledHere } from './journaled-here.js';
 import { importLocalJournal } from './import-journal.js';
 import { Membership, wakeChannel } from './membership.js';
 import { LEADER_LEASE, type ClusterHooks, type ClusterSettings } from './settings.js';
@@ -20,7 +21,6 @@ import { SharedJournal, type JournalRow, type NewItem } from './shared-journal.j
 
 /** Journal rows (transactions) read at most per query: a flood is read in pages, the dispatcher's backlog stays bounded. */
 const PAGE = 200;
-
 const IDLE_RELEASE_MS = 30_000;
 
 /**
@@ -48,6 +48,7 @@ export class SharedInbox {
   private stopped = false;
   private pollTimer: NodeJS.Timeout | undefined;
   private readonly pruner: JournalPruner;
+  private readonly here = new JournaledHere();
   /** Placement `leader`: whether this process holds the leader lease (always true when spread). */
   private leading: boolean;
   private fenced = false;
@@ -181,25 +182,28 @@ export class SharedInbox {
     const rows: NewItem[] = items.map((item) => newItem(idOf(txnId, item), item));
     // Lanes this process neither holds nor saw held elsewhere lately are claimed in the same statement.
     const claim = this.leading ? this.lanes.toClaim(rows.map((r) => r.lane)) : [];
-    const result = await this.journal.accept(txnId, rows, receivedAt, wakeChannel(this.db.tables).slice(1, -1), claim);
+    this.here.sent();
+    const result = await this.journal.accept(txnId, rows, receivedAt, wakeChannel(this.db.tables).slice(1, -1), claim).catch((err: unknown) => {
+      void this.steps.run(async () => { this.here.answered(); await this.catchUp(); });
+      throw err;
+    });
     const won = new Set(result.claimed);
     this.lanes.heldElsewhere(claim.filter((lane) => !won.has(lane)));
     const { base, fresh, claimed } = result;
+    const entries = fresh.map(({ index, seq }) => ({ seq, txnId, receivedAt, item: items[index]!, lane: rows[index]!.lane }));
     void this.steps.run(async () => {
       if (claimed.length > 0) await this.take(claimed, base);
-      if (this.next === base) {
-        // Nothing was committed between what this process saw last and these: hand them over from memory.
-        for (const { index, seq } of fresh) {
-          const item = items[index]!;
-          const lane = rows[index]!.lane;
-          this.dispatch({ seq, txnId, receivedAt, item, lane });
-        }
-        this.next = base + items.length;
-      } else {
-        await this.pull();
-      }
+      this.here.answered({ base, end: base + items.length, entries });
+      await this.catchUp();
     });
     return fresh.length;
+  }
+
+  /** Hands over from memory what this process journaled, in order; reads the journal for what others committed between. */
+  private async catchUp(): Promise<void> {
+    const { next, read } = this.here.advance(this.next, (entry) => this.dispatch(entry));
+    this.next = next;
+    if (read) await this.pull();
   }
 
   /** Items were journaled in lanes some process holds: reads new items of held lanes. */
@@ -281,8 +285,10 @@ export class SharedInbox {
       const { rows, next, full } = await this.journal.fetchHeld(this.next, PAGE);
       for (const row of rows) this.dispatchRow(row, false);
       this.next = Math.max(this.next, next);
-      if (!full) return;
+      if (!full) break;
     }
+    // What this process journaled and the read passed is forgotten; what continues from it goes over.
+    this.next = this.here.advance(this.next, (entry) => this.dispatch(entry)).next;
   }
 
   private dispatchRow(row: JournalRow, redelivered: boolean): void {
@@ -308,8 +314,7 @@ export class SharedInbox {
    * holder reads the room from the store), and the journal must hold nothing of them.
    */
   private async releaseIdle(now = Date.now()): Promise<void> {
-    const after = this.settings.idleReleaseMs ?? IDLE_RELEASE_MS;
-    const idle = this.lanes.idle(after, now);
+    const idle = this.lanes.idle(this.settings.idleReleaseMs ?? IDLE_RELEASE_MS, now);
     if (idle.length === 0) return;
     await this.store.flush();
     const released = await this.journal.releaseIdle(idle);
