@@ -151,8 +151,7 @@ export class SharedJournal {
     const t = this.db.tables;
     try {
       const rows = await this.db.query<{ key: string }>(
-        `WITH pending AS (SELECT DISTINCT u.lane FROM ${pendingItems(t)}),
-         free AS (SELECT lane FROM pending p WHERE NOT EXISTS (SELECT 1 FROM ${t.leases} l WHERE l.key = p.lane) LIMIT $2),
+        `WITH free AS (SELECT DISTINCT u.lane FROM ${pendingItems(t, `u.lane NOT IN (SELECT key FROM ${t.leases})`)} LIMIT $2),
          share AS (SELECT greatest(1, ceil((SELECT count(*) FROM free)::numeric
            / greatest(1, (SELECT count(*) FROM ${t.processes} WHERE expires_at > now()))))::int AS n)
          INSERT INTO ${t.leases} (key, owner) SELECT lane, $1 FROM free LIMIT (SELECT n FROM share)
@@ -206,13 +205,15 @@ export class SharedJournal {
    * holds any more (journaled before the statement's snapshot: a row journaled after it
    * holds only items past the watermark, which a missing watermark leaves unhandled too).
    * A watermark an acknowledgement holds locked is skipped, never waited for; one process
-   * prunes at a time. Returns the rows and watermarks deleted.
+   * prunes at a time. A row past every watermark has its last item unhandled: not looked
+   * into. Returns the rows and watermarks deleted.
    */
   async pruneHandled(): Promise<{ rows: number; lanes: number }> {
     const t = this.db.tables;
     const rows = await this.db.query<{ rows: number; lanes: number }>(
       `WITH turn AS (SELECT pg_try_advisory_xact_lock(hashtext($1)) AS mine),
-       done AS (DELETE FROM ${t.journal} j WHERE (SELECT mine FROM turn) AND NOT EXISTS (
+       done AS (DELETE FROM ${t.journal} j WHERE (SELECT mine FROM turn)
+         AND j.last <= (SELECT max(acked) FROM ${t.laneAcks}) AND NOT EXISTS (
          SELECT 1 FROM unnest(j.seqs, j.lanes) AS u(seq, lane) LEFT JOIN ${t.laneAcks} a ON a.lane = u.lane
          WHERE u.seq > coalesce(a.acked, -1)) RETURNING 1),
        idle AS (SELECT lane FROM ${t.laneAcks} WHERE (SELECT mine FROM turn)
