@@ -47,7 +47,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 3,
     name: 'cluster mode: the shared journal as one row per transaction, handled items as per-lane watermarks',
-    // One row per item and a delete per handled item cost PostgreSQL about five times the
+    // One row per item and a delete per handled item cost PostgreSQL four to five times the
     // one-process mode's CPU per event. Unhandled items of the old table come over as rows of
     // their own (a lane without a watermark has every item it holds unhandled); the dedupe
     // window's time index becomes a BRIN (ids are written in time order), its ids compare as bytes.
