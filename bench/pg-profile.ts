@@ -1,11 +1,11 @@
 import { Client } from 'pg';
 
 /** Server settings that load pg_stat_statements (`BENCH_PG_PROFILE=1`). */
-export const PROFILE_SETTINGS = ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all'] as const;
+export const PROFILE_SETTINGS = ['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=all', 'pg_stat_statements.track_planning=on'] as const;
 
 export interface StatementCost {
   readonly calls: number;
-  /** ms spent executing, in all. */
+  /** ms spent planning and executing, in all (waits for locks included). */
   readonly totalMs: number;
   readonly rows: number;
   /** WAL bytes written. */
@@ -35,8 +35,8 @@ export async function resetProfile(url: string): Promise<void> {
 export async function readProfile(url: string, limit = 12): Promise<StatementCost[]> {
   return withClient(url, async (client) => {
     const { rows } = await client.query<{ calls: string; total: number; rows: string; wal: string; query: string }>(
-      `SELECT calls::text, total_exec_time AS total, rows::text, wal_bytes::text AS wal, query FROM pg_stat_statements
-       WHERE query NOT ILIKE '%pg_stat_statements%' ORDER BY total_exec_time DESC LIMIT $1`, [limit]);
+      `SELECT calls::text, total_plan_time + total_exec_time AS total, rows::text, wal_bytes::text AS wal, query FROM pg_stat_statements
+       WHERE query NOT ILIKE '%pg_stat_statements%' ORDER BY total_plan_time + total_exec_time DESC LIMIT $1`, [limit]);
     return rows.map((r) => ({ calls: Number(r.calls), totalMs: r.total, rows: Number(r.rows), walBytes: Number(r.wal), query: r.query.replace(/\s+/g, ' ') }));
   });
 }
