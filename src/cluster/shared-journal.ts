@@ -77,27 +77,30 @@ export class SharedJournal {
     const bodies = items.map((i) => i.body);
     let rows: Array<{ kind: string; seq: string | null; key: string | null; base: string }>;
     try {
-      // The counter's row lock first (the ids depend on it: two accepts never wait on each
-      // other in opposite orders), then the ids (the dedupe window: a repeat, in this list or
-      // journaled before, is not inserted), then one row with the first item of each new id.
+      // The ids first, in order (the dedupe window: a repeat, in this list or journaled
+      // before, is not inserted; a concurrent retry of the same ids waits here for the first,
+      // and two accepts never wait on each other's ids in opposite orders), then the counter's
+      // row lock, held to the commit (it orders the journal rows: only the row insert and the
+      // leases run under it), then one row with the first item of each new id, then the leases
+      // (always after the counter: the locks are taken in one order, ids, counter, leases).
       rows = await this.db.query(
-        `WITH base AS (UPDATE ${inboxCounter} SET next = next + $5 RETURNING next - $5 AS b),
-        items AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[]) WITH ORDINALITY AS u(id, lane, body, ord)),
-        fresh_ids AS (INSERT INTO ${inboxIds} (item_id, received_at) SELECT DISTINCT id, $6::bigint FROM items
-          WHERE (SELECT b FROM base) IS NOT NULL ON CONFLICT (item_id) DO NOTHING RETURNING item_id),
+        `WITH items AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[]) WITH ORDINALITY AS u(id, lane, body, ord)),
+        fresh_ids AS (INSERT INTO ${inboxIds} (item_id, received_at) SELECT DISTINCT id, $6::bigint FROM items ORDER BY id
+          ON CONFLICT (item_id) DO NOTHING RETURNING item_id),
+        base AS (UPDATE ${inboxCounter} SET next = next + $5 WHERE (SELECT count(*) FROM fresh_ids) >= 0 RETURNING next - $5 AS b),
         fresh AS (SELECT DISTINCT ON (id) (SELECT b FROM base) + ord - 1 AS seq, lane, body, ord FROM items
           WHERE id IN (SELECT item_id FROM fresh_ids) ORDER BY id, ord),
         ins AS (INSERT INTO ${journal} (last, txn_id, received_at, seqs, lanes, items)
           SELECT max(seq), $4, $6, array_agg(seq ORDER BY ord), array_agg(lane ORDER BY ord), array_agg(body ORDER BY ord)
           FROM fresh HAVING count(*) > 0 RETURNING seqs),
         claimed AS (INSERT INTO ${leases} (key, owner) SELECT DISTINCT l, $7 FROM unnest($9::text[]) AS l
-          ON CONFLICT (key) DO NOTHING RETURNING key)
+          WHERE (SELECT b FROM base) IS NOT NULL ON CONFLICT (key) DO NOTHING RETURNING key)
         SELECT 'i' AS kind, s::text AS seq, NULL AS key, (SELECT b FROM base)::text AS base FROM ins, unnest(ins.seqs) AS s
         UNION ALL SELECT 'l', NULL, key, (SELECT b FROM base)::text FROM claimed
         UNION ALL SELECT 'b', NULL, NULL, (SELECT b FROM base)::text
         UNION ALL SELECT 'n', NULL, NULL, NULL FROM (SELECT pg_notify($8, 'items')
           WHERE EXISTS (SELECT 1 FROM ${leases} WHERE key = ANY($2::text[]) AND owner <> $7)) AS wake`,
-        [ids, lanes, bodies, txnId, items.length, now, this.processId, wakeChannel, claim], 'bridgekit_journal_accept');
+        [ids, lanes, bodies, txnId, items.length, now, this.processId, wakeChannel, claim], 'bridgekit_journal_accept_v2');
     } catch (err) {
       throw fenceError(err, this.processId);
     }
