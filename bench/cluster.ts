@@ -27,6 +27,7 @@
  *   BENCH_CLUSTER_EVENTS=30000  BENCH_CLUSTER_PER_TXN=50  BENCH_CONNECTIONS=10  BENCH_ROOMS=100
  *   BENCH_CLUSTER_FAILOVERS=3   failover runs (0: none)
  *   BENCH_LOG_LEVEL=info
+ *   BENCH_PG_PROFILE=1          print what PostgreSQL spent per statement (pg_stat_statements) after each PostgreSQL run
  * Results: the tables on stdout, bench/results/cluster-latest.json and cluster-latest.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -40,6 +41,7 @@ import { freePort, waitFor } from '../test/helpers/net.js';
 import { startPgCluster, type PgCluster } from '../test/helpers/pg-cluster.js';
 import { exited, procStats, standIn } from './bridge.js';
 import { env, fmt, HS_TOKEN, markdownTable, ROOT, table } from './harness.js';
+import { profileLines, PROFILE_SETTINGS, readProfile, resetProfile } from './pg-profile.js';
 
 interface Setup { readonly store: 'level' | 'postgres'; readonly cluster: boolean; readonly processes: number; readonly name: string }
 
@@ -84,7 +86,8 @@ async function throughput(setup: Setup, loadArgs: string[], rooms: number): Prom
   const balancer = await Balancer.start();
   const processes: BridgeProcess[] = [];
   try {
-    pg = setup.store === 'postgres' ? await startPgCluster({ durable: true }) : undefined;
+    const profile = process.env['BENCH_PG_PROFILE'] === '1';
+    pg = setup.store === 'postgres' ? await startPgCluster({ durable: true, ...(profile ? { settings: PROFILE_SETTINGS } : {}) }) : undefined;
     const deployment: Deployment = {
       dir, homeserverUrl: hs.url, publicUrl: balancer.url, registrationPath: join(dir, 'registration.yaml'),
       store: pg ? { url: pg.url } : { path: join(dir, 'data') }, plugin: 'echo', bot: 'echobot', prefix: '_echo_',
@@ -97,11 +100,13 @@ async function throughput(setup: Setup, loadArgs: string[], rooms: number): Prom
       balancer.add(p.url);
       processes.push(p);
     }
+    if (pg && profile) await resetProfile(pg.url);
     const bridgeBefore = cpuOf(processes.map((p) => p.pid!));
     const dbBefore = pg ? cpuOf(pg.pids()) : 0;
     const load = await hs.start(Number(new URL(balancer.url).port));
     const bridgeCpu = cpuOf(processes.map((p) => p.pid!)) - bridgeBefore;
     const dbCpu = pg ? cpuOf(pg.pids()) - dbBefore : 0;
+    if (pg && profile) console.log(`    PostgreSQL's costliest statements (${label}):\n${profileLines(await readProfile(pg.url), load.events).join('\n')}`);
     return {
       setup: label, processes: setup.processes, events: load.events, eventsPerSec: load.events / (load.elapsedMs / 1000),
       p50Ms: load.p50Ms, p99Ms: load.p99Ms, bridgeCpuUsPerEvent: bridgeCpu / load.events, dbCpuUsPerEvent: dbCpu / load.events,

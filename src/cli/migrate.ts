@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { copyStore, countSections, DEFAULT_SCHEMA, isPostgresUrl, redactUrl, Store, StoreOpenError } from '../store/index.js';
+import { pendingItems } from '../cluster/index.js';
 import { parseCommandArgs, seeHelp } from './args.js';
 import type { Command } from './command.js';
 import { out, UsageError } from './output.js';
@@ -51,7 +52,7 @@ async function openAt(location: string, schema: string | undefined, role: 'sourc
 async function refuseUnhandledSharedItems(source: Store, from: string): Promise<void> {
   const db = source.postgres;
   if (!db) return;
-  const rows = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${db.tables.inbox}`, []);
+  const rows = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${pendingItems(db.tables)}`, []);
   const unhandled = rows[0]?.n ?? 0;
   if (unhandled > 0) {
     throw new UsageError(`bridgekit migrate: the cluster's shared journal in ${shown(from)} holds ${unhandled} unhandled item(s), which a copy would lose: `

@@ -1,4 +1,4 @@
-import type { Store } from '../store/index.js';
+import type { JournalAck, Store } from '../store/index.js';
 
 export interface AckBatcherHooks {
   /** Acknowledgements are durable: the lanes of their items, one per item. */
@@ -16,8 +16,7 @@ const RETRY_MS = 1_000;
  * and another process taking the lane over would handle it again.
  */
 export class AckBatcher {
-  private pending: number[] = [];
-  private lanes: string[] = [];
+  private pending: JournalAck[] = [];
   private scheduled = false;
   private writing: Promise<void> = Promise.resolve();
   private retryTimer: NodeJS.Timeout | undefined;
@@ -26,8 +25,7 @@ export class AckBatcher {
   constructor(private readonly store: Store, private readonly hooks: AckBatcherHooks) {}
 
   add(seq: number, lane: string): void {
-    this.pending.push(seq);
-    this.lanes.push(lane);
+    this.pending.push({ lane, seq });
     if (this.scheduled || this.retryTimer) return;
     this.scheduled = true;
     setImmediate(() => {
@@ -38,16 +36,13 @@ export class AckBatcher {
 
   private async flush(): Promise<void> {
     const acks = this.pending;
-    const lanes = this.lanes;
     if (acks.length === 0) return;
     this.pending = [];
-    this.lanes = [];
     try {
       await this.store.write([], { acks });
-      this.hooks.durable(lanes);
+      this.hooks.durable(acks.map((a) => a.lane));
     } catch (err) {
       this.pending = acks.concat(this.pending);
-      this.lanes = lanes.concat(this.lanes);
       this.hooks.failed(err, acks.length);
       if (!this.closed) {
         this.retryTimer = setTimeout(() => {

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { StoreTables } from '../store/index.js';
+import { pendingItems } from './shared-journal.js';
 
 /** One row of the processes table as `doctor` shows it. */
 export interface ProcessStatus {
@@ -37,9 +38,9 @@ export interface ClusterStatus {
 export const ORPHANS_SHOWN = 5;
 
 /**
- * Reads the cluster's tables (migration 2) as they stand, changing nothing: for `doctor`,
- * which may run beside the live processes. The shared journal holds unhandled items only
- * (an item is deleted when handled). Ages are measured by the database's clock
+ * Reads the cluster's tables (migration 3) as they stand, changing nothing: for `doctor`,
+ * which may run beside the live processes. An item of the shared journal is unhandled while
+ * its lane's watermark is below it (handled rows are pruned soon after). Ages are measured by the database's clock
  * (expiry) and by `now` against `received_at` (the bridges' clocks, which wrote it).
  */
 export async function readClusterStatus(pool: Pool, t: StoreTables, now = Date.now()): Promise<ClusterStatus> {
@@ -51,11 +52,11 @@ export async function readClusterStatus(pool: Pool, t: StoreTables, now = Date.n
      FROM ${t.processes} p LEFT JOIN ${t.leases} l ON l.owner = p.id
      GROUP BY p.id, p.expires_at, p.info ORDER BY p.started_at, p.id`);
   const journal = await pool.query<{ n: number; oldest: string | null }>(
-    `SELECT count(*)::int AS n, min(received_at)::text AS oldest FROM ${t.inbox}`);
+    `SELECT count(*)::int AS n, min(j.received_at)::text AS oldest FROM ${pendingItems(t)}`);
   const orphans = await pool.query<{ lane: string; items: number; oldest: string; lanes: number }>(
-    `SELECT i.lane, count(*)::int AS items, min(i.received_at)::text AS oldest, (count(*) OVER ())::int AS lanes
-     FROM ${t.inbox} i WHERE NOT EXISTS (SELECT 1 FROM ${t.leases} l WHERE l.key = i.lane)
-     GROUP BY i.lane ORDER BY min(i.received_at) LIMIT ${ORPHANS_SHOWN}`);
+    `SELECT u.lane, count(*)::int AS items, min(j.received_at)::text AS oldest, (count(*) OVER ())::int AS lanes
+     FROM ${pendingItems(t, `NOT EXISTS (SELECT 1 FROM ${t.leases} l WHERE l.key = u.lane)`)}
+     GROUP BY u.lane ORDER BY min(j.received_at) LIMIT ${ORPHANS_SHOWN}`);
   const leader = await pool.query<{ owner: string }>(`SELECT owner FROM ${t.leases} WHERE key = 'leader'`);
   const oldest = journal.rows[0]?.oldest;
   return {

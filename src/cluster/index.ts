@@ -8,3 +8,4 @@ export { importSharedJournal } from './import-shared.js';
 export { ClusterConnectionLeases, connectionLeaseKey } from './connection-leases.js';
 export { LocalConnectionLeases, type ConnectionLeaseService } from './local-leases.js';
 export { readClusterStatus, ORPHANS_SHOWN, type ClusterStatus, type ProcessStatus, type OrphanLane } from './cluster-status.js';
+export { pendingItems } from './shared-journal.js';

@@ -1,15 +1,17 @@
 import type { Logger } from '../log/logger.js';
 import type { InboundItem, Transaction } from '../events/types.js';
-import { errorLine, isFencedOut, isStoreError, type PgLevel, type Store, type WriteOp } from '../store/index.js';
+import { errorLine, isFencedOut, isStoreError, type JournalAck, type PgLevel, type Store, type WriteOp } from '../store/index.js';
 import { DeadLetters } from '../inbox/dead-letters.js';
 import { Dispatcher, type ItemHandler } from '../inbox/dispatcher.js';
 import { itemsOf } from '../inbox/record.js';
 import { InboxUnavailable, defaultInboxOptions, type InboxOptions } from '../inbox/inbox.js';
 import type { AcceptResult } from '../inbox/journal.js';
-import { AckBatcher } from './ack-batcher.js';
 import { Backlog } from '../inbox/backlog.js';
+import { AckBatcher } from './ack-batcher.js';
 import { LaneBook } from './lane-book.js';
 import { IntakeSteps } from './intake-steps.js';
+import { JournalPruner } from './journal-pruner.js';
+import { JournaledHere } from './journaled-here.js';
 import { importLocalJournal } from './import-journal.js';
 import { Membership, wakeChannel } from './membership.js';
 import { LEADER_LEASE, type ClusterHooks, type ClusterSettings } from './settings.js';
@@ -17,9 +19,8 @@ import { deadLetterOp, idOf, itemOf, newItem, type SharedEntry } from './journal
 import { RoomCaches } from './room-caches.js';
 import { SharedJournal, type JournalRow, type NewItem } from './shared-journal.js';
 
-/** Fetched at most per query: a flood is read in pages, the dispatcher's backlog stays bounded. */
-const PAGE = 2_000;
-
+/** Journal rows (transactions) read at most per query: a flood is read in pages, the dispatcher's backlog stays bounded. */
+const PAGE = 200;
 const IDLE_RELEASE_MS = 30_000;
 
 /**
@@ -46,7 +47,8 @@ export class SharedInbox {
   private accepting = false;
   private stopped = false;
   private pollTimer: NodeJS.Timeout | undefined;
-  private pruneTimer: NodeJS.Timeout | undefined;
+  private readonly pruner: JournalPruner;
+  private readonly here = new JournaledHere();
   /** Placement `leader`: whether this process holds the leader lease (always true when spread). */
   private leading: boolean;
   private fenced = false;
@@ -67,6 +69,7 @@ export class SharedInbox {
     this.deadLetters = new DeadLetters(store);
     this.waiting = new Backlog(options.maxBacklog);
     this.journal = new SharedJournal(db, processId);
+    this.pruner = new JournalPruner(this.journal, logger);
     this.leading = settings.placement !== 'leader';
     this.acks = new AckBatcher(store, {
       durable: (lanes) => {
@@ -80,13 +83,13 @@ export class SharedInbox {
     });
     this.dispatcher = new Dispatcher<SharedEntry>(handler, {
       done: async (entry, ops) => {
-        await this.commit(ops, [entry.seq]);
+        await this.commit(ops, [{ lane: entry.lane, seq: entry.seq }]);
         this.lanes.settled(entry.lane);
         this.waiting.settle();
       },
       handled: (entry) => this.acks.add(entry.seq, entry.lane),
       dead: async (entry, attempts, error) => {
-        await this.commit([deadLetterOp(store, entry, attempts, error)], [entry.seq]);
+        await this.commit([deadLetterOp(store, entry, attempts, error)], [{ lane: entry.lane, seq: entry.seq }]);
         hooks.onDeadLetter?.(entry.item);
         this.lanes.settled(entry.lane);
         this.waiting.settle();
@@ -151,11 +154,7 @@ export class SharedInbox {
     await this.steps.settled();
     this.pollTimer = setInterval(() => this.wake(), this.settings.pollMs);
     this.pollTimer.unref();
-    const windowMs = this.options.dedupeWindowHours * 3_600_000;
-    this.pruneTimer = setInterval(() => {
-      this.journal.prune(Date.now() - windowMs).catch((err: unknown) => this.logger.warn({ err }, 'pruning the shared journal failed'));
-    }, Math.min(windowMs / 4, 3_600_000));
-    this.pruneTimer.unref();
+    this.pruner.start(this.settings.pollMs, this.options.dedupeWindowHours * 3_600_000);
     return this.waiting.size;
   }
 
@@ -183,25 +182,28 @@ export class SharedInbox {
     const rows: NewItem[] = items.map((item) => newItem(idOf(txnId, item), item));
     // Lanes this process neither holds nor saw held elsewhere lately are claimed in the same statement.
     const claim = this.leading ? this.lanes.toClaim(rows.map((r) => r.lane)) : [];
-    const result = await this.journal.accept(txnId, rows, receivedAt, wakeChannel(this.db.tables).slice(1, -1), claim);
+    this.here.sent();
+    const result = await this.journal.accept(txnId, rows, receivedAt, wakeChannel(this.db.tables).slice(1, -1), claim).catch((err: unknown) => {
+      void this.steps.run(async () => { this.here.answered(); await this.catchUp(); });
+      throw err;
+    });
     const won = new Set(result.claimed);
     this.lanes.heldElsewhere(claim.filter((lane) => !won.has(lane)));
     const { base, fresh, claimed } = result;
+    const entries = fresh.map(({ index, seq }) => ({ seq, txnId, receivedAt, item: items[index]!, lane: rows[index]!.lane }));
     void this.steps.run(async () => {
       if (claimed.length > 0) await this.take(claimed, base);
-      if (this.next === base) {
-        // Nothing was committed between what this process saw last and these: hand them over from memory.
-        for (const { index, seq } of fresh) {
-          const item = items[index]!;
-          const lane = rows[index]!.lane;
-          this.dispatch({ seq, txnId, receivedAt, item, lane });
-        }
-        this.next = base + items.length;
-      } else {
-        await this.pull();
-      }
+      this.here.answered({ base, end: base + items.length, entries });
+      await this.catchUp();
     });
     return fresh.length;
+  }
+
+  /** Hands over from memory what this process journaled, in order; reads the journal for what others committed between. */
+  private async catchUp(): Promise<void> {
+    const { next, read } = this.here.advance(this.next, (entry) => this.dispatch(entry));
+    this.next = next;
+    if (read) await this.pull();
   }
 
   /** Items were journaled in lanes some process holds: reads new items of held lanes. */
@@ -286,14 +288,13 @@ export class SharedInbox {
   private async pull(): Promise<void> {
     // Past the backlog bound, the rest waits in the journal for a later look.
     while (this.waiting.size < this.options.maxBacklog) {
-      const { rows, next } = await this.journal.fetchHeld(this.next, PAGE);
+      const { rows, next, full } = await this.journal.fetchHeld(this.next, PAGE);
       for (const row of rows) this.dispatchRow(row, false);
-      if (rows.length < PAGE) {
-        this.next = Math.max(this.next, next);
-        return;
-      }
-      this.next = rows[rows.length - 1]!.seq + 1;
+      this.next = Math.max(this.next, next);
+      if (!full) break;
     }
+    // What this process journaled and the read passed is forgotten; what continues from it goes over.
+    this.next = this.here.advance(this.next, (entry) => this.dispatch(entry)).next;
   }
 
   private dispatchRow(row: JournalRow, redelivered: boolean): void {
@@ -301,7 +302,8 @@ export class SharedInbox {
     try {
       item = itemOf(row.body);
     } catch (err) {
-      this.logger.error({ err, seq: row.seq }, 'a shared journal item no longer parses; it stays in the journal');
+      // Not dispatched: once a later item of its lane is handled, the lane's watermark passes it.
+      this.logger.error({ err, seq: row.seq, lane: row.lane }, 'a shared journal item no longer parses; it is skipped');
       return;
     }
     this.dispatch({ seq: row.seq, txnId: row.txnId, receivedAt: row.receivedAt, item, lane: row.lane, ...(redelivered ? { redelivered } : {}) });
@@ -318,8 +320,7 @@ export class SharedInbox {
    * holder reads the room from the store), and the journal must hold nothing of them.
    */
   private async releaseIdle(now = Date.now()): Promise<void> {
-    const after = this.settings.idleReleaseMs ?? IDLE_RELEASE_MS;
-    const idle = this.lanes.idle(after, now);
+    const idle = this.lanes.idle(this.settings.idleReleaseMs ?? IDLE_RELEASE_MS, now);
     if (idle.length === 0) return;
     await this.store.flush();
     const released = await this.journal.releaseIdle(idle);
@@ -330,7 +331,7 @@ export class SharedInbox {
   }
 
   /** A handler's writes with acknowledgements: one fenced statement (see PgLevel.fencedBatch). */
-  private async commit(ops: readonly WriteOp[], acks: readonly number[]): Promise<void> {
+  private async commit(ops: readonly WriteOp[], acks: readonly JournalAck[]): Promise<void> {
     try {
       await this.store.write(ops, { acks });
     } catch (err) {
@@ -375,7 +376,7 @@ export class SharedInbox {
   async stop(timeoutMs = this.options.shutdownTimeoutMs): Promise<boolean> {
     this.accepting = false;
     clearInterval(this.pollTimer);
-    clearInterval(this.pruneTimer);
+    this.pruner.stop();
     this.stopped = true;
     await this.steps.settled();
     const finished = await this.dispatcher.stop(timeoutMs);
@@ -405,6 +406,7 @@ export class SharedInbox {
     this.accepting = false;
     this.stopped = true;
     clearInterval(this.pollTimer);
+    this.pruner.stop();
     this.lanes.clear();
     this.caches.forgetAll();
     void this.dispatcher.stop(0);

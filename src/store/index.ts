@@ -10,5 +10,5 @@ export type { StoreOpenProblem } from './open-error.js';
 export { isStoreError, errorLine } from './write-health.js';
 export { copyStore, countSections } from './copy.js';
 export type { CopyResult, SectionCounts } from './copy.js';
-export { FencedOutError, isFencedOut, type PgLevel } from './postgres/pg-level.js';
+export { FencedOutError, isFencedOut, type PgLevel, type JournalAck } from './postgres/pg-level.js';
 export { storeTables, type StoreTables } from './postgres/sql.js';

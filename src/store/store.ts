@@ -4,7 +4,7 @@ import type { AbstractBatchOperation, AbstractBatchOptions, AbstractLevel, Abstr
 import { stringifyJson } from '../json/index.js';
 import { Sections } from './layout.js';
 import { describeOpenFailure, describePgOpenFailure } from './open-error.js';
-import { isFencedOut, PgLevel } from './postgres/pg-level.js';
+import { isFencedOut, PgLevel, type JournalAck } from './postgres/pg-level.js';
 import { DEFAULT_SCHEMA } from './postgres/sql.js';
 import { StoreRecovery } from './recovery.js';
 import { WriteHealth, isStoreError } from './write-health.js';
@@ -63,7 +63,7 @@ export interface PostgresStoreOptions {
 /** What else a write commits atomically with its ops (PostgreSQL cluster mode only). */
 export interface WriteExtras {
   /** Shared-journal items marked handled in the same transaction. */
-  readonly acks?: readonly number[];
+  readonly acks?: readonly JournalAck[];
 }
 
 /** The config's `store` section: a Level folder (`path`) or a PostgreSQL database (`url`). */
@@ -261,7 +261,7 @@ export class Store {
       const riding = riders.map((r) => r.take());
       const batch: Array<AbstractBatchOperation<StoreDb, string, unknown>> = [];
       for (const ops of riding) for (const op of ops) batch.push(levelOp(op));
-      let acks: number[] | undefined;
+      let acks: JournalAck[] | undefined;
       for (const { ops, extras } of group) {
         for (const op of ops) batch.push(levelOp(op));
         if (extras?.acks) (acks ??= []).push(...extras.acks);
@@ -315,7 +315,7 @@ export class Store {
    * connection). Any options object sends Level down a slow path (it copies the options
    * per operation): one is passed only when it changes something.
    */
-  private async batch(ops: Array<AbstractBatchOperation<StoreDb, string, unknown>>, acks?: readonly number[]): Promise<void> {
+  private async batch(ops: Array<AbstractBatchOperation<StoreDb, string, unknown>>, acks?: readonly JournalAck[]): Promise<void> {
     try {
       // abstract-level skips an empty batch without calling the database: acknowledgements alone go directly.
       if (acks && ops.length === 0) await (this.db as unknown as PgLevel).acknowledge(acks);

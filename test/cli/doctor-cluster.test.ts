@@ -43,9 +43,10 @@ describe('doctor: the cluster check', function () {
     };
   }
 
-  /** An unhandled item of the shared journal (a handled one is deleted; its id stays in inboxIds). */
+  /** An unhandled item of the shared journal (a transaction's row; its id stays in inboxIds). */
   async function item(sql: (s: string, p?: unknown[]) => Promise<void>, seq: number, lane: string, ageMs: number): Promise<void> {
-    await sql(`INSERT INTO $T.inbox (seq, lane, txn_id, received_at, item) VALUES ($1, $2, 't', $3, $4)`, [seq, lane, Date.now() - ageMs, Buffer.from('{}')]);
+    await sql(`INSERT INTO $T.journal (last, txn_id, received_at, seqs, lanes, items) VALUES ($1, 't', $3, ARRAY[$1::bigint], ARRAY[$2::text], ARRAY[$4::bytea])`,
+      [seq, lane, Date.now() - ageMs, Buffer.from('{}')]);
     await sql(`INSERT INTO $T.inboxIds (item_id, received_at) VALUES ($1, $2)`, [`$item${seq}`, Date.now() - ageMs]);
   }
 
@@ -67,6 +68,9 @@ describe('doctor: the cluster check', function () {
     await item(sql, 3, '!c:x', 60_000);
     // Handled long ago: only its id is left.
     await sql(`INSERT INTO $T.inboxIds (item_id, received_at) VALUES ('$handled', $1)`, [Date.now() - 500_000]);
+    // Handled, its row not pruned yet: its lane's watermark is past it.
+    await item(sql, 4, '!d:x', 300_000);
+    await sql(`INSERT INTO $T.laneAcks (lane, acked) VALUES ('!d:x', 4)`);
     const result = await checkCluster(clusterConfig());
     assert.equal(result.status, 'fail', JSON.stringify(result));
     assert.match(result.detail, /^1 live process\(es\), 1 lane lease\(s\), 1 connection lease\(s\), 4 unhandled item\(s\); 1 lane\(s\) with items no process takes, the oldest waiting 120 s$/);

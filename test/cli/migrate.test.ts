@@ -82,9 +82,12 @@ describe('cli: migrate between Level and PostgreSQL', function () {
     const schema = pg.schema();
     try {
       const store = await Store.openPostgres(pg.url(), { schema });
-      const { inbox } = store.postgres!.tables;
-      await store.postgres!.query(`INSERT INTO ${inbox} (seq, lane, txn_id, received_at, item) VALUES (0, '!r:localhost', 't', 0, $1)`,
-        [Buffer.from(JSON.stringify({ events: [] }))]);
+      const { journal, laneAcks } = store.postgres!.tables;
+      // A transaction of two items whose first is handled (its lane's watermark passed it): one is left.
+      await store.postgres!.query(`INSERT INTO ${journal} (last, txn_id, received_at, seqs, lanes, items)
+        VALUES (1, 't', 0, '{0,1}', '{"!r:localhost","!s:localhost"}', ARRAY[$1::bytea, $1::bytea])`,
+      [Buffer.from(JSON.stringify({ events: [] }))]);
+      await store.postgres!.query(`INSERT INTO ${laneAcks} (lane, acked) VALUES ('!r:localhost', 0)`, []);
       await store.close();
       const refused = bridgekit(['migrate', '--from', pg.url(), '--from-schema', schema, '--to', join(dir.path, 'level')]);
       assert.equal(refused.code, 1, refused.stderr);

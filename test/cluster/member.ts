@@ -1,6 +1,6 @@
 import { ClusterConnectionLeases, RoomCaches, SharedInbox, type ClusterHooks } from '../../src/cluster/index.js';
 import type { ItemHandler } from '../../src/inbox/index.js';
-import { silentLogger } from '../../src/log/logger.js';
+import { createLogger, silentLogger } from '../../src/log/logger.js';
 import { Store } from '../../src/store/index.js';
 
 /** One "process" of a cluster in a test: its store, its inbox (membership), its connection leases, wired as the bridge wires them. */
@@ -28,7 +28,8 @@ export async function joinCluster(url: string, schema: string, options: MemberOp
   let leases: ClusterConnectionLeases | undefined;
   const ttl = options.leaseTtlMs ?? 1_500;
   const inbox = await SharedInbox.open(store, options.handler ?? (async () => undefined), {},
-    { url, leaseTtlMs: ttl, heartbeatMs: ttl / 4, pollMs: 200, ...(options.placement ? { placement: options.placement } : {}) }, new RoomCaches(), silentLogger(),
+    { url, leaseTtlMs: ttl, heartbeatMs: ttl / 4, pollMs: 200, ...(options.placement ? { placement: options.placement } : {}) }, new RoomCaches(),
+    process.env['MEMBER_LOG'] ? createLogger({ level: 'warn' }) : silentLogger(),
     { ...options.hooks, onFencedOut: () => { leases?.fencedOut(); options.hooks?.onFencedOut?.(); } });
   const own = new ClusterConnectionLeases(store.postgres!, inbox.processId, options.retryMs ?? 200, silentLogger());
   leases = own;

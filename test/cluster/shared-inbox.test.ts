@@ -147,7 +147,7 @@ describe('cluster: the shared journal across processes', function () {
     assert.equal(handled.size, all.length);
     assert.ok([...handled.values()].every((owner) => owner === b.inbox.processId), 'nothing a wrote after it was reaped landed');
     assertRoomOrder(b.seen, txns, 'b');
-    await assert.rejects(a.store.write([], { acks: [0] }), { code: 'LEVEL_FENCED' });
+    await assert.rejects(a.store.write([], { acks: [{ lane: '!x:localhost', seq: 0 }] }), { code: 'LEVEL_FENCED' });
   });
 
   it('gives up rooms idle for a while, so that the next transaction for them may lease them elsewhere', async () => {

@@ -147,7 +147,9 @@ export class ClusterHarness {
       return [
         `rooms short of echoes: ${short.map(([room]) => room).join(', ')}`,
         `their messages' ids in the dedupe window: ${await rows('SELECT item_id, received_at FROM bridgekit_inbox_ids WHERE item_id = ANY($1) LIMIT 20', [missing])}`,
-        `pending per lane: ${await rows('SELECT lane, count(*)::int AS n, min(seq) AS first FROM bridgekit_inbox GROUP BY lane LIMIT 20')}`,
+        `pending per lane: ${await rows(`SELECT u.lane, count(*)::int AS n, min(u.seq) AS first, min(a.acked) AS acked FROM bridgekit_journal j
+          CROSS JOIN LATERAL unnest(j.seqs, j.lanes) AS u(seq, lane) LEFT JOIN bridgekit_lane_acks a ON a.lane = u.lane
+          WHERE u.seq > coalesce(a.acked, -1) GROUP BY u.lane LIMIT 20`)}`,
         `leases of those rooms: ${await rows('SELECT key, owner, acquired_at FROM bridgekit_leases WHERE key = ANY($1) OR key LIKE ANY($2)', [short.map(([r]) => r), short.map(([r]) => `%${r}%`)])}`,
         `processes: ${await rows('SELECT id, started_at, expires_at, now() AS now FROM bridgekit_processes')}`,
         ...this.processes.map((p) => `${p.runName}'s log lines about them: ${p.log.split('\n').filter((l) => short.some(([room]) => l.includes(room))).slice(-10).join('\n  ')}`),

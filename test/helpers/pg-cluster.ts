@@ -33,6 +33,8 @@ export interface PgClusterOptions {
   /** Durable like a real server (fsync on); off by default: tests need no crash safety of the machine. */
   readonly durable?: boolean;
   readonly maxConnections?: number;
+  /** Server settings added to the command line (`name=value`), e.g. to load pg_stat_statements for a profile. */
+  readonly settings?: readonly string[];
 }
 
 /**
@@ -54,6 +56,7 @@ export async function startPgCluster(options: PgClusterOptions = {}): Promise<Pg
   const settings = [
     `-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', `-c max_connections=${options.maxConnections ?? 1000}`,
     ...(options.durable ? [] : ['-c fsync=off', '-c full_page_writes=off']),
+    ...(options.settings ?? []).map((setting) => `-c ${setting}`),
   ].join(' ');
   try {
     await exec('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', settings, '-w', '-t', '60', 'start']);

@@ -27,10 +27,19 @@ export interface PgLevelOptions {
   readonly shared?: boolean;
 }
 
+/**
+ * A shared-journal item handled: its lane's watermark moves up to `seq`. A lane's items are
+ * handled one after another, so when one is handled every earlier one of its lane is too.
+ */
+export interface JournalAck {
+  readonly lane: string;
+  readonly seq: number;
+}
+
 /** Options of a batch on PostgreSQL (`Store.write` passes them). */
 export interface PgBatchOptions {
   /** Shared-journal items to mark handled in the same transaction as the batch's writes. */
-  readonly acks?: readonly number[];
+  readonly acks?: readonly JournalAck[];
 }
 
 /**
@@ -139,9 +148,14 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
     return this.pool;
   }
 
-  async query<R extends QueryResultRow>(text: string, params: unknown[]): Promise<R[]> {
+  /**
+   * Runs one statement. A `name` makes it a prepared statement on each connection: parsed and
+   * planned once there, not at every call (for the statements run per transaction or per
+   * batch; a name stands for one text).
+   */
+  async query<R extends QueryResultRow>(text: string, params: unknown[], name?: string): Promise<R[]> {
     try {
-      return (await this.connections.query<R>(text, params)).rows;
+      return (await this.connections.query<R>(name === undefined ? { text, values: params } : { name, text, values: params })).rows;
     } catch (err) {
       throw err instanceof PgStoreError ? err : new PgStoreError(err instanceof Error ? err.message : String(err), err);
     }
@@ -153,8 +167,8 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
    * the same keys issued after it); a pool would run them on several connections at once,
    * and the later could commit first.
    */
-  private write(text: string, params: unknown[]): Promise<unknown[]> {
-    const run = this.lastWrite.then(() => this.query(text, params));
+  private write(text: string, params: unknown[], name?: string): Promise<unknown[]> {
+    const run = this.lastWrite.then(() => this.query(text, params, name));
     this.lastWrite = run.catch(() => undefined);
     return run;
   }
@@ -165,12 +179,12 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
   }
 
   async _get(key: Buffer): Promise<Buffer | undefined> {
-    const rows = await this.query<{ v: Buffer }>(`SELECT v FROM ${this.tables.kv} WHERE k = $1`, [key]);
+    const rows = await this.query<{ v: Buffer }>(`SELECT v FROM ${this.tables.kv} WHERE k = $1`, [key], 'bridgekit_get');
     return rows[0]?.v;
   }
 
   async _getMany(keys: Buffer[]): Promise<Array<Buffer | undefined>> {
-    const rows = await this.query<{ k: Buffer; v: Buffer }>(`SELECT k, v FROM ${this.tables.kv} WHERE k = ANY($1::bytea[])`, [keys]);
+    const rows = await this.query<{ k: Buffer; v: Buffer }>(`SELECT k, v FROM ${this.tables.kv} WHERE k = ANY($1::bytea[])`, [keys], 'bridgekit_get_many');
     const found = new Map(rows.map((row) => [row.k.toString('latin1'), row.v]));
     return keys.map((key) => found.get(key.toString('latin1')));
   }
@@ -211,13 +225,13 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
     }
     const { kv } = this.tables;
     const upsert = `INSERT INTO ${kv} (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[]) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v`;
-    if (delKeys.length === 0) await this.write(upsert, [putKeys, putValues]);
-    else if (putKeys.length === 0) await this.write(`DELETE FROM ${kv} WHERE k = ANY($1::bytea[])`, [delKeys]);
-    else await this.write(`WITH gone AS (DELETE FROM ${kv} WHERE k = ANY($3::bytea[])) ${upsert}`, [putKeys, putValues, delKeys]);
+    if (delKeys.length === 0) await this.write(upsert, [putKeys, putValues], 'bridgekit_put');
+    else if (putKeys.length === 0) await this.write(`DELETE FROM ${kv} WHERE k = ANY($1::bytea[])`, [delKeys], 'bridgekit_del');
+    else await this.write(`WITH gone AS (DELETE FROM ${kv} WHERE k = ANY($3::bytea[])) ${upsert}`, [putKeys, putValues, delKeys], 'bridgekit_put_del');
   }
 
   /** Marks shared-journal items handled, with nothing else to write (fenced like every write). */
-  async acknowledge(acks: readonly number[]): Promise<void> {
+  async acknowledge(acks: readonly JournalAck[]): Promise<void> {
     if (this.status !== 'open') throw new PgStoreError('the store is not open', undefined);
     await this.fencedBatch([], [], [], acks);
   }
@@ -227,19 +241,22 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
    * this process's row is there (a reaped process writes nothing, and learns it). Still one
    * round trip: the fence is a CTE the writes depend on.
    */
-  private async fencedBatch(putKeys: Buffer[], putValues: Buffer[], delKeys: Buffer[], acks: readonly number[]): Promise<void> {
-    const { kv, processes, inbox } = this.tables;
+  private async fencedBatch(putKeys: Buffer[], putValues: Buffer[], delKeys: Buffer[], acks: readonly JournalAck[]): Promise<void> {
+    const { kv, processes, laneAcks } = this.tables;
     const owner = this.fencedBy;
-    const params: unknown[] = [owner ?? '', putKeys, putValues, delKeys, acks];
+    const params: unknown[] = [owner ?? '', putKeys, putValues, delKeys, acks.map((a) => a.lane), acks.map((a) => a.seq)];
     const alive = owner === undefined ? 'SELECT 1 AS id' : `SELECT id FROM ${processes} WHERE id = $1 FOR KEY SHARE`;
     const ok = 'EXISTS (SELECT 1 FROM fence)';
+    // One watermark per lane, the lanes in order (two statements never lock them in opposite orders).
     const text = `WITH fence AS (${alive}),
       gone AS (DELETE FROM ${kv} WHERE k = ANY($4::bytea[]) AND ${ok}),
       put AS (INSERT INTO ${kv} (k, v) SELECT k, v FROM unnest($2::bytea[], $3::bytea[]) AS u(k, v) WHERE ${ok}
         ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v),
-      acked AS (DELETE FROM ${inbox} WHERE seq = ANY($5::bigint[]) AND ${ok})
+      acked AS (INSERT INTO ${laneAcks} (lane, acked) SELECT lane, max(seq) FROM unnest($5::text[], $6::bigint[]) AS a(lane, seq)
+        WHERE ${ok} GROUP BY lane ORDER BY lane
+        ON CONFLICT (lane) DO UPDATE SET acked = greatest(${laneAcks}.acked, EXCLUDED.acked))
       SELECT count(*)::int AS alive FROM fence`;
-    const rows = await this.write(text, params) as Array<{ alive: number }>;
+    const rows = await this.write(text, params, owner === undefined ? 'bridgekit_acks' : 'bridgekit_fenced_write') as Array<{ alive: number }>;
     if (owner !== undefined && rows[0]?.alive !== 1) throw new FencedOutError(owner);
   }
 

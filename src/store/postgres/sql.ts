@@ -13,8 +13,12 @@ export interface StoreTables {
   readonly processes: string;
   /** Cluster mode: which process handles a lane (a room) or holds a connection; gone with its process. */
   readonly leases: string;
-  /** Cluster mode: the shared journal, one row per inbound item not yet handled (deleted when it is). */
+  /** Cluster mode until migration 3: the shared journal, one row per item (its items moved to `journal`, then dropped). */
   readonly inbox: string;
+  /** Cluster mode: the shared journal, one row per journaled transaction (its new items), pruned once every item is handled. */
+  readonly journal: string;
+  /** Cluster mode: per lane, the sequence number up to which its items are handled (a watermark, not a row per item). */
+  readonly laneAcks: string;
   /** Cluster mode: the dedupe window, every item id journaled recently. */
   readonly inboxIds: string;
   /** Cluster mode: the shared journal's next sequence number (one row; its lock orders the inserts). */
@@ -28,6 +32,7 @@ export function storeTables(schema: string): StoreTables {
   return {
     schema, quotedSchema: s, kv: `${s}.bridgekit_kv`, migrations: `${s}.bridgekit_migrations`,
     processes: `${s}.bridgekit_processes`, leases: `${s}.bridgekit_leases`, inbox: `${s}.bridgekit_inbox`, inboxIds: `${s}.bridgekit_inbox_ids`, inboxCounter: `${s}.bridgekit_inbox_counter`,
+    journal: `${s}.bridgekit_journal`, laneAcks: `${s}.bridgekit_lane_acks`,
   };
 }
 
