@@ -1,19 +1,18 @@
 import type { Logger } from '../log/logger.js';
 import type { ConnectionLease, LeasedConnection, PluginLeases } from '../plugin/leases.js';
 import type { PgLevel } from '../store/index.js';
+import { ForwardQueue } from './forward-queue.js';
+import { Forwarder, type ForwardTargets, type HandlerForward } from './forwarder.js';
 import { LeasedRun } from './leased-run.js';
-import type { ConnectionLeaseService } from './local-leases.js';
+import { pluginView, type ConnectionLeaseService, type ForwardingSetup } from './local-leases.js';
+
+export { connectionLeaseKey } from './leased-run.js';
 
 /** PostgreSQL's code for a foreign key violation: a lease for an owner that is gone (this process was reaped). */
 const FOREIGN_KEY_VIOLATION = '23503';
 
 function isOwnerGone(err: unknown): boolean {
   return (err as { cause?: { code?: unknown } } | undefined)?.cause?.code === FOREIGN_KEY_VIOLATION;
-}
-
-/** The lease key of a plugin's connection (the leases table also holds lanes: room ids, `presence:…`). */
-export function connectionLeaseKey(plugin: string, key: string): string {
-  return `conn:${plugin}:${key}`;
 }
 
 /**
@@ -24,7 +23,7 @@ export function connectionLeaseKey(plugin: string, key: string): string {
  * checks that it still holds the ones it runs: a lease gone (its process was reaped)
  * stops the connection.
  */
-export class ClusterConnectionLeases implements ConnectionLeaseService {
+export class ClusterConnectionLeases implements ConnectionLeaseService, ForwardTargets {
   /** The connection run under each key in this process, held or waiting for its lease. */
   private readonly runs = new Map<string, LeasedRun>();
   /** Keys whose lease this process holds. */
@@ -34,6 +33,7 @@ export class ClusterConnectionLeases implements ConnectionLeaseService {
   private tickQueued = false;
   private closed = false;
   private readonly timer: NodeJS.Timeout;
+  private readonly forwarder: Forwarder | undefined;
 
   constructor(
     private readonly db: PgLevel,
@@ -42,14 +42,48 @@ export class ClusterConnectionLeases implements ConnectionLeaseService {
     private readonly logger: Logger,
     /** Whether this process may take leases now (placement `leader`: only while it leads). */
     private readonly mayLease: () => boolean = () => true,
+    forwarding?: ForwardingSetup,
   ) {
     this.timer = setInterval(() => this.wake(), retryMs);
     this.timer.unref();
+    if (forwarding) {
+      const queue = new ForwardQueue(forwarding.store);
+      // The holder is woken when a message for it commits (in the statement that commits it).
+      db.notifyOnPut(Buffer.from(queue.prefix), 'fwd');
+      this.forwarder = new Forwarder(queue, this, { ...forwarding.options, processId }, logger);
+    }
   }
 
   /** The service a plugin sees: its keys under its own prefix. */
   forPlugin(plugin: string): PluginLeases {
-    return { run: (key, connection) => this.run(connectionLeaseKey(plugin, key), connection) };
+    return pluginView(plugin, this);
+  }
+
+  runningHere(key: string): LeasedRun | undefined {
+    const run = this.runs.get(key);
+    return run?.running && this.held.has(key) && !this.closed ? run : undefined;
+  }
+
+  knows(key: string): boolean {
+    return this.runs.has(key);
+  }
+
+  send(key: string, message: unknown): Promise<void> {
+    return this.forwarding().forward(key, message);
+  }
+
+  forward(key: string, message: unknown, via: HandlerForward): Promise<void> {
+    return this.forwarding().forward(key, message, via);
+  }
+
+  /** A forwarded message for this process may have been committed (a wake-up on the cluster's channel). */
+  forwarded(): void {
+    this.forwarder?.wake();
+  }
+
+  private forwarding(): Forwarder {
+    if (!this.forwarder) throw new TypeError('forwarding needs the store (these connection leases were made without one)');
+    return this.forwarder;
   }
 
   /** Leases held here, for `doctor`-like views and tests. */
@@ -57,7 +91,7 @@ export class ClusterConnectionLeases implements ConnectionLeaseService {
     return [...this.held];
   }
 
-  run(key: string, connection: LeasedConnection): ConnectionLease {
+  run(key: string, connection: LeasedConnection<unknown>): ConnectionLease {
     const previous = this.runs.get(key);
     const run = new LeasedRun(key, connection, this, this.logger);
     this.runs.set(key, run);
@@ -99,6 +133,7 @@ export class ClusterConnectionLeases implements ConnectionLeaseService {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    this.forwarder?.close();
     for (const key of this.held) void this.runs.get(key)?.stop();
     this.held.clear();
   }
@@ -109,6 +144,7 @@ export class ClusterConnectionLeases implements ConnectionLeaseService {
     await this.serial(async () => {
       if (this.closed) return;
       this.closed = true;
+      this.forwarder?.close();
       const keys = [...this.held];
       await Promise.all(keys.map((key) => this.runs.get(key)?.stop()));
       this.held.clear();
@@ -163,7 +199,11 @@ export class ClusterConnectionLeases implements ConnectionLeaseService {
   /** Starts a connection whose lease this process holds; one that fails to start gives the lease up for another try. */
   private async begin(run: LeasedRun): Promise<void> {
     this.logger.info({ lease: run.key }, 'took a connection lease: the connection runs in this process');
-    if (await run.start()) return;
+    if (await run.start()) {
+      // What was forwarded to it meanwhile (by any process, or left by its last holder) goes now.
+      this.forwarder?.kick(run.key);
+      return;
+    }
     await this.drop(run.key);
   }
 

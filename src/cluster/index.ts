@@ -6,5 +6,7 @@ export { Membership, type MembershipOptions } from './membership.js';
 export { clusterSettings } from './settings.js';
 export { importSharedJournal } from './import-shared.js';
 export { ClusterConnectionLeases, connectionLeaseKey } from './connection-leases.js';
-export { LocalConnectionLeases, type ConnectionLeaseService } from './local-leases.js';
+export { LocalConnectionLeases, type ConnectionLeaseService, type ForwardingSetup } from './local-leases.js';
+export { ForwardQueue, type DeadForward, type ForwardRecord } from './forward-queue.js';
+export type { HandlerForward } from './forwarder.js';
 export { readClusterStatus, ORPHANS_SHOWN, type ClusterStatus, type ProcessStatus, type OrphanLane } from './cluster-status.js';

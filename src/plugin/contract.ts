@@ -167,6 +167,15 @@ export interface HandlerScope {
    * through the relay account, the text made with `relay.format`.
    */
   readonly relay?: RelayInfo;
+  /**
+   * Gives `message` (JSON) to the connection run under `key` (`ctx.leases.run` with a
+   * `deliver`), wherever it runs (docs/scaling.md). Running in this process with nothing
+   * waiting before it: delivered now, awaited (a throw fails this handler, which is
+   * retried). Otherwise written with this event's writes, so committed with its
+   * acknowledgement (a retry writes the same message again, not a second one), and
+   * delivered by the connection's holder, in order.
+   */
+  forward(key: string, message: unknown): Promise<void>;
 }
 
 export interface BridgePlugin<Config = unknown> {

@@ -36,9 +36,12 @@ export async function openInbox(options: OpenInboxOptions): Promise<OpenedInbox>
   const { config, store, handle, roomCaches, logger, metrics } = options;
   const inboxLog = logger.child({ component: 'inbox' });
   const leaseLog = logger.child({ component: 'leases' });
+  // Forwarded messages are retried as handlers are; looked for without a wake-up at each poll.
+  const { maxAttempts, retryBaseMs, retryMaxMs } = config.inbox;
+  const forwarding = { store, options: { maxAttempts, retryBaseMs, retryMaxMs, pollMs: config.cluster.pollSeconds * 1000 } };
   if (!config.cluster.enabled) {
     const inbox = await Inbox.open(store, handle, config.inbox, inboxLog, metrics?.inboxHooks);
-    return { inbox, shared: undefined, leases: new LocalConnectionLeases(leaseLog) };
+    return { inbox, shared: undefined, leases: new LocalConnectionLeases(leaseLog, undefined, forwarding) };
   }
   const settings = clusterSettings(config, options.placement);
   // Set once the inbox is open; the fencing hook reaches it then.
@@ -53,8 +56,9 @@ export async function openInbox(options: OpenInboxOptions): Promise<OpenedInbox>
       else logger.fatal({ err }, 'the bridge stopped handling events');
     },
   });
-  leases = new ClusterConnectionLeases(store.postgres!, shared.processId, settings.pollMs, leaseLog, () => shared.mayLease);
+  leases = new ClusterConnectionLeases(store.postgres!, shared.processId, settings.pollMs, leaseLog, () => shared.mayLease, forwarding);
   const cluster = leases;
   shared.onWake(() => cluster.wake());
+  shared.onForwarded = () => cluster.forwarded();
   return { inbox: shared, shared, leases };
 }

@@ -79,6 +79,8 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
    * this one waits for the write or the write sees it gone (see `_batch`).
    */
   private fencedBy: string | undefined;
+  /** Cluster mode: a batch putting a key under this prefix wakes the cluster (NOTIFY on commit). */
+  private notifyPrefix: { readonly prefix: Buffer; readonly payload: string } | undefined;
 
   constructor(private readonly options: PgLevelOptions, dbOptions: AbstractDatabaseOptions<string, unknown>) {
     super({
@@ -152,6 +154,15 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
     const run = this.lastWrite.then(() => this.query(text, params));
     this.lastWrite = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Cluster mode: a batch that puts a key starting with `prefix` (a section's) also sends
+   * `payload` on the cluster's wake-up channel, in its own statement: listeners hear it once
+   * the batch commits, never before (forwarded messages: their holder reads them at once).
+   */
+  notifyOnPut(prefix: Buffer, payload: string): void {
+    this.notifyPrefix = { prefix, payload };
   }
 
   /** Cluster mode: from now on every write is fenced by this process's row (see `fencedBy`). */
@@ -228,12 +239,16 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
     const params: unknown[] = [owner ?? '', putKeys, putValues, delKeys, acks];
     const alive = owner === undefined ? 'SELECT 1 AS id' : `SELECT id FROM ${processes} WHERE id = $1 FOR KEY SHARE`;
     const ok = 'EXISTS (SELECT 1 FROM fence)';
+    const wake = this.notifyPrefix;
+    const notify = wake !== undefined && putKeys.some((k) => k.subarray(0, wake.prefix.length).equals(wake.prefix));
+    if (notify) params.push(`bridgekit_wake_${this.tables.schema}`, wake.payload);
     const text = `WITH fence AS (${alive}),
       gone AS (DELETE FROM ${kv} WHERE k = ANY($4::bytea[]) AND ${ok}),
       put AS (INSERT INTO ${kv} (k, v) SELECT k, v FROM unnest($2::bytea[], $3::bytea[]) AS u(k, v) WHERE ${ok}
         ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v),
-      acked AS (DELETE FROM ${inbox} WHERE seq = ANY($5::bigint[]) AND ${ok})
-      SELECT count(*)::int AS alive FROM fence`;
+      acked AS (DELETE FROM ${inbox} WHERE seq = ANY($5::bigint[]) AND ${ok})${notify ? `,
+      woke AS (SELECT pg_notify($6, $7) FROM fence)` : ''}
+      SELECT count(*)::int AS alive${notify ? ', (SELECT count(*) FROM woke)::int AS woke' : ''} FROM fence`;
     const rows = await this.write(text, params) as Array<{ alive: number }>;
     if (owner !== undefined && rows[0]?.alive !== 1) throw new FencedOutError(owner);
   }
