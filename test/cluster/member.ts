@@ -17,6 +17,10 @@ export interface MemberOptions {
   /** How often its connection leases are tried without a wake-up. */
   readonly retryMs?: number;
   readonly handler?: ItemHandler;
+  /** How often forwarded messages are looked for without a wake-up (default 200 ms). */
+  readonly forwardPollMs?: number;
+  /** Tries of a forwarded message before it is given up (default 3, 20 ms apart at first). */
+  readonly maxAttempts?: number;
 }
 
 export async function joinCluster(url: string, schema: string, options: MemberOptions = {}): Promise<ClusterMember> {
@@ -26,9 +30,11 @@ export async function joinCluster(url: string, schema: string, options: MemberOp
   const inbox = await SharedInbox.open(store, options.handler ?? (async () => undefined), {},
     { url, leaseTtlMs: ttl, heartbeatMs: ttl / 4, pollMs: 200 }, new RoomCaches(), silentLogger(),
     { onFencedOut: () => leases?.fencedOut() });
-  const own = new ClusterConnectionLeases(store.postgres!, inbox.processId, options.retryMs ?? 200, silentLogger());
+  const forwarding = { store, options: { maxAttempts: options.maxAttempts ?? 3, retryBaseMs: 20, retryMaxMs: 100, pollMs: options.forwardPollMs ?? 200 } };
+  const own = new ClusterConnectionLeases(store.postgres!, inbox.processId, options.retryMs ?? 200, silentLogger(), () => true, forwarding);
   leases = own;
   inbox.onWake(() => own.wake());
+  inbox.onForwarded = () => own.forwarded();
   await inbox.start();
   return {
     store, inbox, leases: own,
