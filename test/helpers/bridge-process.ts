@@ -36,6 +36,8 @@ export interface Deployment {
   readonly prefix?: string;
   /** More config sections. */
   readonly config?: Partial<BridgeConfigInput>;
+  /** `bridge.config`: the plugin's own section (default empty). */
+  readonly pluginConfig?: Readonly<Record<string, unknown>>;
   readonly logLevel?: string;
 }
 
@@ -50,7 +52,7 @@ export function processConfig(deployment: Deployment, port: number): Record<stri
       bot: deployment.bot ?? 'bot', prefix: deployment.prefix ?? '_test_',
     },
     store: deployment.store,
-    bridge: { plugin: deployment.plugin, config: {} },
+    bridge: { plugin: deployment.plugin, config: deployment.pluginConfig ?? {} },
     metrics: { enabled: false },
     // info: the start's last line ('bridge listening') says when SIGTERM is handled cleanly.
     logging: { level: deployment.logLevel ?? 'info' },

@@ -1,0 +1,99 @@
+/**
+ * The IRC bridge spread over two real `bridgekit run` processes on one PostgreSQL store,
+ * against a real ngircd: the homeserver sends every transaction to process A (so A handles
+ * the portal), while the bot's IRC connection runs in process B. A Matrix message reaches
+ * IRC through B, once; when B is killed, A takes the connection over and delivers what
+ * was sent meanwhile, once.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TestHomeserver } from '../../../src/testing/index.js';
+import { BridgeProcess, writeDeploymentRegistration, type Deployment } from '../../helpers/bridge-process.js';
+import { freePort, waitFor } from '../../helpers/net.js';
+import { Ngircd, ngircdAvailable } from '../../helpers/ngircd.js';
+import { usePgServer } from '../../helpers/pg-server.js';
+import { IrcPerson } from './irc-person.js';
+import { sameNick } from '../../../bridges/irc/nicks.js';
+
+const PLUGIN = fileURLToPath(new URL('../../../bridges/irc/index.js', import.meta.url));
+const CHANNEL = '#cluster';
+
+describe('IRC bridge on two processes: Matrix messages forwarded to the process running the connection', function () {
+  this.timeout(120_000);
+  const pg = usePgServer();
+  let irc: Ngircd;
+  let dir: string;
+  let hs: TestHomeserver | undefined;
+  let person: IrcPerson | undefined;
+  const processes: BridgeProcess[] = [];
+
+  before(async () => {
+    if (!ngircdAvailable()) throw new Error('ngircd is not installed: run scripts/test-deps.sh (npm test does)');
+    irc = await Ngircd.start();
+    dir = await mkdtemp(join(tmpdir(), 'bridgekit-irc-cluster-'));
+  });
+  after(async () => {
+    for (const p of processes) await p.kill();
+    person?.quit();
+    await hs?.stop();
+    await irc?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** How many times `text` reached the channel from the bot. */
+  function relayed(text: string): number {
+    return person!.lines.filter((l) => l.command === 'PRIVMSG' && l.nick !== undefined && sameNick(l.nick, 'matrixbridge')
+      && l.params[0] === CHANNEL && l.params[1] === text).length;
+  }
+
+  it('sends through the connection process B holds, once; after B is killed, through A once it takes the connection over', async () => {
+    const portA = await freePort();
+    const portB = await freePort();
+    const base = {
+      dir, homeserverUrl: 'http://127.0.0.1:1', publicUrl: `http://127.0.0.1:${portA}`, registrationPath: join(dir, 'registration.yaml'),
+      store: { url: pg.url(), schema: pg.schema() }, plugin: PLUGIN, cluster: { leaseTtlSeconds: 2 }, bot: 'ircbot', prefix: '_irc_',
+      config: { inbox: { retryBaseMs: 50, retryMaxMs: 500, maxAttempts: 6 } },
+      pluginConfig: { server: { host: '127.0.0.1', port: irc.port, maxNickLength: 9 }, mode: 'relay', flood: { burst: 10, intervalMs: 20 }, reconnect: { baseMs: 100, maxMs: 500 }, sendTimeoutMs: 10_000 },
+      logLevel: 'info',
+    } satisfies Deployment;
+    // Every transaction goes to A: A leases the portal's room.
+    const registration = await writeDeploymentRegistration(base);
+    hs = await TestHomeserver.start({ appservice: registration, retryBaseMs: 50, retryMaxMs: 1_000, pushTimeoutMs: 15_000 });
+    const deployment: Deployment = { ...base, homeserverUrl: hs.url };
+    const a = await BridgeProcess.create(deployment, 'a', portA);
+    const b = await BridgeProcess.create(deployment, 'b', portB);
+    processes.push(a, b);
+    person = await IrcPerson.connect(irc.port, 'dave');
+    await person.join(CHANNEL);
+
+    // B alone first: it takes the bot's connection.
+    await b.start();
+    await waitFor(() => b.log.includes('took a connection lease'), 15_000, 'b to take the bot\'s connection');
+    await a.start();
+    const alice = await hs.registerUser('alice');
+    // The alias query reaches A, which bridges the channel: B's bot joins it.
+    const from = person.mark();
+    const roomId = await alice.client.join(`#_irc_cluster:localhost`);
+    await person.waitFor((l) => l.command === 'JOIN' && l.nick !== undefined && sameNick(l.nick, 'matrixbridge'), 'the bot (in B) to join', { from });
+    await waitFor(() => hs!.memberships(roomId)[alice.userId] === 'join', 10_000, 'alice in the portal');
+
+    await alice.client.sendText(roomId, 'hello from A');
+    await person.waitFor((l) => l.command === 'PRIVMSG' && l.params[1] === '<alice> hello from A', 'the message through B\'s bot');
+    assert.ok(!a.log.includes('took a connection lease'), 'A never ran the bot: the message went through B');
+
+    // B dies; what alice says meanwhile waits in the store until A runs the bot.
+    await b.kill();
+    await alice.client.sendText(roomId, 'while B is gone');
+    await person.waitFor((l) => l.command === 'PRIVMSG' && l.params[1] === '<alice> while B is gone', 'the message through A\'s bot after the takeover', { timeoutMs: 30_000 });
+    assert.ok(a.log.includes('took a connection lease'), 'A runs the bot now');
+    await alice.client.sendText(roomId, 'A holds it now');
+    await person.waitFor((l) => l.command === 'PRIVMSG' && l.params[1] === '<alice> A holds it now', 'the message through A\'s own bot');
+
+    await person.sync();
+    await new Promise((r) => setTimeout(r, 500));
+    for (const text of ['<alice> hello from A', '<alice> while B is gone', '<alice> A holds it now']) assert.equal(relayed(text), 1, `${text} reached IRC once`);
+  });
+});
