@@ -1,6 +1,7 @@
 import type { Logger } from '../log/logger.js';
 import type { ConnectionLease, LeasedConnection, PluginLeases } from '../plugin/leases.js';
 import type { PgLevel } from '../store/index.js';
+import { ConnectionBalance, type BalanceOptions } from './connection-balance.js';
 import { ForwardQueue } from './forward-queue.js';
 import { Forwarder, type ForwardTargets, type HandlerForward } from './forwarder.js';
 import { LeasedRun } from './leased-run.js';
@@ -21,7 +22,8 @@ function isOwnerGone(err: unknown): boolean {
  * connections with its rooms). Every process keeps trying to take the leases it does not
  * hold (`INSERT … ON CONFLICT DO NOTHING`) at each cluster wake-up and on a timer, and
  * checks that it still holds the ones it runs: a lease gone (its process was reaped)
- * stops the connection.
+ * stops the connection. Spread placement: up to its share at once, and a surplus is
+ * given up (ConnectionBalance). Work for a connection is forwarded to its holder (Forwarder).
  */
 export class ClusterConnectionLeases implements ConnectionLeaseService, ForwardTargets {
   /** The connection run under each key in this process, held or waiting for its lease. */
@@ -34,6 +36,7 @@ export class ClusterConnectionLeases implements ConnectionLeaseService, ForwardT
   private closed = false;
   private readonly timer: NodeJS.Timeout;
   private readonly forwarder: Forwarder | undefined;
+  private readonly balance: ConnectionBalance | undefined;
 
   constructor(
     private readonly db: PgLevel,
@@ -43,7 +46,10 @@ export class ClusterConnectionLeases implements ConnectionLeaseService, ForwardT
     /** Whether this process may take leases now (placement `leader`: only while it leads). */
     private readonly mayLease: () => boolean = () => true,
     forwarding?: ForwardingSetup,
+    /** Spread placement: connections shared out over the live processes (see ConnectionBalance); off: first come. */
+    balance?: BalanceOptions,
   ) {
+    this.balance = balance ? new ConnectionBalance(balance) : undefined;
     this.timer = setInterval(() => this.wake(), retryMs);
     this.timer.unref();
     if (forwarding) {
@@ -183,17 +189,42 @@ export class ClusterConnectionLeases implements ConnectionLeaseService, ForwardT
         await this.runs.get(key)?.stop();
       }
     }
+    if (this.closed || !this.mayLease()) return;
     const wanted = [...this.runs.keys()].filter((key) => !this.held.has(key));
-    if (wanted.length === 0 || this.closed || !this.mayLease()) return;
+    const takes = this.balance && this.runs.size > 0 ? await this.rebalance(wanted) : wanted;
+    if (takes.length === 0 || this.closed) return;
     const won = (await this.db.query<{ key: string }>(
       `INSERT INTO ${leases} (key, owner) SELECT k, $1 FROM unnest($2::text[]) AS k ON CONFLICT (key) DO NOTHING RETURNING key`,
-      [this.processId, wanted])).map((r) => r.key);
+      [this.processId, takes])).map((r) => r.key);
     for (const key of won) {
       this.held.add(key);
       const run = this.runs.get(key);
       if (run) await this.begin(run);
       else await this.drop(key); // released while the lease was being taken
     }
+  }
+
+  /**
+   * Spread placement: which of the wanted keys to try for (up to this process's share at
+   * once, see ConnectionBalance), and gives one surplus lease up when over its share.
+   */
+  private async rebalance(wanted: readonly string[]): Promise<string[]> {
+    const balance = this.balance!;
+    const { leases } = this.db.tables;
+    const elsewhere = wanted.length === 0 ? new Set<string>() : new Set((await this.db.query<{ key: string }>(
+      `SELECT key FROM ${leases} WHERE key = ANY($1::text[])`, [wanted])).map((r) => r.key));
+    const free = wanted.filter((key) => !elsewhere.has(key));
+    const view = await ConnectionBalance.read(this.db, this.processId, free.length);
+    const surplus = balance.pickRelease([...this.held], view, (key) => elsewhere.has(key));
+    if (surplus !== undefined && !this.closed) {
+      const run = this.runs.get(surplus);
+      this.logger.info({ lease: surplus, held: view.mine, live: view.live, connections: view.total }, 'over this process\'s share of the connections: one goes to another process');
+      // Cleanly: the connection stops here before its lease is free for another.
+      await run?.stop();
+      await this.drop(surplus);
+      return [];
+    }
+    return balance.pickTakes(free, view);
   }
 
   /** Starts a connection whose lease this process holds; one that fails to start gives the lease up for another try. */

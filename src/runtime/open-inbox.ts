@@ -7,6 +7,9 @@ import {
   ClusterConnectionLeases, LocalConnectionLeases, SharedInbox, clusterSettings, type ConnectionLeaseService, type RoomCaches,
 } from '../cluster/index.js';
 
+/** Polls an imbalance of connections must last before one moves (and a free one waits for a process under its share). */
+const CONNECTION_SETTLE_POLLS = 5;
+
 export interface OpenInboxOptions {
   readonly config: BridgeConfig;
   readonly store: Store;
@@ -56,7 +59,9 @@ export async function openInbox(options: OpenInboxOptions): Promise<OpenedInbox>
       else logger.fatal({ err }, 'the bridge stopped handling events');
     },
   });
-  leases = new ClusterConnectionLeases(store.postgres!, shared.processId, settings.pollMs, leaseLog, () => shared.mayLease, forwarding);
+  // Spread: connections shared out too, an imbalance given a few polls to settle before one moves.
+  const balance = settings.placement === 'spread' ? { settleMs: CONNECTION_SETTLE_POLLS * settings.pollMs } : undefined;
+  leases = new ClusterConnectionLeases(store.postgres!, shared.processId, settings.pollMs, leaseLog, () => shared.mayLease, forwarding, balance);
   const cluster = leases;
   shared.onWake(() => cluster.wake());
   shared.onForwarded = () => cluster.forwarded();

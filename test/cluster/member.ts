@@ -21,6 +21,8 @@ export interface MemberOptions {
   readonly forwardPollMs?: number;
   /** Tries of a forwarded message before it is given up (default 3, 20 ms apart at first). */
   readonly maxAttempts?: number;
+  /** Spread the connections over the members (ConnectionBalance's settle time); default: first come. */
+  readonly balanceSettleMs?: number;
 }
 
 export async function joinCluster(url: string, schema: string, options: MemberOptions = {}): Promise<ClusterMember> {
@@ -31,7 +33,8 @@ export async function joinCluster(url: string, schema: string, options: MemberOp
     { url, leaseTtlMs: ttl, heartbeatMs: ttl / 4, pollMs: 200 }, new RoomCaches(), silentLogger(),
     { onFencedOut: () => leases?.fencedOut() });
   const forwarding = { store, options: { maxAttempts: options.maxAttempts ?? 3, retryBaseMs: 20, retryMaxMs: 100, pollMs: options.forwardPollMs ?? 200 } };
-  const own = new ClusterConnectionLeases(store.postgres!, inbox.processId, options.retryMs ?? 200, silentLogger(), () => true, forwarding);
+  const balance = options.balanceSettleMs !== undefined ? { settleMs: options.balanceSettleMs } : undefined;
+  const own = new ClusterConnectionLeases(store.postgres!, inbox.processId, options.retryMs ?? 200, silentLogger(), () => true, forwarding, balance);
   leases = own;
   inbox.onWake(() => own.wake());
   inbox.onForwarded = () => own.forwarded();
