@@ -30,7 +30,7 @@ export interface Deployment {
   /** `bridge.plugin`: a path or a built-in name. */
   readonly plugin: string;
   /** The multi-process mode (its lease TTL, or the default); absent: today's one-process mode. */
-  readonly cluster?: { readonly leaseTtlSeconds?: number };
+  readonly cluster?: { readonly leaseTtlSeconds?: number; readonly pollSeconds?: number };
   /** `appservice.bot` and `appservice.prefix` (default `bot`, `_test_`). */
   readonly bot?: string;
   readonly prefix?: string;
