@@ -68,6 +68,13 @@ export class Connections {
     return this.botLease?.running === true;
   }
 
+  /** Whether a connection runs in this process (cluster mode: its lease is here). */
+  runsHere(connection: IrcConnection): boolean {
+    if (connection === this.bot) return this.botHere;
+    for (const [userId, c] of this.puppets) if (c === connection) return this.userLeases.get(userId)?.lease.running === true;
+    return false;
+  }
+
   /** The lease key of a connection of this bridge: where work for it is forwarded. */
   keyOf(connection: IrcConnection): string {
     if (connection === this.bot) return BOT_KEY;

@@ -19,7 +19,11 @@ const about = { roomId: z.string(), key: z.string(), what: z.string() };
 
 export const forwardedSchema = z.discriminatedUnion('op', [
   /** Lines to send (a message, a topic, a kick), acknowledged by the server; `channel`: wait to be in it. */
-  z.object({ op: z.literal('lines'), lines: z.array(line).min(1), channel: z.string().optional(), ...about }),
+  z.object({
+    op: z.literal('lines'), lines: z.array(line).min(1), channel: z.string().optional(), ...about,
+    /** Relay mode, a direct message through the bot: the IRC nick whose replies go to this Matrix user. */
+    replyTo: z.object({ nick: z.string(), userId: z.string() }).optional(),
+  }),
   /** The connection is to be in `channel` (the bot: the channel is bridged now). */
   z.object({ op: z.literal('want'), channel: z.string() }),
   z.object({ op: z.literal('unwant'), channel: z.string(), reason: z.string() }),
@@ -46,6 +50,8 @@ export class ForwardedWork {
     const { core } = this;
     switch (m.op) {
       case 'lines':
+        // Where the bot runs is where the reply arrives (inbound.ts).
+        if (m.replyTo) core.relayPartners.set(ircLower(m.replyTo.nick), m.replyTo.userId);
         await this.send(connection, m.lines, m.channel, m, attempt);
         return;
       case 'want':

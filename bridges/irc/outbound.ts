@@ -15,7 +15,6 @@ import { stripBodyReplyFallback } from 'matrix-bridgekit';
 import type { IrcConnection } from './connection.js';
 import type { Core } from './core.js';
 import type { Forwarded } from './forwarded.js';
-import { ircLower } from './nicks.js';
 import { Membership } from './outbound-membership.js';
 import { parseDm } from './portals.js';
 import { lineBudget, mediaLink, quoteFromFallback, renderEdit, renderMessage, type Rendered } from './render.js';
@@ -122,7 +121,6 @@ export class Outbound {
     const connection = await this.connectionOf(sender, room, scope);
     // Through the bot: the sender's name in front of each line, as the portal's relay formats it (or `<name> `).
     const relay = connection === this.core.connections.bot;
-    if (relay && target.kind === 'dm') this.core.relayPartners.set(ircLower(ircTarget), sender);
     let action = rendered.action;
     let prefix = '';
     if (relay) {
@@ -135,6 +133,7 @@ export class Outbound {
     const channel = target.kind === 'channel' ? target.name : undefined;
     await this.forward(connection, scope, {
       op: 'lines', lines: ircLines, ...(channel !== undefined ? { channel } : {}), roomId: room.roomId, key: scope.idempotencyKey, what: 'This message',
+      ...(relay && target.kind === 'dm' ? { replyTo: { nick: ircTarget, userId: sender } } : {}),
     });
     this.core.recent.remember(eventId, { nick: relay ? name : connection.nick, text: plain });
     if (omitted > 0) {

@@ -6,6 +6,7 @@
  * was sent meanwhile, once.
  */
 import assert from 'node:assert/strict';
+import pg from 'pg';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +24,7 @@ const CHANNEL = '#cluster';
 
 describe('IRC bridge on two processes: Matrix messages forwarded to the process running the connection', function () {
   this.timeout(120_000);
-  const pg = usePgServer();
+  const server = usePgServer();
   let irc: Ngircd;
   let dir: string;
   let hs: TestHomeserver | undefined;
@@ -43,6 +44,19 @@ describe('IRC bridge on two processes: Matrix messages forwarded to the process 
     await rm(dir, { recursive: true, force: true });
   });
 
+  /** Forwarded messages not delivered yet, read from the store's table. */
+  async function waitingForwards(schema: string): Promise<number> {
+    const client = new pg.Client({ connectionString: server.url() });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${pg.escapeIdentifier(schema)}.bridgekit_kv WHERE k >= $1 AND k < $2`,
+        [Buffer.from('!leases.forwards!'), Buffer.from('!leases.forwards"')]);
+      return rows[0]!.n;
+    } finally {
+      await client.end();
+    }
+  }
+
   /** How many times `text` reached the channel from the bot. */
   function relayed(text: string): number {
     return person!.lines.filter((l) => l.command === 'PRIVMSG' && l.nick !== undefined && sameNick(l.nick, 'matrixbridge')
@@ -54,7 +68,7 @@ describe('IRC bridge on two processes: Matrix messages forwarded to the process 
     const portB = await freePort();
     const base = {
       dir, homeserverUrl: 'http://127.0.0.1:1', publicUrl: `http://127.0.0.1:${portA}`, registrationPath: join(dir, 'registration.yaml'),
-      store: { url: pg.url(), schema: pg.schema() }, plugin: PLUGIN, cluster: { leaseTtlSeconds: 2 }, bot: 'ircbot', prefix: '_irc_',
+      store: { url: server.url(), schema: server.schema() }, plugin: PLUGIN, cluster: { leaseTtlSeconds: 2 }, bot: 'ircbot', prefix: '_irc_',
       config: { inbox: { retryBaseMs: 50, retryMaxMs: 500, maxAttempts: 6 } },
       pluginConfig: { server: { host: '127.0.0.1', port: irc.port, maxNickLength: 9 }, mode: 'relay', flood: { burst: 10, intervalMs: 20 }, reconnect: { baseMs: 100, maxMs: 500 }, sendTimeoutMs: 10_000 },
       logLevel: 'info',
@@ -83,12 +97,15 @@ describe('IRC bridge on two processes: Matrix messages forwarded to the process 
     await alice.client.sendText(roomId, 'hello from A');
     await person.waitFor((l) => l.command === 'PRIVMSG' && l.params[1] === '<alice> hello from A', 'the message through B\'s bot');
     assert.ok(!a.log.includes('took a connection lease'), 'A never ran the bot: the message went through B');
+    // B deletes what it delivered (once IRC confirmed it); killed before that, A would send it again (at least once).
+    await waitFor(async () => await waitingForwards(base.store.schema) === 0, 10_000, 'B to record the delivery');
 
     // B dies; what alice says meanwhile waits in the store until A runs the bot.
     await b.kill();
     await alice.client.sendText(roomId, 'while B is gone');
     await person.waitFor((l) => l.command === 'PRIVMSG' && l.params[1] === '<alice> while B is gone', 'the message through A\'s bot after the takeover', { timeoutMs: 30_000 });
-    assert.ok(a.log.includes('took a connection lease'), 'A runs the bot now');
+    // (Its log may come a moment later than IRC's line: it is written in the background.)
+    await waitFor(() => a.log.includes('took a connection lease'), 10_000, 'A\'s log to say it runs the bot now');
     await alice.client.sendText(roomId, 'A holds it now');
     await person.waitFor((l) => l.command === 'PRIVMSG' && l.params[1] === '<alice> A holds it now', 'the message through A\'s own bot');
 
