@@ -7,21 +7,15 @@ import assert from 'node:assert/strict';
 import { ConnectionBalance } from '../../src/cluster/connection-balance.js';
 import type { LeasedConnection } from '../../src/plugin/leases.js';
 import { waitFor } from '../helpers/net.js';
-import { usePgServer } from '../helpers/pg-server.js';
-import { joinCluster, type ClusterMember } from './member.js';
+import { useClusterMembers } from './member.js';
 
 const KEYS = ['bot', 'login:1', 'login:2', 'login:3', 'puppet:a', 'puppet:b'];
 
 describe('cluster: connections spread over the processes', function () {
   this.timeout(60_000);
-  const pg = usePgServer();
-  const members: ClusterMember[] = [];
-  afterEach(async () => {
-    for (const m of members.splice(0)) await m.stop();
-  });
+  const members = useClusterMembers();
 
   it('shares six connections out as 6, then 3/3, then 2/2/2, one process at a time per connection, and then keeps still', async () => {
-    const schema = pg.schema();
     /** key → members running it now; every start and stop. */
     const running = new Map<string, Set<string>>();
     const log: string[] = [];
@@ -41,8 +35,7 @@ describe('cluster: connections spread over the processes', function () {
     });
     const count = (member: string) => [...running.values()].filter((s) => s.has(member)).length;
     const join = async (name: string) => {
-      const member = await joinCluster(pg.url(), schema, { retryMs: 100, balanceSettleMs: 300 });
-      members.push(member);
+      const member = await members.join({ retryMs: 100, balanceSettleMs: 300 });
       for (const key of KEYS) member.leases.forPlugin('irc').run(key, connection(key, name));
       return member;
     };

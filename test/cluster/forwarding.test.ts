@@ -15,8 +15,7 @@ import { silentLogger } from '../../src/log/logger.js';
 import type { DeliveryAttempt, LeasedConnection } from '../../src/plugin/leases.js';
 import { Store } from '../../src/store/index.js';
 import { waitFor } from '../helpers/net.js';
-import { usePgServer } from '../helpers/pg-server.js';
-import { joinCluster, type ClusterMember } from './member.js';
+import { useClusterMembers } from './member.js';
 
 const BOT = connectionLeaseKey('irc', 'bot');
 
@@ -34,20 +33,7 @@ function recorder(got: unknown[], refuse: (message: unknown, attempt: DeliveryAt
 
 describe('cluster: forwarding to leased connections', function () {
   this.timeout(60_000);
-  const pg = usePgServer();
-  let schema: string;
-  const members: ClusterMember[] = [];
-
-  beforeEach(() => { schema = pg.schema(); });
-  afterEach(async () => {
-    for (const m of members.splice(0)) await m.stop();
-  });
-
-  async function join(options: Parameters<typeof joinCluster>[2] = {}): Promise<ClusterMember> {
-    const member = await joinCluster(pg.url(), schema, options);
-    members.push(member);
-    return member;
-  }
+  const { join, forget } = useClusterMembers();
 
   it('commits a handler\'s message with its writes and wakes the holder in another process, which delivers it once and deletes it', async () => {
     // No poll and no lease retry to speak of: only the NOTIFY sent by the commit can wake the holder.
@@ -99,8 +85,8 @@ describe('cluster: forwarding to leased connections', function () {
     const got: unknown[] = [];
     const b = await join();
     b.leases.forPlugin('irc').run('bot', recorder(got));
+    forget(a);
     await a.stop();
-    members.splice(members.indexOf(a), 1);
     await waitFor(() => got.length === 5, 10_000, 'b to take the lease and deliver everything');
     assert.deepEqual(got, [1, 2, 3, 4, 5].map((n) => ({ n })));
     await waitFor(async () => (await new ForwardQueue(b.store).backlog()).size === 0, 10_000, 'the store emptied');

@@ -2,6 +2,7 @@ import { ClusterConnectionLeases, RoomCaches, SharedInbox } from '../../src/clus
 import type { ItemHandler } from '../../src/inbox/index.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { Store } from '../../src/store/index.js';
+import { usePgServer } from '../helpers/pg-server.js';
 
 /** One "process" of a cluster in a test: its store, its inbox (membership), its connection leases, wired as the bridge wires them. */
 export interface ClusterMember {
@@ -46,6 +47,34 @@ export async function joinCluster(url: string, schema: string, options: MemberOp
       await own.close().catch(() => undefined);
       await inbox.close();
       await store.close().catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Registers a describe block's hooks: a PostgreSQL server, a fresh schema per test, and
+ * the members joined in a test stopped after it. `join` joins one more member.
+ */
+export function useClusterMembers(): {
+  join(options?: MemberOptions): Promise<ClusterMember>;
+  /** Takes a member out of the after-test stop (a test that stops it itself). */
+  forget(member: ClusterMember): void;
+} {
+  const pg = usePgServer();
+  let schema = '';
+  const members: ClusterMember[] = [];
+  beforeEach(() => { schema = pg.schema(); });
+  afterEach(async () => {
+    for (const m of members.splice(0)) await m.stop();
+  });
+  return {
+    async join(options: MemberOptions = {}) {
+      const member = await joinCluster(pg.url(), schema, options);
+      members.push(member);
+      return member;
+    },
+    forget(member) {
+      members.splice(members.indexOf(member), 1);
     },
   };
 }
