@@ -125,6 +125,7 @@ export class ClusterConnectionLeases implements ConnectionLeaseService, ForwardT
     await this.serial(async () => {
       if (this.runs.get(run.key) !== run) return run.stop();
       this.runs.delete(run.key);
+      await this.forwarder?.idle(run.key);
       await run.stop();
       if (!this.held.delete(run.key)) return;
       await this.free([run.key]);
@@ -139,7 +140,7 @@ export class ClusterConnectionLeases implements ConnectionLeaseService, ForwardT
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
-    this.forwarder?.close();
+    void this.forwarder?.close();
     for (const key of this.held) void this.runs.get(key)?.stop();
     this.held.clear();
   }
@@ -150,7 +151,8 @@ export class ClusterConnectionLeases implements ConnectionLeaseService, ForwardT
     await this.serial(async () => {
       if (this.closed) return;
       this.closed = true;
-      this.forwarder?.close();
+      // What is being delivered finishes before the connections stop (not sent again by the next holder).
+      await this.forwarder?.close();
       const keys = [...this.held];
       await Promise.all(keys.map((key) => this.runs.get(key)?.stop()));
       this.held.clear();
@@ -219,7 +221,8 @@ export class ClusterConnectionLeases implements ConnectionLeaseService, ForwardT
     if (surplus !== undefined && !this.closed) {
       const run = this.runs.get(surplus);
       this.logger.info({ lease: surplus, held: view.mine, live: view.live, connections: view.total }, 'over this process\'s share of the connections: one goes to another process');
-      // Cleanly: the connection stops here before its lease is free for another.
+      // Cleanly: what is being delivered to it finishes, it stops here, then its lease is free for another.
+      await this.forwarder?.idle(surplus);
       await run?.stop();
       await this.drop(surplus);
       return [];

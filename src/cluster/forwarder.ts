@@ -74,7 +74,9 @@ export class Forwarder {
   async forward(key: string, message: unknown, via?: HandlerForward): Promise<void> {
     const json = encode(message, key);
     const run = this.targets.runningHere(key);
-    if (run?.deliverable && !this.busy(key) && await this.queue.isEmpty(key)) {
+    // The plugin's mistake, said at once rather than by a message that would wait for ever.
+    if (run && !run.deliverable) throw new TypeError(`the connection ${key} takes no forwarded messages (ctx.leases.run without deliver)`);
+    if (run && !this.busy(key) && await this.queue.isEmpty(key)) {
       const checked = await run.check(JSON.parse(json));
       if (!checked.ok) throw new TypeError(`a message forwarded to ${key} is not valid: ${checked.reason}`);
       const attempt = via ?? { attempt: 1, lastAttempt: true };
@@ -104,7 +106,7 @@ export class Forwarder {
     void this.queue.waitingKeys().then((keys) => {
       for (const key of keys) if (this.targets.runningHere(key)) this.kick(key);
     }, (err: unknown) => {
-      if (isFencedOut(err)) this.close();
+      if (isFencedOut(err)) void this.close();
       else this.logger.warn({ err }, 'could not look for forwarded messages; trying again at the next poll');
     }).finally(() => {
       this.looking = false;
@@ -131,11 +133,19 @@ export class Forwarder {
     }).finally(() => this.draining.delete(key));
   }
 
-  close(): void {
+  /** Delivers nothing more; resolves once what is being delivered now is done (before its connection stops). */
+  close(): Promise<void> {
     this.closed = true;
     clearInterval(this.poll);
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    return this.idle();
+  }
+
+  /** Resolves once what is being delivered to `key` (every key when undefined) is done. */
+  async idle(key?: string): Promise<void> {
+    const chains = key === undefined ? [...this.chains.values()] : [this.chains.get(key)];
+    await Promise.all(chains);
   }
 
   /** Something queued or being delivered for `key`: a new message must go behind it. */
@@ -165,7 +175,7 @@ export class Forwarder {
       }
     } catch (err) {
       if (isFencedOut(err)) {
-        this.close();
+        void this.close();
         return;
       }
       this.logger.warn({ err, lease: key }, 'could not read or record forwarded messages; trying again at the next poll');

@@ -93,13 +93,14 @@ export class LocalConnectionLeases implements ConnectionLeaseService, ForwardTar
 
   async release(run: LeasedRun): Promise<void> {
     if (this.runs.get(run.key) === run) this.runs.delete(run.key);
+    await this.forwarder?.idle(run.key);
     await run.stop();
   }
 
   /** The bridge stops: every connection stops (before the plugin's own `stop`). */
   async close(): Promise<void> {
     this.closed = true;
-    this.forwarder?.close();
+    await this.forwarder?.close();
     const runs = [...this.runs.values()];
     this.runs.clear();
     await Promise.all(runs.map((run) => run.stop()));

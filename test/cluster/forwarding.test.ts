@@ -150,6 +150,8 @@ describe('one process: forwarding to leased connections', () => {
     await waitFor(async () => (await new ForwardQueue(store).backlog()).size === 0, 5_000, 'the store emptied');
     await plugin.send('login:1', { n: 3 });
     assert.deepEqual(got.at(-1), { n: 3 }, 'delivered at once, awaited');
+    plugin.run('quiet', { start: () => undefined, stop: () => undefined });
+    await assert.rejects(plugin.send('quiet', { n: 4 }), /conn:irc:quiet takes no forwarded messages/);
     await leases.close();
   });
 });
