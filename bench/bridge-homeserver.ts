@@ -16,6 +16,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HS_TOKEN, percentile, sleep } from './harness.js';
+import { watchStalls, type Stall } from './loop-stalls.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -51,7 +52,16 @@ export interface BridgeLoadResult {
   /** Client-server requests the stand-in did not know (404), by path. */
   unknownRequests: Record<string, number>;
   sends: number;
+  /**
+   * With BENCH_TIMELINE=1: every acknowledged transaction as [sent at (ms since the epoch),
+   * ms to its 200, events in it, its number (the txnId is `bench-<number>`)], in the order
+   * answered (for `bench/latency-timeline.ts`).
+   */
+  timeline?: Array<[number, number, number, number]>;
+  /** With BENCH_TIMELINE=1: this process's own event-loop stalls over 2 ms. */
+  standInStalls?: Stall[];
 }
+
 
 const roomId = (r: number) => `!bench${String(r).padStart(4, '0')}room:localhost`;
 
@@ -159,6 +169,8 @@ function put(agent: http.Agent, port: number, path: string, body: string): Promi
 async function push(port: number): Promise<BridgeLoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS, maxFreeSockets: CONNECTIONS });
   const latencies: number[] = [];
+  const timeline: Array<[number, number, number, number]> | undefined = process.env['BENCH_TIMELINE'] === '1' ? [] : undefined;
+  const stalls = timeline ? watchStalls() : undefined;
   const statuses: Record<string, number> = {};
   let refusals = 0;
   let txnCount = 0;
@@ -168,7 +180,8 @@ async function push(port: number): Promise<BridgeLoadResult> {
   const send = async (source: Iterator<{ body: string; events: number }>) => {
     for (let next = source.next(); !next.done; next = source.next()) {
       const { body, events } = next.value;
-      const path = `/_matrix/app/v1/transactions/bench-${txnCount++}`;
+      const number = txnCount++;
+      const path = `/_matrix/app/v1/transactions/bench-${number}`;
       for (let attempt = 1; ; attempt++) {
         const began = performance.now();
         let status = 0;
@@ -180,6 +193,7 @@ async function push(port: number): Promise<BridgeLoadResult> {
         statuses[status] = (statuses[status] ?? 0) + 1;
         if (status === 200) {
           latencies.push(performance.now() - began);
+          timeline?.push([performance.timeOrigin + began, latencies[latencies.length - 1]!, events, number]);
           acked += events;
           break;
         }
@@ -206,12 +220,13 @@ async function push(port: number): Promise<BridgeLoadResult> {
   }
   const elapsedMs = performance.now() - started;
   agent.destroy();
+  stalls?.stop();
   const sorted = Float64Array.from(latencies).sort();
   const secondHalf = Float64Array.from(latencies.slice(Math.floor(latencies.length / 2))).sort();
   return {
     elapsedMs, ackedMs, events: acked, transactions: latencies.length, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99),
     p99SecondHalfMs: percentile(secondHalf, 99),
-    refusals, statuses, echoes: echoed.size, unknownRequests, sends,
+    refusals, statuses, echoes: echoed.size, unknownRequests, sends, ...(timeline ? { timeline, standInStalls: stalls!.seen } : {}),
   };
 }
 

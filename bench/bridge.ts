@@ -31,8 +31,13 @@
  *   BENCH_PROFILE=1                  the bridgekit child with --cpu-prof (bench/results/profiles/bridge-<size>ev.cpuprofile;
  *                                    summarise with `node dist/bench/cpuprofile.js <file>`)
  *   BENCH_LOG_LEVEL=info             bridgekit's logging.level
+ *   BENCH_INBOX_CONCURRENCY=         bridgekit's inbox.concurrency (rooms handled at once; default 32)
  *   BENCH_NODE_ARGS=                 node flags for the bridgekit child (e.g. `--trace-gc --trace-gc-nvp`)
  *   BENCH_BRIDGEKIT_STDOUT=          a file for the bridgekit child's stdout (else discarded)
+ *   BENCH_TIMELINE=1                 per-transaction timelines in bench/results/timeline/ (the stand-in's
+ *                                    latencies and stalls; the bridgekit child with bench/latency-probe.ts:
+ *                                    its requests, GC pauses, loop stalls, Level batches); read them with
+ *                                    `node dist/bench/latency-timeline.js <dir> [<server>-<size>-r<round>]`
  * Results: the table on stdout, bench/results/bridge-latest.json and bridge-latest.md.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -139,7 +144,7 @@ export async function standIn(args: string[]): Promise<{ url: string; start: (po
 }
 
 /** `bridgekit run` with the echo plugin, in a fresh directory, against the stand-in. */
-async function runBridgekit(perTxn: number, loadArgs: string[], onPostgres = false): Promise<Row> {
+async function runBridgekit(perTxn: number, round: number, loadArgs: string[], onPostgres = false): Promise<Row> {
   const dir = await mkdtemp(join(tmpdir(), 'bridgekit-bench-bridge-'));
   const cluster = onPostgres ? await startPgCluster({ durable: true }) : undefined;
   const dbCpu = () => (cluster ? cluster.pids().reduce((sum, pid) => { try { return sum + procStats(pid).cpuMicros; } catch { return sum; } }, 0) : 0);
@@ -155,15 +160,21 @@ async function runBridgekit(perTxn: number, loadArgs: string[], onPostgres = fal
     'appservice:', '  id: benchbridge', `  url: http://127.0.0.1:${port}`, '  bind: 127.0.0.1', `  port: ${port}`,
     `  registration: ${join(dir, 'registration.yaml')}`, '  bot: echobot', '  prefix: _echo_',
     'store:', cluster ? `  url: ${cluster.url}` : `  path: ${join(dir, 'data')}`, 'bridge:', '  plugin: echo', '  config: {}',
-    'bot:', '  prefix: "!"', 'metrics:', '  enabled: true', '  port: 0', 'logging:', `  level: ${process.env['BENCH_LOG_LEVEL'] ?? 'info'}`, '',
+    'bot:', '  prefix: "!"', 'metrics:', '  enabled: true', '  port: 0', 'logging:', `  level: ${process.env['BENCH_LOG_LEVEL'] ?? 'info'}`,
+    ...(process.env['BENCH_INBOX_CONCURRENCY'] ? ['inbox:', `  concurrency: ${process.env['BENCH_INBOX_CONCURRENCY']}`] : []), '',
   ].join('\n'));
   const nodeArgs = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter((arg) => arg !== '');
+  const probeFile = timelineFile(cluster ? 'bridgekit+postgres' : 'bridgekit', perTxn, round, 'probe');
+  if (probeFile) nodeArgs.push('--import', join(HERE, 'latency-probe.js'));
   if (process.env['BENCH_PROFILE'] === '1') {
     const profiles = join(ROOT, 'bench', 'results', 'profiles');
     mkdirSync(profiles, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profiles}`, `--cpu-prof-name=bridge-${perTxn}ev.cpuprofile`);
   }
-  const bridge = spawn(process.execPath, [...nodeArgs, CLI, 'run', '-c', join(dir, 'config.yaml')], { cwd: ROOT, stdio: ['ignore', stdoutFile ? openSync(stdoutFile, 'w') : 'ignore', 'inherit'] });
+  const bridge = spawn(process.execPath, [...nodeArgs, CLI, 'run', '-c', join(dir, 'config.yaml')], {
+    cwd: ROOT, stdio: ['ignore', stdoutFile ? openSync(stdoutFile, 'w') : 'ignore', 'inherit'],
+    env: probeFile ? { ...process.env, BENCH_PROBE_FILE: probeFile, BENCH_PROBE_DIST: join(dirname(CLI), '..', '..') } : process.env,
+  });
   try {
     await waitForPort(port, 30_000);
     const before = procStats(bridge.pid!);
@@ -214,6 +225,14 @@ async function runCounting(server: string, perTxn: number, loadArgs: string[]): 
   }
 }
 
+/** With BENCH_TIMELINE=1, where a run's timeline goes (`load`: the stand-in's; `probe`: the bridgekit child's). */
+function timelineFile(server: string, perTxn: number, round: number, what: 'load' | 'probe'): string | undefined {
+  if (process.env['BENCH_TIMELINE'] !== '1') return undefined;
+  const dir = join(ROOT, 'bench', 'results', 'timeline');
+  mkdirSync(dir, { recursive: true });
+  return join(dir, `${server}-${perTxn}-r${round}.${what}.json`);
+}
+
 function arg(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : undefined;
@@ -246,7 +265,10 @@ async function main(): Promise<void> {
         console.log(`  ${server}, ${perTxn} event(s)/txn, ${events} events (round ${round}) ...`);
         try {
           const row = server === 'bridgekit' || server === 'bridgekit+postgres'
-            ? await runBridgekit(perTxn, loadArgs, server === 'bridgekit+postgres') : await runCounting(server, perTxn, loadArgs);
+            ? await runBridgekit(perTxn, round, loadArgs, server === 'bridgekit+postgres') : await runCounting(server, perTxn, loadArgs);
+          const file = timelineFile(server, perTxn, round, 'load');
+          if (file && row.load) writeFileSync(file, JSON.stringify({ timeline: row.load.timeline, standInStalls: row.load.standInStalls }));
+          if (row.load) row.load = { ...row.load, timeline: undefined, standInStalls: undefined };
           rows.push({ ...row, round });
           const unknown = Object.entries(row.load?.unknownRequests ?? {});
           if (row.load) console.log(`    p99 of the second half of the run: ${row.load.p99SecondHalfMs.toFixed(1)} ms`);

@@ -3,7 +3,11 @@
  * `node --cpu-prof` run): self and inclusive time per function, and self time per
  * module (a package under node_modules, a file of src/, or node's internals).
  *
- *   node .dist-bench/bench/cpuprofile.js <file.cpuprofile> [top=25]
+ *   node dist/bench/cpuprofile.js <file.cpuprofile> [top=25] [fromUs toUs]
+ *
+ * With `fromUs toUs` (the monotonic clock of the profile, which is `process.hrtime`'s, in
+ * µs; `bench/latency-timeline.ts` prints the windows of a run's slow transactions in it),
+ * only the samples taken in that window count.
  */
 import { readFileSync } from 'node:fs';
 
@@ -23,13 +27,16 @@ function moduleOf(url: string, name: string): string {
   return src >= 0 ? url.slice(src + 1).replace(/^file:\/\//, '') : url;
 }
 
-export function summarize(profile: Profile, top = 25): string {
+export function summarize(profile: Profile, top = 25, window?: readonly [number, number]): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const totalMs = (profile.endTime - profile.startTime) / 1000;
+  const totalMs = window ? (Math.min(window[1], profile.endTime) - Math.max(window[0], profile.startTime)) / 1000 : (profile.endTime - profile.startTime) / 1000;
   // Self time from the samples (exact), falling back to hit counts.
   const selfMs = new Map<number, number>();
   if (profile.samples && profile.timeDeltas) {
+    let at = profile.startTime;
     for (let i = 0; i < profile.samples.length; i++) {
+      at += profile.timeDeltas[i] ?? 0;
+      if (window && (at < window[0] || at > window[1])) continue;
       const dt = (profile.timeDeltas[i + 1] ?? 0) / 1000;
       selfMs.set(profile.samples[i]!, (selfMs.get(profile.samples[i]!) ?? 0) + dt);
     }
@@ -75,10 +82,11 @@ export function summarize(profile: Profile, top = 25): string {
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
-  const [file, top] = process.argv.slice(2);
+  const [file, top, from, to] = process.argv.slice(2);
   if (!file) {
     console.error('usage: node cpuprofile.js <file.cpuprofile> [top]');
     process.exit(2);
   }
-  console.log(summarize(JSON.parse(readFileSync(file, 'utf8')) as Profile, Number(top ?? 25)));
+  const window = from && to ? [Number(from), Number(to)] as const : undefined;
+  console.log(summarize(JSON.parse(readFileSync(file, 'utf8')) as Profile, Number(top ?? 25), window));
 }

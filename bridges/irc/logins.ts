@@ -58,6 +58,11 @@ export function ircLoginSupport(core: () => Core): LoginSupport {
     async logout(login: UserLogin): Promise<void> {
       core().connections.detachLogin(login.userId);
     },
+    // Removed in another process of a cluster: this one's connection was a standby (or had
+    // just taken over), so it is stopped here without anything more.
+    async disconnect(login: UserLogin): Promise<void> {
+      core().connections.detachLogin(login.userId);
+    },
   };
 }
 

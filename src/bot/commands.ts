@@ -5,7 +5,7 @@ import type { BridgePlugin, HandlerScope } from '../plugin/contract.js';
 import type { ClassifiedEvent, MatrixMessage } from '../plugin/matrix-events.js';
 import { PermissionDenied, type Puppets } from '../puppets/index.js';
 import type { Namespaces } from '../registration/index.js';
-import type { Section } from '../store/index.js';
+import type { Section, Store } from '../store/index.js';
 import { BotMembership } from './bot-membership.js';
 import { parseCommandLine } from './command-line.js';
 import { InvitePolicy, type BotConfig } from './invite-policy.js';
@@ -36,6 +36,8 @@ export interface BotCommandsOptions {
   readonly logger: Logger;
   /** Which rooms this process holds (several processes, issue #21); default all. */
   readonly ownership?: RoomOwnership;
+  /** Named locks of the store: a management room is created once among processes. */
+  readonly locks?: Pick<Store, 'withLock'>;
 }
 
 /**
@@ -55,7 +57,7 @@ export class BotCommands {
     const log = logger.child({ component: 'bot' });
     this.managementRooms = new ManagementRooms({
       section: options.managementSection, bot: puppets.bot, mirror: options.mirror, isControlled, logger: log,
-      ...(options.ownership ? { ownership: options.ownership } : {}),
+      ...(options.ownership ? { ownership: options.ownership } : {}), ...(options.locks ? { locks: options.locks } : {}),
     });
     this.admin = new RoomAdmin({ puppets, mirror: options.mirror, readPowerLevels: options.readPowerLevels, logger: log });
     this.membership = new BotMembership({

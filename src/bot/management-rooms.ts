@@ -2,7 +2,7 @@ import type { Logger } from '../log/logger.js';
 import type { Mirror } from '../mirror/index.js';
 import type { StateChange } from '../plugin/matrix-events.js';
 import type { Puppet } from '../puppets/index.js';
-import type { Section } from '../store/index.js';
+import type { Section, Store } from '../store/index.js';
 import type { RoomOwnership } from '../cluster/room-caches.js';
 import { RoomMap } from '../util/room-map.js';
 
@@ -24,6 +24,8 @@ export interface ManagementRoomsOptions {
   readonly logger: Logger;
   /** Which rooms this process holds (several processes, issue #21); default all. */
   readonly ownership?: RoomOwnership;
+  /** Where a user's room is created once among every process on the store (`Store.withLock`). */
+  readonly locks?: Pick<Store, 'withLock'>;
 }
 
 /**
@@ -81,7 +83,10 @@ export class ManagementRooms {
     if (this.options.isControlled(userId)) return Promise.reject(new RangeError(`${userId} is one of the bridge's own users; it has no management room`));
     const running = this.creating.get(userId);
     if (running) return running;
-    const created = this.existingOrNew(userId).finally(() => this.creating.delete(userId));
+    const locks = this.options.locks;
+    // Cluster mode: another process may be making the same user's room; the lock makes one.
+    const created = (locks ? locks.withLock(`management:${userId}`, () => this.existingOrNew(userId)) : this.existingOrNew(userId))
+      .finally(() => this.creating.delete(userId));
     this.creating.set(userId, created);
     return created;
   }

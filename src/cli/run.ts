@@ -34,12 +34,18 @@ anything received and not yet handled is handled on the next start.
     });
     const logger = createLogger({ level: config.logging.level });
     let fatal: ((err: Error) => void) | undefined;
-    const bridge = await startBridge({ config, logger, watchHomeserverMs: HOMESERVER_WATCH_MS, onFatal: (err) => fatal?.(err) }).catch(async (err: unknown) => {
+    const starting = startBridge({ config, logger, watchHomeserverMs: HOMESERVER_WATCH_MS, onFatal: (err) => fatal?.(err) });
+    // Signals are heard from the start: one that comes while the bridge is starting (a
+    // cluster member joining, a plugin connecting) stops it once it has started, cleanly.
+    exitOnSignals(async () => {
+      const started = await starting.catch(() => undefined);
+      await started?.stop();
+    }, logger);
+    const bridge = await starting.catch(async (err: unknown) => {
       // The log is buffered: write what it holds first, so the error is the last word.
       await new Promise<void>((resolve) => logger.flush(() => resolve()));
       throw portProblem(err, config) ?? err;
     });
-    exitOnSignals(() => bridge.stop(), logger);
     // A process reaped from its cluster stops and exits non-zero: its supervisor starts it again, as a new member.
     fatal = (err) => {
       logger.fatal({ err }, 'stopping: the bridge cannot go on');

@@ -35,6 +35,8 @@ export interface BridgeLoginsOptions {
 }
 
 export class BridgeLogins {
+  private following: { timer: NodeJS.Timeout; running: Promise<void> } | undefined;
+
   private constructor(
     readonly manager: LoginManager,
     readonly conversation: BotLogin,
@@ -60,7 +62,25 @@ export class BridgeLogins {
     return new BridgeLogins(manager, conversation, commands, senders, relays);
   }
 
+  /**
+   * Cluster mode: every `intervalMs`, takes up the logins other processes added or removed
+   * (one read of the logins' version when nothing changed).
+   */
+  followOthers(intervalMs: number, logger: Logger): void {
+    if (this.following) return;
+    const following = { timer: setInterval(() => {
+      following.running = following.running.then(() => this.manager.followOthers())
+        .catch((err: unknown) => logger.warn({ err }, 'could not read the logins other processes changed; trying again'));
+    }, intervalMs), running: Promise.resolve() };
+    following.timer.unref();
+    this.following = following;
+  }
+
   async close(): Promise<void> {
+    if (this.following) {
+      clearInterval(this.following.timer);
+      await this.following.running;
+    }
     await this.conversation.close();
     await this.manager.close();
   }

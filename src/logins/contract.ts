@@ -148,6 +148,13 @@ export interface LoginSupport {
   /** The user logged out (or an admin removed the login): disconnect it. Its record is deleted after this. */
   logout(login: UserLogin): Promise<void>;
   /**
+   * Cluster mode: another process removed this login (its `logout` ran there). Let go of
+   * what this process holds for it (its connection's lease, a standby) without logging
+   * out on the remote side again. Logins another process added are handed to `connect`
+   * here too: run their connection under `ctx.leases`, so that it runs in one process.
+   */
+  disconnect?(login: UserLogin): Promise<void>;
+  /**
    * Whether a Matrix user's messages need a login (or a relay) to be carried. Default
    * true; a plugin that also puppets users without a login says false.
    */

@@ -134,6 +134,24 @@ export class LoginManager implements LoginService, PluginLogins {
     for (const login of this.options.store.all()) await this.connect(login.id);
   }
 
+  /**
+   * Cluster mode: takes up what other processes changed in the store (LoginStore.refresh).
+   * A login added elsewhere is connected here too (its connection lease runs it in one
+   * process); one removed elsewhere is let go (`disconnect`).
+   */
+  async followOthers(): Promise<void> {
+    const { added, removed } = await this.options.store.refresh();
+    for (const login of added) await this.connect(login.id);
+    for (const login of removed) {
+      this.options.logger.info({ userId: login.userId, loginId: login.id }, 'login removed by another process');
+      try {
+        await this.options.support.disconnect?.(login);
+      } catch (err) {
+        this.options.logger.warn({ err, loginId: login.id }, 'the plugin failed to let go of a login removed elsewhere');
+      }
+    }
+  }
+
   /** Counts per state, for metrics. */
   stateCounts(): Record<LoginStateName, number> {
     const counts = Object.fromEntries(LOGIN_STATES.map((s) => [s, 0])) as Record<LoginStateName, number>;

@@ -17,6 +17,19 @@ export interface StoredLogin extends UserLogin {
 const LOGIN_PREFIX = 'login!';
 const KEY_CHECK = 'key-check';
 const KEY_CHECK_TEXT = 'bridgekit logins key check';
+/**
+ * Changed with every write of a login, in the same batch: another process sharing the
+ * store (cluster mode) reads it to know when to read the logins again.
+ */
+const VERSION = 'version';
+
+/** What `refresh` found another process changed. */
+export interface LoginChanges {
+  readonly added: readonly UserLogin[];
+  readonly removed: readonly UserLogin[];
+  /** Logins whose record changed (a state reported where the connection runs). */
+  readonly changed: readonly UserLogin[];
+}
 
 /** The bridge may not start: logins are stored and their key is missing or wrong. */
 export class LoginKeyError extends Error {
@@ -30,6 +43,8 @@ export class LoginStore {
   private readonly byId = new Map<string, StoredLogin>();
   /** User → their login ids: asked for every Matrix event's sender, so not a scan of all logins. */
   private readonly byUser = new Map<string, Set<string>>();
+  /** The version this process last read or wrote. */
+  private version: unknown;
 
   private constructor(private readonly section: Section<unknown>, private readonly key: CredentialsKey | undefined) {}
 
@@ -40,9 +55,8 @@ export class LoginStore {
    */
   static async open(section: Section<unknown>, key: CredentialsKey | undefined): Promise<LoginStore> {
     const store = new LoginStore(section, key);
-    for await (const [, value] of section.iterator({ gte: LOGIN_PREFIX, lt: `${LOGIN_PREFIX}\uffff` })) {
-      store.remember(value as StoredLogin);
-    }
+    store.version = await section.get(VERSION);
+    for (const record of await readStored(section)) store.remember(record);
     const check = await section.get(KEY_CHECK) as Sealed | undefined;
     if (!key) {
       if (store.byId.size > 0 || check) {
@@ -114,7 +128,7 @@ export class LoginStore {
       status: { state: 'connecting', since: now },
       credentials: this.key.seal(JSON.stringify(completed.credentials), bindingOf({ id, userId, remoteId: completed.remoteId })),
     };
-    await this.section.put(LOGIN_PREFIX + id, record);
+    await this.write([{ type: 'put', key: LOGIN_PREFIX + id, value: record }]);
     this.remember(record);
     return withoutCredentials(record);
   }
@@ -124,13 +138,49 @@ export class LoginStore {
     const stored = this.byId.get(loginId);
     if (!stored) return undefined;
     const updated: StoredLogin = { ...stored, status };
-    await this.section.put(LOGIN_PREFIX + loginId, updated);
+    await this.write([{ type: 'put', key: LOGIN_PREFIX + loginId, value: updated }]);
     this.byId.set(loginId, updated);
     return stored.status;
   }
 
   async delete(loginId: string): Promise<void> {
-    await this.section.del(LOGIN_PREFIX + loginId);
+    await this.write([{ type: 'del', key: LOGIN_PREFIX + loginId }]);
+    this.forget(loginId);
+  }
+
+  /**
+   * Reads the logins again when another process changed them (cluster mode: its version
+   * moved), and says what changed. One read when nothing did.
+   */
+  async refresh(): Promise<LoginChanges> {
+    const version = await this.section.get(VERSION);
+    if (version === this.version) return { added: [], removed: [], changed: [] };
+    this.version = version;
+    const stored = await readStored(this.section);
+    const seen = new Set<string>();
+    const added: UserLogin[] = [];
+    const changed: UserLogin[] = [];
+    for (const record of stored) {
+      seen.add(record.id);
+      const before = this.byId.get(record.id);
+      if (!before) added.push(withoutCredentials(record));
+      else if (JSON.stringify(before) !== JSON.stringify(record)) changed.push(withoutCredentials(record));
+      if (before && before.userId !== record.userId) this.forget(record.id);
+      this.remember(record);
+    }
+    const removed = [...this.byId.values()].filter((login) => !seen.has(login.id)).map(withoutCredentials);
+    for (const login of removed) this.forget(login.id);
+    return { added, removed, changed };
+  }
+
+  /** A login's write and a new version, in one batch. */
+  private async write(ops: Array<{ type: 'put'; key: string; value: unknown } | { type: 'del'; key: string }>): Promise<void> {
+    const version = randomBytes(9).toString('base64url');
+    await this.section.batch([...ops, { type: 'put', key: VERSION, value: version }]);
+    this.version = version;
+  }
+
+  private forget(loginId: string): void {
     const stored = this.byId.get(loginId);
     this.byId.delete(loginId);
     if (!stored) return;
@@ -163,9 +213,11 @@ function withoutCredentials(stored: StoredLogin): UserLogin {
 
 /** Reads the stored logins without a key (for `bridgekit inspect`): never their credentials. */
 export async function readLogins(section: Section<unknown>): Promise<UserLogin[]> {
-  const logins: UserLogin[] = [];
-  for await (const [, value] of section.iterator({ gte: LOGIN_PREFIX, lt: `${LOGIN_PREFIX}\uffff` })) {
-    logins.push(withoutCredentials(value as StoredLogin));
-  }
-  return logins;
+  return (await readStored(section)).map(withoutCredentials);
+}
+
+async function readStored(section: Section<unknown>): Promise<StoredLogin[]> {
+  const stored: StoredLogin[] = [];
+  for await (const [, value] of section.iterator({ gte: LOGIN_PREFIX, lt: `${LOGIN_PREFIX}\uffff` })) stored.push(value as StoredLogin);
+  return stored;
 }

@@ -2,15 +2,17 @@ import { isStateEvent, type RoomEvent, type StateEvent } from '../events/types.j
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
 import { SOLE_OWNER, type RoomOwnership } from '../cluster/room-caches.js';
+import { BorrowedRooms } from './borrowed-rooms.js';
 import { applyRedaction, applyStateEvent, applyStateFromMemory } from './apply.js';
 import type { GrantAnswer } from './auth/grant.js';
 import { usableStateEvents, writeEventIndex, writeFullState } from './hydrate.js';
 import { emptyRecord } from './layout.js';
 import { Lru } from '../util/lru.js';
 import { MirrorStore, type RoomEntry } from './mirror-store.js';
-import { KeyedQueue } from './room-queue.js';
+import { KeyedQueue } from '../util/keyed-queue.js';
 import { RoomView } from './room-view.js';
 import { StateKeys } from './state-keys.js';
+import { UnreadableRooms } from './unreadable-rooms.js';
 
 export interface ApplyOptions {
   /**
@@ -63,10 +65,7 @@ export class Mirror {
   private readonly cache: Lru<string, RoomEntry>;
   private readonly queue = new KeyedQueue();
   private readonly fetchState: ((roomId: string) => Promise<RoomEvent[]>) | undefined;
-  private readonly retryMs: number;
-  /** Rooms whose state could not be read (the last fetch failed, or the bridge is only invited), and since when. */
-  private readonly unreadable = new Map<string, number>();
-  private readonly isOwnUser: (userId: string) => boolean;
+  private readonly unreadable: UnreadableRooms;
   /** Event-index writes running in the background after a fetch, per room. */
   private readonly indexing = new Map<string, Promise<void>>();
   /** Bumped when a room's state is replaced or dropped, so that stale background work stops. */
@@ -74,6 +73,8 @@ export class Mirror {
   /** Bumped by `forgetAllRooms`: every room's generation changes at once. */
   private epoch = 0;
   private readonly ownership: RoomOwnership;
+  /** Fetched states of rooms another process holds (never written to the store). */
+  private readonly borrowed = new BorrowedRooms();
   private closed = false;
   private readonly views = new WeakMap<RoomEntry, RoomView>();
   private readonly lookup = (roomId: string) => this.room(roomId);
@@ -84,8 +85,7 @@ export class Mirror {
     // A room leaving memory leaves its exact record behind (see RoomRecord.exact).
     this.cache = new Lru(options.cacheRooms ?? 1_000, (_, entry) => this.ms.settleRecord(entry));
     this.fetchState = options.fetchState;
-    this.retryMs = options.hydrateRetryMs ?? 60_000;
-    this.isOwnUser = options.isOwnUser ?? (() => false);
+    this.unreadable = new UnreadableRooms(options.hydrateRetryMs ?? 60_000, options.isOwnUser ?? (() => false));
     this.ownership = options.ownership ?? SOLE_OWNER;
   }
 
@@ -161,7 +161,11 @@ export class Mirror {
     return cached ? this.view(cached) : undefined;
   }
 
-  /** Fetches the room's full state again and replaces the mirror's copy, in order with its events. */
+  /**
+   * Fetches the room's full state again and replaces the mirror's copy, in order with its
+   * events. In a room another process holds, the fetched state answers this process's
+   * questions for a while (BorrowedRooms) and the holder's copy in the store is left alone.
+   */
   resync(roomId: string): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the mirror is closed'));
     return this.queue.run(roomId, async () => {
@@ -174,6 +178,7 @@ export class Mirror {
   forget(roomId: string): Promise<void> {
     return this.queue.run(roomId, async () => {
       this.cache.delete(roomId);
+      this.borrowed.drop(roomId);
       this.unreadable.delete(roomId);
       this.bumpGeneration(roomId);
       await this.indexing.get(roomId);
@@ -194,6 +199,7 @@ export class Mirror {
    */
   forgetRoom(roomId: string, { discardPending = false }: { readonly discardPending?: boolean } = {}): void {
     this.cache.delete(roomId);
+    this.borrowed.drop(roomId);
     this.unreadable.delete(roomId);
     this.bumpGeneration(roomId);
     const dropped = this.ms.forgetRoom(roomId, discardPending);
@@ -208,6 +214,7 @@ export class Mirror {
    */
   forgetAllRooms(): void {
     this.cache.clear();
+    this.borrowed.clear();
     this.unreadable.clear();
     this.epoch++;
     const dropped = this.ms.forgetAll();
@@ -247,15 +254,16 @@ export class Mirror {
   private view(entry: RoomEntry): RoomView {
     let view = this.views.get(entry);
     if (!view) {
-      view = new RoomView(this.ms, entry, this.lookup);
+      view = new RoomView(this.borrowed.readerOf(entry) ?? this.ms, entry, this.lookup);
       this.views.set(entry, view);
     }
     return view;
   }
 
   private async entry(roomId: string): Promise<RoomEntry | undefined> {
-    // Another process holds the room and changes it: read it whole each time, write nothing.
-    if (!this.ownership.holds(roomId)) return this.ms.loadRoom(roomId, { persist: false });
+    // Another process holds the room and changes it: read it whole each time (or the state
+    // this process fetched a moment ago), write nothing.
+    if (!this.ownership.holds(roomId)) return this.borrowed.get(roomId) ?? this.ms.loadRoom(roomId, { persist: false });
     const cached = this.cache.get(roomId);
     if (cached) return cached;
     const generation = this.generation(roomId);
@@ -278,11 +286,11 @@ export class Mirror {
   /** The room's entry, hydrating first when the room is unknown (or its last fetch failed long enough ago). */
   private async knownOrHydrated(roomId: string, event: RoomEvent): Promise<{ entry: RoomEntry; fetchedNow: boolean }> {
     const entry = await this.entry(roomId);
-    if (entry && (entry.record.hydrated || !this.shouldRetry(roomId, event))) return { entry, fetchedNow: false };
+    if (entry && (entry.record.hydrated || !(this.fetchState && this.unreadable.shouldRetry(roomId, event)))) return { entry, fetchedNow: false };
     // A room first met through its create event is seen from its start: nothing to fetch.
     if (!entry && event.type === 'm.room.create' && event.state_key === '') return { entry: await this.fresh(roomId, true), fetchedNow: false };
-    if (this.invitesOwnUser(event)) {
-      this.unreadable.set(roomId, Date.now());
+    if (this.unreadable.invitesOwnUser(event)) {
+      this.unreadable.mark(roomId);
       return { entry: entry ?? await this.fresh(roomId, false), fetchedNow: false };
     }
     if (this.fetchState) {
@@ -290,24 +298,6 @@ export class Mirror {
       if (hydrated) return { entry: hydrated, fetchedNow: true };
     }
     return { entry: entry ?? await this.fresh(roomId, false), fetchedNow: false };
-  }
-
-  /**
-   * Whether to fetch a room's state now. After a failed fetch (or an invite of the bridge's
-   * own user), wait `retryMs` — except when someone joins: a fetch usually fails because
-   * the bridge is only invited, and a join (typically the bridge's own) is when it works.
-   */
-  private shouldRetry(roomId: string, event: RoomEvent): boolean {
-    if (!this.fetchState) return false;
-    const failedAt = this.unreadable.get(roomId);
-    if (failedAt === undefined) return true;
-    const isJoin = event.type === 'm.room.member' && event.content['membership'] === 'join';
-    return isJoin || Date.now() - failedAt >= this.retryMs;
-  }
-
-  private invitesOwnUser(event: RoomEvent): boolean {
-    return event.type === 'm.room.member' && event.content['membership'] === 'invite'
-      && event.state_key !== undefined && this.isOwnUser(event.state_key);
   }
 
   private async fresh(roomId: string, hydrated: boolean): Promise<RoomEntry> {
@@ -328,17 +318,19 @@ export class Mirror {
     try {
       events = await fetchState(roomId);
     } catch (err) {
-      this.unreadable.set(roomId, Date.now());
+      this.unreadable.mark(roomId);
       this.logger.warn({ roomId, err }, 'mirror: fetching room state failed; the room stays unhydrated');
       if (rethrow) throw err;
       return undefined;
     }
+    const usable = usableStateEvents(events, roomId, this.logger);
+    this.unreadable.delete(roomId);
+    // Only the room's holder writes its state (asked here, or the lease moved meanwhile).
+    if (!this.ownership.holds(roomId)) return this.borrowed.keep(roomId, usable);
     this.cache.delete(roomId);
     this.bumpGeneration(roomId);
     await this.indexing.get(roomId);
-    const usable = usableStateEvents(events, roomId, this.logger);
     await writeFullState(this.ms, roomId, usable, this.logger);
-    this.unreadable.delete(roomId);
     this.startIndexing(roomId, usable);
     const loaded = await this.ms.loadRoom(roomId);
     if (!loaded) throw new Error(`room ${roomId} vanished while hydrating`);

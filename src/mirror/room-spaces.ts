@@ -1,4 +1,4 @@
-import type { MirrorStore } from './mirror-store.js';
+import type { RoomStateReader } from './borrowed-rooms.js';
 import type { RoomView } from './room-view.js';
 import { sortChildren, spaceLink, type SpaceLink } from './spaces.js';
 
@@ -6,7 +6,7 @@ import { sortChildren, spaceLink, type SpaceLink } from './spaces.js';
 export type ParentLookup = (roomId: string) => Promise<RoomView | undefined>;
 
 /** Space links of one room, read from its m.space.child / m.space.parent state. */
-export function roomSpaces(ms: MirrorStore, roomId: string, lookup: ParentLookup) {
+export function roomSpaces(ms: RoomStateReader, roomId: string, lookup: ParentLookup) {
   return {
     async children(): Promise<SpaceLink[]> {
       const links: SpaceLink[] = [];

@@ -5,7 +5,8 @@ import { resolvePowerLevels, type PowerLevels } from './auth/levels.js';
 import { powerLevelIn, roomAuth } from './auth/power.js';
 import type { AuthState, Membership, StateEntry } from './auth/types.js';
 import { entryAuthState } from './entry-auth.js';
-import { membershipOfEvent, type MirrorStore, type RoomEntry } from './mirror-store.js';
+import type { RoomStateReader } from './borrowed-rooms.js';
+import { membershipOfEvent, type RoomEntry } from './mirror-store.js';
 import { AuthRulesQuestions, RoomQuestions } from './room-questions.js';
 import { roomSpaces, type ParentLookup } from './room-spaces.js';
 import type { SpaceLink } from './spaces.js';
@@ -30,7 +31,7 @@ export class RoomView extends RoomQuestions {
   readonly creators: readonly string[];
   readonly powerLevels: PowerLevels;
 
-  constructor(private readonly ms: MirrorStore, private readonly entry: RoomEntry, private readonly parents: ParentLookup) {
+  constructor(private readonly ms: RoomStateReader, private readonly entry: RoomEntry, private readonly parents: ParentLookup) {
     super();
     const create = entry.summary.get('m.room.create');
     this.version = roomVersionOf(create?.content);

@@ -193,7 +193,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   const commands = new BotCommands({
     plugin, puppets, mirror, namespaces, config: config.bot, logger: pluginLog, permissions,
     ...(logins ? { builtins: logins.commands, conversation: logins.conversation } : {}),
-    managementSection: store.section<string>(Sections.botManagementRooms),
+    managementSection: store.section<string>(Sections.botManagementRooms), locks: store,
     readPowerLevels: (roomId, asUser) => api.rooms.getStateContent(roomId, 'm.room.power_levels', '', { asUser }), ownership,
   });
   roomCaches.register('bot.managementRooms', (roomId) => commands.forgetRoom(roomId), () => commands.forgetAllRooms());
@@ -299,6 +299,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     pluginStarted = true;
     // Before any event: a user's first message after a restart finds their login connecting.
     await logins?.manager.restoreAll();
+    if (config.cluster.enabled) logins?.followOthers(config.cluster.pollSeconds * 1000, logger.child({ component: 'logins' }));
     const loginService = logins?.manager;
     const provisioning = createProvisioning({
       config, pluginName: plugin.name, hooks: plugin.provisioning, permissions, logins: () => loginService,

@@ -1,3 +1,4 @@
+import { KeyedQueue } from '../util/keyed-queue.js';
 import { Level } from 'level';
 import type { AbstractBatchOperation, AbstractBatchOptions, AbstractLevel, AbstractSublevel } from 'abstract-level';
 import { stringifyJson } from '../json/index.js';
@@ -113,6 +114,8 @@ export class Store {
   private lastProbe = 0;
   private recovery: StoreRecovery | undefined;
   private closing = false;
+  /** Named locks when one process owns the store: a queue per key. */
+  private readonly localLocks = new KeyedQueue();
   /** Told when the store was reopened to clear a failure LevelDB keeps until then (for the log). */
   onReopened: ((cause: string) => void) | undefined;
 
@@ -173,6 +176,16 @@ export class Store {
   /** The PostgreSQL database under the store, for the parts that read and write beyond key-value (cluster mode); undefined on Level. */
   get postgres(): PgLevel | undefined {
     return this.db instanceof PgLevel ? this.db : undefined;
+  }
+
+  /**
+   * Runs `work` under the lock named `key`: one at a time per key among every process on
+   * the store (cluster mode: a PostgreSQL advisory lock; else a queue in this process).
+   * For rare sections that must not run twice at once, such as creating a room once.
+   */
+  withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const shared = this.postgres?.sharedLocks;
+    return shared ? shared.withLock(key, work) : this.localLocks.run(key, work);
   }
 
   /** Which backend holds the data. */

@@ -18,6 +18,11 @@ const head = (roomId = ROOM): RoomEvent[] => [
   ev(roomId, 'm.room.power_levels', ALICE, { users: { [ALICE]: 100 } }, ''),
   ev(roomId, 'm.room.name', ALICE, { name: 'Before' }, ''),
 ];
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
 const member = (userId: string, membership: string) => ev(ROOM, 'm.room.member', userId, { membership }, userId);
 
 /** Ownership the test moves by hand, as the lease code would. */
@@ -178,15 +183,55 @@ describe('mirror: rooms whose lease moves between processes', () => {
     });
   });
 
-  it('a room fetched (resync) while not held is written to the store but not kept', async () => {
+  it('a resync of a room another process holds writes nothing: the fetched state answers here, the holder\'s copy stays', async () => {
+    const CAROL = '@carol:a';
+    const fetched = [...head(), member(CAROL, 'join')];
     const leases = new Leases();
-    await withMirror({ ownership: leases, fetchState: async () => head() }, async (t) => {
+    leases.held.add(ROOM);
+    await withMirror({ ownership: leases, fetchState: async () => fetched }, async (t) => {
+      await seeded(t);
+      leases.held.delete(ROOM);
+      t.mirror.forgetRoom(ROOM);
+      // The holder renamed the room after the homeserver's answer below was made.
+      await renameBehindItsBack(t, 'Renamed by the holder');
       await t.mirror.resync(ROOM);
       await t.mirror.settled();
+      const state = t.store.section<RoomEvent>(MirrorSections.state);
+      assert.equal((await state.get(stateKeyOf(ROOM, 'm.room.name', '')))?.content['name'], 'Renamed by the holder', 'the holder\'s copy is not overwritten');
+      assert.equal(await state.get(stateKeyOf(ROOM, 'm.room.member', CAROL)), undefined, 'nothing of the fetch is written');
+      const here = await t.mirror.room(ROOM);
+      assert.equal(here?.name, 'Before', 'this process answers from what it fetched');
+      assert.equal(here?.hydrated, true);
+      assert.equal(await here?.membership(CAROL), 'join');
+      assert.deepEqual((await collect(here!.members('join'))).map((m) => m.userId).sort(), [ALICE, CAROL].sort());
       assert.equal(t.mirror.cachedRooms, 0);
-      assert.equal((await t.mirror.room(ROOM))?.name, 'Before');
-      await renameBehindItsBack(t, 'After');
-      assert.equal((await t.mirror.room(ROOM))?.name, 'After');
+      // Gained: the store is this process's now, and what it fetched is let go.
+      leases.held.add(ROOM);
+      t.mirror.forgetRoom(ROOM);
+      assert.equal((await t.mirror.room(ROOM))?.name, 'Renamed by the holder');
+      assert.equal(await (await t.mirror.room(ROOM))?.membership(CAROL), undefined);
+    });
+  });
+
+  it('a fetch that ends after the room\'s lease moved away writes nothing', async () => {
+    const leases = new Leases();
+    leases.held.add(ROOM);
+    let answer: (events: RoomEvent[]) => void = () => undefined;
+    let asked: () => void = () => undefined;
+    const fetching = new Promise<void>((resolve) => { asked = resolve; });
+    const fetchState = () => new Promise<RoomEvent[]>((resolve) => { answer = resolve; asked(); });
+    await withMirror({ ownership: leases, fetchState }, async (t) => {
+      await seeded(t);
+      const resync = t.mirror.resync(ROOM);
+      await fetching;
+      leases.held.delete(ROOM);
+      t.mirror.forgetRoom(ROOM);
+      answer([...head().slice(0, 3), ev(ROOM, 'm.room.name', ALICE, { name: 'Fetched' }, '')]);
+      await resync;
+      await t.mirror.settled();
+      const state = t.store.section<RoomEvent>(MirrorSections.state);
+      assert.equal((await state.get(stateKeyOf(ROOM, 'm.room.name', '')))?.content['name'], 'Before');
+      assert.equal((await t.mirror.room(ROOM))?.name, 'Fetched');
     });
   });
 

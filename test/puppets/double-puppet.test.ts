@@ -3,6 +3,7 @@ import type { BridgePlugin, MatrixMessage, PluginContext, RemoteEvent } from '..
 import type { LoginSupport } from '../../src/logins/contract.js';
 import type { Registration } from '../../src/registration/index.js';
 import { DOUBLE_PUPPET_MARKER } from '../../src/puppets/double/index.js';
+import { DoublePuppetSessions } from '../../src/puppets/double/sessions.js';
 import { Sections } from '../../src/store/layout.js';
 import { TestBridge, type TestUser } from '../../src/testing/index.js';
 import { createLogger } from '../../src/log/logger.js';
@@ -153,6 +154,25 @@ describe('double puppeting (appservice login, as bridgev2 does it)', function ()
       assert.equal(now.length, 2, 'a new session replaced the dead one');
       assert.ok(!now.includes(puppetSessions[0]!));
       assert.ok(!plugin.messages.some((m) => m.eventId === result.eventId));
+    });
+
+    it('after M_UNKNOWN_TOKEN, uses the session another process stored meanwhile instead of logging in again', async () => {
+      const [, ...before] = t.hs.sessionsOf(alice.userId);
+      assert.ok(before.length > 0);
+      for (const token of before) t.hs.logout(token);
+      // Another process of a cluster met the dead token first, logged in and stored its session.
+      const response = await fetch(`${t.hs.url}/_matrix/client/v3/login`, {
+        method: 'POST', headers: { authorization: `Bearer ${LOCAL.as_token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'm.login.application_service', identifier: { type: 'm.id.user', user: alice.userId } }),
+      });
+      assert.equal(response.status, 200);
+      const theirs = await response.json() as { access_token: string; device_id: string };
+      await new DoublePuppetSessions(t.bridge.store).set(alice.userId, `as_token:${LOCAL.as_token}`, { accessToken: theirs.access_token, deviceId: theirs.device_id });
+      const result = await plugin.ctx.remote.push(fromAlice(alice, { id: 'm-cluster', text: 'after another process logged in' }));
+      await settle(t);
+      assert.equal(t.hs.events(roomId).find((e) => e.event_id === result.eventId)?.sender, alice.userId);
+      assert.deepEqual(t.hs.sessionsOf(alice.userId).slice(1), [theirs.access_token], 'no login of its own: the stored session was used');
+      assert.equal((await new DoublePuppetSessions(t.bridge.store).get(alice.userId, `as_token:${LOCAL.as_token}`))?.accessToken, theirs.access_token, 'and kept');
     });
 
     it('keeps the token sealed in the store, and neither it nor the secret in a log line (at trace)', async () => {

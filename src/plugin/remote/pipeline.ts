@@ -1,7 +1,7 @@
 import type { HomeserverApi } from '../../homeserver/index.js';
 import type { Logger } from '../../log/logger.js';
 import type { Mirror } from '../../mirror/index.js';
-import { KeyedQueue } from '../../mirror/room-queue.js';
+import { KeyedQueue } from '../../util/keyed-queue.js';
 import type { Puppet, Puppets } from '../../puppets/index.js';
 import type { Store } from '../../store/index.js';
 import { BridgeInfoKeeper } from '../bridge-info/keeper.js';
@@ -93,6 +93,7 @@ export class RemotePipeline {
     this.backfill = new Backfill({ fetchHistory: options.fetchHistory, limit: options.backfillLimit ?? 100, store: options.store, logger });
     this.portals = new Portals({
       puppets, api, mirror, mappings, ghosts, records, images, logger, encryptNewPortals: options.encryptNewPortals, bridgeInfo: this.bridgeInfo,
+      locks: options.store,
     });
     this.profiles = new GhostProfiles({ puppets, mirror, mappings, memberRooms, records, images, logger });
     this.presence = new PresenceRelay(puppets, logger, options.presenceRefreshMs);

@@ -9,6 +9,7 @@ import type { RemoteChannel } from '../remote-events.js';
 import type { BridgeInfoKeeper } from '../bridge-info/keeper.js';
 import type { ImageSource } from './media-source.js';
 import type { RemoteRecords } from './records.js';
+import type { Store } from '../../store/index.js';
 
 export interface PortalsDeps {
   readonly puppets: Puppets;
@@ -25,6 +26,8 @@ export interface PortalsDeps {
   readonly encryptNewPortals?: boolean;
   /** The portals' `m.bridge` events. */
   readonly bridgeInfo: BridgeInfoKeeper;
+  /** Where a channel's portal is created once among every process on the store (`Store.withLock`). */
+  readonly locks?: Pick<Store, 'withLock'>;
 }
 
 export interface EnsurePortalOptions {
@@ -37,7 +40,8 @@ export interface EnsurePortalOptions {
 /**
  * Portal rooms: one per remote channel, created by the bot on first use with the channel's
  * name, topic, avatar and alias, then linked in the mappings. Concurrent first uses of
- * one channel share one creation.
+ * one channel share one creation; in cluster mode a creation holds the channel's lock, so
+ * a process that waited for it finds the portal another one made.
  */
 export class Portals {
   private readonly creating = new Map<string, Promise<string>>();
@@ -50,7 +54,7 @@ export class Portals {
     if (existing !== undefined) return existing;
     let creation = this.creating.get(channel.id);
     if (!creation) {
-      creation = this.create(channel, options).finally(() => this.creating.delete(channel.id));
+      creation = this.createOnce(channel, options).finally(() => this.creating.delete(channel.id));
       this.creating.set(channel.id, creation);
     }
     return creation;
@@ -80,6 +84,13 @@ export class Portals {
     if (changes.length > 0) this.deps.logger.info({ roomId, channelId: channel.id, changed: changes.map((c) => c.type) }, 'portal info updated');
     eventIds.push(...await this.deps.bridgeInfo.ensure(roomId, channel, avatarMxc));
     return eventIds;
+  }
+
+  private createOnce(channel: RemoteChannel, options: EnsurePortalOptions): Promise<string> {
+    if (!this.deps.locks) return this.create(channel, options);
+    return this.deps.locks.withLock(`portal:${channel.id}`, async () => {
+      return await this.deps.mappings.roomForChannel(channel.id) ?? this.create(channel, options);
+    });
   }
 
   private async create(channel: RemoteChannel, options: EnsurePortalOptions): Promise<string> {

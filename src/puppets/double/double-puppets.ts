@@ -102,7 +102,10 @@ export class DoublePuppets {
       if (!(err instanceof MatrixError && err.errcode === 'M_UNKNOWN_TOKEN')) throw err;
       this.options.logger.info({ userId }, 'double puppet token no longer valid: logging in again');
       if (this.live.get(userId) === live) this.live.delete(userId);
-      await this.sessions.delete(userId);
+      // Another process on the store (cluster mode) may have logged in anew already: its
+      // session is used, not deleted; only the token that failed goes.
+      const stored = await this.sessions.get(userId, server.secret);
+      if (stored?.accessToken === live.session.accessToken) await this.sessions.delete(userId);
       return op((await this.session(userId, server)).messages);
     }
   }

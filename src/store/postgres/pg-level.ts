@@ -1,3 +1,4 @@
+import { AdvisoryLocks } from './advisory-locks.js';
 import { AbstractLevel, type AbstractDatabaseOptions } from 'abstract-level';
 import { Pool, type QueryResultRow } from 'pg';
 import { migrate } from './migrations.js';
@@ -71,6 +72,8 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
   readonly location: string;
   private pool: Pool | undefined;
   private lock: StoreLock | undefined;
+  /** Cluster mode: named locks every process on the store shares (see `Store.withLock`). */
+  readonly sharedLocks: AdvisoryLocks | undefined;
   /** The last write issued: the next one waits for it (see `write`). */
   private lastWrite: Promise<unknown> = Promise.resolve();
   /**
@@ -96,6 +99,7 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
     } as ConstructorParameters<typeof AbstractLevel>[0], dbOptions);
     this.tables = storeTables(options.schema);
     this.location = redactUrl(options.url);
+    this.sharedLocks = options.shared === true ? new AdvisoryLocks(options.url, `bridgekit.locks:${this.tables.schema}`) : undefined;
   }
 
   async _open(): Promise<void> {
@@ -126,6 +130,7 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
     const { pool, lock } = this;
     this.pool = undefined;
     this.lock = undefined;
+    await this.sharedLocks?.close();
     await pool?.end();
     await lock?.release();
   }
