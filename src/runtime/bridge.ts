@@ -219,10 +219,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     intercept: (event, room, scope) => commands.intercept(event, room, scope),
     ...(logins ? { senders: logins.senders } : {}),
     // The leases are opened with the inbox (below), before any item is handled.
-    forward: (key, message, via) => {
-      if (!leases) return Promise.reject(new Error('the connection leases are not open yet'));
-      return leases.forward(connectionLeaseKey(plugin.name, key), message, via);
-    },
+    forward: (key, message, via) => leases?.forward(connectionLeaseKey(plugin.name, key), message, via) ?? Promise.reject(new Error('the connection leases are not open yet')),
   });
   const handlePlain: ItemHandler = (item, ctx) => {
     if (item.kind !== 'event') return host.handle(item, ctx);
