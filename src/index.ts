@@ -49,7 +49,7 @@ export { LOGIN_STATES, SECRET_FIELD_TYPES } from './logins/contract.js';
 export { LoginError, type LoginErrorCode } from './logins/errors.js';
 export type { LoginService, LoginProcessView, LoginStepView } from './logins/service.js';
 export type { ConnectionReport, ConnectionStatusEntry, PluginStatus } from './status/index.js';
-export type { PluginLeases, LeasedConnection, ConnectionLease } from './plugin/leases.js';
+export type { PluginLeases, LeasedConnection, ConnectionLease, DeliveryAttempt } from './plugin/leases.js';
 export { Permissions, PERMISSION_LEVELS, type PermissionLevel, type PermissionsConfig, type PermissionCheck } from './permissions/index.js';
 
 // ── The provisioning API's plugin hooks (docs/provisioning.md) ──────────────────────────

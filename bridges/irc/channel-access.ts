@@ -3,7 +3,9 @@
  * `#_irc_<channel>`, the `!irc join` command, and the user query for `@_irc_<nick>`.
  */
 import type { RemoteChannel, RemoteUser } from 'matrix-bridgekit';
+import { BOT_KEY } from './connections.js';
 import type { Core } from './core.js';
+import type { Forwarded } from './forwarded.js';
 import { stripFormatting } from './irc-style.js';
 import { ircLower, isValidNick, sameNick } from './nicks.js';
 import { channelName } from './portals.js';
@@ -19,8 +21,14 @@ export class ChannelAccess {
   async open(name: string): Promise<RemoteChannel> {
     if (!this.core.bridged.allowed(name)) throw new Error(`${name} may not be bridged here`);
     await this.core.bridged.add(name);
-    const bot = this.core.connections.bot;
+    const { connections } = this.core;
+    const bot = connections.bot;
     bot.want(name);
+    if (!connections.botHere) {
+      // The bot runs in another process (cluster mode): it joins there; its topic comes later, from there.
+      await this.core.ctx.leases.send(BOT_KEY, { op: 'want', channel: name } satisfies Forwarded);
+      return this.core.bridged.remote(name);
+    }
     await bot.ready(name, AbortSignal.timeout(JOIN_TIMEOUT_MS));
     await this.core.channels.whenSynced(name, NAMES_TIMEOUT_MS);
     const topic = this.core.channels.get(name)?.topic;

@@ -4,6 +4,7 @@
  */
 import type { BotCommand, CommandInvocation } from 'matrix-bridgekit';
 import type { Core } from './core.js';
+import type { Forwarded } from './forwarded.js';
 import type { ChannelAccess } from './channel-access.js';
 import { isValidChannel, isValidNick } from './nicks.js';
 import { channelId } from './portals.js';
@@ -48,6 +49,12 @@ async function nick(invocation: CommandInvocation, deps: CommandDeps, wanted: st
     return;
   }
   const connection = await core.connections.forUser(invocation.sender, undefined);
+  if (!core.connections.runsHere(connection)) {
+    // Cluster mode: the connection runs in another process, which changes the nick (and keeps it).
+    await invocation.scope.forward(core.connections.keyOf(connection), { op: 'nick', nick: wanted } satisfies Forwarded);
+    await invocation.reply(`Asked IRC for the nick ${wanted}: your connection runs in another bridge process, which changes it.`);
+    return;
+  }
   try {
     await connection.queue.send([['NICK', wanted]], undefined, core.config.sendTimeoutMs);
   } catch (err) {

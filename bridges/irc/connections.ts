@@ -5,9 +5,10 @@
  * under a connection lease (the bot's, each login's, each puppet's): with several bridge
  * processes (cluster mode) one process holds each.
  */
-import type { ConnectionLease, KeyValue, Logger, LoginStateName, LoginWithCredentials, PluginLeases } from 'matrix-bridgekit';
+import type { ConnectionLease, DeliveryAttempt, KeyValue, Logger, LoginStateName, LoginWithCredentials, PluginLeases } from 'matrix-bridgekit';
 import type { IrcConfig } from './config.js';
 import { IrcConnection, type ConnectionOptions } from './connection.js';
+import { forwardedSchema, type Forwarded } from './forwarded.js';
 import { nickFromTemplate, sameNick } from './nicks.js';
 import type { IrcLine } from './wire.js';
 
@@ -23,7 +24,12 @@ export interface ConnectionsOptions {
   readonly onLoginState?: (loginId: string, state: LoginStateName, message?: string) => void;
   /** The bot's own connection changed state (reported through `ctx.status`). */
   readonly onBotState?: (state: LoginStateName, message?: string) => void;
+  /** Work forwarded to a connection running here (`userId` undefined: the bot's); see forwarded.ts. */
+  readonly onForwarded?: (connection: IrcConnection, userId: string | undefined, message: Forwarded, attempt: DeliveryAttempt) => Promise<void>;
 }
+
+/** The lease key of the bot's connection. */
+export const BOT_KEY = 'bot';
 
 export class Connections {
   readonly bot: IrcConnection;
@@ -41,7 +47,42 @@ export class Connections {
   }
 
   start(): void {
-    this.botLease = this.options.leases.run('bot', { start: () => this.bot.start(), stop: () => this.bot.suspend() });
+    this.botLease = this.options.leases.run(BOT_KEY, this.leased(this.bot, undefined));
+  }
+
+  /** What runs under a connection's lease: the connection, and the work forwarded to it. */
+  private leased(connection: IrcConnection, userId: string | undefined) {
+    return {
+      start: () => connection.start(),
+      stop: () => connection.suspend(),
+      messages: forwardedSchema,
+      deliver: async (message: Forwarded, attempt: DeliveryAttempt) => {
+        if (!this.options.onForwarded) throw new Error('the IRC bridge has not started');
+        await this.options.onForwarded(connection, userId, message, attempt);
+      },
+    };
+  }
+
+  /** Whether the bot's connection runs in this process (cluster mode: its lease is here). */
+  get botHere(): boolean {
+    return this.botLease?.running === true;
+  }
+
+  /** Whether a connection runs in this process (cluster mode: its lease is here). */
+  runsHere(connection: IrcConnection): boolean {
+    if (connection === this.bot) return this.botHere;
+    for (const [userId, c] of this.puppets) if (c === connection) return this.userLeases.get(userId)?.lease.running === true;
+    return false;
+  }
+
+  /** The lease key of a connection of this bridge: where work for it is forwarded. */
+  keyOf(connection: IrcConnection): string {
+    if (connection === this.bot) return BOT_KEY;
+    for (const [userId, c] of this.puppets) {
+      const key = c === connection ? this.userLeases.get(userId)?.key : undefined;
+      if (key !== undefined) return key;
+    }
+    throw new Error(`an IRC connection (${connection.nick}) that runs under no lease`);
   }
 
   /**
@@ -84,7 +125,7 @@ export class Connections {
   private runLeased(userId: string, key: string, connection: IrcConnection): void {
     const before = this.userLeases.get(userId);
     if (before && before.key !== key) void before.lease.release();
-    this.userLeases.set(userId, { key, lease: this.options.leases.run(key, { start: () => connection.start(), stop: () => connection.suspend() }) });
+    this.userLeases.set(userId, { key, lease: this.options.leases.run(key, this.leased(connection, userId)) });
   }
 
   private releaseLeased(userId: string): void {

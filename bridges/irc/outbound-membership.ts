@@ -1,7 +1,7 @@
 /**
  * Matrix memberships → IRC. A Matrix user joining a portal gets their connection into the
  * channel, leaving takes it out (and quits it when it has no channel left); a new display
- * name is a new nick. A Matrix user inviting a ghost to a direct chat opens a DM with that
+ * name is a new nick (each done by the process running the connection: forwarded.ts). A Matrix user inviting a ghost to a direct chat opens a DM with that
  * IRC user; kicking or banning a ghost kicks (and bans) the IRC user, when the bridge may.
  */
 import type { HandlerScope, MembershipChange, PluginRoomView } from 'matrix-bridgekit';
@@ -29,14 +29,20 @@ export class Membership {
     const { connections } = this.core;
     if (change.membership === 'join') {
       if (change.previous === 'join') {
-        await this.renamed(change);
+        await this.renamed(change, scope);
         return;
       }
-      (await connections.forUser(change.userId, change.displayName)).want(target.name);
+      const connection = await connections.forUser(change.userId, change.displayName);
+      // Here too: should this process take the connection over, it knows its channels.
+      connection.want(target.name);
+      await this.outbound.forward(connection, scope, { op: 'want', channel: target.name });
     } else if (change.membership === 'leave' || change.membership === 'ban') {
       const connection = connections.existing(change.userId);
       if (!connection) return;
-      connection.unwant(target.name, change.reason ?? 'left the Matrix room');
+      const reason = change.reason ?? 'left the Matrix room';
+      // First where it runs (which quits it when it has no channel left), then here.
+      await this.outbound.forward(connection, scope, { op: 'unwant', channel: target.name, reason });
+      connection.unwant(target.name, reason);
       connections.releaseIfIdle(change.userId);
     }
   }
@@ -53,22 +59,17 @@ export class Membership {
     scope.logger.info({ roomId: change.roomId, ghostId, userId: change.sender }, 'direct chat with an IRC user opened');
   }
 
-  /** A Matrix kick or ban of a ghost: KICK (and +b) on IRC by the sender's connection, or the bot. */
+  /** A Matrix kick or ban of a ghost: KICK (and +b) on IRC by the bot or the sender's connection, as the bot's process decides (forwarded.ts). */
   private async removeGhost(change: MembershipChange, ghostId: string, channel: string, room: PluginRoomView, scope: HandlerScope): Promise<void> {
     const nick = this.core.identities.nickOf(ghostId);
     if (nick === undefined) return;
     const own = await this.outbound.connectionOf(change.sender, room);
-    const bot = this.core.connections.bot;
-    const via = this.outbound.isOp(channel, own.nick) ? own : this.outbound.isOp(channel, bot.nick) ? bot : undefined;
-    if (!via) {
-      await this.outbound.notice(change.roomId, scope, `${nick} was not removed from ${channel} on IRC: neither you nor the bridge is a channel operator there.`, 'not-op');
-      return;
-    }
     const reason = cleanLine(change.reason ?? `by ${await this.outboundName(room, change.sender)} on Matrix`);
-    const lines: Array<readonly [string, ...string[]]> = [];
-    if (change.membership === 'ban') lines.push(['MODE', channel, '+b', `${nick}!*@*`]);
-    lines.push(['KICK', channel, nick, reason]);
-    await this.outbound.deliver(change.roomId, scope, 'The kick', () => via.queue.send(lines, channel, this.core.config.sendTimeoutMs));
+    const { connections } = this.core;
+    await this.outbound.forward(connections.bot, scope, {
+      op: 'kick', channel, nick, ban: change.membership === 'ban', reason, ownKey: connections.keyOf(own), ownNick: own.nick,
+      roomId: change.roomId, key: scope.idempotencyKey, what: 'The kick',
+    });
   }
 
   private async outboundName(room: PluginRoomView, userId: string): Promise<string> {
@@ -76,16 +77,13 @@ export class Membership {
   }
 
   /** A new display name: a new nick, when it makes a different one. */
-  private async renamed(change: MembershipChange): Promise<void> {
+  private async renamed(change: MembershipChange, scope: HandlerScope): Promise<void> {
     const connection = this.core.connections.existing(change.userId);
     // A login's nick is the user's own choice: a display name does not change it.
     if (!connection || change.displayName === undefined || this.core.connections.hasLogin(change.userId)) return;
     const { config } = this.core;
     const nick = nickFromTemplate(config.nickTemplate, change.displayName, config.server.maxNickLength);
     if (sameNick(nick, connection.nick)) return;
-    await connection.queue.send([['NICK', nick]], undefined, config.sendTimeoutMs).catch((err: unknown) => {
-      this.core.logger.info({ err, userId: change.userId }, 'nick change not done on IRC');
-    });
-    await this.core.connections.rememberNick(change.userId);
+    await this.outbound.forward(connection, scope, { op: 'nick', nick });
   }
 }

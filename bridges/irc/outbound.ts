@@ -1,23 +1,23 @@
 /**
  * Matrix → IRC. Each Matrix user speaks through their own IRC connection (puppet mode) or
- * the bot with a `<name>` prefix (relay mode). A send waits (bounded) for the connection
- * to be registered and in the channel, goes out under flood control, and counts as
- * delivered once the server confirmed it (see SendQueue). A send that fails is retried by
- * bridgekit (the handler throws); a refusal by the server, or the last failed attempt,
- * is reported in the room as a notice: nothing is dropped silently.
+ * the bot with a `<name>` prefix (relay mode). What to send is forwarded to the connection
+ * wherever it runs (forwarded.ts: here, or the process holding its lease). A send waits
+ * (bounded) for the connection to be registered and in the channel, goes out under flood
+ * control, and counts as delivered once the server confirmed it (see SendQueue). A send
+ * that fails is retried (the handler's retry, or the forwarded message's); a refusal by
+ * the server, or the last failed attempt, is reported in the room as a notice: nothing is
+ * dropped silently.
  */
 import type {
   HandlerScope, MatrixEdit, MatrixMessage, MembershipChange, PluginRoomView, PresenceUpdate, StateChange,
 } from 'matrix-bridgekit';
 import { stripBodyReplyFallback } from 'matrix-bridgekit';
-import { isOperator } from './channels.js';
 import type { IrcConnection } from './connection.js';
 import type { Core } from './core.js';
-import { ircLower } from './nicks.js';
+import type { Forwarded } from './forwarded.js';
 import { Membership } from './outbound-membership.js';
 import { parseDm } from './portals.js';
 import { lineBudget, mediaLink, quoteFromFallback, renderEdit, renderMessage, type Rendered } from './render.js';
-import { IrcRefused } from './send-queue.js';
 import { cleanLine } from './sanitize.js';
 import { splitText } from './split.js';
 
@@ -83,22 +83,11 @@ export class Outbound {
   }
 
   /**
-   * Runs `send`; when it fails for good (refused by IRC, or bridgekit's last attempt) tells
-   * the room. Other failures are thrown so that bridgekit retries the event.
+   * Gives work to an IRC connection wherever it runs (forwarded.ts): here at once when it
+   * runs here, else committed with the event and done by the process running it.
    */
-  async deliver(roomId: string, scope: HandlerScope, what: string, send: () => Promise<void>): Promise<boolean> {
-    try {
-      await send();
-      return true;
-    } catch (err) {
-      const refused = err instanceof IrcRefused;
-      if (!refused && !scope.lastAttempt) throw err;
-      const reason = err instanceof Error ? err.message : String(err);
-      scope.logger.warn({ err, roomId }, `${what} could not be delivered to IRC`);
-      await this.notice(roomId, scope, `${what} could not be delivered to IRC: ${reason}`);
-      if (!refused) throw err; // kept as a dead letter too
-      return false;
-    }
+  forward(connection: IrcConnection, scope: HandlerScope, message: Forwarded): Promise<void> {
+    return scope.forward(this.core.connections.keyOf(connection), message);
   }
 
   /** A notice from the bot, once per event and purpose. */
@@ -132,7 +121,6 @@ export class Outbound {
     const connection = await this.connectionOf(sender, room, scope);
     // Through the bot: the sender's name in front of each line, as the portal's relay formats it (or `<name> `).
     const relay = connection === this.core.connections.bot;
-    if (relay && target.kind === 'dm') this.core.relayPartners.set(ircLower(ircTarget), sender);
     let action = rendered.action;
     let prefix = '';
     if (relay) {
@@ -141,10 +129,12 @@ export class Outbound {
     }
     const { lines, omitted } = splitText(rendered.text, lineBudget(connection.nick, ircTarget, action), this.core.config.maxLines, prefix);
     if (lines.length === 0) return;
-    const ircLines = lines.map((line) => [rendered.command, ircTarget, action ? `\x01ACTION ${line}\x01` : line] as const);
+    const ircLines = lines.map((line): [string, ...string[]] => [rendered.command, ircTarget, action ? `\x01ACTION ${line}\x01` : line]);
     const channel = target.kind === 'channel' ? target.name : undefined;
-    const sent = await this.deliver(room.roomId, scope, 'This message', () => connection.queue.send(ircLines, channel, this.core.config.sendTimeoutMs));
-    if (!sent) return;
+    await this.forward(connection, scope, {
+      op: 'lines', lines: ircLines, ...(channel !== undefined ? { channel } : {}), roomId: room.roomId, key: scope.idempotencyKey, what: 'This message',
+      ...(relay && target.kind === 'dm' ? { replyTo: { nick: ircTarget, userId: sender } } : {}),
+    });
     this.core.recent.remember(eventId, { nick: relay ? name : connection.nick, text: plain });
     if (omitted > 0) {
       await this.notice(room.roomId, scope, `Your message was too long for IRC: the last ${omitted} line(s) were not sent.`, 'truncated');
@@ -158,37 +148,33 @@ export class Outbound {
     else if (change.type === 'm.room.power_levels') await this.powerLevels(change, target.name, scope);
   }
 
+  /** The topic goes to the bot's process, which knows who may set it (forwarded.ts). */
   private async topic(change: StateChange, channel: string, room: PluginRoomView, scope: HandlerScope): Promise<void> {
     const raw = change.content['topic'];
     const topic = cleanLine(typeof raw === 'string' ? raw : '');
-    if (this.core.channels.get(channel)?.topic === topic) return; // IRC has it already (e.g. it came from there)
     const own = await this.connectionOf(change.sender, room);
-    const bot = this.core.connections.bot;
-    // The sender sets it; when they may not (+t, not operator) and the bot may, the bot does.
-    const via = own !== bot && !this.isOp(channel, own.nick) && this.isOp(channel, bot.nick) ? bot : own;
-    await this.deliver(change.roomId, scope, 'The topic change', () => via.queue.send([['TOPIC', channel, topic]], channel, this.core.config.sendTimeoutMs));
+    const { connections } = this.core;
+    await this.forward(connections.bot, scope, {
+      op: 'topic', channel, topic, ownKey: connections.keyOf(own), ownNick: own.nick, roomId: change.roomId, key: scope.idempotencyKey, what: 'The topic change',
+    });
   }
 
-  /** Crossing power level 50 → +o / -o, sent by the bot when it is operator. */
+  /** Crossing power level 50 → +o / -o, sent by the bot when it is operator (it knows, in its process). */
   private async powerLevels(change: StateChange, channel: string, scope: HandlerScope): Promise<void> {
     const before = levels(change.previous);
     const after = levels(change.content);
-    const modes: Array<readonly [string, string]> = [];
+    const changes: Array<{ op: '+o' | '-o'; nick: string }> = [];
     for (const userId of new Set([...before.users.keys(), ...after.users.keys()])) {
       const was = (before.users.get(userId) ?? before.fallback) >= OPERATOR_LEVEL;
       const is = (after.users.get(userId) ?? after.fallback) >= OPERATOR_LEVEL;
       if (was === is || userId === this.core.ctx.bot.userId) continue;
       const nick = this.nickOfUser(userId);
-      if (nick !== undefined && this.isOp(channel, nick) !== is) modes.push([is ? '+o' : '-o', nick]);
+      if (nick !== undefined) changes.push({ op: is ? '+o' : '-o', nick });
     }
-    if (modes.length === 0) return;
-    const bot = this.core.connections.bot;
-    if (!this.isOp(channel, bot.nick)) {
-      await this.notice(change.roomId, scope, `The bridge is not a channel operator in ${channel} on IRC, so this power level change was not carried over.`, 'not-op');
-      return;
-    }
-    await this.deliver(change.roomId, scope, 'The power level change', () =>
-      bot.queue.send(modes.map(([mode, nick]) => ['MODE', channel, mode, nick] as const), channel, this.core.config.sendTimeoutMs));
+    if (changes.length === 0) return;
+    await this.forward(this.core.connections.bot, scope, {
+      op: 'modes', channel, changes, roomId: change.roomId, key: scope.idempotencyKey, what: 'The power level change',
+    });
   }
 
   /** The IRC nick of a Matrix user (their puppet) or of a ghost. */
@@ -199,18 +185,13 @@ export class Outbound {
     return this.core.connections.existing(userId)?.nick;
   }
 
-  isOp(channel: string, nick: string): boolean {
-    return isOperator(this.core.channels.get(channel)?.members.get(ircLower(nick)));
-  }
-
-  async presence(update: PresenceUpdate): Promise<void> {
+  async presence(update: PresenceUpdate, scope: HandlerScope): Promise<void> {
     if (!this.core.connections.mayPuppet(update.userId)) return;
     const connection = this.core.connections.existing(update.userId);
     if (!connection) return;
     const status = update.statusMsg !== undefined ? cleanLine(update.statusMsg) : '';
-    const away = update.presence === 'online' ? undefined : status || (update.presence === 'offline' ? 'offline' : 'away');
-    // Kept by the connection and applied on (re)connection when it cannot go out now.
-    await connection.setAway(away).catch(() => undefined);
+    const away = update.presence === 'online' ? null : status || (update.presence === 'offline' ? 'offline' : 'away');
+    await this.forward(connection, scope, { op: 'away', message: away });
   }
 
   membershipChanged(change: MembershipChange, room: PluginRoomView, scope: HandlerScope): Promise<void> {

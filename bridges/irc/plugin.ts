@@ -10,6 +10,7 @@ import { ircCommands } from './commands.js';
 import { ircConfigSchema, type IrcConfig } from './config.js';
 import { ircLoginSupport } from './logins.js';
 import { Connections } from './connections.js';
+import { ForwardedWork } from './forwarded.js';
 import type { Core } from './core.js';
 import { NickIdentities } from './identities.js';
 import { Inbound } from './inbound.js';
@@ -44,9 +45,6 @@ export function createIrcPlugin(): BridgePlugin<IrcConfig> {
     // bridgekit tells the sender instead; threads arrive as plain messages.
     capabilities: { messages: true, edits: true, replies: true, media: true, presence: true, profile: true, membership: true, roomMetadata: true },
     configSchema: ircConfigSchema,
-    // A Matrix message goes out through the bot's or the sender's connection: in a cluster
-    // the rooms are handled where the connections run, the other processes stand by.
-    clusterPlacement: 'leader',
     bridgeInfo: ircBridgeInfo,
     commands: ircCommands({ core: () => get().core, access: () => get().access }),
     logins: ircLoginSupport(() => get().core),
@@ -57,6 +55,7 @@ export function createIrcPlugin(): BridgePlugin<IrcConfig> {
       const recent = new RecentMessages();
       // Inbound needs the connections and the connections feed inbound: bound late.
       let inbound: Inbound | undefined;
+      let forwarded: ForwardedWork | undefined;
       const connections = new Connections({
         config, kv: ctx.kv, logger, leases: ctx.leases,
         onBotLine: (line) => inbound?.onBotLine(line),
@@ -65,6 +64,11 @@ export function createIrcPlugin(): BridgePlugin<IrcConfig> {
           ctx.logins.report(loginId, state, message).catch((err: unknown) => logger.warn({ err, loginId }, 'could not record an IRC login\'s state'));
         },
         onBotState: (state, message) => ctx.status.report(BOT_CONNECTION, { state, ...(message !== undefined ? { message } : {}) }),
+        // Work for a connection running here (cluster mode: sent by the process that handled the event).
+        onForwarded: async (connection, userId, message, attempt) => {
+          if (!forwarded) throw new Error('the IRC bridge has not started');
+          await forwarded.deliver(connection, userId, message, attempt);
+        },
       });
       const core: Core = {
         ctx, config, logger, connections, recent,
@@ -78,6 +82,7 @@ export function createIrcPlugin(): BridgePlugin<IrcConfig> {
       await core.bridged.load();
       const away = new AwayWatch(core);
       inbound = new Inbound(core, away);
+      forwarded = new ForwardedWork(core);
       running = { core, inbound, outbound: new Outbound(core), away, access: new ChannelAccess(core) };
 
       for (const name of core.bridged.all()) connections.bot.want(name);
@@ -99,7 +104,7 @@ export function createIrcPlugin(): BridgePlugin<IrcConfig> {
     onEdit: (edit, room, scope) => get().outbound.edit(edit, room, scope),
     onMembership: (change, room, scope) => get().outbound.membershipChanged(change, room, scope),
     onRoomState: (change, room, scope) => get().outbound.roomState(change, room, scope),
-    onPresence: (update) => get().outbound.presence(update),
+    onPresence: (update, scope) => get().outbound.presence(update, scope),
     lookupChannel: (id) => get().access.lookupChannel(id),
     lookupUser: (id) => get().access.lookupUser(id),
   });

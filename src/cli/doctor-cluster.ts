@@ -39,6 +39,20 @@ export async function checkCluster(config: BridgeConfig, now = Date.now()): Prom
   return judge(status, config);
 }
 
+/** Forwarded messages waiting (per connection, the oldest first, at most five) and given up; nothing when none. */
+function forwardNotes(status: ClusterStatus): string[] {
+  const notes: string[] = [];
+  const waiting = status.forwards.reduce((n, f) => n + f.messages, 0);
+  if (waiting > 0) {
+    notes.push(`forwarded messages: ${waiting} waiting for ${status.forwards.length} connection(s)`);
+    for (const f of status.forwards.slice(0, 5)) {
+      notes.push(`  ${f.lease}: ${f.messages} message(s), the oldest ${age(f.oldestAgeMs)} old, ${f.held ? 'its holder delivers them' : 'no process runs it'}`);
+    }
+  }
+  if (status.deadForwards > 0) notes.push(`forwarded messages given up (dead letters): ${status.deadForwards}`);
+  return notes;
+}
+
 /** The notes and the verdict. `stuckMs`: how long work may wait unleased before it counts as stuck. */
 export function judge(status: ClusterStatus, config: BridgeConfig): CheckResult {
   const ttlMs = config.cluster.leaseTtlSeconds * 1000;
@@ -63,6 +77,7 @@ export function judge(status: ClusterStatus, config: BridgeConfig): CheckResult 
     notes.push(`lanes with unhandled items and no lease: ${status.orphanLanes}${status.orphanLanes > status.orphans.length ? ` (the ${status.orphans.length} oldest:)` : ''}`);
     for (const o of status.orphans) notes.push(`  ${o.lane}: ${o.items} item(s), the oldest ${age(o.oldestAgeMs)} old`);
   }
+  notes.push(...forwardNotes(status));
   const leases = live.reduce((n, p) => n + p.lanes, 0);
   const connections = live.reduce((n, p) => n + p.connections, 0);
   const summary = `${live.length} live process(es), ${leases} lane lease(s), ${connections} connection lease(s), ${status.unhandled} unhandled item(s)`;
@@ -81,6 +96,14 @@ export function judge(status: ClusterStatus, config: BridgeConfig): CheckResult 
   if (stuck.length > 0) {
     return fail(NAME, `${summary}; ${status.orphanLanes} lane(s) with items no process takes, the oldest waiting ${age(stuck[0]!.oldestAgeMs)}`,
       'look in the processes\' logs for "reading the shared journal failed" (their poll claims free lanes every cluster.pollSeconds); restarting one process makes it claim them at start', notes);
+  }
+  const unrun = status.forwards.filter((f) => !f.held && f.oldestAgeMs > stuckMs);
+  if (unrun.length > 0) {
+    return {
+      name: NAME, status: 'warn', notes,
+      detail: `${summary}; messages forwarded to ${unrun.length} connection(s) no process runs, the oldest waiting ${age(unrun[0]!.oldestAgeMs)}`,
+      advice: 'they are delivered once a process runs the connection (ctx.leases.run); a connection the plugin no longer runs leaves its messages waiting: see the processes\' logs',
+    };
   }
   const stale = expired.filter((p) => -p.expiresInMs > stuckMs).sort((a, b) => a.expiresInMs - b.expiresInMs);
   if (stale.length > 0) {

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { StoreTables } from '../store/index.js';
+import { Sections, type StoreTables } from '../store/index.js';
 import { pendingItems } from './shared-journal.js';
 
 /** One row of the processes table as `doctor` shows it. */
@@ -33,6 +33,24 @@ export interface ClusterStatus {
   readonly orphanLanes: number;
   /** The process holding the `leader` lease (placement `leader`; with encryption it holds the crypto device), if any. */
   readonly leader: string | undefined;
+  /** Messages forwarded to connections and not delivered yet, per connection (lease key), the oldest first. */
+  readonly forwards: readonly ForwardBacklog[];
+  /** Forwarded messages given up (dead letters). */
+  readonly deadForwards: number;
+}
+
+/** The messages waiting for one connection. */
+export interface ForwardBacklog {
+  readonly lease: string;
+  readonly messages: number;
+  readonly oldestAgeMs: number;
+  /** Whether a live process holds its lease (else they wait for one to run it). */
+  readonly held: boolean;
+}
+
+/** A section's key range in the store's table: `!<name>!` up to the next byte. */
+function sectionRange(name: string): [Buffer, Buffer] {
+  return [Buffer.from(`!${name}!`), Buffer.from(`!${name}"`)];
 }
 
 export const ORPHANS_SHOWN = 5;
@@ -58,6 +76,17 @@ export async function readClusterStatus(pool: Pool, t: StoreTables, now = Date.n
      FROM ${pendingItems(t, `NOT EXISTS (SELECT 1 FROM ${t.leases} l WHERE l.key = u.lane)`)}
      GROUP BY u.lane ORDER BY min(j.received_at) LIMIT ${ORPHANS_SHOWN}`);
   const leader = await pool.query<{ owner: string }>(`SELECT owner FROM ${t.leases} WHERE key = 'leader'`);
+  const [from, to] = sectionRange(Sections.forwards);
+  // A key is `!leases.forwards!<lease key>\0<order>`; the value JSON with `at` (ms).
+  const forwards = await pool.query<{ lease: string; messages: number; oldest: number; held: boolean }>(
+    `SELECT f.lease, count(*)::int AS messages, min(f.at)::float8 AS oldest, bool_or(l.key IS NOT NULL) AS held
+     FROM (SELECT convert_from(substring(k FROM $3::int + 1 FOR position('\\x00'::bytea IN k) - $3::int - 1), 'UTF8') AS lease,
+             (convert_from(v, 'UTF8')::jsonb ->> 'at')::float8 AS at
+           FROM ${t.kv} WHERE k >= $1 AND k < $2) f
+     LEFT JOIN ${t.leases} l ON l.key = f.lease
+     GROUP BY f.lease ORDER BY min(f.at)`, [from, to, from.length]);
+  const [deadFrom, deadTo] = sectionRange(Sections.forwardDeadLetters);
+  const dead = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t.kv} WHERE k >= $1 AND k < $2`, [deadFrom, deadTo]);
   const oldest = journal.rows[0]?.oldest;
   return {
     processes: processes.rows.map((r) => ({ id: r.id, expiresInMs: r.expires_in_ms, leaseTtlMs: r.ttl ?? undefined, lanes: r.lanes, connections: r.connections })),
@@ -66,5 +95,7 @@ export async function readClusterStatus(pool: Pool, t: StoreTables, now = Date.n
     orphans: orphans.rows.map((r) => ({ lane: r.lane, items: r.items, oldestAgeMs: Math.max(0, now - Number(r.oldest)) })),
     orphanLanes: orphans.rows[0]?.lanes ?? 0,
     leader: leader.rows[0]?.owner,
+    forwards: forwards.rows.map((r) => ({ lease: r.lease, messages: r.messages, oldestAgeMs: Math.max(0, now - r.oldest), held: r.held })),
+    deadForwards: dead.rows[0]?.n ?? 0,
   };
 }

@@ -1,8 +1,13 @@
 import type { Logger } from '../log/logger.js';
 import type { ConnectionLease, LeasedConnection, PluginLeases } from '../plugin/leases.js';
 import type { PgLevel } from '../store/index.js';
+import { ConnectionBalance, type BalanceOptions } from './connection-balance.js';
+import { ForwardQueue } from './forward-queue.js';
+import { Forwarder, type ForwardTargets, type HandlerForward } from './forwarder.js';
 import { LeasedRun } from './leased-run.js';
-import type { ConnectionLeaseService } from './local-leases.js';
+import { pluginView, type ConnectionLeaseService, type ForwardingSetup } from './local-leases.js';
+
+export { connectionLeaseKey } from './leased-run.js';
 
 /** PostgreSQL's code for a foreign key violation: a lease for an owner that is gone (this process was reaped). */
 const FOREIGN_KEY_VIOLATION = '23503';
@@ -11,20 +16,16 @@ function isOwnerGone(err: unknown): boolean {
   return (err as { cause?: { code?: unknown } } | undefined)?.cause?.code === FOREIGN_KEY_VIOLATION;
 }
 
-/** The lease key of a plugin's connection (the leases table also holds lanes: room ids, `presence:…`). */
-export function connectionLeaseKey(plugin: string, key: string): string {
-  return `conn:${plugin}:${key}`;
-}
-
 /**
  * Cluster mode: each connection runs in the one process that holds its lease, a row of
  * the leases table owned by the process's row (so reaping a dead process frees its
  * connections with its rooms). Every process keeps trying to take the leases it does not
  * hold (`INSERT … ON CONFLICT DO NOTHING`) at each cluster wake-up and on a timer, and
  * checks that it still holds the ones it runs: a lease gone (its process was reaped)
- * stops the connection.
+ * stops the connection. Spread placement: up to its share at once, and a surplus is
+ * given up (ConnectionBalance). Work for a connection is forwarded to its holder (Forwarder).
  */
-export class ClusterConnectionLeases implements ConnectionLeaseService {
+export class ClusterConnectionLeases implements ConnectionLeaseService, ForwardTargets {
   /** The connection run under each key in this process, held or waiting for its lease. */
   private readonly runs = new Map<string, LeasedRun>();
   /** Keys whose lease this process holds. */
@@ -34,6 +35,8 @@ export class ClusterConnectionLeases implements ConnectionLeaseService {
   private tickQueued = false;
   private closed = false;
   private readonly timer: NodeJS.Timeout;
+  private readonly forwarder: Forwarder | undefined;
+  private readonly balance: ConnectionBalance | undefined;
 
   constructor(
     private readonly db: PgLevel,
@@ -42,14 +45,51 @@ export class ClusterConnectionLeases implements ConnectionLeaseService {
     private readonly logger: Logger,
     /** Whether this process may take leases now (placement `leader`: only while it leads). */
     private readonly mayLease: () => boolean = () => true,
+    forwarding?: ForwardingSetup,
+    /** Spread placement: connections shared out over the live processes (see ConnectionBalance); off: first come. */
+    balance?: BalanceOptions,
   ) {
+    this.balance = balance ? new ConnectionBalance(balance) : undefined;
     this.timer = setInterval(() => this.wake(), retryMs);
     this.timer.unref();
+    if (forwarding) {
+      const queue = new ForwardQueue(forwarding.store);
+      // The holder is woken when a message for it commits (in the statement that commits it).
+      db.notifyOnPut(Buffer.from(queue.prefix), 'fwd');
+      this.forwarder = new Forwarder(queue, this, { ...forwarding.options, processId }, logger);
+    }
   }
 
   /** The service a plugin sees: its keys under its own prefix. */
   forPlugin(plugin: string): PluginLeases {
-    return { run: (key, connection) => this.run(connectionLeaseKey(plugin, key), connection) };
+    return pluginView(plugin, this);
+  }
+
+  runningHere(key: string): LeasedRun | undefined {
+    const run = this.runs.get(key);
+    return run?.running && this.held.has(key) && !this.closed ? run : undefined;
+  }
+
+  knows(key: string): boolean {
+    return this.runs.has(key);
+  }
+
+  send(key: string, message: unknown): Promise<void> {
+    return this.forwarding().forward(key, message);
+  }
+
+  forward(key: string, message: unknown, via: HandlerForward): Promise<void> {
+    return this.forwarding().forward(key, message, via);
+  }
+
+  /** A forwarded message for this process may have been committed (a wake-up on the cluster's channel). */
+  forwarded(): void {
+    this.forwarder?.wake();
+  }
+
+  private forwarding(): Forwarder {
+    if (!this.forwarder) throw new TypeError('forwarding needs the store (these connection leases were made without one)');
+    return this.forwarder;
   }
 
   /** Leases held here, for `doctor`-like views and tests. */
@@ -57,7 +97,7 @@ export class ClusterConnectionLeases implements ConnectionLeaseService {
     return [...this.held];
   }
 
-  run(key: string, connection: LeasedConnection): ConnectionLease {
+  run(key: string, connection: LeasedConnection<unknown>): ConnectionLease {
     const previous = this.runs.get(key);
     const run = new LeasedRun(key, connection, this, this.logger);
     this.runs.set(key, run);
@@ -85,6 +125,7 @@ export class ClusterConnectionLeases implements ConnectionLeaseService {
     await this.serial(async () => {
       if (this.runs.get(run.key) !== run) return run.stop();
       this.runs.delete(run.key);
+      await this.forwarder?.idle(run.key);
       await run.stop();
       if (!this.held.delete(run.key)) return;
       await this.free([run.key]);
@@ -99,6 +140,7 @@ export class ClusterConnectionLeases implements ConnectionLeaseService {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    void this.forwarder?.close();
     for (const key of this.held) void this.runs.get(key)?.stop();
     this.held.clear();
   }
@@ -109,6 +151,8 @@ export class ClusterConnectionLeases implements ConnectionLeaseService {
     await this.serial(async () => {
       if (this.closed) return;
       this.closed = true;
+      // What is being delivered finishes before the connections stop (not sent again by the next holder).
+      await this.forwarder?.close();
       const keys = [...this.held];
       await Promise.all(keys.map((key) => this.runs.get(key)?.stop()));
       this.held.clear();
@@ -147,11 +191,13 @@ export class ClusterConnectionLeases implements ConnectionLeaseService {
         await this.runs.get(key)?.stop();
       }
     }
+    if (this.closed || !this.mayLease()) return;
     const wanted = [...this.runs.keys()].filter((key) => !this.held.has(key));
-    if (wanted.length === 0 || this.closed || !this.mayLease()) return;
+    const takes = this.balance && this.runs.size > 0 ? await this.rebalance(wanted) : wanted;
+    if (takes.length === 0 || this.closed) return;
     const won = (await this.db.query<{ key: string }>(
       `INSERT INTO ${leases} (key, owner) SELECT k, $1 FROM unnest($2::text[]) AS k ON CONFLICT (key) DO NOTHING RETURNING key`,
-      [this.processId, wanted])).map((r) => r.key);
+      [this.processId, takes])).map((r) => r.key);
     for (const key of won) {
       this.held.add(key);
       const run = this.runs.get(key);
@@ -160,10 +206,38 @@ export class ClusterConnectionLeases implements ConnectionLeaseService {
     }
   }
 
+  /**
+   * Spread placement: which of the wanted keys to try for (up to this process's share at
+   * once, see ConnectionBalance), and gives one surplus lease up when over its share.
+   */
+  private async rebalance(wanted: readonly string[]): Promise<string[]> {
+    const balance = this.balance!;
+    const { leases } = this.db.tables;
+    const elsewhere = wanted.length === 0 ? new Set<string>() : new Set((await this.db.query<{ key: string }>(
+      `SELECT key FROM ${leases} WHERE key = ANY($1::text[])`, [wanted])).map((r) => r.key));
+    const free = wanted.filter((key) => !elsewhere.has(key));
+    const view = await ConnectionBalance.read(this.db, this.processId, free.length);
+    const surplus = balance.pickRelease([...this.held], view, (key) => elsewhere.has(key));
+    if (surplus !== undefined && !this.closed) {
+      const run = this.runs.get(surplus);
+      this.logger.info({ lease: surplus, held: view.mine, live: view.live, connections: view.total }, 'over this process\'s share of the connections: one goes to another process');
+      // Cleanly: what is being delivered to it finishes, it stops here, then its lease is free for another.
+      await this.forwarder?.idle(surplus);
+      await run?.stop();
+      await this.drop(surplus);
+      return [];
+    }
+    return balance.pickTakes(free, view);
+  }
+
   /** Starts a connection whose lease this process holds; one that fails to start gives the lease up for another try. */
   private async begin(run: LeasedRun): Promise<void> {
     this.logger.info({ lease: run.key }, 'took a connection lease: the connection runs in this process');
-    if (await run.start()) return;
+    if (await run.start()) {
+      // What was forwarded to it meanwhile (by any process, or left by its last holder) goes now.
+      this.forwarder?.kick(run.key);
+      return;
+    }
     await this.drop(run.key);
   }
 

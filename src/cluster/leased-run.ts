@@ -1,5 +1,10 @@
 import type { Logger } from '../log/logger.js';
-import type { ConnectionLease, LeasedConnection } from '../plugin/leases.js';
+import type { ConnectionLease, DeliveryAttempt, LeasedConnection } from '../plugin/leases.js';
+
+/** The lease key of a plugin's connection (the leases table also holds lanes: room ids, `presence:…`). */
+export function connectionLeaseKey(plugin: string, key: string): string {
+  return `conn:${plugin}:${key}`;
+}
 
 /**
  * One connection a plugin runs under a lease: calls its `start` and `stop` in turn (never
@@ -13,7 +18,7 @@ export class LeasedRun implements ConnectionLease {
 
   constructor(
     readonly key: string,
-    private readonly connection: LeasedConnection,
+    private readonly connection: LeasedConnection<unknown>,
     private readonly owner: { release(run: LeasedRun): Promise<void> },
     private readonly logger: Logger,
   ) {}
@@ -57,5 +62,29 @@ export class LeasedRun implements ConnectionLease {
 
   release(): Promise<void> {
     return this.owner.release(this);
+  }
+
+  /** Whether forwarded messages can be given to it (it has `deliver`). */
+  get deliverable(): boolean {
+    return this.connection.deliver !== undefined;
+  }
+
+  /**
+   * A forwarded message, checked by the connection's `messages` schema first: the checked
+   * value, or why it was refused.
+   */
+  async check(message: unknown): Promise<{ ok: true; value: unknown } | { ok: false; reason: string }> {
+    const schema = this.connection.messages;
+    if (!schema) return { ok: true, value: message };
+    const result = await schema['~standard'].validate(message);
+    if (result.issues === undefined) return { ok: true, value: result.value };
+    const reason = result.issues.map((i) => `${(i.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.') || '(message)'}: ${i.message}`).join('; ');
+    return { ok: false, reason };
+  }
+
+  /** Gives it a checked message (only while it runs). */
+  async deliver(message: unknown, attempt: DeliveryAttempt): Promise<void> {
+    if (!this.connection.deliver) throw new TypeError(`the connection ${this.key} takes no forwarded messages (it has no deliver)`);
+    await this.connection.deliver(message, attempt);
   }
 }

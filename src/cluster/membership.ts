@@ -17,9 +17,10 @@ export interface MembershipOptions {
 export interface MembershipHooks {
   /**
    * Work may be waiting: `items` journaled in lanes another process holds (this one, maybe),
-   * or leases gone `free` (a process left or was reaped).
+   * or leases gone `free` (a process left or was reaped), or messages forwarded (`fwd`) to
+   * connections (this process may run some of them).
    */
-  readonly wake: (kind: 'items' | 'free') => void;
+  readonly wake: (kind: 'items' | 'free' | 'fwd') => void;
   /** Other processes were reaped: `leases` of theirs went free. */
   readonly reaped?: (processes: readonly string[], leases: number) => void;
   /** This process was reaped by another (its heartbeat lapsed): it must stop handling anything. */
@@ -164,7 +165,7 @@ class WakeListener {
     };
     client.on('error', onLost);
     client.on('end', () => onLost());
-    client.on('notification', (msg) => this.hooks.wake(msg.payload === 'items' ? 'items' : 'free'));
+    client.on('notification', (msg) => this.hooks.wake(msg.payload === 'items' || msg.payload === 'fwd' ? msg.payload : 'free'));
     try {
       await client.connect();
       await client.query(`LISTEN ${this.channel}`);

@@ -107,7 +107,7 @@ export class SharedInbox {
     let inbox: SharedInbox | undefined;
     const membership = await Membership.join(db, settings.url, settings, {
       wake: (kind) => {
-        if (kind === 'items') return inbox?.pullSoon();
+        if (kind !== 'free') return kind === 'items' ? inbox?.pullSoon() : inbox?.onForwarded?.();
         inbox?.wake();
         for (const listener of inbox?.wakeListeners ?? []) listener();
       },
@@ -130,6 +130,8 @@ export class SharedInbox {
     return () => this.wakeListeners.delete(listener);
   }
 
+  /** Told at each wake-up for messages forwarded to connections (cluster/forwarder.ts). */
+  onForwarded: (() => void) | undefined;
   /** Lanes (rooms) this process holds. */
   get leased(): number {
     return this.lanes.size;

@@ -167,6 +167,15 @@ export interface HandlerScope {
    * through the relay account, the text made with `relay.format`.
    */
   readonly relay?: RelayInfo;
+  /**
+   * Gives `message` (JSON) to the connection run under `key` (`ctx.leases.run` with a
+   * `deliver`), wherever it runs (docs/scaling.md). Running in this process with nothing
+   * waiting before it: delivered now, awaited (a throw fails this handler, which is
+   * retried). Otherwise written with this event's writes, so committed with its
+   * acknowledgement (a retry writes the same message again, not a second one), and
+   * delivered by the connection's holder, in order.
+   */
+  forward(key: string, message: unknown): Promise<void>;
 }
 
 export interface BridgePlugin<Config = unknown> {
@@ -184,12 +193,12 @@ export interface BridgePlugin<Config = unknown> {
    */
   readonly logins?: LoginSupport;
   /**
-   * Cluster mode (docs/scaling.md): `spread` (the default) leases rooms and connections to
-   * any live process; `leader` gives all of them to one process (the holder of the cluster's
-   * leader lease) while the others journal transactions and stand by to take over. A
-   * plugin whose Matrix-side sends need its remote connections (IRC: the bot's, the
-   * users' logins) says `leader`, so that a room is handled where its connections run.
-   * `cluster.placement` in the config overrides it.
+   * Cluster mode (docs/scaling.md): `spread` (the default) shares rooms and connections out
+   * among the live processes (a handler gives work to a connection running elsewhere with
+   * `scope.forward`); `leader` gives all of them to one process (the holder of the cluster's
+   * leader lease) while the others journal transactions and stand by to take over: for a
+   * plugin whose Matrix-side sends use its remote connections directly rather than by
+   * forwarding. `cluster.placement` in the config overrides it.
    */
   readonly clusterPlacement?: 'spread' | 'leader';
   /**

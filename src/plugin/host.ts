@@ -18,6 +18,7 @@ import type { MemberRooms } from './remote/member-rooms.js';
 import type { RelayInfo, UserLogin } from '../logins/contract.js';
 import type { SenderGate } from '../logins/sender-gate.js';
 import { displayNameIn } from '../logins/display-name.js';
+import type { HandlerForward } from '../cluster/forwarder.js';
 
 /** Said once per room, the first time the bot cannot read a message there. */
 const UNDECRYPTABLE_NOTICE = 'I could not decrypt a message in this room, so it was not passed on. '
@@ -62,6 +63,8 @@ export interface PluginHostDeps {
   /** Which portals a user is in: fed every member event here, asked before presence goes to the plugin. */
   readonly memberRooms: Pick<MemberRooms, 'observe' | 'sharesPortal'>;
   readonly logger: Logger;
+  /** `scope.forward` (key: the plugin's own, e.g. `bot`): the connection leases' (runtime/open-inbox.ts). */
+  readonly forward?: (key: string, message: unknown, via: HandlerForward) => Promise<void>;
   /**
    * The double-puppet marker's value on events this bridge sent as real users (the
    * appservice id): their echo is dropped like a ghost's. Undefined: no double puppeting.
@@ -79,7 +82,7 @@ export class PluginHost {
 
   /** `crypto` is set for events the crypto part looked at: `item` is then the plaintext event, or the encrypted one it could not read. */
   handle(item: InboundItem, ctx: HandlerContext, crypto?: CryptoOutcome): Promise<void> {
-    const scope = new EventScope(ctx, this.deps.kvSection);
+    const scope = new EventScope(ctx, this.deps.kvSection, this.deps.forward);
     if (item.kind === 'event') {
       // Only member events concern the member index: the others go on without an async call.
       return item.event.type === 'm.room.member' ? this.handleMember(item.event, scope, crypto) : this.handleEvent(item.event, scope, crypto);
@@ -245,7 +248,19 @@ class EventScope implements HandlerScope {
   logins: readonly UserLogin[] = [];
   relay: RelayInfo | undefined;
 
-  constructor(private readonly ctx: HandlerContext, private readonly kvSection: Section<unknown>) {}
+  /** Forwards made so far in this attempt: each gets its own place after the item's. */
+  private forwards = 0;
+
+  constructor(
+    private readonly ctx: HandlerContext, private readonly kvSection: Section<unknown>,
+    private readonly forwarder: PluginHostDeps['forward'],
+  ) {}
+
+  forward(key: string, message: unknown): Promise<void> {
+    if (!this.forwarder) return Promise.reject(new TypeError('forwarding is not set up in this bridge'));
+    const { ctx } = this;
+    return this.forwarder(key, message, { work: ctx.work, seq: ctx.entry.seq, n: this.forwards++, attempt: ctx.attempt, lastAttempt: ctx.lastAttempt });
+  }
 
   get logger(): Logger {
     return this.ctx.logger;

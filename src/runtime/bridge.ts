@@ -6,7 +6,7 @@ import { createAppserviceApp, listen, type RunningServer } from '../appservice/i
 import { HomeserverApi, MatrixError } from '../homeserver/index.js';
 import type { BridgeInbox, ItemHandler } from '../inbox/index.js';
 import {
-  RoomCaches, SOLE_OWNER, importSharedJournal, type ConnectionLeaseService, type RoomOwnership, type SharedInbox,
+  RoomCaches, SOLE_OWNER, connectionLeaseKey, importSharedJournal, type ConnectionLeaseService, type RoomOwnership, type SharedInbox,
 } from '../cluster/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { Mirror } from '../mirror/index.js';
@@ -131,6 +131,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
   });
   // Cluster mode: a room is held while this process leases its lane (nothing before the inbox is open).
   let sharedInbox: SharedInbox | undefined;
+  let leases: ConnectionLeaseService | undefined;
   const ownership: RoomOwnership = options.ownership
     ?? (config.cluster.enabled ? { holds: (roomId) => sharedInbox?.holds(roomId) ?? false } : SOLE_OWNER);
   const roomCaches = new RoomCaches();
@@ -217,6 +218,8 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     ...(doublePuppets ? { doublePuppetSource: registration.id } : {}),
     intercept: (event, room, scope) => commands.intercept(event, room, scope),
     ...(logins ? { senders: logins.senders } : {}),
+    // The leases are opened with the inbox (below), before any item is handled.
+    forward: (key, message, via) => leases?.forward(connectionLeaseKey(plugin.name, key), message, via) ?? Promise.reject(new Error('the connection leases are not open yet')),
   });
   const handlePlain: ItemHandler = (item, ctx) => {
     if (item.kind !== 'event') return host.handle(item, ctx);
@@ -254,7 +257,6 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     }, handlePlain)
     : handlePlain;
   let inbox: BridgeInbox;
-  let leases: ConnectionLeaseService;
   try {
     const opened = await openInbox({
       config, store, handle, roomCaches, logger, metrics, placement: plugin.clusterPlacement, onFatal: options.onFatal,

@@ -7,6 +7,9 @@ import {
   ClusterConnectionLeases, LocalConnectionLeases, SharedInbox, clusterSettings, type ConnectionLeaseService, type RoomCaches,
 } from '../cluster/index.js';
 
+/** Polls an imbalance of connections must last before one moves (and a free one waits for a process under its share). */
+const CONNECTION_SETTLE_POLLS = 5;
+
 export interface OpenInboxOptions {
   readonly config: BridgeConfig;
   readonly store: Store;
@@ -41,9 +44,12 @@ export async function openInbox(options: OpenInboxOptions): Promise<OpenedInbox>
   const { config, store, handle, roomCaches, logger, metrics } = options;
   const inboxLog = logger.child({ component: 'inbox' });
   const leaseLog = logger.child({ component: 'leases' });
+  // Forwarded messages are retried as handlers are; looked for without a wake-up at each poll.
+  const { maxAttempts, retryBaseMs, retryMaxMs } = config.inbox;
+  const forwarding = { store, options: { maxAttempts, retryBaseMs, retryMaxMs, pollMs: config.cluster.pollSeconds * 1000 } };
   if (!config.cluster.enabled) {
     const inbox = await Inbox.open(store, handle, config.inbox, inboxLog, metrics?.inboxHooks);
-    return { inbox, shared: undefined, leases: new LocalConnectionLeases(leaseLog) };
+    return { inbox, shared: undefined, leases: new LocalConnectionLeases(leaseLog, undefined, forwarding) };
   }
   const settings = clusterSettings(config, options.placement);
   const fatal = (err: Error) => {
@@ -75,8 +81,11 @@ export async function openInbox(options: OpenInboxOptions): Promise<OpenedInbox>
       onLeadFailed: (err: Error) => fatal(new Error(`this process could not open the bot's crypto device on taking the lead: ${err.message}`, { cause: err })),
     } : {}),
   });
-  leases = new ClusterConnectionLeases(store.postgres!, shared.processId, settings.pollMs, leaseLog, () => shared.mayLease);
+  // Spread: connections shared out too, an imbalance given a few polls to settle before one moves.
+  const balance = settings.placement === 'spread' ? { settleMs: CONNECTION_SETTLE_POLLS * settings.pollMs } : undefined;
+  leases = new ClusterConnectionLeases(store.postgres!, shared.processId, settings.pollMs, leaseLog, () => shared.mayLease, forwarding, balance);
   const cluster = leases;
   shared.onWake(() => cluster.wake());
+  shared.onForwarded = () => cluster.forwarded();
   return { inbox: shared, shared, leases };
 }

@@ -84,6 +84,15 @@ export const Sections = {
   /** relay: `room!<room id>` → the portal's relay (who turned it on, when); `told!<room id>!<user id>` → told their message was not bridged. */
   relay: 'logins.relay',
   /**
+   * leases: messages forwarded to a leased connection (`scope.forward`, `ctx.leases.send`) and
+   * not delivered yet: `<lease key>\u0000<order>` → `{m: message, at: ms, from?: process id}`;
+   * order `h<item seq, 16 digits>.<n, 4 digits>` (in a handler: the same on every retry and in
+   * every process) or `t<ms, 15 digits>.<random>` (outside handlers). See cluster/forward-queue.ts.
+   */
+  forwards: 'leases.forwards',
+  /** leases: forwarded messages given up (their connection's `deliver` kept failing, or they were invalid); key as in `forwards`. */
+  forwardDeadLetters: 'leases.forwards-dead',
+  /**
    * cli: `bridgekit doctor` writes and deletes one key here to prove the store is writable;
    * the store itself probes with key `ready` while its writes are failing.
    */

@@ -7,6 +7,8 @@ import { makeEvent } from '../helpers/events.js';
 import { waitFor } from '../helpers/net.js';
 import { usePgServer } from '../helpers/pg-server.js';
 import { joinCluster, type ClusterMember } from '../cluster/member.js';
+import { ForwardQueue } from '../../src/cluster/index.js';
+import { forwardKey } from '../../src/cluster/forward-queue.js';
 
 function configFor(store: Record<string, unknown>, cluster: Record<string, unknown> = {}, encryption: Record<string, unknown> = {}): BridgeConfig {
   return validateConfig({
@@ -129,5 +131,20 @@ describe('doctor: the cluster check', function () {
     assert.match(busy.notes!.join('\n'), new RegExp(`process ${a.inbox.processId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: heartbeat [01]\\.\\d s ago, 2 lane lease\\(s\\)`));
     hold = false;
     await waitFor(async () => (await checkCluster(clusterConfig())).detail.endsWith(', 0 unhandled item(s)'), 10_000, 'the items handled');
+  });
+
+  it('shows messages forwarded to connections, and warns about old ones for a connection no process runs', async () => {
+    const a = await joinCluster(pg.url(), schema);
+    members.push(a);
+    await a.leases.forPlugin('irc').send('login:1', { text: 'waits' });
+    const young = await checkCluster(clusterConfig());
+    assert.equal(young.status, 'pass', JSON.stringify(young));
+    assert.ok(young.notes!.includes('forwarded messages: 1 waiting for 1 connection(s)'), JSON.stringify(young.notes));
+    assert.match(young.notes!.join('\n'), /conn:irc:login:1: 1 message\(s\), the oldest \d\.\d s old, no process runs it/);
+    await new ForwardQueue(a.store).put(forwardKey('conn:irc:login:2', 't1'), { m: {}, at: Date.now() - 60_000 });
+    const old = await checkCluster(clusterConfig());
+    assert.equal(old.status, 'warn');
+    assert.match(old.detail, /messages forwarded to 1 connection\(s\) no process runs, the oldest waiting 60 s$/);
+    assert.match(old.notes!.join('\n'), /forwarded messages: 2 waiting for 2 connection\(s\)\n {2}conn:irc:login:2: 1 message\(s\), the oldest 60 s old/);
   });
 });

@@ -4,8 +4,7 @@ import type { Store } from '../../src/store/index.js';
 import { silentLogger } from '../../src/log/logger.js';
 import type { LeasedConnection } from '../../src/plugin/leases.js';
 import { waitFor } from '../helpers/net.js';
-import { usePgServer } from '../helpers/pg-server.js';
-import { joinCluster, type ClusterMember } from './member.js';
+import { useClusterMembers } from './member.js';
 
 /** Where each connection runs: key → the members running it now, and every start and stop in order. */
 class Ledger {
@@ -37,20 +36,8 @@ class Ledger {
 
 describe('cluster: connection leases (ctx.leases)', function () {
   this.timeout(60_000);
-  const pg = usePgServer();
-  let schema: string;
-  const members: ClusterMember[] = [];
-
-  beforeEach(() => { schema = pg.schema(); });
-  afterEach(async () => {
-    for (const m of members.splice(0)) await m.stop();
-  });
-
-  async function join(retryMs = 200): Promise<ClusterMember> {
-    const member = await joinCluster(pg.url(), schema, { retryMs });
-    members.push(member);
-    return member;
-  }
+  const members = useClusterMembers();
+  const join = (retryMs = 200) => members.join({ retryMs });
 
   async function leaseRows(store: Store): Promise<Array<{ key: string; owner: string }>> {
     return store.postgres!.query(`SELECT key, owner FROM ${store.postgres!.tables.leases} WHERE key LIKE 'conn:%' ORDER BY key`, []);

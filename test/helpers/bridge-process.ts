@@ -30,12 +30,14 @@ export interface Deployment {
   /** `bridge.plugin`: a path or a built-in name. */
   readonly plugin: string;
   /** The multi-process mode (its lease TTL, or the default); absent: today's one-process mode. */
-  readonly cluster?: { readonly leaseTtlSeconds?: number };
+  readonly cluster?: { readonly leaseTtlSeconds?: number; readonly pollSeconds?: number };
   /** `appservice.bot` and `appservice.prefix` (default `bot`, `_test_`). */
   readonly bot?: string;
   readonly prefix?: string;
   /** More config sections. */
   readonly config?: Partial<BridgeConfigInput>;
+  /** `bridge.config`: the plugin's own section (default empty). */
+  readonly pluginConfig?: Readonly<Record<string, unknown>>;
   readonly logLevel?: string;
 }
 
@@ -50,7 +52,7 @@ export function processConfig(deployment: Deployment, port: number): Record<stri
       bot: deployment.bot ?? 'bot', prefix: deployment.prefix ?? '_test_',
     },
     store: deployment.store,
-    bridge: { plugin: deployment.plugin, config: {} },
+    bridge: { plugin: deployment.plugin, config: deployment.pluginConfig ?? {} },
     metrics: { enabled: false },
     // info: the start's last line ('bridge listening') says when SIGTERM is handled cleanly.
     logging: { level: deployment.logLevel ?? 'info' },

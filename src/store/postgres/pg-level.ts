@@ -91,6 +91,8 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
    * this one waits for the write or the write sees it gone (see `_batch`).
    */
   private fencedBy: string | undefined;
+  /** Cluster mode: a batch putting a key under this prefix wakes the cluster (NOTIFY on commit). */
+  private notifyPrefix: { readonly prefix: Buffer; readonly payload: string } | undefined;
 
   constructor(private readonly options: PgLevelOptions, dbOptions: AbstractDatabaseOptions<string, unknown>) {
     super({
@@ -173,6 +175,15 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
     return run;
   }
 
+  /**
+   * Cluster mode: a batch that puts a key starting with `prefix` (a section's) also sends
+   * `payload` on the cluster's wake-up channel, in its own statement: listeners hear it once
+   * the batch commits, never before (forwarded messages: their holder reads them at once).
+   */
+  notifyOnPut(prefix: Buffer, payload: string): void {
+    this.notifyPrefix = { prefix, payload };
+  }
+
   /** Cluster mode: from now on every write is fenced by this process's row (see `fencedBy`). */
   fenceWith(processId: string): void {
     this.fencedBy = processId;
@@ -247,6 +258,9 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
     const params: unknown[] = [owner ?? '', putKeys, putValues, delKeys, acks.map((a) => a.lane), acks.map((a) => a.seq)];
     const alive = owner === undefined ? 'SELECT 1 AS id' : `SELECT id FROM ${processes} WHERE id = $1 FOR KEY SHARE`;
     const ok = 'EXISTS (SELECT 1 FROM fence)';
+    const wake = this.notifyPrefix;
+    const notify = wake !== undefined && putKeys.some((k) => k.subarray(0, wake.prefix.length).equals(wake.prefix));
+    if (notify) params.push(`bridgekit_wake_${this.tables.schema}`, wake.payload);
     // One watermark per lane, the lanes in order (two statements never lock them in opposite orders).
     const text = `WITH fence AS (${alive}),
       gone AS (DELETE FROM ${kv} WHERE k = ANY($4::bytea[]) AND ${ok}),
@@ -254,9 +268,12 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
         ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v),
       acked AS (INSERT INTO ${laneAcks} (lane, acked) SELECT lane, max(seq) FROM unnest($5::text[], $6::bigint[]) AS a(lane, seq)
         WHERE ${ok} GROUP BY lane ORDER BY lane
-        ON CONFLICT (lane) DO UPDATE SET acked = greatest(${laneAcks}.acked, EXCLUDED.acked))
-      SELECT count(*)::int AS alive FROM fence`;
-    const rows = await this.write(text, params, owner === undefined ? 'bridgekit_acks' : 'bridgekit_fenced_write') as Array<{ alive: number }>;
+        ON CONFLICT (lane) DO UPDATE SET acked = greatest(${laneAcks}.acked, EXCLUDED.acked))${notify ? `,
+      woke AS (SELECT pg_notify($7, $8) FROM fence)` : ''}
+      SELECT count(*)::int AS alive${notify ? ', (SELECT count(*) FROM woke)::int AS woke' : ''} FROM fence`;
+    // A prepared statement per text: the one that also wakes the cluster is named apart.
+    const name = `${owner === undefined ? 'bridgekit_acks' : 'bridgekit_fenced_write'}${notify ? '_wake' : ''}`;
+    const rows = await this.write(text, params, name) as Array<{ alive: number }>;
     if (owner !== undefined && rows[0]?.alive !== 1) throw new FencedOutError(owner);
   }
 
