@@ -10,6 +10,7 @@ import { networkErrorCode, wasNotSent } from './network.js';
 import { parseSuccessBody, toMatrixError } from './response.js';
 import { DEFAULT_RETRY_POLICY, backoffDelayMs, type RetryPolicy } from './retry-policy.js';
 import type { Route } from './route.js';
+import { exchangeJson, type JsonExchange } from './transport.js';
 
 export type QueryValue = string | number | boolean | readonly string[] | undefined;
 export type Query = Readonly<Record<string, QueryValue>>;
@@ -132,16 +133,21 @@ export class HomeserverClient {
       this.log.debug({ method, path: endpoint.path, asUser: options.asUser, status, errcode, attempt, durationMs }, 'homeserver request');
       this.notify({ method, endpoint: endpoint.template, status, attempt, durationMs, ...(errcode ? { errcode } : {}) });
     };
-    let response: Response;
-    let text: string;
+    let answer: JsonExchange;
     try {
-      response = await fetch(this.url(endpoint.path, options), { method, headers: this.headers(method, options), body: bodyOf(method, options), signal });
-      if (options.readResponse && response.ok) {
-        const value = await options.readResponse(response);
-        report(response.status);
-        return { ok: true, value };
+      const url = this.url(endpoint.path, options);
+      const init = { method, headers: this.headers(method, options), body: bodyOf(method, options), signal };
+      if (options.readResponse) {
+        const response = await fetch(url, init);
+        if (response.ok) {
+          const value = await options.readResponse(response);
+          report(response.status);
+          return { ok: true, value };
+        }
+        answer = { status: response.status, retryAfter: response.headers.get('retry-after'), text: await response.text() };
+      } else {
+        answer = await exchangeJson(url, init);
       }
-      text = await response.text();
     } catch (err) {
       // The reader's own refusal (e.g. too large) is not a network problem.
       if (err instanceof HomeserverRequestError) throw err;
@@ -155,12 +161,13 @@ export class HomeserverClient {
       const notSent = wasNotSent(code);
       return { ok: false, error: new NetworkError(method, endpoint.path, code, notSent ? false : 'unknown', err), alwaysSafe: notSent };
     }
-    if (response.status >= 200 && response.status < 300) {
-      report(response.status);
-      return { ok: true, value: this.parse(method, endpoint.path, response.status, text, options.parse) };
+    const { status, retryAfter, text } = answer;
+    if (status >= 200 && status < 300) {
+      report(status);
+      return { ok: true, value: this.parse(method, endpoint.path, status, text, options.parse) };
     }
-    const error = toMatrixError(method, endpoint.path, response.status, response.headers, text, Date.now());
-    report(response.status, error.errcode);
+    const error = toMatrixError(method, endpoint.path, status, retryAfter, text, Date.now());
+    report(status, error.errcode);
     // A 429 means the homeserver did nothing: always safe to repeat, after the wait it asked for.
     if (error.isRateLimited) return { ok: false, error, alwaysSafe: true, ...waitOf(error) };
     return { ok: false, error, alwaysSafe: false, ...waitOf(error) };

@@ -1,7 +1,9 @@
 /**
- * Reads what kind of connection failure `fetch` reported. undici wraps the socket error as
- * `TypeError('fetch failed', { cause })`, sometimes with an AggregateError inside (one per
- * address tried), so the code is searched for along the cause chain.
+ * Reads what kind of connection failure a request reported. undici's `request()` rejects
+ * with the socket's own error (`ECONNREFUSED`) or its own (`UND_ERR_SOCKET`,
+ * `UND_ERR_CONNECT_TIMEOUT`); `fetch` wraps the same as `TypeError('fetch failed', { cause })`,
+ * sometimes with an AggregateError inside (one per address tried), so the code is searched
+ * for along the cause chain.
  */
 
 /** Failures that happen before a single byte of the request was sent. */

@@ -23,7 +23,7 @@ export function toMatrixError(
   method: string,
   path: string,
   status: number,
-  headers: Headers,
+  retryAfter: string | null,
   text: string,
   now: number,
 ): MatrixError {
@@ -39,7 +39,7 @@ export function toMatrixError(
     ? body['error']
     : `HTTP ${status}${text.length > 0 ? `: ${snippet(text)}` : ''}`;
   // Retry-After (spec v1.10+) wins over the deprecated body field.
-  const retryAfterMs = parseRetryAfterHeader(headers.get('retry-after'), now) ?? parseRetryAfterMs(body);
+  const retryAfterMs = parseRetryAfterHeader(retryAfter, now) ?? parseRetryAfterMs(body);
   return new MatrixError(method, path, status, errcode, error, retryAfterMs, body);
 }
 

@@ -2,9 +2,9 @@ import type { RoomEvent, StateEvent } from '../events/types.js';
 import { stringifyJson } from '../json/index.js';
 import { isObject } from '../events/validate.js';
 import type { Logger } from '../log/logger.js';
-import { put, type RawPut } from '../store/index.js';
+import type { RawPut } from '../store/index.js';
 import type { Membership } from './auth/types.js';
-import { emptyRecord, eventKeyOf, stateKeyOf, type RoomRecord } from './layout.js';
+import { emptyRecord, eventKeyOf, isSummaryState, stateKeyOf, type RoomRecord } from './layout.js';
 import { membershipOfEvent, toStored, type MirrorStore } from './mirror-store.js';
 
 /**
@@ -21,16 +21,20 @@ const BATCH_OPS = 5_000;
 
 /**
  * Replaces everything the mirror holds about a room with a full state fetched from the
- * homeserver: one write per state event. The event index is left to `writeEventIndex`
- * (run in the background), and the room record is written last, so a crash midway
- * leaves the room unhydrated and it is fetched again.
+ * homeserver: one write per state event, and the room record last, so a crash midway
+ * leaves the room unhydrated and it is fetched again. A state that fits one batch with its
+ * event index (most rooms) is written in one atomic batch, record included, and is indexed
+ * at once: one Level call instead of three, plus the record's later re-write. A larger one
+ * leaves the index to `writeEventIndex` (run in the background) and says so (`indexed: false`).
+ * `recordOnDisk: false` (the caller read no record for the room) skips deleting it.
  */
 export async function writeFullState(
-  ms: MirrorStore, roomId: string, events: readonly StateEvent[], logger: Logger,
+  ms: MirrorStore, roomId: string, events: readonly StateEvent[], logger: Logger, { recordOnDisk = true } = {},
 ): Promise<RoomRecord> {
-  await ms.clearRoomState(roomId);
+  await ms.clearRoomState(roomId, { recordOnDisk });
   // A fetched state is a map: one event per (type, state key), so every event counts once.
   const counts: Record<Membership, number> = { ...emptyRecord(true).counts };
+  const withIndex = events.length * 2 + 1 <= BATCH_OPS;
   let batch: RawPut[] = [];
   let pending: Promise<void> = Promise.resolve();
   for (const event of events) {
@@ -39,6 +43,7 @@ export async function writeFullState(
       if (membership !== undefined) counts[membership] += 1;
     }
     batch.push(rawPut(ms.state.prefixKey(stateKeyOf(roomId, event.type, event.state_key), 'utf8'), toStored(event)));
+    if (withIndex) batch.push(indexPut(ms, roomId, event));
     if (batch.length >= BATCH_OPS) {
       // Encode the next chunk while the database writes this one (it writes on its own thread).
       await pending;
@@ -47,11 +52,25 @@ export async function writeFullState(
     }
   }
   await pending;
-  if (batch.length > 0) await ms.store.rawBatch(batch);
-  const record: RoomRecord = { hydrated: true, stateCount: events.length, counts, indexed: false };
-  await ms.store.write([put(ms.rooms, roomId, record)]);
-  logger.debug({ roomId, stateEvents: events.length }, 'mirror: fetched state written');
+  const record: RoomRecord = { hydrated: true, stateCount: events.length, counts, indexed: withIndex };
+  // One batch is atomic: the record lands with the last chunk of state, never before it.
+  batch.push(rawPut(ms.rooms.prefixKey(roomId, 'utf8'), record));
+  await ms.store.rawBatch(batch);
+  logger.debug({ roomId, stateEvents: events.length, indexed: withIndex }, 'mirror: fetched state written');
   return record;
+}
+
+/** The summary state (see SUMMARY_TYPES) of a fetched state, as `loadRoom` would read it back. */
+export function summaryOf(events: readonly StateEvent[]): Map<string, RoomEvent> {
+  const summary = new Map<string, RoomEvent>();
+  for (const event of events) {
+    if (isSummaryState(event.type, event.state_key)) summary.set(event.type, toStored(event));
+  }
+  return summary;
+}
+
+function indexPut(ms: MirrorStore, roomId: string, event: StateEvent): RawPut {
+  return rawPut(ms.events.prefixKey(eventKeyOf(roomId, event.event_id), 'utf8'), [event.type, event.state_key]);
 }
 
 /** Writes the event index of a fetched state, chunk by chunk; stops when `stillWanted` says so. */
@@ -60,7 +79,7 @@ export async function writeEventIndex(
 ): Promise<boolean> {
   let batch: RawPut[] = [];
   for await (const event of events) {
-    batch.push(rawPut(ms.events.prefixKey(eventKeyOf(roomId, event.event_id), 'utf8'), [event.type, event.state_key]));
+    batch.push(indexPut(ms, roomId, event));
     if (batch.length >= BATCH_OPS) {
       if (!stillWanted()) return false;
       await ms.store.rawBatch(batch);

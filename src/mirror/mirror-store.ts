@@ -153,11 +153,15 @@ export class MirrorStore {
     return this.clearRoomState(roomId);
   }
 
-  /** Removes a room's record, state events and event index (before a full refetch); what was staged is written first. */
-  async clearRoomState(roomId: string): Promise<void> {
+  /**
+   * Removes a room's record, state events and event index (before a full refetch); what was
+   * staged is written first. `recordOnDisk: false`: the caller read no record (nothing
+   * staged either), so there is none to delete.
+   */
+  async clearRoomState(roomId: string, { recordOnDisk = true }: { readonly recordOnDisk?: boolean } = {}): Promise<void> {
     this.lagging.delete(roomId);
     await this.settle();
-    await this.rooms.del(roomId);
+    if (recordOnDisk) await this.rooms.del(roomId);
     await this.state.clear(roomRange(roomId));
     await this.events.clear(roomRange(roomId));
   }

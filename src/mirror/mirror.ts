@@ -5,7 +5,7 @@ import { SOLE_OWNER, type RoomOwnership } from '../cluster/room-caches.js';
 import { BorrowedRooms } from './borrowed-rooms.js';
 import { applyRedaction, applyStateEvent, applyStateFromMemory } from './apply.js';
 import type { GrantAnswer } from './auth/grant.js';
-import { usableStateEvents, writeEventIndex, writeFullState } from './hydrate.js';
+import { summaryOf, usableStateEvents, writeEventIndex, writeFullState } from './hydrate.js';
 import { emptyRecord } from './layout.js';
 import { Lru } from '../util/lru.js';
 import { MirrorStore, type RoomEntry } from './mirror-store.js';
@@ -294,7 +294,8 @@ export class Mirror {
       return { entry: entry ?? await this.fresh(roomId, false), fetchedNow: false };
     }
     if (this.fetchState) {
-      const hydrated = await this.hydrate(roomId, { rethrow: false });
+      // No entry: this process read no record of the room (none on disk, none staged).
+      const hydrated = await this.hydrate(roomId, { rethrow: false, recordOnDisk: entry !== undefined });
       if (hydrated) return { entry: hydrated, fetchedNow: true };
     }
     return { entry: entry ?? await this.fresh(roomId, false), fetchedNow: false };
@@ -310,7 +311,9 @@ export class Mirror {
     return entry;
   }
 
-  private async hydrate(roomId: string, { rethrow }: { rethrow: boolean }): Promise<RoomEntry | undefined> {
+  private async hydrate(
+    roomId: string, { rethrow, recordOnDisk = true }: { rethrow: boolean; recordOnDisk?: boolean },
+  ): Promise<RoomEntry | undefined> {
     const fetchState = this.fetchState;
     if (!fetchState) return undefined;
     const started = Date.now();
@@ -330,12 +333,11 @@ export class Mirror {
     this.cache.delete(roomId);
     this.bumpGeneration(roomId);
     await this.indexing.get(roomId);
-    await writeFullState(this.ms, roomId, usable, this.logger);
-    this.startIndexing(roomId, usable);
-    const loaded = await this.ms.loadRoom(roomId);
-    if (!loaded) throw new Error(`room ${roomId} vanished while hydrating`);
-    // writeFullState cleared the room first: what it wrote is all the room has.
-    const entry: RoomEntry = { ...loaded, stateKeys: new StateKeys(usable) };
+    const record = await writeFullState(this.ms, roomId, usable, this.logger, { recordOnDisk });
+    if (record.indexed !== true) this.startIndexing(roomId, usable);
+    // writeFullState cleared the room first: what it wrote is all the room has, so the entry
+    // is built from it rather than read back.
+    const entry: RoomEntry = { roomId, record, summary: summaryOf(usable), stateKeys: new StateKeys(usable) };
     this.keep(roomId, entry);
     this.logger.info({ roomId, stateEvents: entry.record.stateCount, ms: Date.now() - started }, 'mirror: room hydrated');
     return entry;
