@@ -1,6 +1,6 @@
 import type { Logger } from '../log/logger.js';
 import type { InboundItem, Transaction } from '../events/types.js';
-import { errorLine, isFencedOut, isStoreError, type JournalAck, type PgLevel, type Store, type WriteOp } from '../store/index.js';
+import { isFencedOut, type JournalAck, type PgLevel, type Store, type WriteOp } from '../store/index.js';
 import { DeadLetters } from '../inbox/dead-letters.js';
 import { Dispatcher, type ItemHandler } from '../inbox/dispatcher.js';
 import { itemsOf } from '../inbox/record.js';
@@ -14,8 +14,9 @@ import { JournalPruner } from './journal-pruner.js';
 import { JournaledHere } from './journaled-here.js';
 import { importLocalJournal } from './import-journal.js';
 import { Membership, wakeChannel } from './membership.js';
-import { LEADER_LEASE, type ClusterHooks, type ClusterSettings } from './settings.js';
-import { deadLetterOp, idOf, itemOf, newItem, type SharedEntry } from './journal-items.js';
+import { Leadership } from './leadership.js';
+import type { ClusterHooks, ClusterSettings } from './settings.js';
+import { deadLetterOp, idOf, injectItem, itemOf, newItem, replayDeadLetters, unavailableFor, type SharedEntry } from './journal-items.js';
 import { RoomCaches } from './room-caches.js';
 import { SharedJournal, type JournalRow, type NewItem } from './shared-journal.js';
 
@@ -49,8 +50,7 @@ export class SharedInbox {
   private pollTimer: NodeJS.Timeout | undefined;
   private readonly pruner: JournalPruner;
   private readonly here = new JournaledHere();
-  /** Placement `leader`: whether this process holds the leader lease (always true when spread). */
-  private leading: boolean;
+  private readonly leadership: Leadership;
   private fenced = false;
   private membership!: Membership;
   private readonly wakeListeners = new Set<() => void>();
@@ -70,7 +70,7 @@ export class SharedInbox {
     this.waiting = new Backlog(options.maxBacklog);
     this.journal = new SharedJournal(db, processId);
     this.pruner = new JournalPruner(this.journal, logger);
-    this.leading = settings.placement !== 'leader';
+    this.leadership = new Leadership(settings, this.journal, hooks, logger);
     this.acks = new AckBatcher(store, {
       durable: (lanes) => {
         for (const lane of lanes) this.lanes.settled(lane);
@@ -84,15 +84,13 @@ export class SharedInbox {
     this.dispatcher = new Dispatcher<SharedEntry>(handler, {
       done: async (entry, ops) => {
         await this.commit(ops, [{ lane: entry.lane, seq: entry.seq }]);
-        this.lanes.settled(entry.lane);
-        this.waiting.settle();
+        this.settled(entry.lane);
       },
       handled: (entry) => this.acks.add(entry.seq, entry.lane),
       dead: async (entry, attempts, error) => {
         await this.commit([deadLetterOp(store, entry, attempts, error)], [{ lane: entry.lane, seq: entry.seq }]);
         hooks.onDeadLetter?.(entry.item);
-        this.lanes.settled(entry.lane);
-        this.waiting.settle();
+        this.settled(entry.lane);
       },
     }, options, logger, hooks.onAttempt);
   }
@@ -139,7 +137,7 @@ export class SharedInbox {
 
   /** Whether this process may lease rooms and connections now (placement `leader`: it leads). */
   get mayLease(): boolean {
-    return this.leading;
+    return this.leadership.leading;
   }
 
   /** Whether this process holds the room's lane now (its caches of the room may be kept). */
@@ -164,17 +162,10 @@ export class SharedInbox {
     if (!this.accepting) throw new InboxUnavailable('The bridge is not accepting transactions (starting or stopping)', 5_000);
     this.waiting.admit(txn);
     const items = itemsOf(txn);
-    let fresh: number;
-    try {
-      fresh = await this.journalItems(txnId, items, Date.now());
-    } catch (err) {
-      if (isFencedOut(err)) {
-        this.fencedOut();
-        throw new InboxUnavailable('This bridge process left the cluster; another one takes the transaction', 1_000, err);
-      }
-      if (isStoreError(err)) throw new InboxUnavailable(`The bridge cannot write to its store (${errorLine(err)}); retry later`, 5_000, err);
-      throw err;
-    }
+    const fresh = await this.journalItems(txnId, items, Date.now()).catch((err: unknown) => {
+      if (isFencedOut(err)) this.fencedOut();
+      throw unavailableFor(err);
+    });
     return { entries: [], duplicates: items.length - fresh };
   }
 
@@ -183,7 +174,7 @@ export class SharedInbox {
     if (items.length === 0) return 0;
     const rows: NewItem[] = items.map((item) => newItem(idOf(txnId, item), item));
     // Lanes this process neither holds nor saw held elsewhere lately are claimed in the same statement.
-    const claim = this.leading ? this.lanes.toClaim(rows.map((r) => r.lane)) : [];
+    const claim = this.leadership.leading ? this.lanes.toClaim(rows.map((r) => r.lane)) : [];
     this.here.sent();
     const result = await this.journal.accept(txnId, rows, receivedAt, wakeChannel(this.db.tables).slice(1, -1), claim).catch((err: unknown) => {
       void this.steps.run(async () => { this.here.answered(); await this.catchUp(); });
@@ -210,7 +201,7 @@ export class SharedInbox {
 
   /** Items were journaled in lanes some process holds: reads new items of held lanes. */
   pullSoon(): void {
-    if (this.stopped || !this.accepting || !this.leading) return;
+    if (this.stopped || !this.accepting || !this.leadership.leading) return;
     this.steps.once('pull', () => this.pull(), ['wake']);
   }
 
@@ -219,7 +210,10 @@ export class SharedInbox {
     if (this.stopped || !this.accepting) return;
     this.steps.once('wake', async () => {
       this.lanes.lookAgain();
-      if (!this.leading && !(await this.lead())) return;
+      if (!this.leadership.leading) {
+        if (!(await this.leadership.tryLead(this.processId, (err) => this.cannotLead(err)))) return;
+        for (const listener of this.wakeListeners) listener();
+      }
       await this.load();
       await this.reconcile();
       const won = await this.journal.claimOrphans(500);
@@ -253,24 +247,6 @@ export class SharedInbox {
     this.hooks.onLeased?.(lanes.length, left > 0);
     if (left > 0) this.logger.info({ lanes: lanes.length, items: left }, 'took over lanes with items left by their last holder');
     for (const row of rows) this.dispatchRow(row, true);
-  }
-
-  /**
-   * Placement `leader`: takes the leader lease when it is free (its holder stopped, or was
-   * reaped); from then on this process leases every room. Returns whether it leads.
-   */
-  private async lead(): Promise<boolean> {
-    if (!(await this.journal.claimLease(LEADER_LEASE))) return false;
-    try {
-      await this.hooks.onLeading?.();
-    } catch (err) {
-      this.cannotLead(err instanceof Error ? err : new Error(String(err)));
-      return false;
-    }
-    this.leading = true;
-    this.logger.info({ processId: this.processId }, 'this process leads the cluster now: it handles every room');
-    for (const listener of this.wakeListeners) listener();
-    return true;
   }
 
   /**
@@ -344,21 +320,14 @@ export class SharedInbox {
 
   /** Moves dead letters back into the shared journal, at the end of the order. */
   async replayDeadLetters(seqs?: readonly number[]): Promise<number> {
-    const letters = (await this.deadLetters.list()).filter((l) => seqs === undefined || seqs.includes(l.seq));
-    // The id names the letter, so a replay interrupted before the letter is deleted journals it once.
-    for (const letter of letters) await this.journal.insertOne(newItem(`replay!${letter.seq}!${letter.failedAt}`, letter.item), letter.txnId, Date.now());
-    await this.deadLetters.drop(letters.map((l) => l.seq));
+    const replayed = await replayDeadLetters(this.journal, this.deadLetters, seqs);
     this.wake();
-    return letters.length;
+    return replayed;
   }
 
-  /**
-   * An item the bridge brings back (an encrypted event whose key came late), then `ops`:
-   * journaled first under an id of its own, so that a crash before `ops` journals it once.
-   */
+  /** An item the bridge brings back (an encrypted event whose key came late), then `ops` (see `injectItem`). */
   async inject(item: InboundItem, txnId: string, ops: readonly WriteOp[]): Promise<void> {
-    await this.journal.insertOne(newItem(`inject!${idOf(txnId, item)}`, item), txnId, Date.now());
-    await this.store.write(ops);
+    await injectItem(this.journal, this.store, item, txnId, ops);
     this.wake();
   }
 
@@ -376,10 +345,7 @@ export class SharedInbox {
    * the inbox still write what they hold for its rooms (the mirror's write-behind).
    */
   async stop(timeoutMs = this.options.shutdownTimeoutMs): Promise<boolean> {
-    this.accepting = false;
-    clearInterval(this.pollTimer);
-    this.pruner.stop();
-    this.stopped = true;
+    this.halt();
     await this.steps.settled();
     const finished = await this.dispatcher.stop(timeoutMs);
     if (!finished) this.logger.warn({ timeoutMs }, 'handlers still running at shutdown; their items stay journaled for another process');
@@ -394,10 +360,7 @@ export class SharedInbox {
 
   /** Leading failed to begin (the crypto device would not open): the lease goes to another process with this one's row. */
   private cannotLead(err: Error): void {
-    this.logger.error({ err }, 'this process took the lead but cannot lead: it leaves the cluster for another to lead');
-    this.accepting = false;
-    this.stopped = true;
-    clearInterval(this.pollTimer);
+    this.halt();
     void this.membership.leave().catch(() => undefined);
     this.hooks.onLeadFailed?.(err);
   }
@@ -405,13 +368,24 @@ export class SharedInbox {
   private fencedOut(): void {
     if (this.fenced) return;
     this.fenced = true;
-    this.accepting = false;
-    this.stopped = true;
-    clearInterval(this.pollTimer);
-    this.pruner.stop();
+    this.halt();
     this.lanes.clear();
     this.caches.forgetAll();
     void this.dispatcher.stop(0);
     this.hooks.onFencedOut?.();
+  }
+
+  /** An item handled (or dead-lettered), its writes committed. */
+  private settled(lane: string): void {
+    this.lanes.settled(lane);
+    this.waiting.settle();
+  }
+
+  /** Accepts and looks for nothing more. */
+  private halt(): void {
+    this.accepting = false;
+    this.stopped = true;
+    clearInterval(this.pollTimer);
+    this.pruner.stop();
   }
 }

@@ -1,4 +1,4 @@
-import { downloadMedia } from './media-download.js';
+import { NO_LOGINS, pluginMedia } from './plugin-services.js';
 import { openInbox } from './open-inbox.js';
 import type Koa from 'koa';
 import type { BridgeConfig } from '../config/index.js';
@@ -11,7 +11,6 @@ import {
 import { createLogger, type Logger } from '../log/logger.js';
 import { Mirror } from '../mirror/index.js';
 import { MediaLinks, MediaRelayCache, mediaProxyRoutes } from '../media/index.js';
-import { fetchGuarded } from '../net/index.js';
 import { Puppets } from '../puppets/index.js';
 import { loadRegistration, Namespaces, type Registration } from '../registration/index.js';
 import { Sections, Store } from '../store/index.js';
@@ -29,7 +28,7 @@ import { RoomUpgrades } from '../plugin/upgrades/room-upgrades.js';
 import { queryHandlersFor } from '../plugin/queries.js';
 import { BotCommands } from '../bot/commands.js';
 import { Permissions } from '../permissions/index.js';
-import type { LoginService, PluginLogins } from '../logins/index.js';
+import type { LoginService } from '../logins/index.js';
 import { BridgeLogins } from '../logins/bridge-logins.js';
 import { BridgeMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
 import { watchHomeserver } from './homeserver-watch.js';
@@ -38,7 +37,6 @@ import { ConnectionStatus, type ConnectionStatusEntry } from '../status/index.js
 import { createProvisioning } from '../provisioning/index.js';
 
 /** A plugin without logins sees none. */
-const NO_LOGINS: PluginLogins = { report: async () => undefined, forUser: () => [], get: () => undefined, remove: async () => undefined };
 
 /** How long a relayed media file is reused for more link requests (short: quarantined media stops soon). */
 const MEDIA_KEEP_MS = 5 * 60_000;
@@ -287,11 +285,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
       http,
       domain: config.homeserver.domain,
       ghosts,
-      media: {
-        url: (mxc, filename) => mediaLinks.url(mxc, filename),
-        download: (media) => downloadMedia(api, media, config.bridge.mediaMaxBytes),
-        fetchRemote: (url) => fetchGuarded(url, { ...config.outbound, maxBytes: config.bridge.mediaMaxBytes }),
-      },
+      media: pluginMedia(api, config, mediaLinks),
       logins: logins?.manager ?? NO_LOGINS,
       status: connections,
       leases: leases.forPlugin(plugin.name),
