@@ -354,8 +354,9 @@ export async function startBridge(options: StartBridgeOptions): Promise<RunningB
     throw e;
   }
   logger.info({ url: server.url, metrics: metricsServer?.url, plugin: plugin.name, appservice: registration.id }, 'bridge listening');
-  // Portals of an earlier run, one at a time: bridge info as the plugin says it now, history caught up.
-  const portalSweep = remote.sweep(mappings.channels())
+  // Portals of an earlier run, one at a time: bridge info as the plugin says it now, history
+  // caught up. Not in a cluster's standby (placement leader): the leader's sends are the ones that go.
+  const portalSweep = (sharedInbox?.mayLease === false ? Promise.resolve({ infoSent: 0, caughtUp: 0 }) : remote.sweep(mappings.channels()))
     .then((done) => logger.info(done, 'existing portals brought up to date'))
     .catch((err: unknown) => logger.warn({ err }, 'could not bring the existing portals up to date'));
   const watch = options.watchHomeserverMs

@@ -165,12 +165,14 @@ export class RemotePipeline {
     for (const [channelId, roomId] of list) {
       if (this.closed) break;
       try {
-        await this.queue.run(channelKey(channelId), async () => {
+        // Under the channel's lock (as its portal's creation): two processes of a cluster
+        // starting at once do not both catch the same history up.
+        await this.queue.run(channelKey(channelId), () => this.options.store.withLock(`portal:${channelId}`, async () => {
           const room = await this.options.mirror.room(roomId);
           const channel = await this.bridgeInfo.remembered(channelId, room?.name);
           total.infoSent += (await this.bridgeInfo.ensure(roomId, channel)).length;
           total.caughtUp += await this.catchUp(channel, roomId, undefined);
-        });
+        }));
       } catch (err) {
         this.options.logger.warn({ err, channelId, roomId }, 'could not bring a portal up to date at start');
       }
