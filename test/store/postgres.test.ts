@@ -57,6 +57,20 @@ describe('store on PostgreSQL', function () {
     }
   });
 
+  it('writes acknowledgements with a batch before any cluster membership fences it (one statement, no unused parameter)', async () => {
+    const store = await open();
+    try {
+      const section = store.section<string>('acked');
+      await store.write([put(section, 'k', 'v')], { acks: [{ lane: '!room:x', seq: 7 }] });
+      await store.postgres!.acknowledge([{ lane: '!room:x', seq: 9 }]);
+      assert.equal(await section.get('k'), 'v');
+      const rows = await store.postgres!.query<{ acked: string }>(`SELECT acked::text FROM ${store.postgres!.tables.laneAcks} WHERE lane = $1`, ['!room:x']);
+      assert.deepEqual(rows.map((r) => r.acked), ['9']);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('pages through a range longer than one query, forwards and backwards, bytes values too', async () => {
     const store = await open();
     try {

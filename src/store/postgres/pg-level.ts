@@ -256,7 +256,7 @@ export class PgLevel extends AbstractLevel<Buffer, string, unknown> {
     const { kv, processes, laneAcks } = this.tables;
     const owner = this.fencedBy;
     const params: unknown[] = [owner ?? '', putKeys, putValues, delKeys, acks.map((a) => a.lane), acks.map((a) => a.seq)];
-    const alive = owner === undefined ? 'SELECT 1 AS id' : `SELECT id FROM ${processes} WHERE id = $1 FOR KEY SHARE`;
+    const alive = owner === undefined ? 'SELECT $1::text AS id' : `SELECT id FROM ${processes} WHERE id = $1 FOR KEY SHARE`;
     const ok = 'EXISTS (SELECT 1 FROM fence)';
     const wake = this.notifyPrefix;
     const notify = wake !== undefined && putKeys.some((k) => k.subarray(0, wake.prefix.length).equals(wake.prefix));
