@@ -149,7 +149,11 @@ export class Mirror {
   /** The plugin-facing view of a room, or undefined when the mirror has never seen it. */
   async room(roomId: string): Promise<RoomView | undefined> {
     const entry = await this.entry(roomId);
-    return entry ? this.view(entry) : undefined;
+    // Just gained, its store copy not filled in yet: a state this process fetched a moment
+    // ago (while another held it) answers until the room's own events fill the store. Only
+    // here: what applies events works on the store's copy.
+    const shown = entry?.record.hydrated ? entry : this.borrowed.get(roomId) ?? entry;
+    return shown ? this.view(shown) : undefined;
   }
 
   /**
@@ -199,7 +203,6 @@ export class Mirror {
    */
   forgetRoom(roomId: string, { discardPending = false }: { readonly discardPending?: boolean } = {}): void {
     this.cache.delete(roomId);
-    this.borrowed.drop(roomId);
     this.unreadable.delete(roomId);
     this.bumpGeneration(roomId);
     const dropped = this.ms.forgetRoom(roomId, discardPending);

@@ -213,6 +213,21 @@ describe('mirror: rooms whose lease moves between processes', () => {
     });
   });
 
+  it('a room gained right after a resync elsewhere answers from that fetch until its own events fill the store', async () => {
+    const CAROL = '@carol:a';
+    const leases = new Leases();
+    await withMirror({ ownership: leases, fetchState: async () => [...head(), member(CAROL, 'join')] }, async (t) => {
+      await t.mirror.resync(ROOM);
+      // Its first events arrive here now: the lease is taken, the store holds nothing of the room yet.
+      leases.held.add(ROOM);
+      t.mirror.forgetRoom(ROOM);
+      const room = await t.mirror.room(ROOM);
+      assert.equal(room?.hydrated, true);
+      assert.equal(await room?.membership(CAROL), 'join');
+      assert.equal(t.mirror.cachedRooms, 0, 'not kept: the room\'s events fill the store');
+    });
+  });
+
   it('a fetch that ends after the room\'s lease moved away writes nothing', async () => {
     const leases = new Leases();
     leases.held.add(ROOM);
