@@ -47,9 +47,19 @@ export function handlerOrder(seq: number, n: number): string {
   return `h${seqKey(seq)}.${String(n).padStart(4, '0')}`;
 }
 
-/** A message sent outside handlers: by time, after any handler's waiting message. */
+/** This process's last direct order: the next is always after it, even within one millisecond. */
+let lastDirect = { ms: 0, n: 0 };
+/** Tells this process's direct orders apart from another's made in the same millisecond. */
+const PROCESS_TAG = randomBytes(4).toString('hex');
+
+/**
+ * A message sent outside handlers: by time, after any handler's waiting message; in this
+ * process strictly in the order sent (a counter within the millisecond).
+ */
 export function directOrder(now = Date.now()): string {
-  return `t${String(now).padStart(15, '0')}.${randomBytes(4).toString('hex')}`;
+  const ms = Math.max(now, lastDirect.ms);
+  lastDirect = { ms, n: ms === lastDirect.ms ? lastDirect.n + 1 : 0 };
+  return `t${String(ms).padStart(15, '0')}.${String(lastDirect.n).padStart(6, '0')}.${PROCESS_TAG}`;
 }
 
 /** The store's messages waiting for leased connections, and those given up. */
