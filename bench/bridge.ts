@@ -43,7 +43,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, connect } from 'node:net';
+import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,17 +108,26 @@ function threadCpu(pid: number): Map<string, number> {
   return byName;
 }
 
-export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+/**
+ * Waits until the bridgekit child answers its own ping with the bench's hs_token: an open
+ * port alone may be another process's, which took the port between `freePort` and the
+ * bridge's bind (the bridge then exits, and the load would go elsewhere).
+ */
+async function waitForBridge(port: number, bridge: ChildProcess, timeoutMs: number): Promise<void> {
   const until = performance.now() + timeoutMs;
   for (;;) {
-    const open = await new Promise<boolean>((ok) => {
-      const socket = connect(port, '127.0.0.1', () => { socket.destroy(); ok(true); }).on('error', () => ok(false));
-    });
-    if (open) return;
-    if (performance.now() > until) throw new Error(`nothing listening on ${port} after ${timeoutMs / 1000} s`);
+    if (bridge.exitCode !== null || bridge.signalCode !== null) throw new BridgeDidNotStart(`bridgekit exited before answering on ${port}`);
+    const answered = await fetch(`http://127.0.0.1:${port}/_matrix/app/v1/ping`, {
+      method: 'POST', headers: { authorization: `Bearer ${HS_TOKEN}`, 'content-type': 'application/json' }, body: '{}',
+    }).then((res) => res.ok, () => false);
+    if (answered) return;
+    if (performance.now() > until) throw new Error(`bridgekit did not answer on ${port} after ${timeoutMs / 1000} s`);
     await sleep(100);
   }
 }
+
+/** The bridge could not start on its port (taken meanwhile): worth another try on another port. */
+class BridgeDidNotStart extends Error {}
 
 export function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
@@ -145,6 +154,17 @@ export async function standIn(args: string[]): Promise<{ url: string; start: (po
 
 /** `bridgekit run` with the echo plugin, in a fresh directory, against the stand-in. */
 async function runBridgekit(perTxn: number, round: number, loadArgs: string[], onPostgres = false): Promise<Row> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runBridgekitOnce(perTxn, round, loadArgs, onPostgres);
+    } catch (err) {
+      if (!(err instanceof BridgeDidNotStart) || attempt === 3) throw err;
+      console.log(`    ${err.message}; again on another port`);
+    }
+  }
+}
+
+async function runBridgekitOnce(perTxn: number, round: number, loadArgs: string[], onPostgres: boolean): Promise<Row> {
   const dir = await mkdtemp(join(tmpdir(), 'bridgekit-bench-bridge-'));
   const cluster = onPostgres ? await startPgCluster({ durable: true }) : undefined;
   const dbCpu = () => (cluster ? cluster.pids().reduce((sum, pid) => { try { return sum + procStats(pid).cpuMicros; } catch { return sum; } }, 0) : 0);
@@ -176,7 +196,7 @@ async function runBridgekit(perTxn: number, round: number, loadArgs: string[], o
     env: probeFile ? { ...process.env, BENCH_PROBE_FILE: probeFile, BENCH_PROBE_DIST: join(dirname(CLI), '..', '..') } : process.env,
   });
   try {
-    await waitForPort(port, 30_000);
+    await waitForBridge(port, bridge, 30_000);
     const before = procStats(bridge.pid!);
     const dbBefore = dbCpu();
     const threadsBefore = threadCpu(bridge.pid!);
