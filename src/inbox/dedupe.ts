@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { stringifyJson } from '../json/index.js';
 import type { Section } from '../store/index.js';
 import { put, type WriteOp } from '../store/index.js';
@@ -236,5 +236,5 @@ class RepeatFinder {
  * restarted homeserver brings new content (delivered).
  */
 export function ephemeralId(txnId: string, item: unknown): string {
-  return `txn!${txnId}!${createHash('sha256').update(stringifyJson(item)).digest('base64url').slice(0, 22)}`;
+  return `txn!${txnId}!${hash('sha256', stringifyJson(item), 'base64url').slice(0, 22)}`;
 }

@@ -4,7 +4,7 @@ import type { Middleware } from 'koa';
 import { createAppserviceApp, listen, type RunningServer, type TransactionSink } from '../../src/appservice/index.js';
 import { transactionIdOf } from '../../src/appservice/routes/transactions.js';
 import { InboxUnavailable } from '../../src/inbox/index.js';
-import { silentLogger } from '../../src/log/logger.js';
+import { createLogger, silentLogger } from '../../src/log/logger.js';
 import { Namespaces } from '../../src/registration/index.js';
 import { fixtureRegistration, HS_TOKEN } from '../helpers/endpoint.js';
 
@@ -168,5 +168,32 @@ describe('appservice: the transaction route (through Koa)', () => {
       assert.equal(JSON.parse(res.body).errcode, 'M_UNRECOGNIZED');
     });
   });
-});
 
+  describe('its line per transaction', () => {
+    let server: RunningServer;
+    const lines: Array<{ level: number; msg: string; txnId?: string; duplicates?: number }> = [];
+    const sink: TransactionSink = {
+      // A txnId starting with "retry" comes back with two of its events seen before.
+      accept: async (txnId) => ({ entries: [], duplicates: txnId.startsWith('retry') ? 2 : 0 }),
+    };
+
+    before(async () => {
+      const registration = fixtureRegistration();
+      const logger = createLogger({ level: 'info' }, { write: (line: string) => { lines.push(JSON.parse(line)); } });
+      const app = createAppserviceApp({ registration, namespaces: new Namespaces(registration, 'localhost'), sink, maxBodyBytes: 1024, logger });
+      server = await listen(app, '127.0.0.1', 0);
+    });
+    after(async () => { await server.close(); });
+
+    it('is debug for a fresh transaction and info for a retried one (some events seen before), with its duplicates', async () => {
+      for (const txnId of ['fresh1', 'retry1']) {
+        const res = await fetch(`${server.url}${V1}/transactions/${txnId}`, {
+          method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${HS_TOKEN}` }, body: '{"events":[]}',
+        });
+        assert.equal(res.status, 200);
+      }
+      const journaled = lines.filter((l) => l.msg === 'transaction journaled');
+      assert.deepEqual(journaled.map((l) => [l.txnId, l.level, l.duplicates]), [['retry1', 30, 2]]);
+    });
+  });
+});

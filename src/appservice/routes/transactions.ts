@@ -78,9 +78,12 @@ export function transactionRoute(options: TransactionRouteOptions): Koa.Middlewa
       ctx.set('Content-Type', JSON_TYPE);
       ctx.body = '{}';
       failures.accepted();
-      if (logger.isLevelEnabled('info')) {
+      // One line per transaction is detail (debug, as mautrix-go has it); a retried one,
+      // whose events were partly or wholly seen before, is worth an operator's eye (info).
+      const level = result.duplicates > 0 ? 'info' : 'debug';
+      if (logger.isLevelEnabled(level)) {
         // pino runs each logged value through its redaction: zero counts are left out (undefined).
-        logger.info({
+        logger[level]({
           txnId,
           events: txn.events.length,
           ephemeral: txn.ephemeral.length || undefined,
