@@ -1,9 +1,11 @@
-/** A least-recently-used map with a fixed capacity (Map keeps insertion order; a hit re-inserts). */
+/**
+ * A least-recently-used map with a fixed capacity (Map keeps insertion order; a hit
+ * re-inserts, unless it is on the key used last: a busy room's next event moves nothing).
+ */
 export class Lru<K, V> {
   private readonly map = new Map<K, V>();
-  /** The most recently used key, if known: a hit on it (a busy room's next event) moves nothing. */
+  /** The key used last (undefined after it left). */
   private newest: K | undefined;
-  private hasNewest = false;
 
   /** `onEvict` hears of each entry pushed out by `set` (not of `delete` or `clear`). */
   constructor(private readonly capacity: number, private readonly onEvict?: (key: K, value: V) => void) {
@@ -17,11 +19,10 @@ export class Lru<K, V> {
   get(key: K): V | undefined {
     const value = this.map.get(key);
     if (value === undefined) return undefined;
-    if (this.hasNewest && this.newest === key) return value;
+    if (key === this.newest) return value;
     this.map.delete(key);
     this.map.set(key, value);
     this.newest = key;
-    this.hasNewest = true;
     return value;
   }
 
@@ -29,7 +30,6 @@ export class Lru<K, V> {
     this.map.delete(key);
     this.map.set(key, value);
     this.newest = key;
-    this.hasNewest = true;
     if (this.map.size > this.capacity) {
       const oldest = this.map.entries().next();
       if (!oldest.done) {
@@ -45,16 +45,11 @@ export class Lru<K, V> {
 
   delete(key: K): void {
     this.map.delete(key);
-    if (this.hasNewest && this.newest === key) this.forgetNewest();
+    if (key === this.newest) this.newest = undefined;
   }
 
   clear(): void {
     this.map.clear();
-    this.forgetNewest();
-  }
-
-  private forgetNewest(): void {
     this.newest = undefined;
-    this.hasNewest = false;
   }
 }
