@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: V8's settings must be in place before the rest is loaded and run.
+import './v8-flags.js';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/index.js';
 import { StoreOpenError } from '../store/index.js';
