@@ -25,7 +25,8 @@ await session.post('HeapProfiler.startSampling', {
   samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false,
 });
 
-setTimeout(() => void report(), Number(process.env['BENCH_PROMOTED_MS'] ?? 3_000)).unref();
+const afterMs = Number(process.env['BENCH_PROMOTED_MS'] ?? 3_000);
+setTimeout(() => void report(), afterMs).unref();
 
 async function report(): Promise<void> {
   const { profile } = await session.post('HeapProfiler.stopSampling') as { profile: { head: SamplingNode } };
@@ -39,7 +40,7 @@ async function report(): Promise<void> {
   };
   walk(profile.head, []);
   const total = [...bySite.values()].reduce((sum, bytes) => sum + bytes, 0);
-  const lines = [`survived the young generation: ${(total / 1e6).toFixed(1)} MB in ${process.env['BENCH_PROMOTED_MS'] ?? 3_000} ms`,
+  const lines = [`survived the young generation: ${(total / 1e6).toFixed(1)} MB in ${afterMs} ms`,
     ...[...bySite].sort((a, b) => b[1] - a[1]).slice(0, 30).map(([site, bytes]) => `${(bytes / 1e6).toFixed(2).padStart(8)} MB  ${site}`)];
   writeFileSync(process.env['BENCH_PROMOTED_FILE'] ?? new URL('../../bench/results/promoted.txt', import.meta.url), `${lines.join('\n')}\n`);
 }

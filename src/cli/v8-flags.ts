@@ -15,6 +15,4 @@ import { setFlagsFromString } from 'node:v8';
  * no longer tenure a site that really is long-lived; the mirror's and caches' objects are
  * then copied once more, by the scavenge that promotes them.
  */
-export const BRIDGE_V8_FLAGS = ['--no-allocation-site-pretenuring'] as const;
-
-for (const flag of BRIDGE_V8_FLAGS) setFlagsFromString(flag);
+setFlagsFromString('--no-allocation-site-pretenuring');
