@@ -180,7 +180,7 @@ async function runBridgekitOnce(perTxn: number, round: number, loadArgs: string[
     'appservice:', '  id: benchbridge', `  url: http://127.0.0.1:${port}`, '  bind: 127.0.0.1', `  port: ${port}`,
     `  registration: ${join(dir, 'registration.yaml')}`, '  bot: echobot', '  prefix: _echo_',
     'store:', cluster ? `  url: ${cluster.url}` : `  path: ${join(dir, 'data')}`,
-    ...(process.env['BENCH_WRITE_BUFFER_BYTES'] ? [`  writeBufferBytes: ${process.env['BENCH_WRITE_BUFFER_BYTES']}`] : []),
+    ...(process.env['BENCH_STORE_WRITE_BUFFER_MB'] ? [`  writeBufferBytes: ${Number(process.env['BENCH_STORE_WRITE_BUFFER_MB']) * 1024 * 1024}`] : []),
     'bridge:', '  plugin: echo', '  config: {}',
     'bot:', '  prefix: "!"', 'metrics:', '  enabled: true', '  port: 0', 'logging:', `  level: ${process.env['BENCH_LOG_LEVEL'] ?? 'info'}`,
     ...(process.env['BENCH_INBOX_CONCURRENCY'] ? ['inbox:', `  concurrency: ${process.env['BENCH_INBOX_CONCURRENCY']}`] : []), '',
