@@ -312,9 +312,8 @@ async function main(): Promise<void> {
   const lines = rows.map((r) => {
     if (r.error) return [r.server, String(r.perTxn), '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', `NOT RUN: ${r.error}`];
     const bare = bareOf(r);
-    return [r.server, String(r.perTxn), fmt(r.events), fmt(r.eventsPerSec), bare ? `${(r.eventsPerSec! / bare.eventsPerSec!).toFixed(2)}×` : '-',
-      fmt(r.p50Ms, 2), fmt(r.p99Ms, 2), bare ? `${(r.p99Ms! / bare.p99Ms!).toFixed(2)}×` : '-',
-      ratioText(bare && secondHalfRatio(r, bare)), fmt(r.cpuUsPerEvent, 1), fmt(r.peakRssMb), fmt(r.refusals), r.check ?? ''];
+    return [r.server, String(r.perTxn), fmt(r.events), fmt(r.eventsPerSec), ratioText(bare && r.eventsPerSec! / bare.eventsPerSec!),
+      fmt(r.p50Ms, 2), fmt(r.p99Ms, 2), ratioText(bare && r.p99Ms! / bare.p99Ms!), ratioText(bare && secondHalfRatio(r, bare)), fmt(r.cpuUsPerEvent, 1), fmt(r.peakRssMb), fmt(r.refusals), r.check ?? ''];
   });
   const summary = rounds > 1 ? medians(rows, bareOf) : [];
   const meanLoad = loads.reduce((a, b) => a + b, 0) / loads.length;
@@ -354,7 +353,7 @@ function medians(rows: Row[], bareOf: (row: Row) => Row | undefined): string[][]
     if (done.length === 0) continue;
     const ratio = (f: (r: Row, bare: Row) => number | undefined) => {
       const values = done.flatMap((r) => { const bare = bareOf(r); const value = bare && f(r, bare); return value === undefined ? [] : [value]; });
-      return values.length > 0 ? `${median(values).toFixed(2)}×` : '-';
+      return ratioText(values.length > 0 ? median(values) : undefined);
     };
     out.push([server, perTxn, String(done.length), fmt(median(done.map((r) => r.eventsPerSec!))),
       ratio((r, b) => r.eventsPerSec! / b.eventsPerSec!), ratio((r, b) => r.p99Ms! / b.p99Ms!), ratio(secondHalfRatio),
