@@ -53,12 +53,12 @@ export interface BridgeLoadResult {
   unknownRequests: Record<string, number>;
   sends: number;
   /**
-   * With BENCH_TIMELINE=1: every acknowledged transaction as [sent at (ms since the epoch),
+   * With BENCH_TIMELINE set (`1`, `load`, `light`): every acknowledged transaction as [sent at (ms since the epoch),
    * ms to its 200, events in it, its number (the txnId is `bench-<number>`)], in the order
    * answered (for `bench/latency-timeline.ts`).
    */
   timeline?: Array<[number, number, number, number]>;
-  /** With BENCH_TIMELINE=1: this process's own event-loop stalls over 2 ms. */
+  /** With BENCH_TIMELINE set (`1`, `load`, `light`): this process's own event-loop stalls over 2 ms. */
   standInStalls?: Stall[];
 }
 
@@ -169,7 +169,7 @@ function put(agent: http.Agent, port: number, path: string, body: string): Promi
 async function push(port: number): Promise<BridgeLoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS, maxFreeSockets: CONNECTIONS });
   const latencies: number[] = [];
-  const timeline: Array<[number, number, number, number]> | undefined = process.env['BENCH_TIMELINE'] === '1' ? [] : undefined;
+  const timeline: Array<[number, number, number, number]> | undefined = ['1', 'load', 'light'].includes(process.env['BENCH_TIMELINE'] ?? '') ? [] : undefined;
   const stalls = timeline ? watchStalls() : undefined;
   const statuses: Record<string, number> = {};
   let refusals = 0;

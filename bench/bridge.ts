@@ -37,7 +37,12 @@
  *   BENCH_TIMELINE=1                 per-transaction timelines in bench/results/timeline/ (the stand-in's
  *                                    latencies and stalls; the bridgekit child with bench/latency-probe.ts:
  *                                    its requests, GC pauses, loop stalls, Level batches); read them with
- *                                    `node dist/bench/latency-timeline.js <dir> [<server>-<size>-r<round>]`
+ *                                    `node dist/bench/latency-timeline.js <dir> [<server>-<size>-r<round>]`;
+ *                                    `load`: the stand-in's timelines only (no probe in the bridge);
+ *                                    `light`: with bench/batch-probe.ts instead (GC pauses, slow Level
+ *                                    batches; nothing per transaction), read with `node dist/bench/tail-causes.js`
+ *   BENCH_PERF_SCHED=                seconds of `perf sched record` from 2 s into each run's load, summarised
+ *                                    per thread (`bench/sched-waits.ts`: waits for a CPU over 1 ms)
  * Results: the table on stdout, bench/results/bridge-latest.json and bridge-latest.md.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -50,6 +55,7 @@ import { fileURLToPath } from 'node:url';
 import { startPgCluster } from '../test/helpers/pg-cluster.js';
 import { env, finishChild, fmt, HS_TOKEN, markdownTable, ROOT, sleep, startChild, table } from './harness.js';
 import type { BridgeLoadResult } from './bridge-homeserver.js';
+import { recordSched, summarizeSched } from './sched-waits.js';
 import { ensurePeersInstalled, installedVersion, PEER_PACKAGES, type PeerPackage } from './peers.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -186,8 +192,11 @@ async function runBridgekitOnce(perTxn: number, round: number, loadArgs: string[
     ...(process.env['BENCH_INBOX_CONCURRENCY'] ? ['inbox:', `  concurrency: ${process.env['BENCH_INBOX_CONCURRENCY']}`] : []), '',
   ].join('\n'));
   const nodeArgs = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter((arg) => arg !== '');
-  const probeFile = timelineFile(cluster ? 'bridgekit+postgres' : 'bridgekit', perTxn, round, 'probe');
-  if (probeFile) nodeArgs.push('--import', join(HERE, 'latency-probe.js'));
+  const name = cluster ? 'bridgekit+postgres' : 'bridgekit';
+  const fullProbe = timelineFile(name, perTxn, round, 'probe');
+  const batchProbe = timelineFile(name, perTxn, round, 'batches');
+  const probeFile = fullProbe ?? batchProbe;
+  if (probeFile) nodeArgs.push('--import', join(HERE, fullProbe ? 'latency-probe.js' : 'batch-probe.js'));
   if (process.env['BENCH_PROFILE'] === '1') {
     const profiles = join(ROOT, 'bench', 'results', 'profiles');
     mkdirSync(profiles, { recursive: true });
@@ -202,8 +211,10 @@ async function runBridgekitOnce(perTxn: number, round: number, loadArgs: string[
     const before = procStats(bridge.pid!);
     const dbBefore = dbCpu();
     const threadsBefore = threadCpu(bridge.pid!);
-    const load = await hs.start(port);
+    const sched = schedRecording(name, perTxn, round);
+    const load = await hs.start(port).finally(() => sched?.stop());
     const after = procStats(bridge.pid!);
+    await reportSched(sched, new Map([[bridge.pid!, 'bridgekit'], [hs.child.pid!, 'stand-in']]));
     const dbPerEvent = (dbCpu() - dbBefore) / load.events;
     if (cluster) console.log(`    PostgreSQL server CPU µs/event: ${dbPerEvent.toFixed(1)} (not in the bridge's CPU column)`);
     const threads = [...threadCpu(bridge.pid!)].map(([name, micros]) => [name, (micros - (threadsBefore.get(name) ?? 0)) / load.events] as const)
@@ -232,8 +243,10 @@ async function runCounting(server: string, perTxn: number, loadArgs: string[]): 
   const hs = await standIn(loadArgs);
   try {
     child.send({ type: 'window-start' });
-    const load = await hs.start(port);
+    const sched = schedRecording(server, perTxn, 1);
+    const load = await hs.start(port).finally(() => sched?.stop());
     const stats = await finishChild(child, 90_000);
+    await reportSched(sched, new Map([[child.pid!, server], [hs.child.pid!, 'stand-in']]));
     const seconds = (load.elapsedMs + (stats.drainMs ?? 0)) / 1000;
     const counted = stats.handledDistinct ?? stats.accepted;
     return {
@@ -248,12 +261,40 @@ async function runCounting(server: string, perTxn: number, loadArgs: string[]): 
   }
 }
 
-/** With BENCH_TIMELINE=1, where a run's timeline goes (`load`: the stand-in's; `probe`: the bridgekit child's). */
-function timelineFile(server: string, perTxn: number, round: number, what: 'load' | 'probe'): string | undefined {
-  if (process.env['BENCH_TIMELINE'] !== '1') return undefined;
+/**
+ * With BENCH_TIMELINE set, where a run's timeline goes (`load`: the stand-in's; `probe`: the
+ * bridgekit child's `latency-probe.ts`; `batches`: its `batch-probe.ts`). `1`: the stand-in's
+ * and the full probe; `load`: the stand-in's only; `light`: the stand-in's and the batch
+ * probe. The full probe records every transaction in the bridge's heap, which changes its
+ * garbage collections; the other two keep nothing per transaction there.
+ */
+function timelineFile(server: string, perTxn: number, round: number, what: 'load' | 'probe' | 'batches'): string | undefined {
+  const mode = process.env['BENCH_TIMELINE'];
+  const wanted = what === 'load' ? ['1', 'load', 'light'].includes(mode ?? '') : what === 'probe' ? mode === '1' : mode === 'light';
+  if (!wanted) return undefined;
   const dir = join(ROOT, 'bench', 'results', 'timeline');
   mkdirSync(dir, { recursive: true });
   return join(dir, `${server}-${perTxn}-r${round}.${what}.json`);
+}
+
+/** With BENCH_PERF_SCHED=<seconds>: the kernel's scheduler events of that many seconds, from 2 s into the load (`sched-waits.ts`). */
+function schedRecording(server: string, perTxn: number, round: number): ReturnType<typeof recordSched> | undefined {
+  const seconds = Number(process.env['BENCH_PERF_SCHED'] ?? 0);
+  if (!(seconds > 0)) return undefined;
+  const dir = join(ROOT, 'bench', 'results', 'sched');
+  mkdirSync(dir, { recursive: true });
+  return recordSched(join(dir, `${server}-${perTxn}-r${round}.perf.data`), seconds, 2000);
+}
+
+/** Prints which threads of `labels`' processes waited for a CPU in the recording. */
+async function reportSched(recording: ReturnType<typeof recordSched> | undefined, labels: ReadonlyMap<number, string>): Promise<void> {
+  const file = await recording?.done;
+  if (!file) return;
+  try {
+    for (const line of await summarizeSched(file, labels)) console.log(`    sched: ${line}`);
+  } catch (err) {
+    console.log(`    sched: perf sched timehist failed: ${(err as Error).message.split('\n')[0]}`);
+  }
 }
 
 function arg(args: string[], name: string): string | undefined {
