@@ -6,10 +6,11 @@
  * garbage collections stay as they are. `bench/tail-causes.ts` lines it up with the
  * stand-in's timeline. Written at exit to `BENCH_PROBE_FILE`.
  */
-import { openSync, readSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
+import { threadSched } from './thread-sched.js';
 
 const out = process.env['BENCH_PROBE_FILE'];
 const origin = performance.timeOrigin;
@@ -21,14 +22,8 @@ const gcs: Array<[number, number, number]> = [];
 const slowBatches: Array<[number, number, number, number, number]> = [];
 let batches = 0;
 
-const schedstat = (() => { try { return openSync('/proc/thread-self/schedstat', 'r'); } catch { return undefined; } })();
-const buffer = Buffer.alloc(96);
 /** The main thread's [CPU ms, run-queue wait ms] so far. */
-function sched(): [number, number] {
-  if (schedstat === undefined) return [NaN, NaN];
-  const fields = buffer.toString('latin1', 0, readSync(schedstat, buffer, 0, buffer.length, 0)).split(' ');
-  return [Number(fields[0]) / 1e6, Number(fields[1]) / 1e6];
-}
+const { read: sched } = threadSched();
 
 if (out) {
   new PerformanceObserver((list) => {

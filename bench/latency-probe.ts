@@ -18,13 +18,14 @@
  * Written once, at exit (the bench stops the bridge with SIGTERM, which exits cleanly).
  */
 import { subscribe } from 'node:diagnostics_channel';
-import { openSync, readSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { watchStalls } from './loop-stalls.js';
+import { threadSched } from './thread-sched.js';
 
 const out = process.env['BENCH_PROBE_FILE'];
 const origin = performance.timeOrigin;
@@ -32,14 +33,9 @@ const now = () => origin + performance.now();
 
 /** [arrival, ms to the answer's finish, url, the main thread's CPU ms so far, the process's CPU ms so far]. */
 const requests: Array<[number, number, string, number, number]> = [];
-const schedstat = (() => { try { return openSync('/proc/thread-self/schedstat', 'r'); } catch { return undefined; } })();
-const schedBuffer = Buffer.alloc(96);
+const { read: sched } = threadSched();
 /** The main thread's CPU time so far (ms), from the kernel (NaN off Linux). */
-function mainThreadMs(): number {
-  if (schedstat === undefined) return NaN;
-  const text = schedBuffer.toString('latin1', 0, readSync(schedstat, schedBuffer, 0, schedBuffer.length, 0));
-  return Number(text.slice(0, text.indexOf(' '))) / 1e6;
-}
+const mainThreadMs = () => sched()[0];
 /** [start, ms, kind]. */
 const gcs: Array<[number, number, number]> = [];
 /** [start, ms on the main thread, ms until done, ops, other Level operations in flight at its start]. */

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { threadSched } from './thread-sched.js';
 
 /** A stall of the event loop: [when the timer should have run (ms since the epoch), ms late, ms the main thread ran meanwhile, ms it waited for a CPU]. */
 export type Stall = [at: number, lateMs: number, ranMs: number, waitedMs: number];
@@ -12,19 +12,7 @@ export type Stall = [at: number, lateMs: number, ranMs: number, waitedMs: number
 export function watchStalls(): { seen: Stall[]; stop: () => void } {
   const seen: Stall[] = [];
   const now = () => performance.timeOrigin + performance.now();
-  let fd: number | undefined;
-  try {
-    fd = openSync('/proc/thread-self/schedstat', 'r');
-  } catch {
-    fd = undefined; // not Linux: stalls without the split
-  }
-  const buffer = Buffer.alloc(96);
-  const sched = (): [number, number] => {
-    if (fd === undefined) return [NaN, NaN];
-    const text = buffer.toString('latin1', 0, readSync(fd, buffer, 0, buffer.length, 0));
-    const [ran = '0', waited = '0'] = text.split(' ');
-    return [Number(ran) / 1e6, Number(waited) / 1e6];
-  };
+  const { read: sched, close } = threadSched();
   let expected = now() + 1;
   let [ran, waited] = sched();
   const timer = setInterval(() => {
@@ -40,8 +28,7 @@ export function watchStalls(): { seen: Stall[]; stop: () => void } {
     seen,
     stop: () => {
       clearInterval(timer);
-      if (fd !== undefined) closeSync(fd);
-      fd = undefined;
+      close();
     },
   };
 }

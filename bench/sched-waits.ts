@@ -5,6 +5,9 @@
  * CPU, and how much of that time the other CPUs sat idle (a scheduler that packs threads on
  * fewer CPUs, as this VM's does, leaves a woken thread queued behind a busy one).
  *
+ * Thread names are Node's own from Node 22 on (MainThread, libuv-worker, V8Worker); Node 20
+ * names every thread `node`.
+ *
  *   node dist/bench/sched-waits.js <perf.data> <pid=label>...    a recording made by hand
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';

@@ -12,11 +12,11 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { percentile } from './harness.js';
 
 type Txn = [sentAt: number, ms: number, events: number, number: number];
 interface Probe { gcs: Array<[number, number, number]>; slowBatches: Array<[number, number, number, number, number]>; batches: number }
 
-const quantile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 const overlaps = (start: number, ms: number, from: number, to: number) => start < to && start + ms > from;
 
 export function tailCauses(timeline: readonly Txn[], probe: Probe): string[] {
@@ -24,8 +24,8 @@ export function tailCauses(timeline: readonly Txn[], probe: Probe): string[] {
   const last = timeline[timeline.length - 1]![0];
   const steady = timeline.filter(([at]) => at - first > 1500 && last - at > 1000);
   if (steady.length === 0) return ['run too short for a steady state (needs more than 2.5 s)'];
-  const sorted = steady.map(([, ms]) => ms).sort((a, b) => a - b);
-  const p99 = quantile(sorted, 99);
+  const sorted = Float64Array.from(steady, ([, ms]) => ms).sort();
+  const p99 = percentile(sorted, 99);
   const slow = steady.filter(([, ms]) => ms >= p99).map(([at, ms]) => [at, at + ms] as const).sort((a, b) => a[0] - b[0]);
   const clusters: Array<{ from: number; to: number; n: number }> = [];
   for (const [from, to] of slow) {
@@ -39,20 +39,20 @@ export function tailCauses(timeline: readonly Txn[], probe: Probe): string[] {
     const cause = gc && batch ? 'a GC pause and a Level batch' : gc ? 'a GC pause over 1 ms' : batch ? 'a Level batch over 2 ms' : 'neither';
     byCause.set(cause, (byCause.get(cause) ?? 0) + c.n);
   }
-  const sizes = clusters.map((c) => c.n).sort((a, b) => a - b);
+  const sizes = Float64Array.from(clusters, (c) => c.n).sort();
   const inSteady = ([at]: readonly [number, ...number[]]) => at - first > 1500 && last - at > 1000;
   const slowBatches = probe.slowBatches.filter((b) => inSteady(b) && b[1] > 2);
   const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
   const batchMs = sum(slowBatches.map((b) => b[1]));
-  const gcs = probe.gcs.filter(inSteady).map(([, ms]) => ms).sort((a, b) => a - b);
+  const gcs = Float64Array.from(probe.gcs.filter(inSteady), ([, ms]) => ms).sort();
   return [
-    `steady state: ${steady.length} transactions, p50 ${quantile(sorted, 50).toFixed(2)}, p99 ${p99.toFixed(2)} ms`,
-    `the slowest 1 % (${slow.length}) in ${clusters.length} clusters of overlapping transactions, sizes p50 ${quantile(sizes, 50)}, max ${sizes[sizes.length - 1] ?? 0}`,
+    `steady state: ${steady.length} transactions, p50 ${percentile(sorted, 50).toFixed(2)}, p99 ${p99.toFixed(2)} ms`,
+    `the slowest 1 % (${slow.length}) in ${clusters.length} clusters of overlapping transactions, sizes p50 ${percentile(sizes, 50)}, max ${sizes[sizes.length - 1] ?? 0}`,
     `by what overlapped their cluster: ${[...byCause].sort((a, b) => b[1] - a[1]).map(([cause, n]) => `${cause} ${n}`).join(', ')}`,
     `Level batches over 2 ms: ${slowBatches.length} (of ${probe.batches} in the run), ${batchMs.toFixed(1)} ms in all; meanwhile the main thread ran `
       + `${batchMs > 0 ? Math.round((sum(slowBatches.map((b) => b[3])) / batchMs) * 100) : 0} % and waited for a CPU `
       + `${batchMs > 0 ? Math.round((sum(slowBatches.map((b) => b[4])) / batchMs) * 100) : 0} % of their time (the rest it sat idle, waiting for Level)`,
-    `GC pauses: ${gcs.length}, p50 ${gcs.length > 0 ? quantile(gcs, 50).toFixed(2) : '-'}, max ${gcs.length > 0 ? gcs[gcs.length - 1]!.toFixed(2) : '-'} ms`,
+    `GC pauses: ${gcs.length}, p50 ${gcs.length > 0 ? percentile(gcs, 50).toFixed(2) : '-'}, max ${gcs.length > 0 ? gcs[gcs.length - 1]!.toFixed(2) : '-'} ms`,
   ];
 }
 
