@@ -15,7 +15,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HS_TOKEN, percentile, sleep } from './harness.js';
+import { HS_TOKEN, percentile, sleep, timelineMode } from './harness.js';
 import { watchStalls, type Stall } from './loop-stalls.js';
 
 function arg(name: string, fallback: number): number {
@@ -169,7 +169,7 @@ function put(agent: http.Agent, port: number, path: string, body: string): Promi
 async function push(port: number): Promise<BridgeLoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS, maxFreeSockets: CONNECTIONS });
   const latencies: number[] = [];
-  const timeline: Array<[number, number, number, number]> | undefined = ['1', 'load', 'light'].includes(process.env['BENCH_TIMELINE'] ?? '') ? [] : undefined;
+  const timeline: Array<[number, number, number, number]> | undefined = timelineMode() ? [] : undefined;
   const stalls = timeline ? watchStalls() : undefined;
   const statuses: Record<string, number> = {};
   let refusals = 0;

@@ -53,7 +53,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPgCluster } from '../test/helpers/pg-cluster.js';
-import { env, finishChild, fmt, HS_TOKEN, markdownTable, ROOT, sleep, startChild, table } from './harness.js';
+import { env, finishChild, fmt, HS_TOKEN, markdownTable, ROOT, sleep, startChild, table, timelineMode } from './harness.js';
 import type { BridgeLoadResult } from './bridge-homeserver.js';
 import { recordSched, summarizeSched } from './sched-waits.js';
 import { ensurePeersInstalled, installedVersion, PEER_PACKAGES, type PeerPackage } from './peers.js';
@@ -269,8 +269,8 @@ async function runCounting(server: string, perTxn: number, loadArgs: string[]): 
  * garbage collections; the other two keep nothing per transaction there.
  */
 function timelineFile(server: string, perTxn: number, round: number, what: 'load' | 'probe' | 'batches'): string | undefined {
-  const mode = process.env['BENCH_TIMELINE'];
-  const wanted = what === 'load' ? ['1', 'load', 'light'].includes(mode ?? '') : what === 'probe' ? mode === '1' : mode === 'light';
+  const mode = timelineMode();
+  const wanted = what === 'load' ? mode !== undefined : what === 'probe' ? mode === '1' : mode === 'light';
   if (!wanted) return undefined;
   const dir = join(ROOT, 'bench', 'results', 'timeline');
   mkdirSync(dir, { recursive: true });

@@ -178,6 +178,12 @@ export class Bitmap {
   }
 }
 
+/** BENCH_TIMELINE (`1`, `load` or `light`; see bench/bridge.ts): every mode keeps the stand-in's per-transaction timeline. */
+export function timelineMode(): '1' | 'load' | 'light' | undefined {
+  const mode = process.env['BENCH_TIMELINE'];
+  return mode === '1' || mode === 'load' || mode === 'light' ? mode : undefined;
+}
+
 export const sleep = (ms: number) => new Promise<void>((ok) => setTimeout(ok, ms));
 
 // ---------------------------------------------------------------------------------------
